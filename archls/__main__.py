@@ -1,0 +1,5 @@
+import sys
+
+from archls.cli import main
+
+sys.exit(main())

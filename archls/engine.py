@@ -1,0 +1,202 @@
+"""The one seam: (text, path, config) -> model, source map, findings.
+
+The server, the CLI and every later feature call :func:`analyse` and nothing beneath it.
+Results are cached by content, so the hover, code lens and code action requests that follow
+an edit reuse the audit the diagnostics already paid for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from archls.config import Config
+from archls.findings import FILE_START, Finding, Range, Severity
+from archls.formats import FileReader, LoadContext, Loaded, detect
+from archls.rules.registry import Code, Hit, RuleContext, all_codes
+
+if TYPE_CHECKING:
+    from archls.graph import ArchGraph
+    from archls.model import Architecture
+
+log = logging.getLogger(__name__)
+
+#: Called with (rule id, exception text) when a rule raises; the server logs it to the client.
+ErrorSink = Callable[[str, str], None]
+
+
+@dataclass
+class Analysis:
+    path: str
+    text: str
+    config: Config
+    format: str | None
+    loaded: Loaded | None
+    findings: list[Finding] = field(default_factory=list)
+    rule_context: RuleContext | None = None
+
+    @property
+    def model(self) -> Architecture | None:
+        return self.loaded.model if self.loaded else None
+
+    @cached_property
+    def graph(self) -> ArchGraph | None:
+        if self.rule_context is not None:
+            return self.rule_context.graph
+        if self.model is None:
+            return None
+        from archls.graph import ArchGraph
+
+        return ArchGraph(self.model)
+
+    def locate(self, path: tuple[Any, ...]) -> Range:
+        return self.loaded.locate(path) if self.loaded else FILE_START
+
+
+def claims(path: str, text: str | None = None) -> bool:
+    """Whether archls reads this file at all."""
+    return detect(path, text) is not None
+
+
+def decode(data: bytes) -> tuple[str, Finding | None]:
+    """Bytes -> text; invalid UTF-8 becomes a finding at the first bad byte (the rest is replaced)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n")
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace"))
+        finding = Finding(
+            "ARCH009",
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; save the file as UTF-8",
+            Severity.ERROR,
+            Range(line, col, line, col + 1),
+        )
+        return data.decode("utf-8", errors="replace"), finding
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+_cache: OrderedDict[tuple[str, str, str], Analysis] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def analyse(
+    text: str,
+    path: str,
+    config: Config | None = None,
+    *,
+    read: FileReader | None = None,
+    on_rule_error: ErrorSink | None = None,
+) -> Analysis:
+    """Audit one file's text. Never raises for bad input; problems become findings."""
+    config = (config or Config()).for_file(path)
+    key = (
+        path,
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
+        config.model_dump_json(),
+    )
+    cached = _cache.get(key)
+    if cached is not None and read is None:
+        _cache.move_to_end(key)
+        return cached
+    result = _analyse(text, path, config, read, on_rule_error)
+    _cache[key] = result
+    if len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return result
+
+
+def _analyse(
+    text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
+) -> Analysis:
+    fmt = detect(path, text)
+    if fmt is None:
+        return Analysis(path, text, config, None, None)
+    size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > config.max_file_bytes else len(text)
+    if size > config.max_file_bytes:
+        finding = Finding(
+            "ARCH008",
+            f"the file is {size / 1e6:.1f} MB; archls reads files up to {config.max_file_bytes / 1e6:.1f} MB "
+            "(setting max_file_bytes)",
+            Severity.ERROR,
+            FILE_START,
+        )
+        return Analysis(path, text, config, fmt.name, None, [finding])
+    try:
+        loaded = fmt.load(text, path, LoadContext(read=read, max_bytes=config.max_file_bytes))
+    except Exception as exc:  # a loader bug must not take the editor down with it
+        log.exception("loader %s failed on %s", fmt.name, path)
+        finding = Finding(
+            "ARCH000", f"archls could not read this file ({type(exc).__name__}: {exc})", Severity.ERROR, FILE_START
+        )
+        return Analysis(path, text, config, fmt.name, None, [finding])
+    findings = list(loaded.findings)
+    context = None
+    fatal = any(f.code in {"ARCH001", "ARCH002", "ARCH008", "ARCH009"} for f in findings)
+    if loaded.model is not None and not fatal:
+        context = RuleContext(loaded.model, config, fmt.name, loaded.native)
+        findings.extend(run_rules(context, loaded, on_rule_error))
+    findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
+    findings.sort(key=Finding.sort_key)
+    return Analysis(path, text, config, fmt.name, loaded, findings, context)
+
+
+def _configured(finding: Finding, config: Config) -> Finding:
+    severity = config.severity_of(finding.code, finding.severity)
+    if severity is not finding.severity:
+        finding.severity = severity
+    return finding
+
+
+def run_rules(context: RuleContext, loaded: Loaded, on_rule_error: ErrorSink | None = None) -> list[Finding]:
+    out: list[Finding] = []
+    for code in all_codes():
+        if code.check is None or not context.config.enabled(code.id):
+            continue
+        if code.formats is not None and context.format not in code.formats:
+            continue
+        try:
+            hits = list(code.check(context))
+        except Exception as exc:
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            log.exception("rule %s failed", code.id)
+            if on_rule_error is not None:
+                on_rule_error(code.id, traceback.format_exc())
+            out.append(
+                Finding(
+                    "ARCH000",
+                    f"rule {code.id} ({code.title}) failed and was skipped: {detail}",
+                    Severity.WARNING,
+                    loaded.smap.first_key(),
+                    data={"rule": code.id},
+                )
+            )
+            continue
+        out.extend(_finding(code, hit, loaded) for hit in hits)
+    return out
+
+
+def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
+    if hit.on_value:
+        entry = loaded.smap.get(loaded.file_path(hit.path))
+        where = entry.value if entry is not None else loaded.locate(hit.path)
+    else:
+        where = loaded.locate(hit.path)
+    return Finding(
+        code.id,
+        hit.message,
+        hit.severity or code.severity,
+        where,
+        code.category.value,
+        hit.path,
+        fix=hit.fix.to_json() if hit.fix else None,
+        data=hit.data,
+    )

@@ -1,0 +1,101 @@
+"""Input formats. Each reads its files into the one architecture model plus a source map.
+
+A format is a module-level object with ``name``, ``claims(path, text)`` and
+``load(text, path, context)``. Formats are tried in registration order; the first that
+claims a file reads it. Adding a format means adding a module here and nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, Protocol
+
+from archls.findings import Finding, ModelPath, Range
+from archls.model import Architecture
+from archls.sourcemap import SourceMap
+
+#: Reads another file by path (open editor buffers first, then disk); None when unreadable.
+FileReader = Callable[[str], str | None]
+
+
+@dataclass
+class LoadContext:
+    read: FileReader | None = None
+    max_bytes: int = 5_000_000
+
+
+@dataclass
+class Loaded:
+    """A file read into the model. ``model`` is None only when nothing could be read at all."""
+
+    format: str
+    model: Architecture | None
+    smap: SourceMap
+    findings: list[Finding] = field(default_factory=list)
+    #: Component ids that exist in the file even when their definition was invalid,
+    #: so references to them are not reported as dangling.
+    known_ids: set[str] = field(default_factory=set)
+    #: Format-specific data for that format's own rules.
+    native: Any = None
+    #: Model path prefixes that live under another path in the file.
+    aliases: dict[ModelPath, ModelPath] = field(default_factory=dict)
+
+    def file_path(self, path: ModelPath) -> ModelPath:
+        """Where the model path ``path`` is written in the file."""
+        for n in range(min(len(path), 3), 0, -1):
+            alias = self.aliases.get(path[:n])
+            if alias is not None:
+                return alias + path[n:]
+        return path
+
+    def locate(self, path: ModelPath) -> Range:
+        """The range a finding about ``path`` belongs on: the key at fault, else the closest key above."""
+        found = self.smap.nearest(self.file_path(path))
+        if found is not None:
+            return found[1].head
+        return self.smap.first_key()
+
+
+class Format(Protocol):
+    name: str
+
+    def claims(self, path: str, text: str | None) -> bool: ...
+
+    def load(self, text: str, path: str, context: LoadContext) -> Loaded: ...
+
+
+_FORMATS: list[tuple[int, Format]] = []
+_loaded = False
+
+
+def register(fmt: Format, priority: int = 100) -> Format:
+    """Add a format; lower ``priority`` is asked first (name-based formats before content sniffers)."""
+    _FORMATS.append((priority, fmt))
+    _FORMATS.sort(key=lambda item: item[0])
+    return fmt
+
+
+def formats() -> list[Format]:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+            if not module.startswith("_"):
+                importlib.import_module(f"{__name__}.{module}")
+    return [fmt for _, fmt in _FORMATS]
+
+
+def detect(path: str, text: str | None = None) -> Format | None:
+    """The format that reads ``path``; ``text`` lets content-sniffing formats look inside."""
+    for fmt in formats():
+        if fmt.claims(path, text):
+            return fmt
+    return None
+
+
+def file_name(path: str) -> str:
+    return PurePath(path).name

@@ -1,0 +1,172 @@
+"""A graph view of the model and the structural queries rules and analyses share.
+
+Nodes are component ids; an edge a->b exists when at least one connection goes from a to b,
+and remembers the indices of those connections in ``model.connections``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from archls.model import Architecture, ComponentType, Connection
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: Types where requests enter the system from outside.
+ENTRY_TYPES = frozenset(
+    {
+        ComponentType.CLIENT,
+        ComponentType.CDN,
+        ComponentType.DNS,
+        ComponentType.WAF,
+        ComponentType.SCHEDULER,
+    }
+)
+
+
+class ArchGraph:
+    def __init__(self, model: Architecture) -> None:
+        self.model = model
+        self._out: dict[str, list[int]] = {cid: [] for cid in model.components}
+        self._in: dict[str, list[int]] = {cid: [] for cid in model.components}
+        for index, connection in enumerate(model.connections):
+            self._out.setdefault(connection.source, []).append(index)
+            self._in.setdefault(connection.target, []).append(index)
+
+    # --- adjacency -----------------------------------------------------------------------------
+
+    def outgoing(self, cid: str) -> list[tuple[int, Connection]]:
+        return [(i, self.model.connections[i]) for i in self._out.get(cid, ())]
+
+    def incoming(self, cid: str) -> list[tuple[int, Connection]]:
+        return [(i, self.model.connections[i]) for i in self._in.get(cid, ())]
+
+    def callers(self, cid: str) -> set[str]:
+        return {self.model.connections[i].source for i in self._in.get(cid, ())}
+
+    def callees(self, cid: str) -> set[str]:
+        return {self.model.connections[i].target for i in self._out.get(cid, ())}
+
+    def between(self, source: str, target: str) -> list[tuple[int, Connection]]:
+        return [(i, c) for i, c in self.outgoing(source) if c.target == target]
+
+    def fan_in(self, cid: str) -> int:
+        return len(self.callers(cid))
+
+    def fan_out(self, cid: str) -> int:
+        return len(self.callees(cid))
+
+    # --- networkx views ------------------------------------------------------------------------
+
+    @cached_property
+    def nx(self) -> nx.DiGraph:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.model.components)
+        for index, c in enumerate(self.model.connections):
+            if graph.has_edge(c.source, c.target):
+                graph[c.source][c.target]["indices"].append(index)
+            else:
+                graph.add_edge(c.source, c.target, indices=[index])
+        return graph
+
+    def subgraph(self, keep: Iterable[int]) -> nx.DiGraph:
+        """A graph of only the connections whose indices are given."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.model.components)
+        for index in keep:
+            c = self.model.connections[index]
+            if graph.has_edge(c.source, c.target):
+                graph[c.source][c.target]["indices"].append(index)
+            else:
+                graph.add_edge(c.source, c.target, indices=[index])
+        return graph
+
+    @cached_property
+    def blocking(self) -> nx.DiGraph:
+        """Synchronous, required calls between different components: the caller waits and fails with them."""
+        return self.subgraph(
+            i for i, c in enumerate(self.model.connections) if not c.is_async and c.required and c.source != c.target
+        )
+
+    # --- structure -----------------------------------------------------------------------------
+
+    def blocking_cycles(self) -> Iterator[list[int]]:
+        """One cycle of blocking calls (as connection indices) per strongly connected knot."""
+        import networkx as nx
+
+        graph = self.blocking
+        for knot in nx.strongly_connected_components(graph):
+            if len(knot) < 2:
+                continue
+            start = min(knot)
+            cycle = nx.find_cycle(graph.subgraph(knot), source=start)
+            yield [min(graph[a][b]["indices"]) for a, b in cycle]
+
+    @cached_property
+    def entry_points(self) -> list[str]:
+        return [cid for cid, c in self.model.components.items() if c.public or c.type in ENTRY_TYPES]
+
+    @cached_property
+    def reachable(self) -> set[str]:
+        """Components linked by any chain of connections, in either direction, to an entry point."""
+        seen = set(self.entry_points)
+        stack = list(seen)
+        neighbours: dict[str, set[str]] = {cid: set() for cid in self.model.components}
+        for c in self.model.connections:
+            neighbours.setdefault(c.source, set()).add(c.target)
+            neighbours.setdefault(c.target, set()).add(c.source)
+        while stack:
+            for nxt in neighbours.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    def downstream(self, cid: str, *, blocking_only: bool = False) -> set[str]:
+        """Everything ``cid`` calls, directly or through others."""
+        import networkx as nx
+
+        graph = self.blocking if blocking_only else self.nx
+        if cid not in graph:
+            return set()
+        return set(nx.descendants(graph, cid))
+
+    def upstream(self, cid: str, *, blocking_only: bool = False) -> set[str]:
+        """Everything that calls ``cid``, directly or through others: who fails when it fails."""
+        import networkx as nx
+
+        graph = self.blocking if blocking_only else self.nx
+        if cid not in graph:
+            return set()
+        return set(nx.ancestors(graph, cid))
+
+    def flow_hops(self, flow_id: str) -> list[tuple[str, str, list[int]]]:
+        """The consecutive steps of a flow with the connections that carry each step."""
+        flow = self.model.flows[flow_id]
+        hops = []
+        for a, b in zip(flow.path, flow.path[1:], strict=False):
+            indices = [i for i, _ in self.between(a, b)] or [i for i, _ in self.between(b, a)]
+            hops.append((a, b, indices))
+        return hops
+
+    @cached_property
+    def groups_of(self) -> dict[str, list[str]]:
+        """Group ids each component belongs to, directly or through a parent group."""
+        groups = self.model.groups
+        out: dict[str, list[str]] = {cid: [] for cid in self.model.components}
+        for gid, group in groups.items():
+            chain = [gid]
+            parent = group.parent
+            while parent is not None and parent in groups and parent not in chain:
+                chain.append(parent)
+                parent = groups[parent].parent
+            for member in group.members:
+                out.setdefault(member, []).extend(chain)
+        return out

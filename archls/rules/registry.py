@@ -1,0 +1,249 @@
+"""The registry of finding codes: loader codes (ARCH) and audit rules (SEC, CMP, ...).
+
+A rule is a small function over a :class:`RuleContext` that yields :class:`Hit` objects, plus
+its documentation in four parts (what it checks, why it matters, an example, the fix) and its
+references. Rules never see text or positions: a hit names a model path and the engine finds
+the range. Ids are stable and never reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from archls.findings import ModelPath, Severity
+
+if TYPE_CHECKING:
+    from archls.config import Config
+    from archls.graph import ArchGraph
+    from archls.model import Architecture
+
+
+class Category(StrEnum):
+    ARCH = "ARCH"
+    SEC = "SEC"
+    CMP = "CMP"
+    PERF = "PERF"
+    COST = "COST"
+    VULN = "VULN"
+    QUAL = "QUAL"
+    LOAD = "LOAD"
+    REL = "REL"
+
+    @property
+    def title(self) -> str:
+        return CATEGORY_TITLES[self]
+
+
+CATEGORY_TITLES = {
+    Category.ARCH: "Loading and structure",
+    Category.SEC: "Security",
+    Category.CMP: "Compliance",
+    Category.PERF: "Performance",
+    Category.COST: "Cost",
+    Category.VULN: "Vulnerability and misconfiguration",
+    Category.QUAL: "Architecture quality",
+    Category.LOAD: "Load and latency",
+    Category.REL: "Reliability",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """What a fix should do, in model terms; each format's fixer turns it into text edits.
+
+    ``kind`` is one of:
+    - ``set``: give ``key`` the value ``value`` in the mapping at ``path`` (added when absent);
+    - ``replace``: replace the value at ``path`` with ``value``;
+    - ``remove``: delete the key or list item at ``path``;
+    - ``append``: add ``value`` to the list at ``path`` (created when absent);
+    - ``add_component``: add a component ``key`` with body ``value`` (a mapping), and the
+      connections in ``extra["connections"]`` (a list of connection mappings).
+    """
+
+    title: str
+    kind: str
+    path: ModelPath
+    value: Any = None
+    key: str | None = None
+    safe: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"title": self.title, "kind": self.kind, "path": list(self.path), "safe": self.safe}
+        if self.value is not None:
+            out["value"] = self.value
+        if self.key is not None:
+            out["key"] = self.key
+        if self.extra:
+            out["extra"] = self.extra
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fix:
+        return cls(
+            title=data["title"],
+            kind=data["kind"],
+            path=tuple(data["path"]),
+            value=data.get("value"),
+            key=data.get("key"),
+            safe=data.get("safe", True),
+            extra=data.get("extra") or {},
+        )
+
+
+@dataclass(slots=True)
+class Hit:
+    """One problem a rule found. ``on_value`` points at the value instead of the key."""
+
+    path: ModelPath
+    message: str
+    fix: Fix | None = None
+    severity: Severity | None = None
+    on_value: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A compliance control a rule maps to, e.g. ``Control("pci-dss", "3.5.1", "Stored account data is encrypted")``."""
+
+    framework: str
+    id: str
+    title: str = ""
+
+
+Check = Callable[["RuleContext"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Code:
+    """A finding code and its documentation. Rules have a ``check``; loader codes do not."""
+
+    id: str
+    title: str
+    category: Category
+    severity: Severity
+    what: str
+    why: str
+    example: str
+    fix: str
+    references: tuple[str, ...] = ()
+    controls: tuple[Control, ...] = ()
+    checkov: tuple[str, ...] = ()
+    kics: tuple[str, ...] = ()
+    trivy: tuple[str, ...] = ()
+    check: Check | None = None
+    fixable: bool = False
+    #: None: a model rule, run for every format. Otherwise the formats it reads natively.
+    formats: frozenset[str] | None = None
+
+    @property
+    def is_rule(self) -> bool:
+        return self.check is not None
+
+
+REGISTRY: dict[str, Code] = {}
+
+
+def _add(code: Code) -> Code:
+    if code.id in REGISTRY:
+        raise ValueError(f"finding code {code.id} registered twice")
+    if not code.id.startswith(code.category.value):
+        raise ValueError(f"{code.id} does not start with its category {code.category.value}")
+    REGISTRY[code.id] = code
+    return code
+
+
+def loader_code(
+    id: str, title: str, *, severity: Severity = Severity.ERROR, what: str, why: str, example: str, fix: str
+) -> Code:
+    return _add(Code(id, title, Category.ARCH, severity, what, why, example, fix))
+
+
+def rule(
+    id: str,
+    title: str,
+    *,
+    severity: Severity,
+    what: str,
+    why: str,
+    example: str,
+    fix: str,
+    references: Iterable[str] = (),
+    controls: Iterable[Control] = (),
+    checkov: Iterable[str] = (),
+    kics: Iterable[str] = (),
+    trivy: Iterable[str] = (),
+    fixable: bool = False,
+    formats: Iterable[str] | None = None,
+) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of rule ``id``."""
+
+    def register(check: Check) -> Check:
+        _add(
+            Code(
+                id=id,
+                title=title,
+                category=Category(id.rstrip("0123456789")),
+                severity=severity,
+                what=what.strip(),
+                why=why.strip(),
+                example=example.strip("\n"),
+                fix=fix.strip(),
+                references=tuple(references),
+                controls=tuple(controls),
+                checkov=tuple(checkov),
+                kics=tuple(kics),
+                trivy=tuple(trivy),
+                check=check,
+                fixable=fixable,
+                formats=frozenset(formats) if formats is not None else None,
+            )
+        )
+        return check
+
+    return register
+
+
+class RuleContext:
+    """What a rule may look at. Shared analyses are computed once per audit and cached here."""
+
+    def __init__(self, model: Architecture, config: Config, format: str, native: Any = None) -> None:
+        self.model = model
+        self.config = config
+        self.format = format
+        self.native = native
+        self._memo: dict[str, Any] = {}
+
+    @cached_property
+    def graph(self) -> ArchGraph:
+        from archls.graph import ArchGraph
+
+        return ArchGraph(self.model)
+
+    def threshold(self, name: str, default: float) -> float:
+        return float(self.config.thresholds.get(name, default))
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute a shared analysis once per audit, e.g. ``ctx.cached("load", lambda: ...)``."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def all_codes() -> list[Code]:
+    load_rules()
+    return sorted(REGISTRY.values(), key=lambda c: (list(Category).index(c.category), c.id))
+
+
+def get(code_id: str) -> Code | None:
+    load_rules()
+    return REGISTRY.get(code_id.upper())
+
+
+def load_rules() -> None:
+    from archls import rules  # noqa: F401  (importing the package registers every rule module)

@@ -1,0 +1,116 @@
+"""The server object: open documents, settings per workspace folder, and the way to audit a document."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from archls import __version__, config, engine
+from archls.config import Config, ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class ArchServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("archls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.init_options: dict[str, Any] = {}
+        #: Editor settings (the ``archls`` section) per workspace folder URI; "" is the fallback.
+        self.folder_settings: dict[str, dict[str, Any]] = {}
+        self._reported_config_errors: set[str] = set()
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def editor_settings(self, uri: str) -> dict[str, Any]:
+        best = ""
+        for folder in self.folder_settings:
+            if folder and uri.startswith(folder.rstrip("/") + "/") and len(folder) > len(best):
+                best = folder
+        merged = dict(
+            self.init_options.get("settings", self.init_options) if isinstance(self.init_options, dict) else {}
+        )
+        merged.pop("settings", None)
+        merged.update(self.folder_settings.get(best) or self.folder_settings.get("") or {})
+        return merged
+
+    def config_for(self, uri: str) -> Config:
+        settings = self.editor_settings(uri)
+        path = path_of(uri)
+        try:
+            return config.for_path(path, settings) if path else config.build(None, settings)
+        except ConfigError as exc:
+            if str(exc) not in self._reported_config_errors:
+                self._reported_config_errors.add(str(exc))
+                self.window_show_message(
+                    lsp.ShowMessageParams(lsp.MessageType.Error, f"archls: invalid configuration: {exc}")
+                )
+            return Config()
+
+    async def refresh_settings(self) -> None:
+        """Ask the client for the ``archls`` section of each workspace folder."""
+        caps = self.client_capabilities.workspace
+        if not (caps and caps.configuration):
+            return
+        folders = list(self.workspace.folders)
+        scopes = folders or [""]
+        items = [lsp.ConfigurationItem(scope_uri=f or None, section="archls") for f in scopes]
+        try:
+            results = await self.workspace_configuration_async(lsp.ConfigurationParams(items=items))
+        except Exception:  # a client that cannot answer keeps the initializationOptions
+            log.warning("workspace/configuration failed", exc_info=True)
+            return
+        self.folder_settings = {
+            scope: (result if isinstance(result, dict) else {}) for scope, result in zip(scopes, results, strict=False)
+        }
+
+    # --- documents -----------------------------------------------------------------------------
+
+    def document(self, uri: str) -> TextDocument:
+        return self.workspace.get_text_document(uri)
+
+    def claims(self, uri: str) -> bool:
+        path = path_of(uri)
+        if path is None:
+            return False
+        doc = self.workspace.text_documents.get(uri)
+        return engine.claims(path, doc.source if doc is not None else None)
+
+    def analyse(self, uri: str) -> engine.Analysis:
+        doc = self.document(uri)
+        path = path_of(uri) or uri
+        return engine.analyse(
+            doc.source,
+            path,
+            self.config_for(uri),
+            on_rule_error=self._rule_failed,
+        )
+
+    def _rule_failed(self, rule_id: str, trace: str) -> None:
+        self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))
+
+    def log_exception(self, what: str) -> None:
+        self.window_log_message(
+            lsp.LogMessageParams(lsp.MessageType.Error, f"archls: {what} failed\n{traceback.format_exc()}")
+        )
+
+
+def path_of(uri: str) -> str | None:
+    if not uri.startswith("file:"):
+        parsed = urlparse(uri)
+        return unquote(parsed.path) if parsed.scheme in ("untitled", "") and parsed.path else None
+    return to_fs_path(uri)
+
+
+def create_server() -> ArchServer:
+    from archls.server.features import register_all
+
+    server = ArchServer()
+    register_all(server)
+    return server

@@ -1,0 +1,66 @@
+"""Findings and ranges in LSP terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+from archls.config import Config
+from archls.findings import Finding, Range, Severity
+
+SEVERITY = {
+    Severity.ERROR: lsp.DiagnosticSeverity.Error,
+    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+    Severity.INFO: lsp.DiagnosticSeverity.Information,
+    Severity.HINT: lsp.DiagnosticSeverity.Hint,
+}
+
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
+PROJECT_DOCS = "https://github.com/archls/archls/blob/main/docs/rules"
+
+
+def to_lsp_range(doc: TextDocument, r: Range) -> lsp.Range:
+    lines = doc.lines
+    last = len(lines) - 1
+
+    def pos(line: int, col: int) -> ServerTextPosition:
+        if line > last:
+            line, col = max(last, 0), len(lines[last]) if lines else 0
+        return ServerTextPosition(line, col)
+
+    server_range = ServerTextRange(pos(r.start_line, r.start_col), pos(r.end_line, r.end_col))
+    return doc.range_to_client_units(server_range)
+
+
+def from_lsp_position(doc: TextDocument, p: lsp.Position) -> tuple[int, int]:
+    server = doc.position_from_client_units(p)
+    return server.line, server.character
+
+
+def docs_href(code: str, config: Config) -> str:
+    if config.docs_url:
+        return f"{config.docs_url.rstrip('/')}/{code}.md"
+    page = DOCS_DIR / f"{code}.md"
+    if page.is_file():
+        return page.as_uri()
+    return f"{PROJECT_DOCS}/{code}.md"
+
+
+def to_diagnostic(finding: Finding, doc: TextDocument, config: Config) -> lsp.Diagnostic:
+    data: dict[str, object] = {"path": list(finding.path), "category": finding.category}
+    if finding.fix:
+        data["fix"] = finding.fix
+    if finding.data:
+        data.update(finding.data)
+    return lsp.Diagnostic(
+        range=to_lsp_range(doc, finding.range),
+        message=finding.message,
+        severity=SEVERITY[finding.severity],
+        code=finding.code,
+        code_description=lsp.CodeDescription(href=docs_href(finding.code, config)),
+        source="archls",
+        data=data,
+    )

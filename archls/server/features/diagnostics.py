@@ -1,0 +1,115 @@
+"""Diagnostics: pushed per document (debounced on change, at once on open and save, cleared on
+close) and, for clients that ask for it, pulled with ``textDocument/diagnostic``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from archls.server.convert import to_diagnostic
+
+if TYPE_CHECKING:
+    from archls.server.app import ArchServer
+
+_pending: dict[str, asyncio.Task[None]] = {}
+
+
+def diagnostics_for(ls: ArchServer, uri: str) -> list[lsp.Diagnostic]:
+    try:
+        analysis = ls.analyse(uri)
+    except Exception:
+        ls.log_exception(f"audit of {uri}")
+        return []
+    doc = ls.document(uri)
+    out = []
+    for finding in analysis.findings:
+        if finding.file not in (None, analysis.path):
+            continue
+        try:
+            out.append(to_diagnostic(finding, doc, analysis.config))
+        except Exception:
+            ls.log_exception(f"diagnostic {finding.code}")
+    return out
+
+
+def pushing(ls: ArchServer, uri: str) -> bool:
+    return ls.config_for(uri).diagnostic_mode == "push" and ls.claims(uri)
+
+
+def publish(ls: ArchServer, uri: str) -> None:
+    """Audit the current text of ``uri`` and publish the result with its version."""
+    cancel(uri)
+    if not pushing(ls, uri):
+        return
+    doc = ls.document(uri)
+    version = doc.version
+    items = diagnostics_for(ls, uri)
+    if ls.workspace.text_documents.get(uri) is None or ls.document(uri).version != version:
+        return  # the document changed or closed meanwhile; its own audit is scheduled
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
+
+
+def cancel(uri: str) -> None:
+    task = _pending.pop(uri, None)
+    current = asyncio.current_task() if _running_loop() else None
+    if task is not None and task is not current and not task.done():
+        task.cancel()
+
+
+def _running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def schedule(ls: ArchServer, uri: str) -> None:
+    """Publish after the debounce delay, unless another edit comes first."""
+    delay = ls.config_for(uri).debounce_ms / 1000
+
+    async def later() -> None:
+        await asyncio.sleep(delay)
+        if _pending.get(uri) is asyncio.current_task():
+            _pending.pop(uri, None)
+            publish(ls, uri)
+
+    cancel(uri)
+    _pending[uri] = asyncio.get_running_loop().create_task(later())
+
+
+def register(server: ArchServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: ArchServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        publish(ls, params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: ArchServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        if pushing(ls, params.text_document.uri):
+            schedule(ls, params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: ArchServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        publish(ls, params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: ArchServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        cancel(uri)
+        if ls.claims(uri):
+            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def enable_pull(server: ArchServer) -> None:
+    """Answer ``textDocument/diagnostic``; registered at initialize when the client asks for pull mode."""
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+        lsp.DiagnosticOptions(identifier="archls", inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    def pull(ls: ArchServer, params: lsp.DocumentDiagnosticParams) -> lsp.FullDocumentDiagnosticReport:
+        uri = params.text_document.uri
+        items = diagnostics_for(ls, uri) if ls.claims(uri) else []
+        return lsp.FullDocumentDiagnosticReport(items=items)

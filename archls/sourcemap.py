@@ -1,0 +1,115 @@
+"""Model path -> text range, shared by every format.
+
+A path is a tuple of keys and list indices, e.g. ``("components", "db", "tls")`` or
+``("connections", 3, "timeout_ms")``. Each entry keeps the range of the key (for a mapping
+entry; a sequence item has none) and of the value. Maps can be mounted inside one another
+with a line offset, which lets the YAML loader reuse the map of a block that did not change
+when lines were added above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from archls.findings import FILE_START, ModelPath, Range
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    key: Range | None
+    value: Range
+
+    @property
+    def head(self) -> Range:
+        """Where a finding about this entry goes: its key, or the value of a list item."""
+        return self.key if self.key is not None else self.value
+
+    def shifted(self, lines: int) -> Entry:
+        if not lines:
+            return self
+        return Entry(self.key.shifted(lines) if self.key else None, self.value.shifted(lines))
+
+
+class SourceMap:
+    __slots__ = ("_entries", "_mount_depths", "_mounts", "file")
+
+    def __init__(self, file: str | None = None) -> None:
+        self._entries: dict[ModelPath, Entry] = {}
+        self._mounts: dict[ModelPath, tuple[int, SourceMap]] = {}
+        self._mount_depths: set[int] = set()
+        self.file = file
+
+    def add(self, path: ModelPath, key: Range | None, value: Range) -> None:
+        self._entries[path] = Entry(key, value)
+
+    def mount(self, prefix: ModelPath, line_offset: int, child: SourceMap) -> None:
+        """Make ``child``'s paths (relative to ``prefix``, lines relative to ``line_offset``) part of this map."""
+        self._mounts[prefix] = (line_offset, child)
+        self._mount_depths.add(len(prefix))
+
+    def get(self, path: ModelPath) -> Entry | None:
+        entry = self._entries.get(path)
+        if entry is not None:
+            return entry
+        for depth in self._mount_depths:
+            if len(path) >= depth:
+                mounted = self._mounts.get(path[:depth])
+                if mounted is not None:
+                    offset, child = mounted
+                    found = child.get(path[depth:])
+                    return found.shifted(offset) if found is not None else None
+        return None
+
+    def __contains__(self, path: ModelPath) -> bool:
+        return self.get(path) is not None
+
+    def nearest(self, path: ModelPath) -> tuple[ModelPath, Entry] | None:
+        """The entry for ``path`` or, when it is absent, for its closest ancestor."""
+        for n in range(len(path), 0, -1):
+            entry = self.get(path[:n])
+            if entry is not None:
+                return path[:n], entry
+        return None
+
+    def locate(self, path: ModelPath) -> Range:
+        """Where a finding about ``path`` belongs: the key that sets it, else the closest key above it."""
+        found = self.nearest(path)
+        if found is None:
+            return FILE_START
+        return found[1].head
+
+    def first_key(self) -> Range:
+        """The first top-level key: where findings about the file as a whole go."""
+        heads = [entry.head for path, entry in self.items() if len(path) == 1]
+        return min(heads) if heads else FILE_START
+
+    def value_range(self, path: ModelPath) -> Range | None:
+        entry = self.get(path)
+        return entry.value if entry is not None else None
+
+    def items(self, _offset: int = 0, _prefix: ModelPath = ()) -> Iterator[tuple[ModelPath, Entry]]:
+        """Every entry with absolute lines, mounted maps included."""
+        for path, entry in self._entries.items():
+            yield _prefix + path, entry.shifted(_offset)
+        for prefix, (offset, child) in self._mounts.items():
+            yield from child.items(_offset + offset, _prefix + prefix)
+
+    def path_at(self, line: int, col: int) -> ModelPath | None:
+        """The deepest path whose key or value contains the position."""
+        best: ModelPath | None = None
+        for prefix, (offset, child) in self._mounts.items():
+            root = child._entries.get(())
+            if root is not None and _within(root.shifted(offset), line, col):
+                inner = child.path_at(line - offset, col)
+                return prefix + (inner or ())
+        for path, entry in self._entries.items():
+            if _within(entry, line, col) and (best is None or len(path) > len(best)):
+                best = path
+        return best
+
+
+def _within(entry: Entry, line: int, col: int) -> bool:
+    if entry.key is not None and entry.key.contains(line, col):
+        return True
+    return entry.value.contains(line, col)

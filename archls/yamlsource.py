@@ -1,0 +1,484 @@
+"""Position-aware YAML reading, shared by every YAML format.
+
+``yaml.compose`` (libyaml's C parser when present) gives nodes with marks; this module turns
+them into plain Python data plus a source map, reports duplicate keys, and bounds what
+hostile input can cost: alias expansion, nesting depth and size are all capped, and each
+breach becomes one positioned finding instead of an exception.
+
+Large architecture files are read in blocks: each top-level entry, and each child of the big
+sections (``components``, ``connections``, ...), is composed on its own and cached by its
+text, so an edit re-reads only the block it touched. Files where blocks could interact
+(anchors, aliases, tags, several documents) are read whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from archls.findings import FILE_START, Finding, Range, Severity
+from archls.sourcemap import SourceMap
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_DEPTH = 100
+MAX_NODES = 1_000_000
+MAX_ALIAS_NODES = 50_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_constructor = yaml.constructor.SafeConstructor()
+
+
+class RawFloat(float):
+    """A float that remembers how it was written (``3.10`` stays ``3.10`` as a version)."""
+
+    raw: str
+
+
+class RawInt(int):
+    raw: str
+
+
+def _range(node: yaml.Node, line_offset: int = 0) -> Range:
+    start = node.start_mark
+    # A block collection's end mark sits where the next token starts, often lines later;
+    # its last value is where it really ends.
+    while isinstance(node, yaml.CollectionNode) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    end = node.end_mark
+    return Range(start.line + line_offset, start.column, end.line + line_offset, end.column)
+
+
+def syntax_finding(exc: yaml.YAMLError, line_offset: int = 0) -> Finding:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if mark is None:
+        where = FILE_START
+    else:
+        where = Range(mark.line + line_offset, mark.column, mark.line + line_offset, mark.column + 1)
+    return Finding("ARCH001", message, Severity.ERROR, where)
+
+
+class _Abort(Exception):
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+
+
+@dataclass
+class YamlDoc:
+    """One YAML document read into data. ``data`` is None when the document could not be read."""
+
+    data: Any
+    smap: SourceMap
+    issues: list[Finding] = field(default_factory=list)
+    empty: bool = False
+
+
+class _Converter:
+    """Node tree -> data + source map entries, with bounds."""
+
+    def __init__(self, smap: SourceMap, issues: list[Finding], lines: list[str]) -> None:
+        self.smap = smap
+        self.issues = issues
+        self.lines = lines
+        self.nodes = 0
+        self.alias_nodes = 0
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+
+    def convert(self, node: yaml.Node, path: tuple[Any, ...], depth: int, aliased: bool = False) -> Any:
+        self.nodes += 1
+        if aliased:
+            self.alias_nodes += 1
+            if self.alias_nodes > MAX_ALIAS_NODES:
+                raise _Abort(
+                    Finding(
+                        "ARCH008",
+                        f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} nodes; "
+                        "archls stops reading here (this is how 'billion laughs' files exhaust memory)",
+                        Severity.ERROR,
+                        _range(node),
+                    )
+                )
+        if self.nodes > MAX_NODES:
+            raise _Abort(
+                Finding("ARCH008", f"document has more than {MAX_NODES:,} nodes", Severity.ERROR, _range(node))
+            )
+        if depth > MAX_DEPTH:
+            raise _Abort(Finding("ARCH008", f"nesting is deeper than {MAX_DEPTH} levels", Severity.ERROR, _range(node)))
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        ident = id(node)
+        if ident in self.active:
+            raise _Abort(Finding("ARCH008", "recursive YAML alias", Severity.ERROR, _range(node)))
+        aliased = aliased or ident in self.seen
+        self.seen.add(ident)
+        self.active.add(ident)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth, aliased)
+            return self._sequence(node, path, depth, aliased)
+        finally:
+            self.active.discard(ident)
+
+    def range(self, node: yaml.Node) -> Range:
+        r = _range(node)
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.style in ("|", ">")
+            and r.end_col == 0
+            and r.end_line > r.start_line
+        ):
+            # A block scalar's end mark is the start of the line after it, past any blank lines.
+            line = r.end_line - 1
+            while line > r.start_line and not self.lines[line].strip():
+                line -= 1
+            return Range(r.start_line, r.start_col, line, len(self.lines[line]))
+        return r
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int, aliased: bool) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merged: list[dict[str, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.extend(self._merge_sources(value_node, path, depth, aliased))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.issues.append(
+                    Finding(
+                        "ARCH004",
+                        "a key must be a plain value, not a list or mapping",
+                        Severity.ERROR,
+                        _range(key_node),
+                    )
+                )
+                continue
+            key = key_node.value
+            child = (*path, key)
+            if key in result and not aliased:
+                first = self.smap.get(child)
+                where = f" (first at line {first.head.start_line + 1})" if first is not None else ""
+                self.issues.append(
+                    Finding(
+                        "ARCH006",
+                        f"duplicate key '{key}'{where}; the later value wins",
+                        Severity.ERROR,
+                        _range(key_node),
+                        path=child,
+                    )
+                )
+            result[key] = self.convert(value_node, child, depth + 1, aliased)
+            if not aliased:
+                self.smap.add(child, _range(key_node), self.range(value_node))
+        for extra in merged:
+            for key, value in extra.items():
+                result.setdefault(key, value)
+        return result
+
+    def _merge_sources(self, node: yaml.Node, path: tuple[Any, ...], depth: int, aliased: bool) -> list[dict[str, Any]]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: list[dict[str, Any]] = []
+        for source in sources:
+            value = self.convert(source, path, depth + 1, True)
+            if isinstance(value, dict):
+                out.append(value)
+            else:
+                self.issues.append(
+                    Finding("ARCH004", "a merge key (<<) must name a mapping", Severity.ERROR, _range(source))
+                )
+        return out
+
+    def _sequence(self, node: yaml.SequenceNode, path: tuple[Any, ...], depth: int, aliased: bool) -> list[Any]:
+        result = []
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            result.append(self.convert(item, child, depth + 1, aliased))
+            if not aliased:
+                self.smap.add(child, _item_head(item), self.range(item))
+        return result
+
+
+def _item_head(item: yaml.Node) -> Range | None:
+    """The first line of a list item that is a block mapping (``from: api``): where findings about the item go."""
+    if not isinstance(item, yaml.MappingNode) or item.flow_style or not item.value:
+        return None
+    key, value = item.value[0]
+    end = value if isinstance(value, yaml.ScalarNode) and value.end_mark.line == key.start_mark.line else key
+    return Range(key.start_mark.line, key.start_mark.column, end.end_mark.line, end.end_mark.column)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _STR_TAG or not tag.startswith("tag:yaml.org,2002:"):
+        return node.value
+    kind = tag[18:]
+    try:
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return _constructor.construct_yaml_bool(node)
+        if kind == "int":
+            number = RawInt(_constructor.construct_yaml_int(node))
+            number.raw = node.value
+            return number
+        if kind == "float":
+            real = RawFloat(_constructor.construct_yaml_float(node))
+            real.raw = node.value
+            return real
+    except (ValueError, yaml.YAMLError):
+        return node.value
+    return node.value
+
+
+def _compose_whole(text: str, smap: SourceMap) -> YamlDoc:
+    issues: list[Finding] = []
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        return YamlDoc(None, smap, [syntax_finding(exc)])
+    if node is None:
+        return YamlDoc(None, smap, [], empty=True)
+    converter = _Converter(smap, issues, text.split("\n"))
+    try:
+        data = converter.convert(node, (), 0)
+    except _Abort as abort:
+        return YamlDoc(None, smap, [abort.finding])
+    smap.add((), None, converter.range(node))
+    return YamlDoc(data, smap, issues)
+
+
+def compose_documents(text: str, file: str | None = None) -> list[YamlDoc] | Finding:
+    """Every document of a multi-document stream, or the syntax error that stops reading."""
+    docs: list[YamlDoc] = []
+    lines = text.split("\n")
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            smap = SourceMap(file)
+            if node is None:
+                docs.append(YamlDoc(None, smap, [], empty=True))
+                continue
+            issues: list[Finding] = []
+            try:
+                data = _Converter(smap, issues, lines).convert(node, (), 0)
+            except _Abort as abort:
+                docs.append(YamlDoc(None, smap, [abort.finding]))
+                continue
+            smap.add((), None, _range(node))
+            docs.append(YamlDoc(data, smap, issues))
+    except yaml.YAMLError as exc:
+        return syntax_finding(exc)
+    return docs
+
+
+# --- block-wise reading -------------------------------------------------------------------------
+
+_RISKY = re.compile(r"(?:^|[\s\[{,])[&*!]|<<|^(?:---|\.\.\.|%)", re.M)
+_SECTION_HEADER = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*(?:#.*)?$")
+
+
+@dataclass(slots=True)
+class _Block:
+    """A composed block: its data, the map of its content (relative lines) and its issues."""
+
+    key: str | None
+    key_range: Range | None
+    value: Any
+    value_range: Range
+    smap: SourceMap
+    issues: list[Finding]
+
+
+class _BlockCache:
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, _Block | None] = OrderedDict()
+
+    def get(self, text: str) -> tuple[bool, _Block | None]:
+        if text in self._items:
+            self._items.move_to_end(text)
+            return True, self._items[text]
+        return False, None
+
+    def put(self, text: str, block: _Block | None) -> None:
+        self._items[text] = block
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+_cache = _BlockCache()
+
+
+class _Fallback(Exception):
+    """The block-wise reading cannot be trusted for this text; read it whole."""
+
+
+def _compose_block(text: str, sequence: bool) -> _Block:
+    found, cached = _cache.get(text)
+    if found:
+        if cached is None:
+            raise _Fallback
+        return cached
+    try:
+        block = _build_block(text, sequence)
+    except _Fallback:
+        _cache.put(text, None)
+        raise
+    _cache.put(text, block)
+    return block
+
+
+def _build_block(text: str, sequence: bool) -> _Block:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise _Fallback from exc
+    smap = SourceMap()
+    issues: list[Finding] = []
+    converter = _Converter(smap, issues, text.split("\n"))
+    if sequence:
+        if not isinstance(node, yaml.SequenceNode) or len(node.value) != 1:
+            raise _Fallback
+        item = node.value[0]
+        try:
+            value = converter.convert(item, (), 1)
+        except _Abort as abort:
+            raise _Fallback from abort
+        smap.add((), _item_head(item), converter.range(item))
+        return _Block(None, None, value, converter.range(item), smap, issues)
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        raise _Fallback
+    key_node, value_node = node.value[0]
+    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+        raise _Fallback
+    try:
+        value = converter.convert(value_node, (), 1)
+    except _Abort as abort:
+        raise _Fallback from abort
+    smap.add((), _range(key_node), converter.range(value_node))
+    return _Block(key_node.value, _range(key_node), value, converter.range(value_node), smap, issues)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _is_content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _split_top(lines: list[str]) -> list[tuple[int, int]]:
+    """Line spans [start, end) of the top-level entries; comments before the first are skipped."""
+    starts = [i for i, line in enumerate(lines) if line and line[0] not in " \t#-\r" and _is_content(line)]
+    if not starts:
+        raise _Fallback
+    for i in range(starts[0]):
+        if _is_content(lines[i]):
+            raise _Fallback
+    return [(s, e) for s, e in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def _split_children(lines: list[str], start: int, end: int) -> tuple[list[tuple[int, int]], bool] | None:
+    """Children of a block section body, and whether they are sequence items; None when empty."""
+    body = [i for i in range(start, end) if _is_content(lines[i])]
+    if not body:
+        return None
+    indent = _indent(lines[body[0]])
+    sequence = lines[body[0]][indent] == "-"
+    starts = []
+    for i in body:
+        line = lines[i]
+        level = _indent(line)
+        if level < indent or "\t" in line[: level + 1]:
+            raise _Fallback
+        if level == indent:
+            is_item = line[indent] == "-" and (len(line) == indent + 1 or line[indent + 1] in " \r")
+            if is_item != sequence:
+                raise _Fallback
+            starts.append(i)
+    bounds = [*starts[1:], end]
+    return [(s, e) for s, e in zip(starts, bounds, strict=True)], sequence
+
+
+def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> YamlDoc:
+    if _RISKY.search(text) or "\t" in text:
+        raise _Fallback
+    lines = text.split("\n")
+    data: dict[str, Any] = {}
+    issues: list[Finding] = []
+    last_line = 0
+    entries = _split_top(lines)
+    for start, end in entries:
+        header = _SECTION_HEADER.match(lines[start])
+        if header and header.group(1) in sections:
+            name = header.group(1)
+            key_range = Range(start, 0, start, len(name))
+            if name in data:
+                raise _Fallback
+            children = _split_children(lines, start + 1, end)
+            if children is None:
+                data[name] = None
+                smap.add((name,), key_range, Range(start, len(lines[start]), start, len(lines[start])))
+                continue
+            spans, sequence = children
+            container: Any = [] if sequence else {}
+            first_line = Range.point(spans[0][0], _indent(lines[spans[0][0]]))
+            last = None
+            for c_start, c_end in spans:
+                block = _compose_block("\n".join(lines[c_start:c_end]), sequence)
+                if sequence:
+                    path: tuple[Any, ...] = (name, len(container))
+                    container.append(block.value)
+                else:
+                    path = (name, block.key)
+                    if block.key in container:
+                        raise _Fallback
+                    container[block.key] = block.value
+                smap.mount(path, c_start, block.smap)
+                issues.extend(_shift(block.issues, c_start, path))
+                last = block.value_range.shifted(c_start)
+            data[name] = container
+            assert last is not None
+            smap.add(
+                (name,),
+                key_range,
+                Range(first_line.start_line, first_line.start_col, last.end_line, last.end_col),
+            )
+            last_line = last.end_line
+            continue
+        block = _compose_block("\n".join(lines[start:end]), False)
+        if block.key in data:
+            raise _Fallback
+        data[block.key] = block.value
+        smap.mount((block.key,), start, block.smap)
+        issues.extend(_shift(block.issues, start, (block.key,)))
+        last_line = max(last_line, block.value_range.end_line + start)
+    end_col = len(lines[last_line]) if last_line < len(lines) else 0
+    smap.add((), None, Range(entries[0][0], 0, last_line, end_col))
+    return YamlDoc(data, smap, issues)
+
+
+def _shift(issues: list[Finding], lines: int, prefix: tuple[Any, ...]) -> list[Finding]:
+    return [Finding(f.code, f.message, f.severity, f.range.shifted(lines), f.category, prefix + f.path) for f in issues]
+
+
+def compose(text: str, *, file: str | None = None, sections: frozenset[str] = frozenset()) -> YamlDoc:
+    """Read one YAML document. ``sections`` names top-level keys whose children are cached block by block."""
+    smap = SourceMap(file)
+    if sections:
+        try:
+            return _compose_blockwise(text, sections, smap)
+        except _Fallback:
+            smap = SourceMap(file)
+    return _compose_whole(text, smap)
