@@ -180,8 +180,19 @@ def run_rules(context: RuleContext, loaded: Loaded, on_rule_error: ErrorSink | N
                 )
             )
             continue
-        out.extend(_finding(code, hit, loaded) for hit in hits)
+        skips = loaded.checkov_skips
+        for hit in hits:
+            if skips and code.checkov and _skipped(code.checkov, hit.path, skips):
+                continue
+            out.append(_finding(code, hit, loaded))
     return out
+
+
+def _skipped(checkov_ids: tuple[str, ...], path: tuple[Any, ...], skips: dict[str, set[str]]) -> bool:
+    if len(path) < 2 or path[0] != "components":
+        return False
+    skipped = skips.get(str(path[1]))
+    return bool(skipped and skipped.intersection(checkov_ids))
 
 
 def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:

@@ -67,7 +67,9 @@ def test_positive_fixtures_report_on_marked_lines(rule: str) -> None:
         wanted = expected_lines(analysis.text, rule)
         assert wanted, f"{path}: no '# expect: {rule}' marker"
         got = {f.range.start_line for f in analysis.findings if f.code == rule and f.file in (None, str(path))}
-        assert got == wanted, f"{path}: {rule} reported on lines {sorted(n + 1 for n in got)}, expected {sorted(n + 1 for n in wanted)}"
+        assert got == wanted, (
+            f"{path}: {rule} reported on lines {sorted(n + 1 for n in got)}, expected {sorted(n + 1 for n in wanted)}"
+        )
 
 
 @pytest.mark.parametrize("rule", RULES)

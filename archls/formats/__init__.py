@@ -41,6 +41,9 @@ class Loaded:
     known_ids: set[str] = field(default_factory=set)
     #: Format-specific data for that format's own rules.
     native: Any = None
+    #: checkov ids skipped with ``#checkov:skip=CKV_...`` comments, per component id: findings of
+    #: rules that map to one of those ids are dropped for that component, so teams keep their decisions.
+    checkov_skips: dict[str, set[str]] = field(default_factory=dict)
     #: Model path prefixes that live under another path in the file.
     aliases: dict[ModelPath, ModelPath] = field(default_factory=dict)
 
