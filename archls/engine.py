@@ -114,6 +114,15 @@ def analyse(
     return result
 
 
+def latest(path: str) -> Analysis | None:
+    """The most recent cached analysis of ``path``, whatever text it read. Editor features that
+    must answer at once (completion) use it instead of auditing the text being typed."""
+    for key in reversed(_cache):
+        if key[0] == path:
+            return _cache[key]
+    return None
+
+
 def _analyse(
     text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
 ) -> Analysis:

@@ -1,0 +1,108 @@
+"""Places in compose, Terraform and Kubernetes files: which component a service or resource
+became, and which component a reference (a ``depends_on`` entry, ``aws_db_instance.main.endpoint``)
+points at.
+
+Each format's loader maps model paths to places in its file (``Loaded.locate`` and ``aliases``);
+this module only reads those maps, so it works for any format that fills them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from archls.findings import Range
+from archls.intel.facts import memo
+
+if TYPE_CHECKING:
+    from archls.engine import Analysis
+
+_TOKEN = re.compile(r"[A-Za-z0-9_.\-/:]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    cid: str
+    head: Range  #: the key (or first line) the component was read from
+    block: Range  #: everything it was read from
+    names: frozenset[str]  #: how the file refers to it (service name, resource address, ...)
+
+
+def places(analysis: Analysis) -> list[Place]:
+    return memo(analysis, "native-places", lambda: _build(analysis))
+
+
+def _build(analysis: Analysis) -> list[Place]:
+    loaded = analysis.loaded
+    model = analysis.model
+    if loaded is None or model is None:
+        return []
+    out = []
+    for cid, component in model.components.items():
+        path = ("components", cid)
+        head = loaded.locate(path)
+        entry = loaded.smap.get(loaded.file_path(path))
+        block = head
+        if entry is not None:
+            block = Range(head.start_line, head.start_col, entry.value.end_line, entry.value.end_col)
+        names = {cid}
+        file_path = loaded.file_path(path)
+        if file_path != path:
+            parts = [str(p) for p in file_path]
+            names.add(".".join(parts))
+            names.add(".".join(parts[1:]))
+            names.add(parts[-1])
+        names |= _origin_names(getattr(component, "_origin", None))
+        out.append(Place(cid, head, block, frozenset(n for n in names if n)))
+    return out
+
+
+def _origin_names(origin: Any) -> set[str]:
+    if origin is None:
+        return set()
+    if isinstance(origin, str):
+        return {origin}
+    get = origin.get if isinstance(origin, dict) else lambda k: getattr(origin, k, None)
+    return {str(v) for v in (get("address"), get("name"), get("id")) if isinstance(v, str)}
+
+
+def component_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range] | None:
+    """The component read from the text at the position (the innermost one), with its head range."""
+    best: Place | None = None
+    for place in places(analysis):
+        if place.block.contains(line, col) and (best is None or place.block >= best.block):
+            best = place
+    return (best.cid, best.head) if best is not None else None
+
+
+def reference_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range, Range] | None:
+    """The component a name under the cursor refers to: (id, range of the name, the component's head)."""
+    lines = analysis.text.split("\n")
+    if line >= len(lines):
+        return None
+    text = lines[line]
+    for match in _TOKEN.finditer(text):
+        if match.start() <= col <= match.end():
+            token = match.group(0).strip(".:")
+            break
+    else:
+        return None
+    by_name: dict[str, Place] = {}
+    for place in places(analysis):
+        for name in place.names:
+            by_name.setdefault(name, place)
+    candidates = [token]
+    parts = token.split(".")
+    candidates += [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
+    if parts[0] in ("data", "module") and len(parts) > 2:
+        candidates.insert(1, ".".join(parts[1:3]))
+    for candidate in candidates:
+        place = by_name.get(candidate)
+        if place is not None:
+            start = match.start() + match.group(0).find(candidate.split(".")[0])
+            name_range = Range(line, start, line, start + len(candidate))
+            if place.head.contains(line, col):
+                return None  # on the component itself, not a reference to it
+            return place.cid, name_range, place.head
+    return None

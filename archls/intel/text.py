@@ -1,0 +1,70 @@
+"""Small questions about the text itself: the word at a position, a scalar without its quotes."""
+
+from __future__ import annotations
+
+import re
+
+from archls.findings import Range
+
+#: Characters of an id, a technology name or a rule code.
+WORD = re.compile(r"[A-Za-z0-9_.\-/@+]+")
+_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def lines_of(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def word_at(line: str, col: int, chars: frozenset[str] = _ID_CHARS) -> tuple[int, int]:
+    """The span [start, end) of the word touching ``col`` (empty when there is none)."""
+    start = col
+    while start > 0 and line[start - 1] in chars:
+        start -= 1
+    end = col
+    while end < len(line) and line[end] in chars:
+        end += 1
+    return start, end
+
+
+def slice_range(lines: list[str], r: Range) -> str:
+    """The text a range covers."""
+    if r.start_line >= len(lines):
+        return ""
+    if r.start_line == r.end_line:
+        return lines[r.start_line][r.start_col : r.end_col]
+    parts = [lines[r.start_line][r.start_col :]]
+    parts += lines[r.start_line + 1 : r.end_line]
+    if r.end_line < len(lines):
+        parts.append(lines[r.end_line][: r.end_col])
+    return "\n".join(parts)
+
+
+def inner(lines: list[str], r: Range) -> Range:
+    """A scalar's range without its quotes, so an edit keeps the author's quoting."""
+    if r.start_line != r.end_line or r.end_col - r.start_col < 2:
+        return r
+    written = slice_range(lines, r)
+    if written[0] == written[-1] and written[0] in "'\"":
+        return Range(r.start_line, r.start_col + 1, r.end_line, r.end_col - 1)
+    return r
+
+
+def unquote(written: str) -> str:
+    written = written.strip()
+    if len(written) >= 2 and written[0] == written[-1] and written[0] in "'\"":
+        return written[1:-1]
+    return written
+
+
+def yaml_scalar(value: str) -> str:
+    """``value`` written so YAML reads it back as this string (quoted when it would be a number,
+    a boolean or null)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(value)
+    except yaml.YAMLError:
+        loaded = None
+    if isinstance(loaded, str) and loaded == value:
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,51 @@
+"""Commands the editor runs: ``archls.showDetails`` (what a code lens opens) and ``archls.summary``
+(grade, cost, budget and finding counts for a status bar)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+
+from archls.intel import facts, hover
+from archls.server import views
+
+if TYPE_CHECKING:
+    from archls.engine import Analysis
+    from archls.server.app import ArchServer
+
+
+def _analysis(ls: ArchServer, uri: Any) -> Analysis:
+    if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+        raise JsonRpcInvalidParams(f"archls: {uri!r} is not an open document")
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        raise JsonRpcInvalidParams(f"archls: {uri} is not a file archls reads")
+    return analysis
+
+
+def details(analysis: Analysis, kind: str, ident: str) -> str | None:
+    if kind == "component":
+        return hover.component_markdown(analysis, ident)
+    if kind == "flow":
+        return hover.flow_markdown(analysis, ident)
+    if kind == "group":
+        return hover.group_markdown(analysis, ident)
+    return None
+
+
+def register(server: ArchServer) -> None:
+    @server.command("archls.showDetails")
+    def show_details(ls: ArchServer, *args: Any) -> dict[str, Any] | None:
+        uri, kind, ident = [*args, None, None, None][:3]
+        analysis = _analysis(ls, uri)
+        text = details(analysis, str(kind), str(ident))
+        if text is None:
+            raise JsonRpcInvalidParams(f"archls: no {kind} named {ident!r} in {uri}")
+        ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Info, views.plain(text)))
+        return {"kind": kind, "id": ident, "markdown": text}
+
+    @server.command("archls.summary")
+    def summary(ls: ArchServer, *args: Any) -> dict[str, Any]:
+        return facts.summary(_analysis(ls, args[0] if args else None))

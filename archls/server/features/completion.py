@@ -1,0 +1,97 @@
+"""Completion and completion item resolve, for architecture files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from archls.findings import Range
+from archls.formats.archyaml import is_arch_file
+from archls.intel import complete as completing
+from archls.server import views
+
+if TYPE_CHECKING:
+    from archls.server.app import ArchServer
+
+KIND = {
+    "key": lsp.CompletionItemKind.Property,
+    "section": lsp.CompletionItemKind.Module,
+    "value": lsp.CompletionItemKind.EnumMember,
+    "component": lsp.CompletionItemKind.Reference,
+    "group": lsp.CompletionItemKind.Folder,
+    "technology": lsp.CompletionItemKind.Constant,
+    "version": lsp.CompletionItemKind.Value,
+    "snippet": lsp.CompletionItemKind.Snippet,
+    "rule": lsp.CompletionItemKind.Keyword,
+}
+
+
+def items_for(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    uri = params.text_document.uri
+    if not ls.claims(uri) or not is_arch_file(uri):
+        return None
+    doc = ls.document(uri)
+    line, col = views.position(doc, params.position)
+    context = params.context
+    trigger = (
+        context.trigger_character
+        if context is not None and context.trigger_kind == lsp.CompletionTriggerKind.TriggerCharacter
+        else None
+    )
+    result = completing.complete(doc.source, line, col, views.recent(ls, uri), trigger=trigger)
+    if result is None:
+        return None
+    snippets = bool(views.capability(ls, "text_document.completion.completion_item.snippet_support"))
+    edit_range = views.lsp_range(doc, Range(result.line, result.start, result.line, result.end))
+    out = [_item(uri, item, edit_range, snippets) for item in result.items]
+    return lsp.CompletionList(is_incomplete=result.incomplete, items=out)
+
+
+def _item(uri: str, item: completing.Item, edit_range: lsp.Range, snippets: bool) -> lsp.CompletionItem:
+    snippet = item.snippet if snippets and item.snippet is not None else None
+    text = snippet if snippet is not None else item.insert
+    return lsp.CompletionItem(
+        label=item.label,
+        kind=KIND.get(item.kind, lsp.CompletionItemKind.Text),
+        detail=item.detail,
+        sort_text=item.sort,
+        filter_text=item.filter,
+        text_edit=lsp.TextEdit(range=edit_range, new_text=text),
+        insert_text_format=lsp.InsertTextFormat.Snippet if snippet is not None else lsp.InsertTextFormat.PlainText,
+        # Multi-line inserts carry their own indentation; the client must not add more.
+        insert_text_mode=lsp.InsertTextMode.AsIs if "\n" in text else None,
+        data={"uri": uri, **item.ref},
+    )
+
+
+def resolve(ls: ArchServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
+    data: Any = item.data
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+        return item
+    analysis = views.recent(ls, data["uri"])
+    text = completing.documentation(data, analysis)
+    if text:
+        item.documentation = views.markdown(ls, text, "completion")
+    return item
+
+
+def register(server: ArchServer) -> None:
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION,
+        lsp.CompletionOptions(trigger_characters=list(completing.TRIGGERS), resolve_provider=True),
+    )
+    def completion(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        try:
+            return items_for(ls, params)
+        except Exception:
+            ls.log_exception("completion")
+            return None
+
+    @server.feature(lsp.COMPLETION_ITEM_RESOLVE)
+    def completion_resolve(ls: ArchServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
+        try:
+            return resolve(ls, item)
+        except Exception:
+            ls.log_exception("completion resolve")
+            return item

@@ -1,0 +1,39 @@
+"""Hover: components, connections, flows, the architecture's grade, key documentation and rule pages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from archls.intel import hover as hovering
+from archls.server import views
+
+if TYPE_CHECKING:
+    from archls.server.app import ArchServer
+
+
+def hover_at(ls: ArchServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    uri = params.text_document.uri
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        return None
+    doc = ls.document(uri)
+    line, col = views.position(doc, params.position)
+    found = hovering.hover(analysis, line, col)
+    if found is None:
+        return None
+    return lsp.Hover(
+        contents=views.markdown(ls, found.markdown),
+        range=views.lsp_range(doc, found.range) if found.range is not None else None,
+    )
+
+
+def register(server: ArchServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def hover(ls: ArchServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        try:
+            return hover_at(ls, params)
+        except Exception:
+            ls.log_exception("hover")
+            return None

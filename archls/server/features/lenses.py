@@ -1,0 +1,77 @@
+"""Code lenses (cost, p99 and dependents per component; p99 against the budget per flow) and inlay
+hints (utilisation beside ``replicas``, cost beside ``technology``). The ``codeLens`` and
+``inlayHints`` settings turn them off."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+from pygls.workspace.position_codec import ServerTextPosition
+
+from archls.intel import lenses as figures_beside
+from archls.server import views
+
+if TYPE_CHECKING:
+    from archls.server.app import ArchServer
+
+SHOW_DETAILS = "archls.showDetails"
+
+
+def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    uri = params.text_document.uri
+    if not ls.claims(uri) or not ls.config_for(uri).code_lens:
+        return []
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        return []
+    doc = ls.document(uri)
+    return [
+        lsp.CodeLens(
+            range=views.lsp_range(doc, lens.range),
+            command=lsp.Command(title=lens.title, command=SHOW_DETAILS, arguments=[uri, lens.kind, lens.id]),
+        )
+        for lens in figures_beside.lenses(analysis)
+    ]
+
+
+def inlay_hints(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+    uri = params.text_document.uri
+    if not ls.claims(uri) or not ls.config_for(uri).inlay_hints:
+        return []
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        return []
+    doc = ls.document(uri)
+    first = doc.position_from_client_units(params.range.start).line
+    last = doc.position_from_client_units(params.range.end).line
+    out = []
+    for hint in figures_beside.hints(analysis, first, last):
+        position = doc.position_to_client_units(ServerTextPosition(hint.line, hint.col))
+        out.append(
+            lsp.InlayHint(
+                position=lsp.Position(position.line, position.character),
+                label=hint.label,
+                tooltip=hint.tooltip,
+                padding_left=True,
+            )
+        )
+    return out
+
+
+def register(server: ArchServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
+    def code_lens(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+        try:
+            return code_lenses(ls, params)
+        except Exception:
+            ls.log_exception("code lens")
+            return []
+
+    @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
+    def inlay_hint(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+        try:
+            return inlay_hints(ls, params)
+        except Exception:
+            ls.log_exception("inlay hints")
+            return []

@@ -1,0 +1,58 @@
+"""Folding ranges and selection ranges for sections, components, connections, flows and groups."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from archls.intel import outline
+from archls.server import views
+
+if TYPE_CHECKING:
+    from archls.server.app import ArchServer
+
+
+def folding_ranges(ls: ArchServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange] | None:
+    analysis = views.fresh(ls, params.text_document.uri)
+    if analysis is None:
+        return None
+    return [
+        lsp.FoldingRange(start_line=first, end_line=last, kind=lsp.FoldingRangeKind.Region)
+        for first, last, _ in outline.folding(analysis)
+    ]
+
+
+def selection_ranges(ls: ArchServer, params: lsp.SelectionRangeParams) -> list[lsp.SelectionRange] | None:
+    uri = params.text_document.uri
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        return None
+    doc = ls.document(uri)
+    out = []
+    for position in params.positions:
+        line, col = views.position(doc, position)
+        chain = outline.selection(analysis, line, col)
+        node: lsp.SelectionRange | None = None
+        for r in reversed(chain):
+            node = lsp.SelectionRange(range=views.lsp_range(doc, r), parent=node)
+        out.append(node or lsp.SelectionRange(range=lsp.Range(position, position)))
+    return out
+
+
+def register(server: ArchServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
+    def folding_range(ls: ArchServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange] | None:
+        try:
+            return folding_ranges(ls, params)
+        except Exception:
+            ls.log_exception("folding ranges")
+            return None
+
+    @server.feature(lsp.TEXT_DOCUMENT_SELECTION_RANGE)
+    def selection_range(ls: ArchServer, params: lsp.SelectionRangeParams) -> list[lsp.SelectionRange] | None:
+        try:
+            return selection_ranges(ls, params)
+        except Exception:
+            ls.log_exception("selection ranges")
+            return None

@@ -1,0 +1,130 @@
+"""Document symbols (sections, components, connections, flows, groups) and workspace symbols
+across every file archls reads in the workspace folders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+from pygls.uris import from_fs_path
+
+from archls.intel import outline
+from archls.intel import workspace as spaces
+from archls.server import views
+from archls.server.app import path_of
+
+if TYPE_CHECKING:
+    from pygls.workspace import TextDocument
+
+    from archls.server.app import ArchServer
+
+KIND = {
+    "section": lsp.SymbolKind.Namespace,
+    "component": lsp.SymbolKind.Class,
+    "connection": lsp.SymbolKind.Event,
+    "flow": lsp.SymbolKind.Function,
+    "group": lsp.SymbolKind.Package,
+    "requirement": lsp.SymbolKind.Property,
+}
+MAX_RESULTS = 500
+
+_index = spaces.Index()
+
+
+def _document_symbol(doc: TextDocument, symbol: outline.Symbol) -> lsp.DocumentSymbol:
+    return lsp.DocumentSymbol(
+        name=symbol.name,
+        kind=KIND[symbol.kind],
+        range=views.lsp_range(doc, symbol.range),
+        selection_range=views.lsp_range(doc, symbol.selection),
+        detail=symbol.detail,
+        children=[_document_symbol(doc, child) for child in symbol.children] or None,
+    )
+
+
+def document_symbols(
+    ls: ArchServer, params: lsp.DocumentSymbolParams
+) -> list[lsp.DocumentSymbol] | list[lsp.SymbolInformation] | None:
+    uri = params.text_document.uri
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        return None
+    doc = ls.document(uri)
+    found = outline.symbols(analysis)
+    if views.capability(ls, "text_document.document_symbol.hierarchical_document_symbol_support"):
+        return [_document_symbol(doc, s) for s in found]
+    flat: list[lsp.SymbolInformation] = []
+
+    def add(symbol: outline.Symbol, container: str | None) -> None:
+        flat.append(
+            lsp.SymbolInformation(
+                name=symbol.name,
+                kind=KIND[symbol.kind],
+                location=lsp.Location(uri, views.lsp_range(doc, symbol.range)),
+                container_name=container,
+            )
+        )
+        for child in symbol.children:
+            add(child, symbol.name)
+
+    for symbol in found:
+        add(symbol, None)
+    return flat
+
+
+def workspace_symbols(ls: ArchServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation]:
+    folders = [p for p in (path_of(f.uri) for f in ls.workspace.folders.values()) if p]
+    if not folders and ls.workspace.root_path:
+        folders = [ls.workspace.root_path]
+    open_texts: dict[str, str] = {}
+    open_uris: dict[str, str] = {}
+    for uri, doc in ls.workspace.text_documents.items():
+        path = path_of(uri)
+        if path and ls.claims(uri):
+            open_texts[path] = doc.source
+            open_uris[path] = uri
+    out = []
+    for symbol in _index.symbols(folders, open_texts):
+        if not spaces.matches(params.query, symbol.name):
+            continue
+        uri = open_uris.get(symbol.path) or from_fs_path(symbol.path) or symbol.path
+        doc = ls.workspace.text_documents.get(uri)
+        r = symbol.range
+        if doc is not None:
+            where = views.lsp_range(doc, r)
+        else:
+            units = ls.workspace.position_codec.client_num_units
+            start = units(symbol.line_text[: r.start_col])
+            end = units(symbol.line_text[: r.end_col]) if r.end_line == r.start_line else r.end_col
+            where = lsp.Range(lsp.Position(r.start_line, start), lsp.Position(r.end_line, end))
+        out.append(
+            lsp.SymbolInformation(
+                name=symbol.name,
+                kind=KIND[symbol.kind],
+                location=lsp.Location(uri, where),
+                container_name=symbol.container,
+            )
+        )
+        if len(out) >= MAX_RESULTS:
+            break
+    return out
+
+
+def register(server: ArchServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(
+        ls: ArchServer, params: lsp.DocumentSymbolParams
+    ) -> list[lsp.DocumentSymbol] | list[lsp.SymbolInformation] | None:
+        try:
+            return document_symbols(ls, params)
+        except Exception:
+            ls.log_exception("document symbols")
+            return None
+
+    @server.feature(lsp.WORKSPACE_SYMBOL)
+    def workspace_symbol(ls: ArchServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation]:
+        try:
+            return workspace_symbols(ls, params)
+        except Exception:
+            ls.log_exception("workspace symbols")
+            return []
