@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from archls import model as m
 from archls.intel import docs, technologies
 from archls.intel.cursor import Cursor, locate
+from archls.intel.facts import memo
 from archls.schema import annotation_at, enum_values, field_by_key, model_at
 
 if TYPE_CHECKING:
@@ -471,32 +472,55 @@ class _LazyKnown:
 def known_ids(text: str, recent: Analysis | None) -> Known:
     components: dict[str, str | None] = dict.fromkeys(section_keys(text, "components"))
     groups = section_keys(text, "groups")
-    model = recent.model if recent is not None else None
-    if model is not None:
-        for cid, component in model.components.items():
-            components[cid] = component.type.value + (f" · {component.technology}" if component.technology else "")
-        groups = list(dict.fromkeys([*groups, *model.groups]))
-    if recent is not None and recent.loaded is not None:
-        for cid in recent.loaded.known_ids:
-            components.setdefault(cid, None)
+    if recent is not None:
+        details, known_groups = memo(recent, "completion-ids", lambda: _details(recent))
+        for cid, detail in details.items():
+            components[cid] = detail if detail is not None else components.get(cid)
+        groups = list(dict.fromkeys([*groups, *known_groups]))
     return Known(components, groups, recent)
 
 
+def _details(analysis: Analysis) -> tuple[dict[str, str | None], list[str]]:
+    """What the analysis knew about each id: computed once per analysis, not per keystroke."""
+    details: dict[str, str | None] = {}
+    if analysis.loaded is not None:
+        details = dict.fromkeys(analysis.loaded.known_ids)
+    model = analysis.model
+    if model is None:
+        return details, []
+    for cid, component in model.components.items():
+        details[cid] = component.type.value + (f" · {component.technology}" if component.technology else "")
+    return details, list(model.groups)
+
+
+_TOP_LEVEL = re.compile(r"\n[^\s#\-]")
+_FIRST_CHILD = re.compile(r"\n( +)[^\s#]")
+
+
 def section_keys(text: str, section: str) -> list[str]:
-    """Keys of a top-level section's mapping, read from the text (works while it does not parse)."""
-    header = re.search(rf"^{section}[ \t]*:[ \t]*(?:#.*)?$", text, re.M)
-    if header is None:
+    """Keys of a top-level section's mapping, read from the text (works while it does not parse).
+
+    Plain string searches, not multi-line regular expressions: this runs on every keystroke over
+    files of tens of thousands of lines.
+    """
+    at = 0 if text.startswith(section) else text.find("\n" + section)
+    while at != -1:
+        start = at if at == 0 and text.startswith(section) else at + 1
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end == -1 else line_end
+        rest = text[start + len(section) : line_end].strip()
+        if rest.startswith(":") and (not rest[1:].strip() or rest[1:].strip().startswith("#")):
+            break
+        at = text.find("\n" + section, line_end)
+    else:
         return []
-    start = header.end() + 1
-    following = re.search(r"^[^\s#\-]", text[start:], re.M)
-    body = text[start : start + following.start()] if following else text[start:]
-    first = re.search(r"^( +)[^\s#]", body, re.M)
+    following = _TOP_LEVEL.search(text, line_end)
+    body = text[line_end : following.start() if following else len(text)]
+    first = _FIRST_CHILD.search(body)
     if first is None:
         return []
     pad = first.group(1)
-    keys = re.findall(
-        rf"^{pad}(\"[^\"\n]+\"|'[^'\n]+'|[^\s#:'\"\-][^:\n#]*?|[A-Za-z0-9][^:\n#]*?)[ \t]*:(?:[ \t]|$)", body, re.M
-    )
+    keys = re.findall(rf"\n{pad}(\"[^\"\n]+\"|'[^'\n]+'|[^\s#:'\"\-][^:\n#]*?)[ \t]*:(?=[ \t\r\n]|$)", body)
     return [k[1:-1] if k[:1] in "'\"" else k.strip() for k in keys]
 
 

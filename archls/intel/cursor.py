@@ -122,7 +122,21 @@ def _parent(
             if at > 0:
                 return (line_no, own.dashes[at - 1], "item", own), 0
     index = 0
+    text = lines.text
+    # Most lines above are deeper than the node or its siblings; plain prefix tests skip them
+    # without reading the line (a 1,000-component file has thousands of such lines).
+    same = " " * col
+    deeper = same + " "
+    item = same + "-"
     for i in range(line_no - 1, -1, -1):
+        t = text[i]
+        if t.startswith(deeper):
+            continue
+        if kind == "key" and t.startswith(same) and col:
+            continue  # a sibling key, or a list belonging to one
+        if kind == "item" and t.startswith(item) and (len(t) == col + 1 or t[col + 1] in " \t\r"):
+            index += 1
+            continue
         indent = lines.indent(i)
         if indent is None or indent > col:
             continue

@@ -137,9 +137,10 @@ def _round(value: float | None) -> float | None:
 
 
 def money(value: float) -> str:
-    if value >= 100:
-        return f"${value:,.0f}"
-    return f"${value:,.2f}".rstrip("0").rstrip(".") if value else "$0"
+    cents = round(value, 2)
+    if cents >= 100 or cents == int(cents):
+        return f"${cents:,.0f}"
+    return f"${cents:,.2f}"
 
 
 def ms(value: float) -> str:

@@ -198,7 +198,7 @@ def _component_figures(analysis: Analysis, cid: str, component: Component) -> li
         if latency:
             out.append(f"- Latency added per request: {' · '.join(latency)}")
         if figs.dependents:
-            out.append(f"- Dependents: {facts.plural(figs.dependents, 'component')} fail when it fails")
+            out.append(f"- Dependents: {figs.dependents} (components that fail when it fails)")
     return out
 
 

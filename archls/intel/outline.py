@@ -172,5 +172,7 @@ def selection(analysis: Analysis, line: int, col: int) -> list[Range]:
     if root is not None:
         add(root.value)
     last = len(lines) - 1
+    while last > 0 and not lines[last].strip():
+        last -= 1  # the file as far as its last character, not the empty line after the final newline
     add(Range(0, 0, last, len(lines[last]) if lines else 0))
     return out

@@ -24,7 +24,7 @@ async def test_component_key_shows_what_it_is_and_its_neighbours(client: Languag
     assert found.contents.kind == lsp.MarkupKind.Markdown
     assert text.startswith("### api\n\n`service` · go · 2 replicas\n")
     assert "- Calls: `db`\n- Called by: `web`" in text
-    assert "- Dependents: 1 component fail" in text or "Dependents" not in text
+    assert "- Dependents: 1 (components that fail when it fails)" in text
 
 
 async def test_a_reference_shows_the_component_it_names(client: LanguageClient):

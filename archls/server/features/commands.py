@@ -10,10 +10,10 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from archls.intel import facts, hover
 from archls.server import views
+from archls.server.app import ArchServer  # at run time: pygls reads the command handlers' annotations
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
-    from archls.server.app import ArchServer
 
 
 def _analysis(ls: ArchServer, uri: Any) -> Analysis:
