@@ -22,7 +22,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import architecture  # noqa: E402
+from generate import architecture
 
 COMPONENTS = 1000
 ROUNDS = 200

@@ -6,31 +6,34 @@ import pytest
 
 from archls.intel.cursor import locate, shape, strip_comment
 
-DOC = """\
-name: x
-components:
-  api:
-    type: ser
-    tech
-  db:
-    type: database
-    data: [pii, 
-connections:
-  - from: api
-    to: d
-  - {from: api, to: d
-  -
-  - fr
-flows:
-  f:
-    path: [api, d
-groups:
-  g:
-    members:
-      - ap
-    parent: 
-# archls: ignore[SEC
-"""
+DOC = "\n".join(
+    [
+        "name: x",
+        "components:",
+        "  api:",
+        "    type: ser",
+        "    tech",
+        "  db:",
+        "    type: database",
+        "    data: [pii, ",
+        "connections:",
+        "  - from: api",
+        "    to: d",
+        "  - {from: api, to: d",
+        "  -",
+        "  - fr",
+        "flows:",
+        "  f:",
+        "    path: [api, d",
+        "groups:",
+        "  g:",
+        "    members:",
+        "      - ap",
+        "    parent: ",
+        "# archls: ignore[SEC",
+        "",
+    ]
+)
 LINES = DOC.split("\n")
 
 

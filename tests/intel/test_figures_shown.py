@@ -116,7 +116,7 @@ def test_grade_of_any_shape(monkeypatch: pytest.MonkeyPatch):
     class Grade:
         letter = "A"
         score = 93.5
-        explanation = ["no errors", "2 warnings"]
+        explanation = ("no errors", "2 warnings")
 
     assert (facts.grade_letter(Grade()), facts.grade_score(Grade())) == ("A", 93.5)
     assert facts.grade_explanation(Grade()) == "- no errors\n- 2 warnings"
