@@ -62,11 +62,13 @@ def syntax_finding(exc: yaml.YAMLError, line_offset: int = 0) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if mark is None:
         where = FILE_START
     else:
         where = Range(mark.line + line_offset, mark.column, mark.line + line_offset, mark.column + 1)
+    if "maximum nesting depth" in problem:
+        return Finding("ARCH008", "nesting is deeper than the YAML parser's limit of 1,000 levels", Severity.ERROR, where)
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Finding("ARCH001", message, Severity.ERROR, where)
 
 
