@@ -34,7 +34,9 @@ async def test_diagnostics_carry_code_source_href_and_data(client: LanguageClien
     published = await open_doc(client, "shop.arch.yaml", FLAWED)
     assert published.version == 1
     assert codes(published) == [("ARCH004", 4), ("ARCH007", 9)]
-    enum, ref = sorted((d for d in published.diagnostics if d.code.startswith("ARCH")), key=lambda d: d.range.start.line)
+    enum, ref = sorted(
+        (d for d in published.diagnostics if d.code.startswith("ARCH")), key=lambda d: d.range.start.line
+    )
     assert enum.range == lsp.Range(lsp.Position(4, 10), lsp.Position(4, 17))
     assert enum.severity == lsp.DiagnosticSeverity.Error
     assert enum.source == "archls"
@@ -106,7 +108,9 @@ async def test_close_clears(client: LanguageClient) -> None:
 
 
 async def test_malformed_yaml_is_one_positioned_error(client: LanguageClient) -> None:
-    published = await open_doc(client, "broken.arch.yaml", "name: x\ncomponents:\n  api:\n    type: service\n   replicas: 2\n")
+    published = await open_doc(
+        client, "broken.arch.yaml", "name: x\ncomponents:\n  api:\n    type: service\n   replicas: 2\n"
+    )
     [diag] = published.diagnostics
     assert diag.code == "ARCH001"
     assert diag.range.start.line == 4
@@ -122,7 +126,10 @@ def _alias_bomb() -> str:
 HOSTILE = {
     "alias-bomb": (_alias_bomb(), "ARCH008"),
     "deep-nesting": ("name: x\ncomponents: " + "[" * 10_000 + "]" * 10_000 + "\n", "ARCH008"),
-    "twenty-megabytes": ("name: x\ncomponents:\n" + "  c: {type: service, description: " + "x" * 20_000_000 + "}\n", "ARCH008"),
+    "twenty-megabytes": (
+        "name: x\ncomponents:\n" + "  c: {type: service, description: " + "x" * 20_000_000 + "}\n",
+        "ARCH008",
+    ),
     "empty": ("", "ARCH002"),
     "a-list": ("- api\n- db\n", "ARCH002"),
     "a-scalar": ("hello\n", "ARCH002"),
@@ -152,7 +159,9 @@ async def test_columns_use_the_negotiated_position_encoding(client: LanguageClie
     published = await open_doc(client, "emoji.arch.yaml", "name: x\ncomponents:\n  api:\n    type: \U0001f600servise\n")
     [diag] = published.diagnostics
     encoding = client.init_result.capabilities.position_encoding or lsp.PositionEncodingKind.Utf16
-    width = {lsp.PositionEncodingKind.Utf8: 4, lsp.PositionEncodingKind.Utf16: 2, lsp.PositionEncodingKind.Utf32: 1}[encoding]
+    width = {lsp.PositionEncodingKind.Utf8: 4, lsp.PositionEncodingKind.Utf16: 2, lsp.PositionEncodingKind.Utf32: 1}[
+        encoding
+    ]
     assert diag.range.start.character == 10
     assert diag.range.end.character == 10 + width + 7
 
@@ -192,7 +201,9 @@ async def failing_client(request, lsp_client: LanguageClient, tmp_path: Path):
 
 async def test_a_failing_rule_is_logged_and_the_rest_still_publish(failing_client: LanguageClient) -> None:
     client = failing_client
-    text = FLAWED.replace("servise", "service").replace("dbb", "db") + "  - {from: db, to: api}\n  - {from: api, to: db}\n"
+    text = (
+        FLAWED.replace("servise", "service").replace("dbb", "db") + "  - {from: db, to: api}\n  - {from: api, to: db}\n"
+    )
     published = await open_doc(client, "loop.arch.yaml", text)
     got = [d.code for d in published.diagnostics]
     assert "QUAL001" in got
