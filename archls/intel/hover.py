@@ -281,6 +281,9 @@ def connection_lines(c: Connection) -> list[str]:
 def _evidence_text(evidence: Any) -> str:
     if isinstance(evidence, str):
         return evidence
+    describe = getattr(evidence, "describe", None)
+    if callable(describe):
+        return str(describe())
     get = evidence.get if isinstance(evidence, dict) else lambda k: getattr(evidence, k, None)
     reason = get("reason") or get("text") or get("description") or get("kind") or str(evidence)
     where = get("file") or get("source")
@@ -295,6 +298,9 @@ def _evidence_text(evidence: Any) -> str:
 def _origin_text(origin: Any) -> str:
     if isinstance(origin, str):
         return f"`{origin}`"
+    describe = getattr(origin, "describe", None)
+    if callable(describe):
+        return str(describe())
     get = origin.get if isinstance(origin, dict) else lambda k: getattr(origin, k, None)
     name = get("address") or get("name") or get("id") or str(origin)
     kind = get("kind") or get("type")
@@ -378,7 +384,8 @@ def native(analysis: Analysis, line: int, col: int) -> Hover | None:
     """On a service or resource of a compose, Terraform or Kubernetes file: the component it became."""
     from archls.intel import native as places
 
-    found = places.component_at(analysis, line, col)
+    reference = places.reference_at(analysis, line, col)
+    found = (reference[0], reference[1]) if reference is not None else places.component_at(analysis, line, col)
     if found is None:
         return None
     cid, r = found

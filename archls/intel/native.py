@@ -8,6 +8,7 @@ this module only reads those maps, so it works for any format that fills them.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,13 +40,20 @@ def _build(analysis: Analysis) -> list[Place]:
     if loaded is None or model is None:
         return []
     out = []
+    here = _normal(analysis.path)
     for cid, component in model.components.items():
         path = ("components", cid)
-        head = loaded.locate(path)
+        origin = getattr(component, "_origin", None)
+        origin_file = getattr(origin, "file", None)
+        if isinstance(origin_file, str) and _normal(origin_file) != here:
+            continue  # read from another file (a compose override, a module's sibling)
+        origin_range = getattr(origin, "range", None)
+        head = origin_range if isinstance(origin_range, Range) else loaded.locate(path)
         entry = loaded.smap.get(loaded.file_path(path))
         block = head
         if entry is not None:
-            block = Range(head.start_line, head.start_col, entry.value.end_line, entry.value.end_col)
+            end = max((entry.value.end_line, entry.value.end_col), (head.end_line, head.end_col))
+            block = Range(head.start_line, head.start_col, *end)
         names = {cid}
         file_path = loaded.file_path(path)
         if file_path != path:
@@ -58,13 +66,22 @@ def _build(analysis: Analysis) -> list[Place]:
     return out
 
 
+def _normal(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path)) if path else path
+
+
 def _origin_names(origin: Any) -> set[str]:
+    """Names the file may use for the component: a Terraform address is the origin's detail."""
     if origin is None:
         return set()
     if isinstance(origin, str):
         return {origin}
     get = origin.get if isinstance(origin, dict) else lambda k: getattr(origin, k, None)
-    return {str(v) for v in (get("address"), get("name"), get("id")) if isinstance(v, str)}
+    names = {str(v) for v in (get("address"), get("name"), get("id")) if isinstance(v, str)}
+    detail = get("detail")
+    if isinstance(detail, str) and detail and " " not in detail:
+        names.add(detail)
+    return names
 
 
 def component_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range] | None:
