@@ -118,8 +118,13 @@ def _first_range(analysis: Analysis, line: int, col: int) -> Range | None:
 
 def _findings_here(analysis: Analysis, line: int, col: int, found: Hover | None) -> str:
     """The documentation of the rules whose findings cover the position."""
-    if found is not None and found.markdown.startswith("### ") and "**Findings**" in found.markdown:
-        return ""  # a component's hover lists its findings already
+    if (
+        found is not None
+        and "**Findings**" in found.markdown
+        and found.range is not None
+        and found.range.contains(line, col)
+    ):
+        return ""  # on a component's key: its hover lists its findings already
     here: list[Finding] = [f for f in facts.own_findings(analysis) if f.range.contains(line, col)]
     seen: list[str] = []
     for finding in here:
@@ -132,7 +137,9 @@ def _findings_here(analysis: Analysis, line: int, col: int, found: Hover | None)
 # --- what is shown -------------------------------------------------------------------------------
 
 
-def component_markdown(analysis: Analysis, cid: str) -> str | None:
+def component_markdown(analysis: Analysis, cid: str, block: Range | None = None) -> str | None:
+    """A component's summary; ``block`` adds the findings placed inside it (native formats put
+    findings on their own paths, not on the component's)."""
     model = analysis.model
     if model is None:
         return None
@@ -148,8 +155,13 @@ def component_markdown(analysis: Analysis, cid: str) -> str | None:
     origin = getattr(component, "_origin", None)
     if origin is not None and analysis.format != "arch":
         lines.append(f"- Read from: {_origin_text(origin)}")
-    own = [f for f in facts.own_findings(analysis) if len(f.path) >= 2 and f.path[:2] == ("components", cid)]
-    own += [f for f in facts.own_findings(analysis) if _about_connection_of(analysis, f, cid)]
+    own = [
+        f
+        for f in facts.own_findings(analysis)
+        if (len(f.path) >= 2 and f.path[:2] == ("components", cid))
+        or _about_connection_of(analysis, f, cid)
+        or (block is not None and block.contains(f.range.start_line, f.range.start_col))
+    ]
     if own:
         lines += ["", "**Findings**", ""]
         for finding in own[:12]:
@@ -389,7 +401,8 @@ def native(analysis: Analysis, line: int, col: int) -> Hover | None:
     if found is None:
         return None
     cid, r = found
-    body = component_markdown(analysis, cid)
+    block = next((p.block for p in places.places(analysis) if p.cid == cid), None)
+    body = component_markdown(analysis, cid, block)
     if body is None:
         return None
     graph = analysis.graph

@@ -77,7 +77,7 @@ async def test_compose_depends_on_jumps_to_the_service(client: LanguageClient):
     found = await client.text_document_definition_async(
         lsp.DefinitionParams(doc_id(uri), pos(client, "      db:", offset=7, lines=COMPOSE_LINES))
     )
-    assert list(found) == [lsp.Location(uri, rng(client, "  db:", offset=2, length=2, lines=COMPOSE_LINES))]
+    assert list(found) == [lsp.Location(uri, rng(client, "  db:", 1, offset=2, length=2, lines=COMPOSE_LINES))]
     found = await client.text_document_hover_async(
         lsp.HoverParams(doc_id(uri), pos(client, "depends_on: [api]", offset=14, lines=COMPOSE_LINES))
     )
