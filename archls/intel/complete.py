@@ -70,9 +70,13 @@ def complete(
     recent: Analysis | None = None,
     *,
     trigger: str | None = None,
+    lines: list[str] | None = None,
 ) -> Completion | None:
-    """Items for the position, or None when nothing fits (free text, a comment, a closed value)."""
-    lines = text.split("\n")
+    """Items for the position, or None when nothing fits (free text, a comment, a closed value).
+
+    ``lines`` is ``text`` split at newlines, when the caller has it already.
+    """
+    lines = lines if lines is not None else text.split("\n")
     cur = locate(lines, line, col)
     if trigger is not None and not _wanted(cur, lines, trigger):
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from archls.findings import Range
 
@@ -56,9 +57,16 @@ def unquote(written: str) -> str:
     return written
 
 
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+_SPECIAL = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf"})
+
+
+@lru_cache(maxsize=4096)
 def yaml_scalar(value: str) -> str:
     """``value`` written so YAML reads it back as this string (quoted when it would be a number,
     a boolean or null)."""
+    if _PLAIN.match(value) and value.lower() not in _SPECIAL:
+        return value  # the common case, without asking the parser
     import yaml
 
     try:

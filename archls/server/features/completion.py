@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from archls.findings import Range
 from archls.formats.archyaml import is_arch_file
 from archls.intel import complete as completing
 from archls.server import views
@@ -32,18 +31,26 @@ def items_for(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionLis
     if not ls.claims(uri) or not is_arch_file(uri):
         return None
     doc = ls.document(uri)
-    line, col = views.position(doc, params.position)
+    text = doc.source
+    lines = text.split("\n")  # once: the document can be tens of thousands of lines
+    codec = ls.workspace.position_codec
+    server_position = codec.position_from_client_units(lines, params.position)
+    line, col = server_position.line, server_position.character
     context = params.context
     trigger = (
         context.trigger_character
         if context is not None and context.trigger_kind == lsp.CompletionTriggerKind.TriggerCharacter
         else None
     )
-    result = completing.complete(doc.source, line, col, views.recent(ls, uri), trigger=trigger)
+    result = completing.complete(text, line, col, views.recent(ls, uri), trigger=trigger, lines=lines)
     if result is None:
         return None
     snippets = bool(views.capability(ls, "text_document.completion.completion_item.snippet_support"))
-    edit_range = views.lsp_range(doc, Range(result.line, result.start, result.line, result.end))
+    line_text = lines[result.line] if result.line < len(lines) else ""
+    edit_range = lsp.Range(
+        lsp.Position(result.line, codec.client_num_units(line_text[: result.start])),
+        lsp.Position(result.line, codec.client_num_units(line_text[: result.end])),
+    )
     out = [_item(uri, item, edit_range, snippets) for item in result.items]
     return lsp.CompletionList(is_incomplete=result.incomplete, items=out)
 
