@@ -9,6 +9,7 @@ read the file, whose model also gives each id its type and technology.
 
 from __future__ import annotations
 
+import datetime
 import re
 import typing
 from dataclasses import dataclass, field
@@ -342,7 +343,10 @@ def _versions(cur: Cursor) -> list[Item] | None:
     quoted = cur.quoted
     items = []
     for n, version in enumerate(tech.versions):
-        detail = f"end of life {version.end_of_life}" if version.end_of_life else tech.title
+        detail = tech.title
+        if version.end_of_life:
+            passed = version.end_of_life <= datetime.date.today().isoformat()
+            detail = f"end of life {version.end_of_life}" + (" (passed)" if passed else "")
         items.append(
             Item(
                 version.name,

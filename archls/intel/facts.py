@@ -96,12 +96,30 @@ def grade_score(grade: Any) -> float | None:
 
 
 def grade_explanation(grade: Any) -> str | None:
+    """What cost points: "SEC -10, REL -6" from the grade's breakdown, or its own explanation."""
     if grade is None or isinstance(grade, str):
         return None
-    text = _attr(grade, "explanation", "formula", "summary", "reason")
+    breakdown = _attr(grade, "breakdown")
+    if isinstance(breakdown, dict) and breakdown:
+        losses = sorted(
+            (c for c in breakdown.values() if (_attr(c, "loss") or 0) >= 0.5),
+            key=lambda c: (-_attr(c, "loss"), str(_attr(c, "category"))),
+        )
+        return ", ".join(f"{_attr(c, 'category')} -{_attr(c, 'loss'):.0f}" for c in losses) or None
+    text = _attr(grade, "explanation", "reason")
     if isinstance(text, list | tuple):
         return "\n".join(f"- {line}" for line in text)
     return str(text) if text else None
+
+
+def grade_formula() -> str | None:
+    """How the grade is computed, as the grade module states it."""
+    try:
+        from archls.analysis import grade as module  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    formula = getattr(module, "FORMULA", None)
+    return str(formula) if formula else None
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:

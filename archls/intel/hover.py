@@ -365,10 +365,16 @@ def architecture_markdown(analysis: Analysis) -> str:
     letter = facts.grade_letter(grade)
     if letter is not None:
         score = facts.grade_score(grade)
-        lines.append(f"Grade: **{letter}**" + (f" (score {score:g})" if score is not None else ""))
         explanation = facts.grade_explanation(grade)
-        if explanation:
+        head = f"Grade: **{letter}**" + (f" ({score:.0f}/100)" if score is not None else "")
+        if explanation and "\n" not in explanation:
+            head += f" · points lost: {explanation}"
+        lines.append(head)
+        if explanation and "\n" in explanation:
             lines += ["", explanation]
+        formula = facts.grade_formula()
+        if formula:
+            lines += ["", f"_{formula}_"]
         lines.append("")
     if model is not None:
         lines.append(

@@ -143,6 +143,11 @@ def _from_catalog() -> tuple[Technology, ...] | None:
 
 
 def _catalog_entries(catalog: Any) -> list[Technology]:
+    load = getattr(catalog, "load", None)
+    if callable(load):
+        found = _from_loaded(load())
+        if found:
+            return found
     reader = getattr(catalog, "technologies", None)
     if not callable(reader):
         return []
@@ -153,6 +158,45 @@ def _catalog_entries(catalog: Any) -> list[Technology]:
         if not name:
             continue
         out.append(_adapt(str(name), entry))
+    return out
+
+
+def _from_loaded(cat: Any) -> list[Technology]:
+    """Technologies of a loaded catalog: ``cat.technologies`` by id, release cycles from ``cat.product``."""
+    techs = getattr(cat, "technologies", None)
+    if not isinstance(techs, dict):
+        return []
+    product_of = getattr(cat, "product", None)
+    out = []
+    for tid, tech in techs.items():
+        product = product_of(getattr(tech, "eol_product", None) or tid) if callable(product_of) else None
+        versions = []
+        for cycle in getattr(product, "cycles", None) or ():
+            eol = getattr(cycle, "eol", None)
+            versions.append(
+                Version(
+                    str(cycle.cycle),
+                    eol.isoformat() if hasattr(eol, "isoformat") else (str(eol) if eol else None),
+                    "LTS" if getattr(cycle, "lts", False) else None,
+                )
+            )
+        notes = []
+        if getattr(tech, "managed", False):
+            notes.append("A managed service.")
+        if getattr(tech, "port", None):
+            protocol = getattr(tech, "protocol", None)
+            notes.append(f"Listens on port {tech.port}" + (f" ({protocol})." if protocol else "."))
+        source = getattr(product, "source", None)
+        out.append(
+            Technology(
+                str(tid),
+                tuple(str(t) for t in getattr(tech, "types", None) or ()),
+                str(getattr(tech, "name", None) or tid),
+                " ".join(notes),
+                tuple(versions),
+                f"{source.title} <{source.url}>" if source is not None and hasattr(source, "url") else None,
+            )
+        )
     return out
 
 

@@ -13,7 +13,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from archls import engine
 from archls.intel import lenses
-from tests.e2e.conftest import PROFILES, make_client, open_doc
+from tests.e2e.conftest import PROFILES, make_client, open_doc, write
 from tests.e2e.shop import SHOP, doc_id, rng, units
 
 
@@ -126,6 +126,14 @@ async def test_settings_are_read_per_workspace_folder(two_roots: LanguageClient)
     assert len(await code_lenses(client, loud)) == 4
     everything = lsp.Range(lsp.Position(0, 0), lsp.Position(40, 0))
     assert list(await client.text_document_inlay_hint_async(lsp.InlayHintParams(doc_id(quiet), everything)) or []) == []
+    # Workspace symbols come from every folder, open buffers and files on disk alike.
+    billing = write(
+        client, "loud/billing/billing.arch.yaml", "name: Billing\ncomponents:\n  billing-api: {type: service}\n"
+    )
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="api"))
+    assert sorted((s.name, s.location.uri) for s in found) == sorted(
+        [("api", quiet), ("api", loud), ("billing-api", billing)]
+    )
 
 
 @pytest_lsp.fixture(config=_config(), params=PROFILES)

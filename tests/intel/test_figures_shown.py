@@ -121,6 +121,23 @@ def test_grade_of_any_shape(monkeypatch: pytest.MonkeyPatch):
     assert (facts.grade_letter(Grade()), facts.grade_score(Grade())) == ("A", 93.5)
     assert facts.grade_explanation(Grade()) == "- no errors\n- 2 warnings"
 
+    class Category:
+        def __init__(self, category: str, loss: float) -> None:
+            self.category, self.loss = category, loss
+
+    class Breakdown:
+        letter = "C"
+        score = 72.4
+
+        def __init__(self) -> None:
+            self.breakdown = {"SEC": Category("SEC", 10.2), "REL": Category("REL", 6), "QUAL": Category("QUAL", 0.2)}
+
+    assert facts.grade_explanation(Breakdown()) == "SEC -10, REL -6"
+    monkeypatch.setattr(facts, "grade_of", lambda analysis: Breakdown())
+    line, col = where("name: Shop")
+    text = hover.hover(analysis(), line, col).markdown
+    assert text.startswith("### Shop\n\nGrade: **C** (72/100) · points lost: SEC -10, REL -6\n")
+
 
 def test_numbers_are_written_for_people():
     assert [facts.money(v) for v in (0, 3.5, 40.5, 99.999, 1234.4, 45000)] == [

@@ -98,6 +98,43 @@ def test_catalog_entries_of_several_shapes(monkeypatch: pytest.MonkeyPatch):
         technologies.technologies.cache_clear()
 
 
+def test_a_loaded_catalog_with_release_cycles(monkeypatch: pytest.MonkeyPatch):
+    import datetime
+
+    ns = types.SimpleNamespace
+    cycles = [ns(cycle="17", eol=datetime.date(2029, 11, 8), lts=False), ns(cycle="16", eol=None, lts=True)]
+    product = ns(cycles=cycles, source=ns(title="PostgreSQL versioning policy", url="https://www.postgresql.org/"))
+    cat = ns(
+        technologies={
+            "postgresql": ns(
+                name="PostgreSQL",
+                types=["database"],
+                eol_product="postgresql",
+                managed=False,
+                port=5432,
+                protocol="postgres",
+            )
+        },
+        product=lambda key: product if key == "postgresql" else None,
+    )
+    fake = types.ModuleType("archls.catalog")
+    fake.load = lambda: cat  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "archls.catalog", fake)
+    technologies.technologies.cache_clear()
+    try:
+        (tech,) = technologies.technologies()
+        assert tech == technologies.Technology(
+            "postgresql",
+            ("database",),
+            "PostgreSQL",
+            "Listens on port 5432 (postgres).",
+            (technologies.Version("17", "2029-11-08"), technologies.Version("16", None, "LTS")),
+            "PostgreSQL versioning policy <https://www.postgresql.org/>",
+        )
+    finally:
+        technologies.technologies.cache_clear()
+
+
 def test_builtin_technologies_rank_the_type_first():
     ranked = technologies.for_type("cache")
     assert ranked[0].name in {"memcached", "redis", "valkey"}
