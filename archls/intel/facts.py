@@ -176,7 +176,7 @@ def percent(value: float) -> str:
 
 
 def availability(value: float) -> str:
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
     return f"{text}%"
 
 

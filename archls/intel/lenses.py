@@ -107,7 +107,7 @@ def hints(analysis: Analysis, first_line: int = 0, last_line: int | None = None)
         if figs.utilisation is not None:
             entry = loaded.smap.get(("components", cid, "replicas"))
             if entry is not None and first_line <= entry.value.end_line <= last:
-                capacity = f" of {figs.capacity_rps:,.0f} rps" if figs.capacity_rps else ""
+                capacity = f" (capacity {figs.capacity_rps:,.0f} rps)" if figs.capacity_rps else ""
                 out.append(
                     Hint(
                         entry.value.end_line,

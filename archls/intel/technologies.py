@@ -131,8 +131,10 @@ def for_type(component_type: str | None) -> list[Technology]:
 
 def _from_catalog() -> tuple[Technology, ...] | None:
     """Read the catalog's technologies, if the catalog package is present and readable."""
+    import importlib
+
     try:
-        from archls import catalog  # type: ignore[attr-defined]
+        catalog = importlib.import_module("archls.catalog")
     except ImportError:
         return None
     try:

@@ -86,7 +86,7 @@ def test_hints_beside_replicas_and_technology(known: Figures):
         (replicas[0], len("    replicas: 2"), "62% busy", "utilisation"),
         (where("technology: postgresql")[0], len("    technology: postgresql"), "≈ $1,234/mo", "cost"),
     ]
-    assert found[2].tooltip == "Utilisation of api at the flows' peak rate with 2 replicas of 800 rps"
+    assert found[2].tooltip == "Utilisation of api at the flows' peak rate with 2 replicas (capacity 800 rps)"
     only = lenses.hints(analysis(), replicas[0], replicas[0])
     assert [h.kind for h in only] == ["utilisation"]
 
