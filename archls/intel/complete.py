@@ -22,6 +22,7 @@ from archls import model as m
 from archls.intel import docs, technologies
 from archls.intel.cursor import Cursor, locate
 from archls.intel.facts import memo
+from archls.intel.text import yaml_scalar
 from archls.schema import annotation_at, enum_values, field_by_key, model_at
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def _model_keys(
         if key in present:
             continue
         key_path = (*path, key)
-        plain, snippet = _key_insert(key, key_path, cur.indent, keyed)
+        plain, snippet = _key_insert(key, key_path, cur.indent, keyed, cur.flow)
         items.append(
             Item(
                 key,
@@ -157,11 +158,15 @@ def _model_keys(
     return items
 
 
-def _key_insert(key: str, path: tuple[Any, ...], indent: int, keyed: bool) -> tuple[str, str | None]:
+def _key_insert(
+    key: str, path: tuple[Any, ...], indent: int, keyed: bool, flow: bool = False
+) -> tuple[str, str | None]:
     if keyed:
         return key, None
+    if flow:
+        return f"{key}: ", f"{key}: $0"  # inside {...}: one line
     annotation = annotation_at(path)
-    options = docs._options(annotation) if annotation is not None else []
+    options = docs.options(annotation) if annotation is not None else []
     child = " " * (indent + 2)
     if path in (("components",), ("flows",), ("groups",), ("requirements",)):
         return f"{key}:\n{child}", f"{key}:\n{child}$0"
@@ -194,6 +199,8 @@ def _item(cur: Cursor, known: _LazyKnown) -> list[Item] | None:
 
 
 def _values(cur: Cursor, path: tuple[Any, ...], known: _LazyKnown) -> list[Item] | None:
+    if cur.kind == "value" and not cur.flow and not cur.text[: cur.start].rstrip().rstrip("'\"").rstrip().endswith(":"):
+        return None  # more than one word, or a closed list: not a value we can offer
     reference = _reference_kind(path)
     if reference == "component":
         return _component_ids(cur, path, known)
@@ -233,7 +240,7 @@ def _values(cur: Cursor, path: tuple[Any, ...], known: _LazyKnown) -> list[Item]
 
 
 def _is_list(annotation: Any) -> bool:
-    return any(typing.get_origin(o) is list for o in docs._options(annotation))
+    return any(typing.get_origin(o) is list for o in docs.options(annotation))
 
 
 def _reference_kind(path: tuple[Any, ...]) -> str | None:
@@ -295,7 +302,7 @@ def _id_items(
             Item(
                 cid,
                 kind,
-                cur.lead + (f"[{_scalar(cid)}]" if wrap else cid if cur.quoted else _scalar(cid)),
+                cur.lead + (f"[{yaml_scalar(cid)}]" if wrap else cid if cur.quoted else yaml_scalar(cid)),
                 detail=detail,
                 sort=f"{n:05d}",
                 filter=cid,
@@ -359,12 +366,6 @@ def _versions(cur: Cursor) -> list[Item] | None:
             )
         )
     return items
-
-
-def _scalar(value: str) -> str:
-    from archls.intel.text import yaml_scalar
-
-    return yaml_scalar(value)
 
 
 # --- rule codes in suppressions ------------------------------------------------------------------

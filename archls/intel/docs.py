@@ -28,8 +28,7 @@ def field_at(path: ModelPath) -> FieldInfo | None:
 
 def type_text(annotation: Any) -> str:
     """A short description of what a value may be: "true or false", "one of: a, b", "a list of ..."."""
-    options = _options(annotation)
-    parts = [_one(option) for option in options]
+    parts = [_one(option) for option in options(annotation)]
     seen: list[str] = []
     for part in parts:
         if part not in seen:
@@ -37,15 +36,16 @@ def type_text(annotation: Any) -> str:
     return " or ".join(seen)
 
 
-def _options(annotation: Any) -> list[Any]:
+def options(annotation: Any) -> list[Any]:
+    """The concrete types an annotation allows (Optional, unions and Annotated peeled off)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _options(typing.get_args(annotation)[0])
+        return options(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         out: list[Any] = []
         for arg in typing.get_args(annotation):
             if arg is not type(None):
-                out.extend(_options(arg))
+                out.extend(options(arg))
         return out
     return [annotation]
 
@@ -77,7 +77,7 @@ def _one(option: Any) -> str:
 
 
 def _plural(option: Any) -> str:
-    for inner in _options(option):
+    for inner in options(option):
         if isinstance(inner, type) and issubclass(inner, Enum):
             return f"{inner.__name__} values (" + ", ".join(f"`{x.value}`" for x in inner) + ")"
         if isinstance(inner, type) and issubclass(inner, BaseModel):
