@@ -158,7 +158,7 @@ class Comp:
     def image_tag(self) -> str:
         if self.tech and self.tech.tag:
             if self.version and self.tech.family not in {"s3"}:
-                return safe_tag(self.version)
+                return safe_tag(_versioned_tag(self.tech.tag, self.version))
             return self.tech.tag
         return safe_tag(self.version or "latest")
 
@@ -283,6 +283,18 @@ class Comp:
         if self.c.public:
             return True
         return any(c.source.is_outside or c.source.is_edge for c in self.incoming)
+
+
+def _versioned_tag(default: str, version: str) -> str:
+    """The default tag's flavour on the model's version: ("16-alpine", "15") -> "15-alpine"."""
+    base, _, flavour = default.partition("-")
+    parts = version.split(".")
+    wanted = base.count(".") + 1
+    if all(p.isdigit() for p in parts) and all(p.isdigit() for p in base.split(".")) and len(parts) < wanted:
+        parts += ["0"] * (wanted - len(parts))
+    if not all(p.isdigit() for p in base.split(".")):
+        flavour = ""
+    return ".".join(parts) + (f"-{flavour}" if flavour else "")
 
 
 def safe_tag(text: str) -> str:
