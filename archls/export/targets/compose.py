@@ -170,8 +170,10 @@ def header(ctx: ExportContext) -> str:
     ]
     missing = [c for c in ctx.components if c.is_stateful and not runs_locally(c)]
     if missing:
-        lines.append("Managed services without a local image (point the services at a cloud account or an emulator): "
-                     + ", ".join(f"{c.dns} ({c.technology or c.type})" for c in missing))  # fmt: skip
+        lines.append(
+            "Managed services without a local image (point the services at a cloud account or an emulator): "
+            + ", ".join(f"{c.dns} ({c.technology or c.type})" for c in missing)
+        )
     return "\n".join(lines)
 
 

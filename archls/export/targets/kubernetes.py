@@ -15,9 +15,24 @@ INGRESS_NAMESPACE = "ingress-nginx"
 #: Ranges a pod never needs to reach on the internet side: keeps "egress to third parties" off the cluster network.
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
 #: The user each store's image expects to run as (all non-root).
-STORE_USERS = {"postgresql": 70, "redis": 999, "valkey": 999, "mysql": 999, "mariadb": 999, "mongodb": 999,
-               "kafka": 1000, "rabbitmq": 999, "elasticsearch": 1000, "opensearch": 1000, "memcached": 11211,
-               "nats": 1000, "s3": 1000, "cassandra": 999, "clickhouse": 101, "mqtt": 1883}  # fmt: skip
+STORE_USERS = {
+    "postgresql": 70,
+    "redis": 999,
+    "valkey": 999,
+    "mysql": 999,
+    "mariadb": 999,
+    "mongodb": 999,
+    "kafka": 1000,
+    "rabbitmq": 999,
+    "elasticsearch": 1000,
+    "opensearch": 1000,
+    "memcached": 11211,
+    "nats": 1000,
+    "s3": 1000,
+    "cassandra": 999,
+    "clickhouse": 101,
+    "mqtt": 1883,
+}
 STORE_USER_DEFAULT = 1000
 
 
@@ -64,8 +79,13 @@ def _probe(comp: Comp, initial: int) -> dict[str, Any]:
         action = {"exec": {"command": ["sh", "-c", comp.tech.health[1]]}}
     else:
         action = {"tcpSocket": {"port": "http" if comp.deployable else "main"}}
-    return {**action, "initialDelaySeconds": initial, "periodSeconds": comp.health_interval, "timeoutSeconds": 3,
-            "failureThreshold": 3}  # fmt: skip
+    return {
+        **action,
+        "initialDelaySeconds": initial,
+        "periodSeconds": comp.health_interval,
+        "timeoutSeconds": 3,
+        "failureThreshold": 3,
+    }
 
 
 def _resources(comp: Comp) -> dict[str, Any]:
@@ -149,7 +169,7 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
             "ports": [
                 {"name": "http" if i == 0 else f"p{port}", "containerPort": port, "protocol": "TCP"}
                 for i, port in enumerate(comp.ports)
-            ],  # fmt: skip
+            ],
             "envFrom": [{"configMapRef": {"name": f"{comp.dns}-config"}}],
             "env": _secret_refs(comp),
             "resources": _resources(comp),
@@ -231,8 +251,9 @@ def component_docs(ctx: ExportContext, comp: Comp, image: str | None = None, rep
     docs: list[dict] = []
     meta = {"name": comp.dns, "namespace": ctx.slug, "labels": labels(ctx, comp)}
     if comp.deployable:
-        docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta,
-                     "automountServiceAccountToken": False})  # fmt: skip
+        docs.append(
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta, "automountServiceAccountToken": False}
+        )
         docs.append(
             {
                 "apiVersion": "v1",
@@ -330,7 +351,7 @@ def network_policies(ctx: ExportContext) -> list[dict]:
                         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
                     }
-                ],  # fmt: skip
+                ],
                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
             }
         ]
@@ -458,8 +479,11 @@ def kubernetes(ctx: ExportContext) -> dict[str, str]:
         files["ingress.yaml"] = yaml_docs([ingress], header)
         resources.append("ingress.yaml")
     notes = [header, "", "Secrets are referenced, never written here. Create them before applying, e.g.:"]
-    notes += [f"kubectl -n {ctx.slug} create secret generic {c.dns}-credentials --from-literal=password=..."
-              for c in ctx.stores if k8s_deployed(c) and c.tech and any("PASSWORD" in k for k, _ in c.tech.dev_env)]  # fmt: skip
+    notes += [
+        f"kubectl -n {ctx.slug} create secret generic {c.dns}-credentials --from-literal=password=..."
+        for c in ctx.stores
+        if k8s_deployed(c) and c.tech and any("PASSWORD" in k for k, _ in c.tech.dev_env)
+    ]
     if ingress:
         notes.append(f"kubectl -n {ctx.slug} create secret tls {ctx.slug}-tls --cert=... --key=...")
     if skipped:
