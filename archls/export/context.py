@@ -479,7 +479,10 @@ class ExportContext:
         return _unique(found)
 
     @property
-    def aws_region(self) -> str:
+    def aws_region(self) -> Safe:
+        return Safe(self._aws_region())
+
+    def _aws_region(self) -> str:
         for c in self.components:
             for zone in c.c.zones:
                 region = zone[:-1] if zone and zone[-1].isalpha() and zone[-2:-1].isdigit() else None
@@ -492,9 +495,9 @@ class ExportContext:
         return "eu-west-1" if any(r.startswith("eu") for r in residency) else "us-east-1"
 
     @property
-    def gcp_region(self) -> str:
+    def gcp_region(self) -> Safe:
         residency = [r.lower() for r in self.model.requirements.data_residency]
-        return "europe-west1" if any(r.startswith("eu") for r in residency) else "us-central1"
+        return Safe("europe-west1" if any(r.startswith("eu") for r in residency) else "us-central1")
 
     @property
     def sensitive(self) -> bool:
