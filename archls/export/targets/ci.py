@@ -156,7 +156,7 @@ def gitlab_ci(ctx: ExportContext) -> dict[str, str]:
                 {"if": "$CI_PIPELINE_SOURCE == 'merge_request_event'"},
                 {"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"},
             ]
-        },  # fmt: skip
+        },
         "variables": {"DOCKER_TLS_CERTDIR": "/certs"},
     }
     on_default = [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
@@ -233,7 +233,7 @@ def circleci(ctx: ExportContext) -> dict[str, str]:
                         "name": "Build",
                         "command": f"docker build -t {ctx.slug}/{comp.dns}:$CIRCLE_SHA1 {layout.SERVICES}/{comp.dns}",
                     }
-                },  # fmt: skip
+                },
             ],
         }
         workflow_jobs += [f"test-{comp.dns}", {f"build-{comp.dns}": {"requires": [f"test-{comp.dns}"]}}]
@@ -255,8 +255,9 @@ def dependabot(ctx: ExportContext) -> dict[str, str]:
     weekly = {"interval": "weekly"}
     for comp in built(ctx):
         folder = f"/{layout.SERVICES}/{comp.dns}"
-        updates.append({"package-ecosystem": "npm" if runtime(comp) == "node" else "pip", "directory": folder,
-                        "schedule": weekly})  # fmt: skip
+        updates.append(
+            {"package-ecosystem": "npm" if runtime(comp) == "node" else "pip", "directory": folder, "schedule": weekly}
+        )
         updates.append({"package-ecosystem": "docker", "directory": folder, "schedule": weekly})
     updates.append({"package-ecosystem": "github-actions", "directory": "/", "schedule": weekly})
     updates.append({"package-ecosystem": "terraform", "directory": f"/{layout.TERRAFORM}", "schedule": weekly})

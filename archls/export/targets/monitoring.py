@@ -15,14 +15,30 @@ from archls.export.registry import target
 from archls.export.render import render
 
 #: Exporter metric that says a data store answers, per technology.
-UP_METRICS = {"postgresql": "pg_up", "mysql": "mysql_up", "mariadb": "mysql_up", "redis": "redis_up",
-              "valkey": "redis_up", "mongodb": "mongodb_up", "rabbitmq": "rabbitmq_identity_info",
-              "elasticsearch": "elasticsearch_cluster_health_up", "memcached": "memcached_up"}  # fmt: skip
+UP_METRICS = {
+    "postgresql": "pg_up",
+    "mysql": "mysql_up",
+    "mariadb": "mysql_up",
+    "redis": "redis_up",
+    "valkey": "redis_up",
+    "mongodb": "mongodb_up",
+    "rabbitmq": "rabbitmq_identity_info",
+    "elasticsearch": "elasticsearch_cluster_health_up",
+    "memcached": "memcached_up",
+}
 #: Datadog service checks of the agent integrations, per technology.
-DD_CHECKS = {"postgresql": "postgres.can_connect", "mysql": "mysql.can_connect", "mariadb": "mysql.can_connect",
-             "redis": "redis.can_connect", "valkey": "redis.can_connect", "mongodb": "mongodb.can_connect",
-             "kafka": "kafka.can_connect", "rabbitmq": "rabbitmq.aliveness", "elasticsearch": "elasticsearch.can_connect",
-             "memcached": "memcache.can_connect"}  # fmt: skip
+DD_CHECKS = {
+    "postgresql": "postgres.can_connect",
+    "mysql": "mysql.can_connect",
+    "mariadb": "mysql.can_connect",
+    "redis": "redis.can_connect",
+    "valkey": "redis.can_connect",
+    "mongodb": "mongodb.can_connect",
+    "kafka": "kafka.can_connect",
+    "rabbitmq": "rabbitmq.aliveness",
+    "elasticsearch": "elasticsearch.can_connect",
+    "memcached": "memcache.can_connect",
+}
 #: Multi-window burn rates from the Google SRE workbook: (factor, long window, short window, severity, for).
 BURN_RATES = ((14.4, "1h", "5m", "critical", "2m"), (6.0, "6h", "30m", "warning", "15m"))
 
@@ -191,12 +207,21 @@ class _Panels:
 
     def row(self, title: str) -> None:
         self._wrap()
-        self.items.append({"type": "row", "title": title, "collapsed": False, "id": self._id(), "panels": [],
-                           "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y}})  # fmt: skip
+        self.items.append(
+            {
+                "type": "row",
+                "title": title,
+                "collapsed": False,
+                "id": self._id(),
+                "panels": [],
+                "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y},
+            }
+        )
         self.y += 1
 
-    def graph(self, title: str, exprs: list[tuple[str, str]], unit: str, description: str = "",
-              threshold: float | None = None) -> None:  # fmt: skip
+    def graph(
+        self, title: str, exprs: list[tuple[str, str]], unit: str, description: str = "", threshold: float | None = None
+    ) -> None:
         if self.x >= 24:
             self._wrap()
         panel: dict[str, Any] = {
@@ -235,18 +260,28 @@ class _Panels:
 def component_panels(ctx: ExportContext, panels: _Panels, comp: Comp) -> None:
     job = _job(comp)
     if comp.deployable and comp.speaks_http:
-        panels.graph("Requests per second", [(f"sum(rate(http_requests_total{{{job}}}[5m]))", "rps")], "reqps",
-                     comp.description)  # fmt: skip
-        panels.graph("5xx ratio", [(_http_ratio(comp, "5m"), "errors")], "percentunit", "",
-                     round(error_budget(ctx), 6))  # fmt: skip
+        panels.graph(
+            "Requests per second", [(f"sum(rate(http_requests_total{{{job}}}[5m]))", "rps")], "reqps", comp.description
+        )
+        panels.graph("5xx ratio", [(_http_ratio(comp, "5m"), "errors")], "percentunit", "", round(error_budget(ctx), 6))
         panels.graph("p99 latency", [(_p99(comp), "p99")], "s", "", p99_seconds(ctx, comp))
     else:
         up = UP_METRICS.get(comp.family, "up")
         panels.graph("Up", [(f"{up}{{{job}}}", "{{instance}}")], "short", comp.description)
-    panels.graph("CPU", [(f'sum(rate(container_cpu_usage_seconds_total{{container="{comp.dns}"}}[5m]))', "cores")],
-                 "short", "", comp.cpu * comp.max_replicas)  # fmt: skip
-    panels.graph("Memory", [(f'sum(container_memory_working_set_bytes{{container="{comp.dns}"}})', "bytes")],
-                 "bytes", "", comp.memory_mb * 1024 * 1024 * comp.max_replicas)  # fmt: skip
+    panels.graph(
+        "CPU",
+        [(f'sum(rate(container_cpu_usage_seconds_total{{container="{comp.dns}"}}[5m]))', "cores")],
+        "short",
+        "",
+        comp.cpu * comp.max_replicas,
+    )
+    panels.graph(
+        "Memory",
+        [(f'sum(container_memory_working_set_bytes{{container="{comp.dns}"}})', "bytes")],
+        "bytes",
+        "",
+        comp.memory_mb * 1024 * 1024 * comp.max_replicas,
+    )
 
 
 def dashboard(ctx: ExportContext, uid: str, title: str, panels: _Panels, tags: list[str]) -> dict[str, Any]:
@@ -271,7 +306,7 @@ def dashboard(ctx: ExportContext, uid: str, title: str, panels: _Panels, tags: l
                     "current": {},
                     "hide": 0,
                     "refresh": 1,
-                }  # fmt: skip
+                }
             ]
         },
         "annotations": {"list": []},
@@ -296,8 +331,9 @@ def grafana(ctx: ExportContext) -> dict[str, str]:
         files[f"dashboards/component-{comp.dns}.json"] = json_doc(
             dashboard(ctx, f"{ctx.slug}-{comp.dns}", f"{ctx.name} / {comp.dns}", own, ["component"])
         )
-    files["dashboards/overview.json"] = json_doc(dashboard(ctx, f"{ctx.slug}-overview", f"{ctx.name} overview",
-                                                           overview, ["overview"]))  # fmt: skip
+    files["dashboards/overview.json"] = json_doc(
+        dashboard(ctx, f"{ctx.slug}-overview", f"{ctx.name} overview", overview, ["overview"])
+    )
     for flow in ctx.flows:
         panels = _Panels()
         budget = (flow.budget_ms or p99_seconds(ctx) * 1000) / 1000
@@ -306,9 +342,13 @@ def grafana(ctx: ExportContext) -> dict[str, str]:
             panels.row(f"Flow {flow.dns}: end to end at {entry.dns}")
             panels.graph("Flow p99 against its budget", [(_p99(entry), "p99")], "s", flow.description, budget)
             if flow.rps:
-                panels.graph("Requests per second (expected peak as threshold)",
-                             [(f"sum(rate(http_requests_total{{{_job(entry)}}}[5m]))", "rps")], "reqps", "",
-                             flow.rps)  # fmt: skip
+                panels.graph(
+                    "Requests per second (expected peak as threshold)",
+                    [(f"sum(rate(http_requests_total{{{_job(entry)}}}[5m]))", "rps")],
+                    "reqps",
+                    "",
+                    flow.rps,
+                )
         for comp in [c for c in flow.path if c.deployable or c.is_stateful]:
             panels.row(f"Hop {comp.dns}")
             component_panels(ctx, panels, comp)
@@ -368,7 +408,7 @@ def datadog(ctx: ExportContext) -> dict[str, str]:
                     "message": _dd_text(f"{comp.dns} fails more requests than the {ctx.availability}% target allows. ")
                     + "{{#is_alert}}"
                     + notify
-                    + "{{/is_alert}}",  # fmt: skip
+                    + "{{/is_alert}}",
                     "tags": tags,
                     "priority": 2,
                     "options": {
@@ -404,7 +444,7 @@ def datadog(ctx: ExportContext) -> dict[str, str]:
                         "thresholds": {"critical": 2, "warning": 1, "ok": 1},
                         "notify_no_data": True,
                         "no_data_timeframe": 10,
-                    },  # fmt: skip
+                    },
                 }
             )
         if comp.deployable and comp.min_replicas > 1:
@@ -435,8 +475,17 @@ def datadog(ctx: ExportContext) -> dict[str, str]:
 
 # --- Sentry -----------------------------------------------------------------------------------
 
-PLATFORMS = {"python": "python", "node": "node", "go": "go", "java": "java", "rust": "rust", "ruby": "ruby",
-             "dotnet": "csharp", "php": "php", "elixir": "elixir"}  # fmt: skip
+PLATFORMS = {
+    "python": "python",
+    "node": "node",
+    "go": "go",
+    "java": "java",
+    "rust": "rust",
+    "ruby": "ruby",
+    "dotnet": "csharp",
+    "php": "php",
+    "elixir": "elixir",
+}
 
 
 def traces_sample_rate(ctx: ExportContext, comp: Comp) -> float:
