@@ -103,14 +103,19 @@ def dq(value: Any, max_len: int = 400) -> Safe:
     return Safe(f'"{text}"')
 
 
+_MERMAID_QUOTED = re.compile(r"[#\"<>&`]")
+_MERMAID_BARE = re.compile(r"[#\"<>&`|{}\[\]();:,%]")
+
+
 def mermaid_label(value: Any, max_len: int = 200) -> Safe:
-    """A Mermaid node or edge label in quotes, with Mermaid's entity codes for markup."""
-    text = one_line(value, max_len)
-    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;")):
-        text = text.replace(char, code)
-    for char in "`|{}[]()":
-        text = text.replace(char, f"#{ord(char)};")
+    """A Mermaid label in quotes; quotes and markup as Mermaid's ``#code;`` entities."""
+    text = _MERMAID_QUOTED.sub(lambda m: f"#{ord(m.group())};", one_line(value, max_len))
     return Safe(f'"{text}"')
+
+
+def mermaid_text(value: Any, max_len: int = 200) -> Safe:
+    """Unquoted Mermaid text (sequence messages, titles): every statement character as an entity."""
+    return Safe(_MERMAID_BARE.sub(lambda m: f"#{ord(m.group())};", one_line(value, max_len)))
 
 
 def plantuml_str(value: Any, max_len: int = 200) -> Safe:
@@ -155,7 +160,19 @@ def gha_literal(value: Any) -> str:
     return text.replace("${{", "$ {{")
 
 
+_WORD = re.compile(r"[A-Za-z0-9_.:/+-]*")
+
+
+def word(value: Any) -> Safe:
+    """A template's own constant (a shape name, a keyword): only a plain word passes."""
+    text = str(value)
+    if not _WORD.fullmatch(text):
+        raise ValueError(f"{text[:40]!r} is not a plain word")
+    return Safe(text)
+
+
 FILTERS = {
+    "word": word,
     "one_line": one_line,
     "comment": comment,
     "json": json_str,
