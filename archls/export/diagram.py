@@ -89,7 +89,7 @@ def layout(ctx: ExportContext) -> tuple[list[Box], list[Edge], int, int]:
     for _sweep in range(4):
         for col in sorted(by_column):
 
-            def weight(comp: Comp) -> tuple[float, str]:
+            def weight(comp: Comp, col: int = col) -> tuple[float, str]:
                 near = [order[p.id] for p in comp.callers if column[p.id] < col]
                 return (sum(near) / len(near) if near else order[comp.id], comp.id)
 
