@@ -44,7 +44,8 @@ def _guard(value: Any) -> Any:
 
 def _common(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnvironment:
     env.filters.update(quoting.FILTERS)
-    env.filters["safe_ident"] = lambda v: Safe(v) if isinstance(v, Safe) else _guard(v)
+    # lowerCamel from a PascalCase identifier (still an identifier)
+    env.filters["lower_first"] = lambda v: Safe(v[:1].lower() + v[1:]) if isinstance(v, Safe) else _guard(v)
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.keep_trailing_newline = True
