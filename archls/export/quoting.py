@@ -1,7 +1,7 @@
 """Quoting user text for each output language, so no text can become code.
 
 Every function returns :class:`Safe`: a ``str`` the text templates accept as is. Templates refuse
-plain strings (see :mod:`archls.export.render`), so a value reaches a file only through one of
+plain strings (see :mod:`archls.export.templating`), so a value reaches a file only through one of
 these functions or as an identifier from :mod:`archls.export.naming`.
 """
 

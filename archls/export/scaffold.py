@@ -19,8 +19,8 @@ from archls.export.context import Comp, ExportContext, build
 from archls.export.emit import json_doc, yaml_docs
 from archls.export.quoting import Safe
 from archls.export.registry import get
-from archls.export.render import render
 from archls.export.targets import ci, compose, docs
+from archls.export.templating import render
 from archls.export.writer import prepare_root, write_tree
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from archls.export import diagram
 from archls.export.context import Comp, ExportContext
 from archls.export.quoting import Safe, mermaid_label, mermaid_text, one_line
 from archls.export.registry import target
-from archls.export.render import render
+from archls.export.templating import render
 
 MERMAID_SHAPES = {
     "client": ("([", "])"),

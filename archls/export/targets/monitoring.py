@@ -12,7 +12,7 @@ from archls.export.emit import json_doc, yaml_docs
 from archls.export.naming import dns_label
 from archls.export.quoting import Safe, go_template_literal, hcl_str, one_line
 from archls.export.registry import target
-from archls.export.render import render
+from archls.export.templating import render
 
 #: Exporter metric that says a data store answers, per technology.
 UP_METRICS = {

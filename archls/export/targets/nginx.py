@@ -8,7 +8,7 @@ from __future__ import annotations
 from archls.export.context import Comp, ExportContext
 from archls.export.quoting import Safe
 from archls.export.registry import target
-from archls.export.render import render
+from archls.export.templating import render
 
 
 def _timeout_s(comp: Comp) -> int:

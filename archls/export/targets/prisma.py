@@ -14,7 +14,7 @@ from archls.export.context import Comp, ExportContext
 from archls.export.naming import pascal
 from archls.export.quoting import Safe
 from archls.export.registry import target
-from archls.export.render import render
+from archls.export.templating import render
 
 PROVIDERS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlserver": "sqlserver",
              "mongodb": "mongodb", "cockroachdb": "cockroachdb"}  # fmt: skip

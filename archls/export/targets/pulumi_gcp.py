@@ -9,7 +9,7 @@ from archls.export.context import Comp, ExportContext
 from archls.export.naming import dns_label
 from archls.export.quoting import Safe
 from archls.export.registry import target
-from archls.export.render import render
+from archls.export.templating import render
 
 
 def gcp_kind(comp: Comp) -> str | None:

@@ -14,7 +14,7 @@ from archls.export.context import Comp, ExportContext
 from archls.export.naming import dns_label
 from archls.export.quoting import Safe, hcl_str
 from archls.export.registry import target
-from archls.export.render import render
+from archls.export.templating import render
 
 FILES = (
     "versions.tf",
