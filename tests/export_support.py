@@ -93,7 +93,7 @@ def render_helm(chart: dict[str, str], namespace: str = "demo") -> dict[str, str
                 continue
             text = text.removeprefix("{{- if .Values.ingress.enabled }}\n").removesuffix("{{- end }}\n")
 
-        def action(match: re.Match[str]) -> str:
+        def action(match: re.Match[str], name: str = name) -> str:
             body = match.group(1)
             if body == '"{{"':
                 return "{{"
