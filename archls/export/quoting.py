@@ -12,7 +12,7 @@ import re
 import shlex
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0085\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0085\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -137,8 +137,11 @@ def md(value: Any, max_len: int = 600) -> Safe:
 
 
 def md_code(value: Any, max_len: int = 200) -> Safe:
-    """Inline code span holding any text."""
-    text = one_line(value, max_len).replace("`", "'")
+    """Inline code span holding any text (markup inside a code span is shown, never rendered).
+
+    ``|`` is escaped so the span can sit in a table cell.
+    """
+    text = one_line(value, max_len).replace("`", "'").replace("|", "\\|")
     return Safe(f"`{text}`")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from archls.export.context import Comp, ExportContext, FlowView
 from archls.export.emit import json_doc, yaml_docs
 from archls.export.naming import dns_label
-from archls.export.quoting import Safe, go_template_literal, hcl_str, one_line
+from archls.export.quoting import Safe, go_template_literal, hcl_str, md, one_line
 from archls.export.registry import target
 from archls.export.templating import render
 
@@ -461,7 +461,7 @@ def datadog(ctx: ExportContext) -> dict[str, str]:
                 }
             )
     readme = (
-        f"# Datadog monitors for {one_line(ctx.name)}\n\n"
+        f"# Datadog monitors for {md(ctx.name)}\n\n"
         "`monitors.json` is a list of request bodies for `POST /api/v1/monitor`. Create them with:\n\n"
         "```sh\n"
         'jq -c ".[]" monitors.json | while read -r body; do\n'
