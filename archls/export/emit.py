@@ -14,20 +14,20 @@ import yaml
 
 from archls.export.quoting import Safe, comment, toml_str
 
+# libyaml's emitter when PyYAML was built with it: the pure-Python one is ten times slower.
+_Base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-class _Dumper(yaml.SafeDumper):
+
+class _Dumper(_Base):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent list items under their key, as kubectl and most style guides write them.
-        super().increase_indent(flow, False)
-
 
 def _str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+    text = str.__str__(data)  # libyaml wants exactly str, not a subclass such as Safe
+    if "\n" in text:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text)
 
 
 _Dumper.add_representer(str, _str)

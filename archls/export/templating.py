@@ -13,11 +13,12 @@ call unsafe methods nor change the data they are given):
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import BytecodeCache, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -42,6 +43,19 @@ def _guard(value: Any) -> Any:
     raise UnquotedValue(f"text {str(value)[:60]!r} reached a template unquoted; use a quoting filter")
 
 
+def _bytecode_cache() -> BytecodeCache | None:
+    """Compiled templates kept between runs: compiling them is most of a cold export's time."""
+    from archls import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "archls", f"templates-{__version__}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+
+
 def _common(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnvironment:
     env.filters.update(quoting.FILTERS)
     # lowerCamel from a PascalCase identifier (still an identifier)
@@ -59,6 +73,7 @@ def text_env() -> ImmutableSandboxedEnvironment:
         autoescape=False,
         undefined=StrictUndefined,
         finalize=_guard,
+        bytecode_cache=_bytecode_cache(),
     )
     return _common(env)
 
@@ -69,6 +84,7 @@ def markup_env() -> ImmutableSandboxedEnvironment:
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=StrictUndefined,
+        bytecode_cache=_bytecode_cache(),
     )
     return _common(env)
 
