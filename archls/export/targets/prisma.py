@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from archls.export.context import Comp, ExportContext
 from archls.export.naming import pascal
-from archls.export.quoting import Safe
+from archls.export.quoting import Safe, md, md_code
 from archls.export.registry import target
 from archls.export.templating import render
 
@@ -235,4 +235,11 @@ def prisma(ctx: ExportContext) -> dict[str, str]:
             "prisma/schema.prisma.j2", ctx=ctx, c=comp, provider=Safe(provider), models=models,
             url_env=Safe(f"{comp.env}_URL"),
         )  # fmt: skip
+    others = [c for c in ctx.components if c.type == "database" and c.family not in PROVIDERS]
+    if others or not files:
+        lines = ["# Prisma schemas", ""]
+        lines += [f"- {md_code(c.dns)}: {md(c.technology or 'no technology')} has no Prisma provider" for c in others]
+        if not files and not others:
+            lines.append("The architecture has no database.")
+        files["README.md"] = "\n".join(lines) + "\n"
     return files
