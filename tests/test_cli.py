@@ -12,13 +12,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.shared import need_shared
+
 ROOT = Path(__file__).resolve().parents[1]
-# The shared folder sits beside the repository, or beside the folder of worktrees.
-SARIF_SCHEMA = (
-    next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT.parent / "shared")
-    / "schemas"
-    / "sarif-schema-2.1.0.json"
-)
 
 FLAWED = """name: flawed
 components:
@@ -81,7 +77,7 @@ def test_json_output(project: Path) -> None:
 def test_sarif_validates_against_the_official_schema(project: Path) -> None:
     result = run("check", str(project), "--format", "sarif")
     log = json.loads(result.stdout)
-    schema = json.loads(SARIF_SCHEMA.read_text())
+    schema = json.loads((need_shared() / "schemas" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(log, schema)
     run_ = log["runs"][0]
     ids = [r["id"] for r in run_["tool"]["driver"]["rules"]]
