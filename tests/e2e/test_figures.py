@@ -3,6 +3,7 @@ hints off: per workspace folder through workspace/configuration, and from initia
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -158,3 +159,20 @@ async def no_configuration(request, lsp_client: LanguageClient, tmp_path: Path):
 async def test_initialization_options_are_the_fallback(no_configuration: LanguageClient):
     uri = (await open_doc(no_configuration, "shop.arch.yaml", SHOP)).uri
     assert await code_lenses(no_configuration, uri) == []
+
+
+async def test_a_settings_change_asks_the_client_to_redraw(client: LanguageClient):
+    refreshed: list[str] = []
+    client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)(lambda params: refreshed.append("codeLens"))
+    client.feature(lsp.WORKSPACE_INLAY_HINT_REFRESH)(lambda params: refreshed.append("inlayHint"))
+    uri = (await open_doc(client, "shop.arch.yaml", SHOP)).uri
+    assert len(await code_lenses(client, uri)) == 4
+    client.set_configuration({"archls": {"debounceMs": 0, "codeLens": False}})
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    expected = ["codeLens"] if client.profile == "visual-studio-code" else ["inlayHint"]
+    while refreshed != expected and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    assert refreshed == expected
+    assert await code_lenses(client, uri) == []

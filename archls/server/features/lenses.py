@@ -59,6 +59,17 @@ def inlay_hints(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHi
     return out
 
 
+def refresh(ls: ArchServer) -> None:
+    """Ask the client to request lenses and hints again, where it says it can."""
+    try:
+        if views.capability(ls, "workspace.code_lens.refresh_support"):
+            ls.workspace_code_lens_refresh(None)
+        if views.capability(ls, "workspace.inlay_hint.refresh_support"):
+            ls.workspace_inlay_hint_refresh(None)
+    except Exception:  # a client that cannot take the request still asks again on the next edit
+        ls.log_exception("refreshing code lenses and inlay hints")
+
+
 def register(server: ArchServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:

@@ -63,8 +63,9 @@ def register(server: ArchServer) -> None:
 
 
 def reaudit(ls: ArchServer) -> None:
-    from archls.server.features import diagnostics
+    from archls.server.features import diagnostics, lenses
 
     for uri in list(ls.workspace.text_documents):
         if ls.claims(uri):
             diagnostics.publish(ls, uri)
+    lenses.refresh(ls)  # settings may have turned lenses or hints on or off
