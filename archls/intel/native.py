@@ -93,15 +93,22 @@ def component_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range] |
     return (best.cid, best.head) if best is not None else None
 
 
+_PIECE = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
 def reference_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range, Range] | None:
-    """The component a name under the cursor refers to: (id, range of the name, the component's head)."""
+    """The component a name under the cursor refers to: (id, range of the name, the component's head).
+
+    The name may be a whole token (``api``), a Terraform address with an attribute
+    (``aws_db_instance.main.endpoint``), or a host inside an address (``postgres://db:5432/app``,
+    ``cartservice:7070``, ``db.shop.svc.cluster.local``).
+    """
     lines = analysis.text.split("\n")
     if line >= len(lines):
         return None
     text = lines[line]
     for match in _TOKEN.finditer(text):
         if match.start() <= col <= match.end():
-            token = match.group(0).strip(".:")
             break
     else:
         return None
@@ -109,17 +116,22 @@ def reference_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range, R
     for place in places(analysis):
         for name in place.names:
             by_name.setdefault(name, place)
-    candidates = [token]
-    parts = token.split(".")
-    candidates += [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
-    if parts[0] in ("data", "module") and len(parts) > 2:
-        candidates.insert(1, ".".join(parts[1:3]))
-    for candidate in candidates:
-        place = by_name.get(candidate)
-        if place is not None:
-            start = match.start() + match.group(0).find(candidate.split(".")[0])
-            name_range = Range(line, start, line, start + len(candidate))
+    token = match.group(0)
+    pieces = sorted(
+        ((m.start(), m.group(0)) for m in _PIECE.finditer(token)),
+        key=lambda p: not (p[0] <= col - match.start() <= p[0] + len(p[1])),  # the piece under the cursor first
+    )
+    for offset, piece in [(0, token), *pieces]:
+        parts = piece.split(".")
+        candidates = [piece] + [".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
+        if parts[0] in ("data", "module") and len(parts) > 2:
+            candidates.insert(1, ".".join(parts[1:3]))
+        for candidate in candidates:
+            place = by_name.get(candidate)
+            if place is None:
+                continue
+            start = match.start() + offset + max(piece.find(candidate), 0)
             if place.head.contains(line, col):
                 return None  # on the component itself, not a reference to it
-            return place.cid, name_range, place.head
+            return place.cid, Range(line, start, line, start + len(candidate)), place.head
     return None

@@ -43,9 +43,52 @@ resource "aws_instance" "app" {
 """
 TF_LINES = TERRAFORM.split("\n")
 
+KUBERNETES = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/shop/web:1.2.0
+          env:
+            - name: API_ADDR
+              value: "api:8080"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/shop/api:2.0.1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports: [{port: 8080}]
+"""
+K8S_LINES = KUBERNETES.split("\n")
+
 needs_compose = pytest.mark.skipif(
     detect("/x/docker-compose.yml", COMPOSE) is None or detect("/x/docker-compose.yml", COMPOSE).name == "arch",
     reason="the compose format is not part of this build yet",
+)
+needs_kubernetes = pytest.mark.skipif(
+    detect("/x/shop.yaml", KUBERNETES) is None, reason="the Kubernetes format is not part of this build yet"
 )
 needs_terraform = pytest.mark.skipif(
     detect("/x/main.tf", TERRAFORM) is None, reason="the Terraform format is not part of this build yet"
@@ -106,3 +149,18 @@ async def test_terraform_reference_jumps_to_its_resource(client: LanguageClient)
     assert "`database`" in hover.contents.value.split("\n")[2]
     resource = await client.text_document_hover_async(lsp.HoverParams(doc_id(uri), lsp.Position(6, 4)))
     assert resource is not None and "aws_instance.app" in resource.contents.value
+
+
+@needs_kubernetes
+async def test_kubernetes_address_jumps_to_the_workload_behind_the_service(client: LanguageClient):
+    uri = (await open_doc(client, "shop.yaml", KUBERNETES)).uri
+    at = pos(client, '"api:8080"', offset=2, lines=K8S_LINES)
+    found = await client.text_document_definition_async(lsp.DefinitionParams(doc_id(uri), at))
+    assert len(found) == 1
+    assert 17 <= found[0].range.start.line <= 28  # inside the api Deployment
+    hover = await client.text_document_hover_async(lsp.HoverParams(doc_id(uri), at))
+    assert hover.contents.value.startswith("### api\n\n")
+    assert hover.range == rng(client, '"api:8080"', offset=1, length=3, lines=K8S_LINES)
+    web = await client.text_document_hover_async(lsp.HoverParams(doc_id(uri), lsp.Position(11, 12)))
+    assert web.contents.value.startswith("### web\n\n")
+    assert "- web → api" in web.contents.value

@@ -178,6 +178,15 @@ def test_native_places_and_references():
     assert native.component_at(a, 0, 1) is None
     assert native.reference_at(a, 3, 18) == ("api", Range(3, 17, 3, 20), Range(4, 2, 4, 5))
     assert native.reference_at(a, 1, 3) is None  # on the service itself
+
+
+def test_hosts_inside_addresses_are_references():
+    a = _native_analysis()
+    text = a.text + "x:\n  URL: postgres://api:5432/app\n  ADDR: api.shop.svc.cluster.local\n"
+    b = Analysis(a.path, text, a.config, a.format, a.loaded)
+    line = text.split("\n").index("  URL: postgres://api:5432/app")
+    assert native.reference_at(b, line, 20) == ("api", Range(line, 18, line, 21), Range(4, 2, 4, 5))
+    assert native.reference_at(b, line + 1, 9) == ("api", Range(line + 1, 8, line + 1, 11), Range(4, 2, 4, 5))
     assert [(s.name, s.range, s.selection) for s in outline.symbols(a)] == [
         ("web", Range(1, 2, 3, 23), Range(1, 2, 1, 5)),
         ("api", Range(4, 2, 5, 14), Range(4, 2, 4, 5)),
