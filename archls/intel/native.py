@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archls.findings import Range
+from archls.findings import ModelPath, Range
 from archls.intel.facts import memo
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
+    from archls.sourcemap import SourceMap
 
 _TOKEN = re.compile(r"[A-Za-z0-9_.\-/:]+")
 
@@ -49,21 +50,25 @@ def _build(analysis: Analysis) -> list[Place]:
             continue  # read from another file (a compose override, a module's sibling)
         origin_range = getattr(origin, "range", None)
         head = origin_range if isinstance(origin_range, Range) else loaded.locate(path)
-        entry = loaded.smap.get(loaded.file_path(path))
-        block = head
-        if entry is not None:
-            end = max((entry.value.end_line, entry.value.end_col), (head.end_line, head.end_col))
-            block = Range(head.start_line, head.start_col, *end)
-        names = {cid}
-        file_path = loaded.file_path(path)
-        if file_path != path:
-            parts = [str(p) for p in file_path]
-            names.add(".".join(parts))
-            names.add(".".join(parts[1:]))
-            names.add(parts[-1])
-        names |= _origin_names(getattr(component, "_origin", None))
+        block = _block(loaded.smap, loaded.file_path(path), head)
+        names = {cid} | _origin_names(origin)
         out.append(Place(cid, head, block, frozenset(n for n in names if n)))
     return out
+
+
+def _block(smap: SourceMap, file_path: ModelPath, head: Range) -> Range:
+    """Everything the component was read from: its own entry, or the whole document of a
+    multi-document stream (a Kubernetes object is named deep inside its document)."""
+    entry = None
+    if len(file_path) >= 2 and file_path[0] == "documents":
+        entry = smap.get(file_path[:2])
+    if entry is None:
+        entry = smap.get(file_path)
+    if entry is None:
+        return head
+    start = min((head.start_line, head.start_col), (entry.value.start_line, entry.value.start_col))
+    end = max((entry.value.end_line, entry.value.end_col), (head.end_line, head.end_col))
+    return Range(*start, *end)
 
 
 def _normal(path: str) -> str:

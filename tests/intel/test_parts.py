@@ -198,6 +198,10 @@ def test_terraform_style_addresses_resolve_to_their_resource():
     smap = SourceMap()
     smap.add(("resource", "aws_db_instance", "main"), Range(0, 0, 0, 8), Range(0, 34, 0, 36))
     model = Architecture(name="t", components={"main-db": Component(type="database")})
+    # As the Terraform loader does: the origin names the resource address and where its block starts.
+    model.components["main-db"]._origin = types.SimpleNamespace(
+        file="/tmp/main.tf", range=Range(0, 0, 0, 8), kind="resource", detail="aws_db_instance.main"
+    )
     loaded = Loaded(
         "terraform", model, smap, aliases={("components", "main-db"): ("resource", "aws_db_instance", "main")}
     )
