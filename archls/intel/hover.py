@@ -79,7 +79,7 @@ def _main(analysis: Analysis, lines: list[str], line: int, col: int) -> Hover | 
             return Hover(body, occurrence.range)
     smap = analysis.loaded.smap
     path = smap.path_at(line, col)
-    if path is None:
+    if not path:
         return None
     entry = smap.get(path)
     on_key = entry is not None and entry.key is not None and entry.key.contains(line, col)
