@@ -181,8 +181,35 @@ async def run() -> list[str]:
     return out
 
 
+def in_process() -> list[str]:
+    """The same completions computed in this process: the server's own work, without IPC."""
+    from archls import engine
+    from archls.intel.complete import complete
+
+    text = architecture(COMPONENTS)
+    lines = text.split("\n")
+    analysis = engine.analyse(text, "/bench/big.arch.yaml")
+    rng = random.Random(11)
+    pools = [
+        ([i for i, line in enumerate(lines) if line.startswith("    to: ")], "    to: cache-1"),
+        ([i for i, line in enumerate(lines) if line.startswith("    type: ")], "    type: se"),
+        ([i for i, line in enumerate(lines) if line.startswith("    technology: ")], "    technology: po"),
+        ([i for i, line in enumerate(lines) if line.startswith("    replicas: ")], "    re"),
+    ]
+    samples = []
+    for n in range(ROUNDS):
+        pool, typed = pools[n % 4]
+        line = rng.choice(pool)
+        lines[line] = typed
+        edited = "\n".join(lines)
+        started = time.perf_counter()
+        complete(edited, line, len(typed), analysis)
+        samples.append(time.perf_counter() - started)
+    return [_figures("completion, in process (no IPC)", samples)]
+
+
 def main() -> None:
-    for line in asyncio.run(run()):
+    for line in asyncio.run(run()) + in_process():
         print(line, flush=True)
 
 
