@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from archls.findings import Edit
+from archls.findings import Edit, Range
 from archls.rules.registry import Fix
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ class FixError(Exception):
 
 
 def edits_for(analysis: Analysis, fix: Fix) -> list[Edit]:
+    if fix.kind == "text":
+        # Literal edits that need no format knowledge, e.g. removing an unused suppression comment.
+        return [Edit(Range(*item[:4]), item[4]) for item in fix.value or []]
     if analysis.loaded is None or analysis.format is None:
         raise FixError("the file could not be read")
     fixer = _fixer(analysis.format)
