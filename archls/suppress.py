@@ -69,24 +69,35 @@ class Suppression:
 
 def parse(text: str) -> list[Suppression]:
     """Every ``archls: ignore`` comment in ``text``."""
-    if "archls:" not in text:
-        return []
     out: list[Suppression] = []
-    line = 0
-    last = 0
-    for match in _COMMENT.finditer(text):
-        line += text.count("\n", last, match.start())
-        last = match.start()
-        line_start = text.rfind("\n", 0, match.start()) + 1
+    # Look only at the lines that mention "archls:" (str.find is fast even on large files).
+    at = text.find("archls:")
+    counted, number = 0, 0
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        line_text = text[start:end].removesuffix("\r")
+        if "ignore" in line_text:
+            number += text.count("\n", counted, start)
+            counted = start
+            out.extend(_parse_line(line_text, number))
+        at = text.find("archls:", end)
+    return out
+
+
+def _parse_line(line_text: str, number: int) -> list[Suppression]:
+    out = []
+    for match in _COMMENT.finditer(line_text):
         suppression = Suppression(
-            line=line,
-            start=match.start() - line_start,
-            end=match.end() - line_start,
+            line=number,
+            start=match.start(),
+            end=match.end(),
             file_level=match.group("kind") == "ignore-file",
         )
         codes = match.group("codes")
         if codes is not None:
-            base = match.start("codes") - line_start
+            base = match.start("codes")
             for token in _TOKEN.finditer(codes):
                 suppression.tokens.append(Token(token.group().upper(), base + token.start(), base + token.end()))
             if not suppression.tokens:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import OrderedDict
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -76,6 +77,30 @@ def _kind(value: Any) -> str:
     return "text"
 
 
+class _ValidParts:
+    """Parts that validated cleanly, keyed by the identity of their YAML data.
+
+    The YAML reader hands out the same data object for a block whose text did not change, so on
+    each keystroke only the edited block is validated again. The data is held here, which keeps
+    its identity from being reused; nothing mutates read data or models after loading.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[Any, type[BaseModel], BaseModel]] = OrderedDict()
+
+    def get(self, key: int) -> tuple[Any, type[BaseModel], BaseModel] | None:
+        return self._items.get(key)
+
+    def put(self, data: Any, cls: type[BaseModel], part: BaseModel) -> None:
+        self._items[id(data)] = (data, cls, part)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+_valid = _ValidParts()
+
+
 class _Validator:
     def __init__(self, smap: SourceMap, findings: list[Finding]) -> None:
         self.smap = smap
@@ -98,10 +123,16 @@ class _Validator:
         if not isinstance(data, dict):
             self.report("ARCH004", f"{label} should be a mapping, not {_kind(data)}", path, value=True)
             return None
+        known = _valid.get(id(data))
+        if known is not None and known[0] is data and known[1] is cls:
+            return known[2]
         try:
-            return cls.model_validate(data)
+            result = cls.model_validate(data)
         except ValidationError as exc:
             bad = self._explain(exc, data, path, cls)
+        else:
+            _valid.put(data, cls, result)
+            return result
         cleaned = {k: v for k, v in data.items() if k not in bad}
         try:
             return cls.model_validate(cleaned)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator
+from functools import lru_cache
 
 from archls.findings import Severity
-from archls.model import ComponentType, DataKind, Protocol
+from archls.model import Component, ComponentType, DataKind, Protocol
 from archls.rules._common import OUTSIDE, PASS_THROUGH, facts, names
 from archls.rules.registry import Fix, Hit, RuleContext, rule
 
@@ -396,22 +397,24 @@ _HEAVY_WORDS = re.compile(
 )
 
 
-def _heavy(ctx: RuleContext, index: int) -> str | None:
-    model = ctx.model
-    conn = model.connections[index]
-    target = model.components[conn.target]
-    if conn.protocol in (Protocol.SMTP, Protocol.SMTPS):
-        return "sends email"
-    if target.type is ComponentType.WORKER:
+def _heavy_component(c: Component) -> str | None:
+    """Why a component does heavy work, from its type, technology, description or tags."""
+    if c.type is ComponentType.WORKER:
         return "is a worker, built for background jobs"
-    if target.technology and _HEAVY_TECH.match(target.technology):
-        return f"runs {target.technology}"
-    for text in (conn.description, target.description, " ".join(target.tags)):
-        if text:
-            found = _HEAVY_WORDS.search(text)
-            if found:
-                return f"does heavy work ({found.group(0).lower()})"
+    if c.technology and _HEAVY_TECH.match(c.technology):
+        return f"runs {c.technology}"
+    for text in (c.description, " ".join(c.tags)):
+        word = _heavy_word(text) if text else None
+        if word:
+            return f"does heavy work ({word})"
     return None
+
+
+@lru_cache(maxsize=8192)
+def _heavy_word(text: str) -> str | None:
+    # Descriptions repeat from one audit of a file to the next; matching each once pays off.
+    found = _HEAVY_WORDS.search(text)
+    return found.group(0).lower() if found else None
 
 
 @rule(
@@ -439,10 +442,21 @@ connections:
 def heavy_inline(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     f = facts(ctx)
+    heavy: dict[str, str | None] = {}
     for index, conn in enumerate(model.connections):
-        if conn.is_async or conn.source not in f.on_request_path or conn.target not in model.components:
+        if conn.is_async or conn.source not in f.on_request_path:
             continue
-        why = _heavy(ctx, index)
+        target = model.components.get(conn.target)
+        if target is None:
+            continue
+        if conn.protocol in (Protocol.SMTP, Protocol.SMTPS):
+            why: str | None = "sends email"
+        elif conn.description and (word := _heavy_word(conn.description)):
+            why = f"does heavy work ({word})"
+        else:
+            if conn.target not in heavy:
+                heavy[conn.target] = _heavy_component(target)
+            why = heavy[conn.target]
         if why is None:
             continue
         yield Hit(

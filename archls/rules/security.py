@@ -136,7 +136,8 @@ def _via(via: list[str]) -> str:
     what=(
         "A service, API gateway, function or worker the internet reaches (it is public, in a public group, "
         "or behind a public load balancer, WAF or CDN) that declares no `auth`, or `auth: none` while it "
-        "handles more than public data. Callers that all use mutual TLS count as authenticated."
+        "handles more than public data. Callers that all use mutual TLS count as authenticated, and so does "
+        "`auth` on a load balancer or CDN in front of it."
     ),
     why=(
         "An unauthenticated endpoint lets anyone on the internet call it. Broken access control is the most "
@@ -171,6 +172,8 @@ def unauthenticated_entry(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if c.auth is Auth.NONE and set(c.data) <= {DataKind.PUBLIC, DataKind.MEDIA}:
             continue
+        if any(model.components[v].auth not in (None, Auth.NONE) for v in via):
+            continue  # a load balancer or gateway in front authenticates (e.g. ALB with OIDC)
         incoming = ctx.graph.incoming(cid)
         if incoming and all(conn.mtls for _, conn in incoming):
             continue
