@@ -447,6 +447,14 @@ class YamlText:
         parent_style = self.style(parent_path, parent)
         if parent_style.kind in ("flow-map", "flow-seq"):
             return [self._remove_flow_item(parent, path[-1])]
+        if parent_style.kind in ("block-map", "block-seq") and self._only_child(parent, target):
+            # An emptied collection stays a collection of the same kind: `ports: []`, not `ports:`.
+            if parent.key is None:
+                raise YamlEditError("cannot empty a collection that has no key")
+            last = self.last_line(parent.value)
+            empty = "{}" if parent_style.kind == "block-map" else "[]"
+            k = parent.key
+            return [Edit(Range(k.end_line, k.end_col, last, self.eol(last)), f": {empty}")]
         if parent_style.kind == "block-map":
             assert target.key is not None
             head = self.line(target.key.start_line)[: target.key.start_col]
@@ -465,6 +473,13 @@ class YamlText:
                     raise YamlEditError(f"cannot find the '-' of the list item at line {r.start_line + 1}")
             return [self.delete_lines(dash_line, self.last_line(r))]
         raise YamlEditError(f"'{'.'.join(map(str, parent_path))}' is not a mapping or a list")
+
+    def _only_child(self, parent: Entry, target: Entry) -> bool:
+        """Whether ``target`` is all there is in the block collection ``parent``."""
+        start = target.key if target.key is not None else target.value
+        p, t = parent.value, target.value
+        begins = (p.start_line, p.start_col) >= (start.start_line, start.start_col - 2)
+        return begins and self.last_line(p) == self.last_line(t) and p.start_line == start.start_line
 
     def _remove_first_key_of_item(self, parent_path: ModelPath, parent: Entry, target: Entry) -> list[Edit]:
         """Remove a key that shares its line with the ``-`` of a list item: the next key moves up."""

@@ -2,13 +2,13 @@
 
 The formula, shown to users on hover and in ``docs/grade.md``:
 
-1. Each finding weighs by its severity: error 10, warning 4, info 1, hint 0. Suppressed findings
+1. Each finding weighs by its severity: error 8, warning 2, info 0.5, hint 0. Suppressed findings
    do not count; neither do ARCH000 (a rule failed) and ARCH011 (unused suppression), which are
    about the tooling rather than the design.
 2. Weights add up per category (SEC, CMP, PERF, COST, VULN, QUAL, LOAD, REL, and ARCH for
    loading problems), scaled to the size of the architecture: a category loses
-   ``weights x 10 / max(10, components)`` points, so one error costs a 10-component design 10
-   points and a 100-component design 1 point.
+   ``weights x 10 / max(20, components)`` points, so one error costs a design of up to 20
+   components 4 points and a 200-component design 0.4 points; a warning costs a quarter of that.
 3. A category loses at most 25 points, so one weak area cannot hide how the others do.
 4. The score is 100 minus the losses, never below 0; A is 90 and up, B 80, C 70, D 60, F below.
    A file that could not be read at all scores 0 (F).
@@ -24,9 +24,9 @@ from archls.findings import Finding, Severity
 if TYPE_CHECKING:
     from archls.model import Architecture
 
-WEIGHTS = {Severity.ERROR: 10, Severity.WARNING: 4, Severity.INFO: 1, Severity.HINT: 0}
+WEIGHTS = {Severity.ERROR: 8.0, Severity.WARNING: 2.0, Severity.INFO: 0.5, Severity.HINT: 0.0}
 CATEGORY_CAP = 25.0
-SIZE_FLOOR = 10
+SIZE_FLOOR = 20
 LETTERS = (("A", 90.0), ("B", 80.0), ("C", 70.0), ("D", 60.0))
 #: Codes about the tooling, not the design.
 NOT_GRADED = frozenset({"ARCH000", "ARCH011"})
@@ -34,8 +34,8 @@ NOT_GRADED = frozenset({"ARCH000", "ARCH011"})
 UNREADABLE = frozenset({"ARCH001", "ARCH002", "ARCH008", "ARCH009"})
 
 FORMULA = (
-    "Each finding weighs by severity (error 10, warning 4, info 1). Per category the weights are scaled to "
-    "the architecture's size (x 10 / max(10, components)) and capped at 25 points. "
+    "Each finding weighs by severity (error 8, warning 2, info 0.5). Per category the weights are scaled to "
+    "the architecture's size (x 10 / max(20, components)) and capped at 25 points. "
     "Score = 100 - the sum of the category losses; A >= 90, B >= 80, C >= 70, D >= 60, else F."
 )
 
@@ -74,7 +74,7 @@ def grade(findings: list[Finding], model: Architecture | None) -> Grade:
     if model is None or any(f.code in UNREADABLE for f in findings):
         return Grade("F", 0.0)
     size = max(SIZE_FLOOR, len(model.components))
-    totals: dict[str, list[int]] = {}
+    totals: dict[str, list[float]] = {}
     for f in findings:
         if f.code in NOT_GRADED:
             continue
@@ -87,7 +87,7 @@ def grade(findings: list[Finding], model: Architecture | None) -> Grade:
         elif f.severity is Severity.INFO:
             counts[3] += 1
     breakdown = {
-        category: CategoryScore(category, min(CATEGORY_CAP, weight * 10 / size), errors, warnings, infos)
+        category: CategoryScore(category, min(CATEGORY_CAP, weight * 10 / size), int(errors), int(warnings), int(infos))
         for category, (weight, errors, warnings, infos) in sorted(totals.items())
     }
     score = max(0.0, 100.0 - sum(c.loss for c in breakdown.values()))
