@@ -6,6 +6,7 @@ thousand components stay a few milliseconds.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -66,8 +67,13 @@ class Facts:
     blocking_in: dict[str, list[tuple[int, Connection]]] = field(default_factory=dict)
     #: Components a request from an entry point waits on (entry points included).
     on_request_path: set[str] = field(default_factory=set)
+    #: Components holding sensitive data, and every component from which a chain of calls reaches one
+    #: (mapped to the holder it reaches).
+    reaches_sensitive: dict[str, str] = field(default_factory=dict)
     #: Sum of the ``rps`` of the flows whose path visits each component.
     flow_rps: dict[str, float] = field(default_factory=dict)
+    #: The same, for flows that read (their name or description does not say they write).
+    read_rps: dict[str, float] = field(default_factory=dict)
 
 
 def facts(ctx: RuleContext) -> Facts:
@@ -131,16 +137,50 @@ def _compute(ctx: RuleContext) -> Facts:
                 queue.append(conn.target)
     out.on_request_path = {cid for cid in seen if components[cid].type is not ComponentType.CLIENT}
 
-    for flow in model.flows.values():
+    # Who can get at sensitive data: one walk backwards from every component that holds some.
+    callers: dict[str, list[str]] = {}
+    for conn in model.connections:
+        if conn.source in components and conn.target in components and conn.source != conn.target:
+            callers.setdefault(conn.target, []).append(conn.source)
+    for cid, c in components.items():
+        if c.type not in OUTSIDE and (
+            SENSITIVE_DATA.intersection(c.data) or SENSITIVE_DATA.intersection(out.stored.get(cid, ()))
+        ):
+            out.reaches_sensitive[cid] = cid
+    queue = deque(out.reaches_sensitive)
+    while queue:
+        cid = queue.popleft()
+        for source in callers.get(cid, ()):
+            if source not in out.reaches_sensitive and components[source].type not in OUTSIDE:
+                out.reaches_sensitive[source] = out.reaches_sensitive[cid]
+                queue.append(source)
+
+    for fid, flow in model.flows.items():
         if flow.rps:
+            reads = not writes(fid, flow.description)
             for step in dict.fromkeys(flow.path):
                 out.flow_rps[step] = out.flow_rps.get(step, 0.0) + flow.rps
+                if reads:
+                    out.read_rps[step] = out.read_rps.get(step, 0.0) + flow.rps
     return out
 
 
 def _callees(ctx: RuleContext, cid: str) -> list[str]:
     components = ctx.model.components
     return [c.target for _, c in ctx.graph.outgoing(cid) if c.target in components and c.target != cid]
+
+
+_WRITE_WORDS = re.compile(
+    r"(^|[\s_.-])(send|sends|post|posts|write|writes|create|creates|upload|uploads|update|updates|delete|deletes|"
+    r"submit|submits|ingest|ingests|record|records|publish|publishes|insert|save|saves|place|places|pay|pays|"
+    r"checkout|book|books|sign-?up|register|registers|report|reports|track|tracks|log|logs)($|[\s_.-])",
+    re.IGNORECASE,
+)
+
+
+def writes(flow_id: str, description: str | None) -> bool:
+    """Whether a flow's id or description says it writes (``send-message``, ``upload-file``)."""
+    return bool(_WRITE_WORDS.search(flow_id) or (description and _WRITE_WORDS.search(description)))
 
 
 def frameworks(ctx: RuleContext) -> set[Framework]:

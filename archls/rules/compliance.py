@@ -113,7 +113,8 @@ def pci_in_transit(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "With `pci-dss` listed: components that handle card data share a group (a network zone) with "
-        "components that do not, belong to no group, or the file has no groups at all."
+        "components that do not, belong to no group, or the file has no groups at all. Components connected "
+        "only to card-data components (an HSM, a key store) count as part of the card data environment."
     ),
     why=(
         "Everything that can talk freely to the cardholder data environment is in PCI scope. Segmenting the "
@@ -144,12 +145,18 @@ def pci_segmentation(ctx: RuleContext) -> Iterator[Hit]:
             f"PCI DSS 1.3.1: {names(card)} handle card data but no groups separate them from the rest of the system",
         )
         return
+    # Components that talk only to card-data components (an HSM, a key store) belong to the CDE too.
+    neighbours: dict[str, set[str]] = {}
+    for conn in model.connections:
+        neighbours.setdefault(conn.source, set()).add(conn.target)
+        neighbours.setdefault(conn.target, set()).add(conn.source)
+    supporting = {cid for cid, around in neighbours.items() if cid not in card and around and around <= card}
     grouped: set[str] = set()
     for gid, group in model.groups.items():
         members = [m for m in group.members if m in model.components and model.components[m].type not in OUTSIDE]
         inside = [m for m in members if m in card]
         grouped.update(inside)
-        others = [m for m in members if m not in card]
+        others = [m for m in members if m not in card and m not in supporting]
         if inside and others:
             yield Hit(
                 ("groups", gid),

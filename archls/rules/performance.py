@@ -32,8 +32,9 @@ def _fmt_rps(value: float) -> str:
     "No cache in front of a busy data store",
     severity=Severity.WARNING,
     what=(
-        "A database or search index visited by flows whose `rps` add up to at least `perf.cache_rps` "
-        "(default 500) when none of the components calling it also call a cache."
+        "A database or search index visited by reading flows whose `rps` add up to at least `perf.cache_rps` "
+        "(default 500) when none of the components calling it also call a cache. Flows whose id or description "
+        "says they write (send, post, upload, create, update, pay, ...) are not counted: a cache does not help them."
     ),
     why=(
         "Reads dominate most request paths. A cache in memory answers in well under a millisecond at 100k "
@@ -55,7 +56,7 @@ def no_cache(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     f = facts(ctx)
     limit = ctx.threshold("perf.cache_rps", 500)
-    for cid, rps in f.flow_rps.items():
+    for cid, rps in f.read_rps.items():
         c = model.components.get(cid)
         if c is None or c.type not in (ComponentType.DATABASE, ComponentType.SEARCH) or rps < limit:
             continue
@@ -82,7 +83,7 @@ def no_cache(ctx: RuleContext) -> Iterator[Hit]:
         ]
         yield Hit(
             ("components", cid),
-            f"{c.type.value} '{cid}' serves {_fmt_rps(rps)} rps from flows and none of its callers ({names(callers)}) "
+            f"{c.type.value} '{cid}' serves {_fmt_rps(rps)} rps of reads from flows and none of its callers ({names(callers)}) "
             "uses a cache; put one in front of the hot reads",
             fix=Fix(
                 f"Add cache '{cache_id}' in front of '{cid}'",
@@ -208,7 +209,9 @@ def no_load_balancer(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "A chain of synchronous, required calls from an entry point (a client or an internet-facing component) "
-        "longer than `perf.max_sync_depth` hops (default 5). The finding is on the first call past the limit."
+        "with more than `perf.max_sync_depth` hops between the system's own components (default 5; load "
+        "balancers, WAFs, CDNs and DNS pass requests on and do not count). The finding is on the first call "
+        "past the limit."
     ),
     why=(
         "Every synchronous hop adds its network round trip, its queueing delay and its own chance of failing; "
@@ -216,13 +219,14 @@ def no_load_balancer(ctx: RuleContext) -> Iterator[Hit]:
         "lining up and one slow service stalls every caller above it."
     ),
     example="""
-connections:   # web -> a -> b -> c -> d -> e -> f: six hops
+connections:   # a -> b -> c -> d -> e -> f -> g: six hops between services
   - {from: web, to: a}
   - {from: a, to: b}
   - {from: b, to: c}
   - {from: c, to: d}
   - {from: d, to: e}
-  - {from: e, to: f}     # reported
+  - {from: e, to: f}
+  - {from: f, to: g}     # reported
 """,
     fix="Shorten the chain: let a caller fetch what it needs in parallel, merge services that always call each other, or hand work over asynchronously.",
     references=(TAIL, "Microsoft Azure Architecture Center: chatty I/O antipattern"),
@@ -246,25 +250,35 @@ def deep_chain(ctx: RuleContext) -> Iterator[Hit]:
     depth: dict[str, int] = dict.fromkeys(entries, 0)
     before: dict[str, tuple[str, int]] = {}
     queue = deque(cid for cid, n in indegree.items() if n == 0)
+    components = model.components
     while queue:
         cid = queue.popleft()
         here = depth.get(cid)
+        # Load balancers, WAFs, CDNs and DNS pass requests on; only calls between the system's own
+        # components count as hops. Calls into clients and third parties start nothing.
+        step = 0 if components[cid].type in PASS_THROUGH or components[cid].type in OUTSIDE else 1
         for index, conn in f.blocking_out.get(cid, ()):
             target = conn.target
-            if here is not None and here + 1 > depth.get(target, -1):
-                depth[target] = here + 1
+            if components[target].type in PASS_THROUGH:
+                step_here = 0
+            else:
+                step_here = step
+            if here is not None and components[target].type not in OUTSIDE and here + step_here > depth.get(target, -1):
+                depth[target] = here + step_here
                 before[target] = (cid, index)
             indegree[target] -= 1
             if indegree[target] == 0:
                 queue.append(target)
     for cid, out in f.blocking_out.items():
-        if depth.get(cid) != limit:
+        if depth.get(cid) != limit or components[cid].type in PASS_THROUGH or components[cid].type in OUTSIDE:
             continue
         chain = [cid]
-        while chain[-1] in before:
+        while chain[-1] in before and len(chain) <= len(components):
             chain.append(before[chain[-1]][0])
         chain.reverse()
         for index, conn in out:
+            if components[conn.target].type in PASS_THROUGH or components[conn.target].type in OUTSIDE:
+                continue
             yield Hit(
                 ("connections", index),
                 f"{conn.source} -> {conn.target} is synchronous hop {limit + 1} in the chain "
@@ -374,6 +388,8 @@ def fan_out(ctx: RuleContext) -> Iterator[Hit]:
         # Expected calls per request: each edge makes `calls` calls on the `share` of requests that use it.
         expected = sum(conn.calls * conn.share for _, conn in out)
         targets = {conn.target for _, conn in out}
+        if any(conn.calls > max_calls for _, conn in out):
+            continue  # the connection that makes most of the calls is reported already
         if expected > max_fanout and len(targets) > 1:
             yield Hit(
                 ("components", cid),
@@ -391,7 +407,7 @@ _HEAVY_TECH = re.compile(
     re.IGNORECASE,
 )
 _HEAVY_WORDS = re.compile(
-    r"\b(transcod\w*|thumbnail\w*|resiz\w*|video|encod(e|es|ing)|render\w*|pdf|reports?|export\w*|"
+    r"\b(transcod\w*|thumbnail\w*|resiz\w*|video|encod(e|es|ing)|pdf|reports?|export\w*|"
     r"inference|training|ocr|e-?mails?|newsletter\w*|sms|batch\w*|image processing)\b",
     re.IGNORECASE,
 )
@@ -423,8 +439,8 @@ def _heavy_word(text: str) -> str | None:
     severity=Severity.WARNING,
     what=(
         "A synchronous call, made while a user request waits, to a worker, an email or SMS sender, or a component "
-        "whose technology, description or tags say it transcodes, renders, resizes, exports, generates reports "
-        "or runs model inference."
+        "whose technology, description or tags say it transcodes, resizes, makes thumbnails or PDFs, exports, "
+        "generates reports, sends email or runs model inference. Load balancers forwarding requests are not counted."
     ),
     why=(
         "Such work takes seconds, fails often and varies wildly; done inline the user waits for it, request "
@@ -446,6 +462,8 @@ def heavy_inline(ctx: RuleContext) -> Iterator[Hit]:
     for index, conn in enumerate(model.connections):
         if conn.is_async or conn.source not in f.on_request_path:
             continue
+        if model.components[conn.source].type in PASS_THROUGH:
+            continue  # a load balancer forwarding the request is not doing the work inline
         target = model.components.get(conn.target)
         if target is None:
             continue

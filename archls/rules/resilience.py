@@ -22,11 +22,11 @@ AWS_REL = "AWS Well-Architected Reliability Pillar"
 
 #: Services whose redundancy the provider manages: replicas in the model say nothing about them.
 MANAGED = re.compile(
-    r"^(dynamodb|s3|sqs|sns|kinesis|eventbridge|firestore|firebase|bigquery|bigtable|spanner|cosmos-?db|"
+    r"^(aws-|amazon-|gcp-|google-|azure-)?(dynamodb|s3|sqs|sns|kinesis|eventbridge|firestore|firebase|bigquery|bigtable|spanner|cosmos-?db|"
     r"aurora-serverless|lambda|cloud-?run|cloud-?functions|azure-functions|api-?gateway|aws-api-gateway|apigee|"
     r"alb|elb|nlb|cloud-load-balancing|azure-load-balancer|front-?door|cloudfront|route-?53|pub-?sub|"
     r"secrets-?manager|kms|key-?vault|cognito|auth0|okta|cloudflare|fastly|akamai|snowflake|upstash|"
-    r"planetscale|neon|mongodb-atlas|atlas)\b",
+    r"planetscale|neon|mongodb-atlas|atlas|cloudhsm|waf|cloud-?armor|elasticache-serverless)\b",
     re.IGNORECASE,
 )
 _SPOF_TYPES = frozenset(
@@ -347,8 +347,8 @@ SNAPSHOT_RPO_MINUTES = 24 * 60.0
     what=(
         "With `requirements.rpo_minutes` set: a database, file store or warehouse whose backups lose more "
         "data than allowed. Daily snapshots lose up to 24 hours; point-in-time recovery (`backups.point_in_time`) "
-        "about 5 minutes; below 5 minutes only a synchronous standby (`replicas` 2 or more) with point-in-time "
-        "recovery meets it."
+        "about 5 minutes; below 5 minutes only a synchronous standby (`replicas` 2 or more, or a managed store "
+        "that replicates across zones such as DynamoDB) with point-in-time recovery meets it."
     ),
     why=(
         "The recovery point objective is how much recent data the business accepts losing. Snapshot-only "
@@ -376,8 +376,8 @@ def rpo_unmet(ctx: RuleContext) -> Iterator[Hit]:
             continue
         pitr = isinstance(c.backups, Backups) and bool(c.backups.point_in_time)
         achieved = PITR_RPO_MINUTES if pitr else SNAPSHOT_RPO_MINUTES
-        if pitr and c.replica_count >= 2:
-            achieved = 0.0
+        if pitr and (c.replica_count >= 2 or managed(c.technology)):
+            achieved = 0.0  # a synchronous standby (or a provider's multi-zone storage) loses nothing committed
         if achieved <= rpo:
             continue
         fix = None
@@ -508,7 +508,8 @@ def retry_amplification(ctx: RuleContext) -> Iterator[Hit]:
                     ),
                     on_value=conn.retries is not None,
                 )
-            if total > attempts[conn.target]:
+            # A call into a client or a third party does not cause the calls they make to us.
+            if total > attempts[conn.target] and model.components[conn.target].type not in OUTSIDE:
                 attempts[conn.target] = total
                 before[conn.target] = cid
             indegree[conn.target] -= 1

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from archls.findings import Severity
-from archls.model import STATEFUL_TYPES, Auth, ComponentType, DataKind, Protocol
+from archls.model import STATEFUL_TYPES, Auth, ComponentType, DataKind, GroupType, Protocol
 from archls.rules._common import (
     CRITICAL_DATA,
     DATA_STORES,
@@ -135,9 +135,10 @@ def _via(via: list[str]) -> str:
     severity=Severity.ERROR,
     what=(
         "A service, API gateway, function or worker the internet reaches (it is public, in a public group, "
-        "or behind a public load balancer, WAF or CDN) that declares no `auth`, or `auth: none` while it "
-        "handles more than public data. Callers that all use mutual TLS count as authenticated, and so does "
-        "`auth` on a load balancer or CDN in front of it."
+        "or behind a public load balancer, WAF or CDN) that declares no `auth`, or `auth: none`, while it "
+        "handles sensitive data or calls, directly or through others, a component that holds some. Callers "
+        "that all use mutual TLS count as authenticated, and so does `auth` on a load balancer or CDN in front "
+        "of it. Entry points with nothing sensitive behind them (a redirector, public pages) are not reported."
     ),
     why=(
         "An unauthenticated endpoint lets anyone on the internet call it. Broken access control is the most "
@@ -166,10 +167,14 @@ connections:
 )
 def unauthenticated_entry(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
+    reaches = facts(ctx).reaches_sensitive
     for cid, via in _front(ctx):
         c = model.components[cid]
         if c.auth is not None and c.auth is not Auth.NONE:
             continue
+        holder = reaches.get(cid)
+        if holder is None:
+            continue  # nothing behind it is worth protecting (a redirector, a public page)
         if c.auth is Auth.NONE and set(c.data) <= {DataKind.PUBLIC, DataKind.MEDIA}:
             continue
         if any(model.components[v].auth not in (None, Auth.NONE) for v in via):
@@ -177,10 +182,14 @@ def unauthenticated_entry(ctx: RuleContext) -> Iterator[Hit]:
         incoming = ctx.graph.incoming(cid)
         if incoming and all(conn.mtls for _, conn in incoming):
             continue
+        where = "handles sensitive data" if holder == cid else f"reaches sensitive data in '{holder}'"
         if c.auth is Auth.NONE:
-            message = f"'{cid}' is reachable from the internet{_via(via)} with auth: none but handles non-public data"
+            message = f"'{cid}' is reachable from the internet{_via(via)} with auth: none but {where}"
         else:
-            message = f"'{cid}' is reachable from the internet{_via(via)} and declares no auth; say how callers authenticate (e.g. auth: oidc)"
+            message = (
+                f"'{cid}' is reachable from the internet{_via(via)} and {where}, but declares no auth; "
+                "say how callers authenticate (e.g. auth: oidc)"
+            )
         yield Hit(("components", cid, "auth"), message)
 
 
@@ -784,6 +793,9 @@ def dangerous_capability(ctx: RuleContext) -> Iterator[Hit]:
 # --- SEC013: zones ------------------------------------------------------------------------------
 
 
+_SEGMENTS = frozenset({GroupType.SUBNET, GroupType.NETWORK})
+
+
 @rule(
     "SEC013",
     "No trust boundary between public and private components",
@@ -791,7 +803,7 @@ def dangerous_capability(ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "Internet-facing components and private data stores that no group keeps apart: the file has public "
         "components and private stores but no groups; a public component belongs to no group; a data store "
-        "sits in a public group; or a non-public group directly holds both a public component and a data store."
+        "sits in a public group; or a private subnet or network directly holds both a public component and a data store."
     ),
     why=(
         "Zones (subnets, VPCs, trust boundaries) are where network controls are applied. Without them "
@@ -860,6 +872,8 @@ def trust_boundary(ctx: RuleContext) -> Iterator[Hit]:
                         on_value=True,
                     )
             continue
+        if group.type not in _SEGMENTS:
+            continue  # a VPC, region or logical boundary holds public and private subnets by design
         exposed = [m for m in members if model.components[m].public and model.components[m].type not in DATA_STORES]
         if exposed:
             yield Hit(
