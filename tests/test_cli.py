@@ -13,7 +13,11 @@ import jsonschema
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# The shared folder sits beside the repository (or beside the folder of worktrees).
+SARIF_SCHEMA = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if (p / "schemas").is_dir()),
+    ROOT.parent / "shared",
+) / "schemas" / "sarif-schema-2.1.0.json"
 
 FLAWED = """name: flawed
 components:
@@ -36,6 +40,8 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    # These tests are about output formats; the structural rules give them a fixed set of findings.
+    (tmp_path / ".archls.yaml").write_text("select: [QUAL001, QUAL002]\n")
     (tmp_path / "flawed.arch.yaml").write_text(FLAWED)
     (tmp_path / "nested").mkdir()
     (tmp_path / "nested" / "clean.arch.yaml").write_text("name: ok\ncomponents:\n  web: {type: client}\n")
