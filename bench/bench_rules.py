@@ -60,7 +60,9 @@ def main() -> None:
     for size in (100, 1000):
         text = architecture(size)
         wall, cpu = audit_ms(text, size)
-        print(f"audit of an edited {size}-component file, {rules} rules on: {wall:.1f} ms wall, {cpu:.1f} ms CPU (medians)")
+        print(
+            f"audit of an edited {size}-component file, {rules} rules on: {wall:.1f} ms wall, {cpu:.1f} ms CPU (medians)"
+        )
     timings = rule_ms(architecture(1000))
     print(f"all rules together on 1000 components: {sum(t for t, _ in timings):.1f} ms; slowest:")
     for ms, code in timings[:6]:

@@ -14,10 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared folder sits beside the repository (or beside the folder of worktrees).
-SARIF_SCHEMA = next(
-    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if (p / "schemas").is_dir()),
-    ROOT.parent / "shared",
-) / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    next(
+        (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if (p / "schemas").is_dir()),
+        ROOT.parent / "shared",
+    )
+    / "schemas"
+    / "sarif-schema-2.1.0.json"
+)
 
 FLAWED = """name: flawed
 components:

@@ -104,7 +104,10 @@ def test_cli_fix_writes_only_the_edits(tmp_path: Path, capsys: pytest.CaptureFix
     after = target.read_text().split("\n")
     # Every original line is still there, in order (fixes add keys or change one value in place).
     changed = [line for line in before if line not in after]
-    assert changed == ["    backups: true", "  - {from: payments, to: payment-provider, protocol: https, timeout_ms: 5000, retries: 2, data: [card]}"]
+    assert changed == [
+        "    backups: true",
+        "  - {from: payments, to: payment-provider, protocol: https, timeout_ms: 5000, retries: 2, data: [card]}",
+    ]
     assert len(after) - len(before) == 2
     # The re-check reports what remains, without the fixed findings.
     reported = {line.split(": ")[1].split()[0] for line in out.splitlines() if line.startswith(str(target) + ":")}
