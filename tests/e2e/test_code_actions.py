@@ -124,7 +124,10 @@ async def test_fix_all_applies_every_safe_fix(client: LanguageClient):
     assert {"SEC014", "REL011", "REL015"} <= before
     actions = await code_actions(client, published.uri, [], only=["source.fixAll.archls"])
     assert [a.kind for a in actions] == ["source.fixAll.archls"]
-    new_text = apply_edit(text, actions[0].edit, published.uri, version=1)
+    action = actions[0]
+    if action.edit is None:  # the client resolves edits lazily
+        action = await client.code_action_resolve_async(action)
+    new_text = apply_edit(text, action.edit, published.uri, version=1)
     since = len(client.published)
     change(client, published.uri, 2, new_text)
     after = await wait_diagnostics(client, published.uri, version=2, since=since)
@@ -154,3 +157,18 @@ async def test_project_file_change_takes_effect(client: LanguageClient):
     sec014 = next(d for d in after.diagnostics if d.code == "SEC014")
     assert sec014.severity == lsp.DiagnosticSeverity.Hint
     assert not [d for d in after.diagnostics if str(d.code).startswith("QUAL")]
+
+
+async def test_quick_fix_in_a_crlf_document(client: LanguageClient):
+    text = SHOP.replace("\n", "\r\n")
+    published = await open_doc(client, "crlf.arch.yaml", text)
+    finding = next(d for d in published.diagnostics if d.code == "SEC014")
+    actions = await code_actions(client, published.uri, [finding])
+    fix = next(a for a in actions if a.is_preferred)
+    new_text = apply_edit(text, fix.edit, published.uri)
+    assert "\n" not in new_text.replace("\r\n", "")  # every line break is still CRLF
+    assert "    encryption_at_rest: true\r\n" in new_text
+    since = len(client.published)
+    change(client, published.uri, 2, new_text)
+    after = await wait_diagnostics(client, published.uri, version=2, since=since)
+    assert "SEC014" not in {d.code for d in after.diagnostics}

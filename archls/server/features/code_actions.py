@@ -32,7 +32,7 @@ _NO_COMMENTS = frozenset({".json"})
 def register(server: ArchServer) -> None:
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=False),
+        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
     )
     def code_action(ls: ArchServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
         uri = params.text_document.uri
@@ -43,6 +43,23 @@ def register(server: ArchServer) -> None:
         except Exception:
             ls.log_exception(f"code actions for {uri}")
             return None
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    def resolve(ls: ArchServer, action: lsp.CodeAction) -> lsp.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri")
+        if action.edit is not None or not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+            return action
+        try:
+            doc = ls.document(uri)
+            if data.get("version") not in (None, doc.version):
+                return action  # the document moved on; the client asks again
+            full = fix_all_action(ls, doc, ls.analyse(uri), lazy=False)
+            if full is not None:
+                action.edit = full.edit
+        except Exception:
+            ls.log_exception(f"resolving '{action.title}'")
+        return action
 
 
 def _wants(only: list[str] | None, kind: str) -> bool:
@@ -68,10 +85,18 @@ def actions(ls: ArchServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction
             finding = by_place.get((diagnostic.code, _key(diagnostic.range)))
             out.extend(_for_diagnostic(ls, doc, analysis, diagnostic, finding))
     if _wants(only, FIX_ALL) and (only or out):
-        action = fix_all_action(ls, doc, analysis)
+        action = fix_all_action(ls, doc, analysis, lazy=_resolves_edits(ls))
         if action is not None:
             out.append(action)
     return out
+
+
+def _resolves_edits(ls: ArchServer) -> bool:
+    """Whether the client fetches an action's edit only when the user picks it (codeAction/resolve)."""
+    caps = ls.client_capabilities.text_document
+    action = caps.code_action if caps else None
+    support = action.resolve_support if action else None
+    return bool(support and "edit" in support.properties)
 
 
 def _key(r: lsp.Range) -> tuple[int, int, int, int]:
@@ -118,7 +143,18 @@ def _commentable(doc: TextDocument) -> bool:
     return PurePath(doc.uri).suffix.lower() not in _NO_COMMENTS
 
 
-def fix_all_action(ls: ArchServer, doc: TextDocument, analysis: Analysis) -> lsp.CodeAction | None:
+def fix_all_action(ls: ArchServer, doc: TextDocument, analysis: Analysis, *, lazy: bool) -> lsp.CodeAction | None:
+    """Every safe fix at once. ``lazy`` leaves the edit to codeAction/resolve: computing it re-audits
+    the file, which is worth doing only when the user picks the action."""
+    safe = [f for f in analysis.findings if f.fix and f.fix.get("safe", True) and f.file in (None, analysis.path)]
+    if not safe:
+        return None
+    if lazy:
+        return lsp.CodeAction(
+            title="Fix all safe archls problems",
+            kind=FIX_ALL,
+            data={"uri": doc.uri, "version": doc.version},
+        )
     result = fixes.fix_all(analysis)
     if not result.applied or result.text == analysis.text:
         return None
