@@ -17,7 +17,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 from archls import fixes, suppress
 from archls.findings import Edit, Finding
 from archls.rules.registry import Fix
-from archls.server.convert import to_lsp_range
+from archls.server.convert import from_lsp_position, lines_of, to_lsp_range
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -127,7 +127,7 @@ def _for_diagnostic(
             )
     code = diagnostic.code
     if isinstance(code, str) and code not in suppress.UNSUPPRESSIBLE and code != suppress.UNUSED and _commentable(doc):
-        line = doc.position_from_client_units(diagnostic.range.start).line if doc.lines else 0
+        line = from_lsp_position(doc, diagnostic.range.start)[0] if lines_of(doc) else 0
         out.append(
             lsp.CodeAction(
                 title=f"Suppress {code} on this line",
@@ -179,7 +179,7 @@ def workspace_edit(ls: ArchServer, doc: TextDocument, edits: list[Edit]) -> lsp.
 
 def _edit_range(doc: TextDocument, edit: Edit) -> lsp.Range:
     """An edit's range in the client's units. Positions past the last line mean the end of the text."""
-    lines = doc.lines
+    lines = lines_of(doc)
     count = len(lines)
 
     def position(line: int, col: int) -> ServerTextPosition:
@@ -197,9 +197,9 @@ def _edit_range(doc: TextDocument, edit: Edit) -> lsp.Range:
             start if start.line < count else ServerTextPosition(0, 0),
             end if end.line < count else ServerTextPosition(0, 0),
         )
-        converted = doc.range_to_client_units(inside)
+        converted = doc.position_codec.range_to_client_units(lines, inside)
         return lsp.Range(
             converted.start if start.line < count else lsp.Position(count, 0),
             converted.end if end.line < count else lsp.Position(count, 0),
         )
-    return doc.range_to_client_units(ServerTextRange(start, end))
+    return doc.position_codec.range_to_client_units(lines, ServerTextRange(start, end))
