@@ -93,6 +93,8 @@ def fix_all(analysis: Analysis, *, safe_only: bool = True, passes: int = 4) -> F
         for finding in current.findings:
             if not finding.fix or (safe_only and not finding.fix.get("safe", True)):
                 continue
+            if finding.file not in (None, current.path):
+                continue  # a finding in another file of a multi-file format
             try:
                 edits = edits_for(current, Fix.from_json(finding.fix))
             except FixError as exc:
