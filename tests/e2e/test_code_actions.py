@@ -172,3 +172,18 @@ async def test_quick_fix_in_a_crlf_document(client: LanguageClient):
     change(client, published.uri, 2, new_text)
     after = await wait_diagnostics(client, published.uri, version=2, since=since)
     assert "SEC014" not in {d.code for d in after.diagnostics}
+
+
+async def test_typed_suppression_comments(client: LanguageClient):
+    published = await open_doc(client, "shop.arch.yaml", SHOP)
+    assert "SEC014" in {d.code for d in published.diagnostics}
+    since = len(client.published)
+    change(client, published.uri, 2, "# archls: ignore-file[SEC014] encrypted by the platform\n" + SHOP)
+    after = await wait_diagnostics(client, published.uri, version=2, since=since)
+    assert "SEC014" not in {d.code for d in after.diagnostics}
+    since = len(client.published)
+    change(client, published.uri, 3, "# archls: ignore-file[SEC099]\n" + SHOP)
+    stale = await wait_diagnostics(client, published.uri, version=3, since=since)
+    unused = [d for d in stale.diagnostics if d.code == "ARCH011"]
+    assert [d.range.start.line for d in unused] == [0]
+    assert "SEC014" in {d.code for d in stale.diagnostics}
