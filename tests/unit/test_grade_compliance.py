@@ -124,3 +124,13 @@ def test_cli_fix_keeps_a_byte_order_mark(tmp_path: Path) -> None:
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbfname: x\n")
     assert b"health_check: {path: /healthz}" in data
+
+
+def test_every_threshold_a_rule_reads_is_documented() -> None:
+    import re
+
+    used = set()
+    for path in (ROOT / "archls" / "rules").glob("*.py"):
+        used |= set(re.findall(r'threshold\("([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    documented = (ROOT / "docs" / "thresholds.md").read_text(encoding="utf-8")
+    assert used and all(f"`{name}`" in documented for name in used), sorted(used)
