@@ -37,6 +37,8 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    # These tests are about output formats; the structural rules give them a fixed set of findings.
+    (tmp_path / ".archls.yaml").write_text("select: [QUAL001, QUAL002]\n")
     (tmp_path / "flawed.arch.yaml").write_text(FLAWED)
     (tmp_path / "nested").mkdir()
     (tmp_path / "nested" / "clean.arch.yaml").write_text("name: ok\ncomponents:\n  web: {type: client}\n")
