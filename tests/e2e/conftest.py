@@ -31,6 +31,15 @@ def _answer_registration(client: LanguageClient, params: lsp.RegistrationParams)
     client.registrations.extend(params.registrations)
 
 
+def _answer_refresh(method: str):  # type: ignore[no-untyped-def]
+    # The profiles claim refresh support (VS Code for code lenses, Neovim for inlay hints), so the
+    # server may ask; a real client redraws, this one records the request.
+    def answer(client: LanguageClient, params: None) -> None:
+        client.refreshes.append(method)
+
+    return answer
+
+
 def make_client() -> LanguageClient:
     from pytest_lsp.client import default_converter
 
@@ -38,7 +47,10 @@ def make_client() -> LanguageClient:
     client.published = []
     client.registrations = []
     client.applied_edits = []
+    client.refreshes = []
     features = dict(DEFAULT_CLIENT_FEATURES)
+    for method in (lsp.WORKSPACE_CODE_LENS_REFRESH, lsp.WORKSPACE_INLAY_HINT_REFRESH):
+        features[method] = _answer_refresh(method)
     features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record
     features[lsp.CLIENT_REGISTER_CAPABILITY] = _answer_registration
     register_lsp_features(client, features)

@@ -162,16 +162,16 @@ async def test_initialization_options_are_the_fallback(no_configuration: Languag
 
 
 async def test_a_settings_change_asks_the_client_to_redraw(client: LanguageClient):
-    refreshed: list[str] = []
-    client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)(lambda params: refreshed.append("codeLens"))
-    client.feature(lsp.WORKSPACE_INLAY_HINT_REFRESH)(lambda params: refreshed.append("inlayHint"))
+    refreshed = client.refreshes
     uri = (await open_doc(client, "shop.arch.yaml", SHOP)).uri
     assert len(await code_lenses(client, uri)) == 4
     client.set_configuration({"archls": {"debounceMs": 0, "codeLens": False}})
     client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 10
-    expected = ["codeLens"] if client.profile == "visual-studio-code" else ["inlayHint"]
+    expected = [
+        lsp.WORKSPACE_CODE_LENS_REFRESH if client.profile == "visual-studio-code" else lsp.WORKSPACE_INLAY_HINT_REFRESH
+    ]
     while refreshed != expected and loop.time() < deadline:
         await asyncio.sleep(0.02)
     assert refreshed == expected
