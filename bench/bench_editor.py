@@ -132,11 +132,20 @@ async def run() -> list[str]:
             out.append(_figures(f"  {kind}", values))
 
         # --- hover and definition on audited text --------------------------------------------
+        # Back to the whole, valid architecture (typing left half-written lines), audited.
         published.clear()
         version += 1
-        text = "\n".join(lines)
+        lines = text.split("\n")
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                [lsp.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
         client.text_document_did_save(lsp.DidSaveTextDocumentParams(doc))
         await asyncio.wait_for(published.wait(), 120)
+        probe = await client.text_document_hover_async(lsp.HoverParams(doc, lsp.Position(lines.index("  edge:"), 3)))
+        assert probe is not None, "the hover phase needs an audited, valid document"
         references = [i for i, line in enumerate(lines) if line.startswith("  - from: ")]
         heads = [i for i, line in enumerate(lines) if line.startswith("  ") and line.endswith(":") and line[2] != " "]
         hover_samples, definition_samples = [], []
@@ -155,24 +164,27 @@ async def run() -> list[str]:
         out.append(_figures("definition (audited text)", definition_samples))
 
         # --- the first request after an edit pays for the audit --------------------------------
+        # A real change (a replica count), so the hover that follows pays for a full audit.
         first_after_edit = []
+        replica_lines = [i for i, line in enumerate(lines) if line.startswith("    replicas: ")]
         for n in range(10):
             version += 1
-            line = rng.choice(heads) + 1
+            line = rng.choice(replica_lines)
+            old = lines[line]
+            lines[line] = f"    replicas: {5 + n}"
             client.text_document_did_change(
                 lsp.DidChangeTextDocumentParams(
                     lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
                     [
                         lsp.TextDocumentContentChangePartial(
-                            range=lsp.Range(lsp.Position(line, 4), lsp.Position(line, 4)), text=" " if n % 2 else ""
+                            range=lsp.Range(lsp.Position(line, 0), lsp.Position(line, len(old))), text=lines[line]
                         )
                     ],
                 )
             )
+            head = max(h for h in heads if h < line)
             first_after_edit.append(
-                await _time(
-                    lambda h=line - 1: client.text_document_hover_async(lsp.HoverParams(doc, lsp.Position(h, 3)))
-                )
+                await _time(lambda h=head: client.text_document_hover_async(lsp.HoverParams(doc, lsp.Position(h, 3))))
             )
         out.append(_figures("hover right after an edit", first_after_edit))
         await client.shutdown_async(None)
