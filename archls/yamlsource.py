@@ -67,7 +67,9 @@ def syntax_finding(exc: yaml.YAMLError, line_offset: int = 0) -> Finding:
     else:
         where = Range(mark.line + line_offset, mark.column, mark.line + line_offset, mark.column + 1)
     if "maximum nesting depth" in problem:
-        return Finding("ARCH008", "nesting is deeper than the YAML parser's limit of 1,000 levels", Severity.ERROR, where)
+        return Finding(
+            "ARCH008", "nesting is deeper than the YAML parser's limit of 1,000 levels", Severity.ERROR, where
+        )
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Finding("ARCH001", message, Severity.ERROR, where)
 

@@ -80,16 +80,22 @@ def component(cid: str, prof: Profile, catalog: Catalog) -> ComponentAvailabilit
         )
     replica = figures.availability or catalog.availability("replica").value
     zone = catalog.availability("zone").value
+    ceiling = catalog.availability("multi_zone_ceiling").value
     n = prof.replicas
     if n <= 0:
         return ComponentAvailability(cid, 0.0, "no replicas", replicas=0, zones=prof.zones)
-    z = max(1, min(prof.zones, n)) if prof.zones else 1
-    value = (1 - (1 - zone) ** z) * (1 - (1 - replica) ** n)
-    if z >= 2:
-        value = min(value, catalog.availability("multi_zone_ceiling").value)
-    basis = f"{n} {'replica' if n == 1 else 'replicas'} at {replica:.2%} in {z} {'zone' if z == 1 else 'zones'}"
-    if not prof.zones:
-        basis += " (no zones listed)"
+    value = 1 - (1 - replica) ** n
+    if prof.zones:
+        # Replicas in z zones survive as long as one zone is up; one zone is a single failure domain.
+        z = max(1, min(prof.zones, n))
+        value *= 1 - (1 - zone) ** z
+    else:
+        z = 0  # not listed: the platform may spread the replicas or not; only replicas are counted
+    if n >= 2:
+        # Failover, deploys and shared configuration are never perfectly redundant.
+        value = min(value, catalog.availability("three_zone_ceiling").value if z >= 3 else ceiling)
+    where = f"in {z} {'zone' if z == 1 else 'zones'}" if z else "zones not listed"
+    basis = f"{n} {'replica' if n == 1 else 'replicas'} at {replica:.2%}, {where}"
     return ComponentAvailability(cid, value, basis, replicas=n, zones=z, zones_assumed=not prof.zones, source="ec2-sla")
 
 

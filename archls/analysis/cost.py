@@ -150,6 +150,9 @@ class _Estimator:
         instance = parse_instance(resources.instance) if resources and resources.instance else None
         tech = prof.technology
         pricing = tech.pricing if tech and tech.pricing else TYPE_PRICING.get(component.type)
+        if pricing == "none":
+            out.note = f"{tech.name if tech else 'it'} is sold on plans archls does not price"
+            return out
         if resources and resources.instance and instance is None:
             out.note = f"instance class '{resources.instance}' is not one archls can price"
             return out
@@ -307,8 +310,8 @@ class _Estimator:
             put = self.unit(region, "s3", "put_thousand")
             if gb and get and put:
                 add(Line("storage", storage * gb.amount, f"{storage:g} GB at ${gb.amount:g}/GB-month", gb.source))
-                per_k = 0.8 * get.amount + 0.2 * put.amount
-                add(Line("requests", requests / 1000 * per_k, f"{million:,.1f} M requests (80% reads)", get.source))
+                per_k = 0.95 * get.amount + 0.05 * put.amount
+                add(Line("requests", requests / 1000 * per_k, f"{million:,.1f} M requests (95% reads)", get.source))
         elif pricing in ("sqs", "sns", "api_gateway"):
             price = self.unit(region, pricing, "request_million")
             api_calls = 3 if pricing == "sqs" else 1  # send, receive, delete
@@ -441,9 +444,10 @@ def _savings(
     target = float(config.thresholds.get("target_utilisation", 0.7))
     # A suggestion worth the work: at least this many dollars and this share of the total.
     total = sum(c.monthly for c in costs.values() if c.monthly is not None)
+    scale = max(total, model.requirements.budget_monthly or 0.0)
     minimum = max(
         float(config.thresholds.get("min_saving_monthly", 20.0)),
-        float(config.thresholds.get("min_saving_share", 0.01)) * total,
+        float(config.thresholds.get("min_saving_share", 0.01)) * scale,
     )
     target_availability = model.requirements.availability
     for cid, component in model.components.items():
@@ -543,6 +547,7 @@ def _savings(
                                 "kind": "replace",
                                 "path": ("components", cid, "resources", "storage_type"),
                                 "value": "gp3",
+                                "safe": True,
                             },
                         )
                     )

@@ -80,7 +80,7 @@ class ComponentLoad:
         if self.service_ms is None:
             return None
         if not self.queued:
-            return math.exp(-t_ms / self.service_ms)
+            return queueing.delay_survival(self.service_ms, t_ms)
         if self.utilisation is None:
             return None
         return queueing.survival(self.servers, self.utilisation, self._server_ms, t_ms)
@@ -205,7 +205,7 @@ def hop_connection(adj: Adjacency, a: str, b: str) -> int | None:
 
 
 def arrivals(
-    model: Architecture, graph: ArchGraph, adj: Adjacency | None = None
+    model: Architecture, graph: ArchGraph, adj: Adjacency | None = None, miss_ratio: float = 0.1
 ) -> tuple[dict[str, float], dict[str, float], dict[int, float], float, list[int]]:
     """Arrival rate per component, the part of it the flows account for, traffic per connection,
     the total entry rate, and the connections not followed because they close a cycle."""
@@ -229,10 +229,12 @@ def arrivals(
             if index is not None and model.connections[index].source == a:
                 rate *= model.connections[index].calls
             flow_in[b] += rate
-            if index is not None and model.connections[index].source == a:
+            if index is None:
+                if components[b].type != ComponentType.CLIENT:
+                    seed[b] += rate  # a step without a connection: the flow still says it arrives
+            elif model.connections[index].source == a:
                 flow_conn[index] = flow_conn.get(index, 0.0) + rate
-            else:
-                seed[b] += rate  # a step without a connection: the flow still says it arrives
+            # A step against a connection's direction is an answer or a push over it: no new request.
 
     peak = model.requirements.peak_rps
     unattributed = max(0.0, (peak or 0.0) - flow_total)
@@ -244,22 +246,43 @@ def arrivals(
             seed[cid] += unattributed / len(roots)
 
     order, back = _order(model, adj)
+    is_cdn = {cid: c.type == ComponentType.CDN for cid, c in components.items()}
     arrival = dict(seed)
     traffic: dict[int, float] = {}
     for cid in order:
         total = arrival[cid]
         spare = max(0.0, total - flow_in[cid])
-        for index, c in adj.get(cid, ()):
-            if c.target == cid or c.target not in components:
-                continue
+        outgoing = [(i, c) for i, c in adj.get(cid, ()) if c.target != cid and c.target in components]
+        # A user's request goes to one place: a client's shares are split, not each taken in full.
+        spread = 1.0
+        if components[cid].type == ComponentType.CLIENT:
+            spread = 1.0 / max(1.0, sum(c.share for _, c in outgoing))
+        for index, c in outgoing:
+            share = c.share
+            if is_cdn[cid] and "share" not in c.model_fields_set:
+                share = miss_ratio  # a CDN passes on its cache misses
             if index in flow_conn:
-                rate = flow_conn[index] + spare * c.share * c.calls
+                rate = flow_conn[index] + spare * share * spread * c.calls
             else:
-                rate = total * c.share * c.calls
+                rate = total * share * spread * c.calls
             traffic[index] = rate
-            if index not in back:
-                arrival[c.target] += rate
+            if index in back or not _carries_load(c, components[c.target].type, index in flow_conn):
+                continue
+            arrival[c.target] += rate
     return arrival, flow_in, traffic, flow_total + unattributed, sorted(back)
+
+
+#: Types that take messages in: an async hand-over to them is load on them.
+BROKERS = frozenset({ComponentType.QUEUE, ComponentType.STREAM})
+
+
+def _carries_load(connection: Connection, target: ComponentType, in_flow: bool) -> bool:
+    """Whether a connection's traffic is load on its target.
+
+    A synchronous call is. An async hand-over loads the broker that takes it; a consumer reading
+    from a broker works at its own pace and in batches, so its rate is only known when a flow says so.
+    """
+    return in_flow or not connection.is_async or target in BROKERS
 
 
 def network_rtt(model: Architecture, catalog: Catalog, a: str, b: str) -> float:
@@ -280,7 +303,9 @@ def analyse(
     model: Architecture, graph: ArchGraph, catalog: Catalog, config: Config, profiles: dict[str, Profile]
 ) -> LoadResult:
     adj = adjacency(model)
-    arrival, flow_in, traffic, entry, dropped = arrivals(model, graph, adj)
+    arrival, flow_in, traffic, entry, dropped = arrivals(
+        model, graph, adj, catalog.technologies_file.cdn_miss_ratio.value
+    )
     has_load = entry > 0
     default_target = float(config.thresholds.get("target_utilisation", DEFAULT_TARGET))
     out: dict[str, ComponentLoad] = {}

@@ -117,6 +117,8 @@ def profile(cid: str, component: Component, catalog: Catalog, config: Config) ->
     per_replica: float | None
     if component.capacity_rps is not None:
         per_replica, capacity_from = component.capacity_rps, "capacity_rps"
+    elif figures.elastic:
+        per_replica, capacity_from = None, "elastic"
     elif figures.throughput_rps is not None:
         per_replica = figures.throughput_rps * ((vcpu or 1.0) if figures.per_vcpu else 1.0)
         capacity_from = figures.source or "catalog"

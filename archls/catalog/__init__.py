@@ -62,6 +62,7 @@ class LoadFigures(_Data):
 
     throughput_rps: float | None = Field(None, gt=0)
     per_vcpu: bool = False
+    elastic: bool = False  #: adds capacity by itself as load grows (a managed, pay-per-use service)
     default_vcpu: float = Field(1.0, gt=0)
     service_ms: float | None = Field(None, gt=0)
     source: str | None = None
@@ -192,6 +193,7 @@ class Images(_Data):
 class TechnologiesFile(_Data):
     recorded: datetime.date
     sources: dict[str, Source]
+    cdn_miss_ratio: Figure
     network: dict[str, Figure]
     availability: dict[str, Figure]
     types: dict[str, LoadFigures]
