@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archls.analysis.memo import IdentityMemo
+from archls.analysis.text import unit_price
 from archls.catalog import Instance, parse_instance
 from archls.model import COMPUTE_TYPES, ComponentType
 
@@ -514,8 +515,8 @@ def _savings(
                         cid,
                         kind,
                         saving,
-                        f"{instance.name} -> {better.name}: ${old.amount:.4g}/h -> ${new.amount:.4g}/h"
-                        f" x {replicas} {'replica' if replicas == 1 else 'replicas'}",
+                        f"{better.name} costs {unit_price(new.amount)}/h instead of {unit_price(old.amount)}/h"
+                        f" for {replicas} {'replica' if replicas == 1 else 'replicas'}",
                         ("components", cid, "resources", "instance"),
                         fix={
                             "kind": "replace",
@@ -540,8 +541,9 @@ def _savings(
                             cid,
                             "storage",
                             saving,
-                            f"{resources.storage_gb:g} GiB gp2 at ${gp2.amount:g} -> gp3 at ${gp3.amount:g} per GiB-month"
-                            f" x {max(replicas, 1)}",
+                            f"{resources.storage_gb:g} GiB of gp3 costs {unit_price(gp3.amount)} per GiB-month instead of "
+                            f"{unit_price(gp2.amount)} for gp2, on {max(replicas, 1)} "
+                            f"{'volume' if max(replicas, 1) == 1 else 'volumes'}",
                             ("components", cid, "resources", "storage_type"),
                             fix={
                                 "kind": "replace",

@@ -32,6 +32,13 @@ def usd(value: float) -> str:
     return f"${value:,.0f}" if abs(value) >= 10 else f"${value:,.2f}"
 
 
+def unit_price(value: float) -> str:
+    """A list price: $0.096, $0.0042, $1.25."""
+    text = f"{value:.4f}".rstrip("0")
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
+
+
 def percent(fraction: float, digits: int = 2) -> str:
     """0.99951 -> '99.95%' (availability); 0.7 -> '70%' with digits=0."""
     return f"{fraction * 100:.{digits}f}%"

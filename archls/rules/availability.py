@@ -445,10 +445,10 @@ def nested_timeouts(ctx: RuleContext) -> Iterator[Hit]:
             if proposed >= 10
             else None
         )
-        tries = f" x {attempts} attempts" if attempts > 1 else ""
+        tries = f" ({ms(connection.timeout_ms)} x {attempts} attempts)" if attempts > 1 else ""
         yield Hit(
             ("connections", index, "timeout_ms"),
-            f"{connection.source} waits up to {ms(total)} for {connection.target} ({ms(connection.timeout_ms)}{tries}), "
+            f"{connection.source} waits up to {ms(total)} for {connection.target}{tries}, "
             f"but its callers give up after {ms(outer)}",
             fix=fix,
         )

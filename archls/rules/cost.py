@@ -135,7 +135,7 @@ def previous_generation(ctx: RuleContext) -> Iterator[Hit]:
     for saving in analysed(ctx).cost.savings_for("generation"):
         yield Hit(
             saving.path,
-            f"{saving.extra['from']} is a previous generation; {saving.message}: {usd(saving.monthly)}/month saved",
+            f"{saving.extra['from']} is a previous generation: {saving.message}, {usd(saving.monthly)}/month saved",
             fix=_fix(saving, f"Use {saving.extra['to']}"),
             on_value=True,
             data={"saving": saving.monthly},
@@ -288,7 +288,7 @@ def graviton(ctx: RuleContext) -> Iterator[Hit]:
     for saving in analysed(ctx).cost.savings_for("arm"):
         yield Hit(
             saving.path,
-            f"{saving.message}: {usd(saving.monthly)}/month saved",
+            f"{saving.extra['from']} is x86: {saving.message}, {usd(saving.monthly)}/month saved",
             fix=_fix(saving, f"Use {saving.extra['to']}"),
             on_value=True,
             data={"saving": saving.monthly},

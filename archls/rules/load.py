@@ -402,7 +402,7 @@ def fanout_tail(ctx: RuleContext) -> Iterator[Hit]:
         p99, p999 = load.quantile(0.99), load.quantile(0.999)
         detail = ""
         if p99 is not None and p999 is not None and load.service_ms is not None:
-            detail = f" ({ms(p99)}); its p99 becomes {connection.target}'s p99.9 ({ms(p999)})"
+            detail = f" ({ms(p99)}); the caller's p99 becomes the p99.9 of {connection.target} ({ms(p999)})"
         yield Hit(
             ("connections", index, "calls"),
             f"{connection.source} calls {connection.target} {connection.calls} times per request: "
