@@ -64,6 +64,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except (configuration.ConfigError, json.JSONDecodeError) as exc:
         raise UsageError(str(exc)) from exc
     items: list[report.Located] = []
+    costs: list[str] = []
     unreadable = 0
     files = 0
     for path, explicit in discover(args.paths):
@@ -88,12 +89,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         analysis = engine.analyse(text, str(path), cfg)
         items.extend(report.Located(f.file or str(path), f) for f in analysis.findings)
+        if args.format == "text":
+            from archls.commands.cost import summary_line
+
+            costs.extend(line for line in [summary_line(str(path), analysis)] if line)
     if files == 0 and unreadable == 0:
         _error("no architecture, compose, Terraform or Kubernetes files found in " + ", ".join(args.paths))
         return EXIT_USAGE
     items.sort(key=lambda i: (i.file, i.finding.sort_key()))
     renderers = {
-        "text": lambda: report.text(items, files),
+        "text": lambda: report.text(items, files, summary_lines=costs),
         "json": lambda: report.as_json(items),
         "sarif": lambda: report.sarif(items),
         "github": lambda: report.github(items),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from archls.analysis.memo import IdentityMemo
-from archls.analysis.text import unit_price
+from archls.analysis.text import number, unit_price
 from archls.catalog import Instance, parse_instance
 from archls.model import COMPUTE_TYPES, ComponentType
 
@@ -171,7 +171,10 @@ class _Estimator:
         elif pricing is not None:
             self._usage(out, pricing, component, prof, region)
         else:
-            out.note = "not priced: a client, third party or unknown kind of component"
+            out.note = {
+                ComponentType.CLIENT: "a client",
+                ComponentType.EXTERNAL: "a third party",
+            }.get(component.type, f"no price for a {component.type.value} of unknown technology")
             return out
         if out.lines:
             out.monthly = sum(line.monthly for line in out.lines)
@@ -276,7 +279,10 @@ class _Estimator:
             if req and gbs:
                 add(
                     Line(
-                        "requests", million * req.amount, f"{million:,.1f} M requests at ${req.amount:g}/M", req.source
+                        "requests",
+                        million * req.amount,
+                        f"{number(million)} M requests at ${req.amount:g}/M",
+                        req.source,
                     )
                 )
                 seconds = requests * duration * memory / 1024
@@ -298,7 +304,10 @@ class _Estimator:
                 add(Line("transfer", gb * per_gb.amount, f"{gb:,.0f} GB at ${per_gb.amount:g}/GB", per_gb.source))
                 add(
                     Line(
-                        "requests", requests / 1e4 * per_req.amount, f"{million:,.1f} M HTTPS requests", per_req.source
+                        "requests",
+                        requests / 1e4 * per_req.amount,
+                        f"{number(million)} M HTTPS requests",
+                        per_req.source,
                     )
                 )
         elif pricing == "s3":
@@ -312,7 +321,7 @@ class _Estimator:
             if gb and get and put:
                 add(Line("storage", storage * gb.amount, f"{storage:g} GB at ${gb.amount:g}/GB-month", gb.source))
                 per_k = 0.95 * get.amount + 0.05 * put.amount
-                add(Line("requests", requests / 1000 * per_k, f"{million:,.1f} M requests (95% reads)", get.source))
+                add(Line("requests", requests / 1000 * per_k, f"{number(million)} M requests (95% reads)", get.source))
         elif pricing in ("sqs", "sns", "api_gateway"):
             price = self.unit(region, pricing, "request_million")
             api_calls = 3 if pricing == "sqs" else 1  # send, receive, delete
@@ -321,7 +330,7 @@ class _Estimator:
                     Line(
                         "requests",
                         million * api_calls * price.amount,
-                        f"{million * api_calls:,.1f} M API requests at ${price.amount:g}/M",
+                        f"{number(million * api_calls)} M API requests at ${price.amount:g}/M",
                         price.source,
                     )
                 )
@@ -334,7 +343,7 @@ class _Estimator:
                     Line(
                         "requests",
                         million * (0.8 * read.amount + 0.2 * write.amount),
-                        f"{million:,.1f} M on-demand requests (80% reads)",
+                        f"{number(million)} M on-demand requests (80% reads)",
                         read.source,
                     )
                 )
@@ -382,7 +391,10 @@ class _Estimator:
                 add(Line("web ACL", acl.amount + rules * rule.amount, f"1 web ACL and {rules:g} rules", acl.source))
                 add(
                     Line(
-                        "requests", million * req.amount, f"{million:,.1f} M requests at ${req.amount:g}/M", req.source
+                        "requests",
+                        million * req.amount,
+                        f"{number(million)} M requests at ${req.amount:g}/M",
+                        req.source,
                     )
                 )
         elif pricing == "route53":

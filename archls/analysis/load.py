@@ -68,7 +68,7 @@ class ComponentLoad:
     def quantile(self, q: float) -> float | None:
         """Time a request spends here at quantile q, in ms; None when unknown or the queue grows without bound."""
         if self.service_ms is None:
-            return 0.0 if not self.queued else None
+            return None
         if not self.queued:
             return queueing.delay_quantile(self.service_ms, q)
         if self.utilisation is None or self.saturated:
@@ -390,8 +390,8 @@ def _flow(model: Architecture, adj: Adjacency, catalog: Catalog, fid: str, loads
         load = loads[step.cid]
         if load.saturated:
             result.saturated.append(step.cid)
-        if model.components[step.cid].type == ComponentType.CLIENT:
-            step.p50_ms = step.p99_ms = 0.0
+        if model.components[step.cid].type == ComponentType.CLIENT or load.service_ms is None:
+            step.p50_ms = step.p99_ms = 0.0  # nothing modelled: a user's device, DNS, a sink
         else:
             step.p50_ms = load.quantile(queueing.fanout_quantile(0.5, step.fanout))
             step.p99_ms = load.quantile(queueing.fanout_quantile(0.99, step.fanout))
