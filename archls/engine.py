@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from archls.config import Config
 from archls.findings import FILE_START, Finding, Range, Severity
-from archls.formats import FileReader, LoadContext, Loaded, detect
+from archls.formats import FileReader, Format, LoadContext, Loaded, detect
 from archls.rules.registry import Code, Hit, RuleContext, all_codes
 
 if TYPE_CHECKING:
@@ -103,21 +103,24 @@ def analyse(
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
         config.model_dump_json(),
     )
-    cached = _cache.get(key)
-    if cached is not None and read is None:
+    fmt = detect(path, text)
+    # Formats that read sibling files (a Terraform module) depend on more than this text.
+    cacheable = not getattr(fmt, "reads_other_files", False)
+    cached = _cache.get(key) if cacheable else None
+    if cached is not None:
         _cache.move_to_end(key)
         return cached
-    result = _analyse(text, path, config, read, on_rule_error)
-    _cache[key] = result
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    result = _analyse(fmt, text, path, config, read, on_rule_error)
+    if cacheable:
+        _cache[key] = result
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return result
 
 
 def _analyse(
-    text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
+    fmt: Format | None, text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
 ) -> Analysis:
-    fmt = detect(path, text)
     if fmt is None:
         return Analysis(path, text, config, None, None)
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > config.max_file_bytes else len(text)

@@ -47,7 +47,10 @@ def test_text_output_and_exit_codes(project: Path) -> None:
     result = run("check", str(project))
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert any(line.endswith("flawed.arch.yaml:10:5: QUAL001 [error] synchronous required calls form a cycle: a -> b -> a") for line in lines), lines
+    assert any(
+        line.endswith("flawed.arch.yaml:10:5: QUAL001 [error] synchronous required calls form a cycle: a -> b -> a")
+        for line in lines
+    ), lines
     assert "2 findings in 2 files (1 error, 1 warning)" in result.stdout
     assert run("check", str(project / "nested")).returncode == 0
     assert run("check", str(project), "--fail-on", "never").returncode == 0

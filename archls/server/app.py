@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -89,8 +90,22 @@ class ArchServer(LanguageServer):
             doc.source,
             path,
             self.config_for(uri),
+            read=self.read_file,
             on_rule_error=self._rule_failed,
         )
+
+    def read_file(self, path: str) -> str | None:
+        """Another file's text for formats that read several files: the editor's buffer first, then disk."""
+        uri = Path(path).resolve().as_uri()
+        doc = self.workspace.text_documents.get(uri)
+        if doc is not None:
+            return doc.source
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(config.Config.model_fields["max_file_bytes"].default + 1)
+        except OSError:
+            return None
+        return engine.decode(data)[0]
 
     def _rule_failed(self, rule_id: str, trace: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))

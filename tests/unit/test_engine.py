@@ -37,7 +37,9 @@ def exploding_rule() -> Iterator[str]:
 
 def test_a_failing_rule_is_isolated(exploding_rule: str) -> None:
     errors: list[tuple[str, str]] = []
-    analysis = engine.analyse(LOOP + "# isolate\n", "e.arch.yaml", on_rule_error=lambda rid, tb: errors.append((rid, tb)))
+    analysis = engine.analyse(
+        LOOP + "# isolate\n", "e.arch.yaml", on_rule_error=lambda rid, tb: errors.append((rid, tb))
+    )
     got = [f.code for f in analysis.findings]
     assert "QUAL001" in got and "QUAL002" in got
     [internal] = [f for f in analysis.findings if f.code == "ARCH000"]

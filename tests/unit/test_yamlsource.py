@@ -144,7 +144,7 @@ def test_blockwise_reuses_unchanged_blocks_and_tracks_moved_lines() -> None:
     [
         "name: x\ncomponents:\n  a: &x {type: service}\n  b: *x\n",  # aliases across blocks
         "name: x\ncomponents: {a: {type: service},\nb: {type: cache}}\n",  # flow spanning lines
-        "name: x\ncomponents:\n  a:\n    description: \"two\n  b: lines\"\n",  # quoted scalar crossing a boundary
+        'name: x\ncomponents:\n  a:\n    description: "two\n  b: lines"\n',  # quoted scalar crossing a boundary
         "---\nname: x\ncomponents:\n  a: {type: service}\n",  # document marker
         "name: x\nconnections:\n- {from: a, to: b}\n- {from: b, to: c}\n",  # items at column 0
     ],
