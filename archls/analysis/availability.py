@@ -102,14 +102,15 @@ def component(cid: str, prof: Profile, catalog: Catalog) -> ComponentAvailabilit
 _memo = IdentityMemo()
 
 
-def hard_dependencies(model: Architecture, graph: ArchGraph) -> set[str]:
+def hard_dependencies(model: Architecture, graph: ArchGraph, adj: Adjacency | None = None) -> set[str]:
     """Components some entry point cannot work without: reached over calls it waits for."""
+    adj = adj if adj is not None else adjacency(model)
     seen: set[str] = set()
     stack = [cid for cid in graph.entry_points if cid in model.components]
     seen.update(stack)
     while stack:
         cid = stack.pop()
-        for _, connection in graph.outgoing(cid):
+        for _, connection in adj.get(cid, ()):
             if waits_for(connection) and connection.target in model.components and connection.target not in seen:
                 seen.add(connection.target)
                 stack.append(connection.target)

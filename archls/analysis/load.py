@@ -4,15 +4,24 @@ long each flow takes.
 Arrivals. Each flow with an ``rps`` sends that rate along its path, multiplied by ``calls`` on
 every hop (fan-out); a connection that some such flow uses carries those flows' traffic. The part
 of ``requirements.peak_rps`` the flows do not account for enters at the entry points (components
-nothing calls: clients, the public edge) and spreads over every connection in proportion to its
-``share`` and ``calls``. A connection no flow uses carries ``share x calls`` of everything its
-caller receives. Components are visited in call order; a connection that closes a cycle is not
-followed (a request does not re-enter a loop at full rate), and is listed in ``dropped``.
+nothing calls: clients, the public edge). Every request reaching a component makes each of its
+calls ``share`` of the time, ``calls`` times; a connection no flow uses carries ``share x calls``
+of everything its caller receives. Three readings keep the defaults realistic:
+
+- a client or a router (load balancer, API gateway, WAF, DNS) sends each request to one of its
+  targets, so when none of its connections gives a ``share`` its requests are split evenly;
+- a CDN passes on only its cache misses (the catalog's ``cdn_miss_ratio``) unless a ``share`` says;
+- an async hand-over is load on the queue or stream that takes it, but a consumer reading from it
+  works at its own pace and in batches, so its rate is only known where a flow says so.
+
+Components are visited in call order; a connection that closes a cycle is not followed (a
+request does not re-enter a loop at full rate) and is listed in ``dropped``.
 
 Capacity is replicas x per-replica throughput (see :mod:`archls.analysis.profile`); with autoscaling
 the replicas are what the scaler would run at peak (the target utilisation, within min..max).
 Each component is an M/M/c queue whose servers are replicas x (throughput x service time), so
-a replica serves as many requests at once as Little's law says it does. A flow's p50 and p99 add
+a replica serves as many requests at once as Little's law says it does; a component without a
+capacity (a third party, an elastic managed service) is a pure delay. A flow's p50 and p99 add
 the components' percentiles and one network round trip per hop; after a hop with ``calls: N`` the
 rest of the path is waited on N times in parallel, so its percentile q is taken at q^(1/N)
 (tail amplification). Adding percentiles overstates the flow's p99 slightly, which errs on the
@@ -253,13 +262,14 @@ def arrivals(
         total = arrival[cid]
         spare = max(0.0, total - flow_in[cid])
         outgoing = [(i, c) for i, c in adj.get(cid, ()) if c.target != cid and c.target in components]
-        # A user's request goes to one place: a client's shares are split, not each taken in full.
+        # A user's request, or one a load balancer routes, goes to one place: unless shares say
+        # otherwise, a client's or a router's requests are split evenly, not each sent everywhere.
         spread = 1.0
-        if components[cid].type == ComponentType.CLIENT:
-            spread = 1.0 / max(1.0, sum(c.share for _, c in outgoing))
+        if components[cid].type in ROUTERS and all(c.share == 1.0 for _, c in outgoing):
+            spread = 1.0 / max(1, len(outgoing))
         for index, c in outgoing:
             share = c.share
-            if is_cdn[cid] and "share" not in c.model_fields_set:
+            if is_cdn[cid] and c.share == 1.0:
                 share = miss_ratio  # a CDN passes on its cache misses
             if index in flow_conn:
                 rate = flow_conn[index] + spare * share * spread * c.calls
@@ -271,6 +281,17 @@ def arrivals(
             arrival[c.target] += rate
     return arrival, flow_in, traffic, flow_total + unattributed, sorted(back)
 
+
+#: Types that send each request on to one of their targets rather than to all of them.
+ROUTERS = frozenset(
+    {
+        ComponentType.CLIENT,
+        ComponentType.LOAD_BALANCER,
+        ComponentType.API_GATEWAY,
+        ComponentType.WAF,
+        ComponentType.DNS,
+    }
+)
 
 #: Types that take messages in: an async hand-over to them is load on them.
 BROKERS = frozenset({ComponentType.QUEUE, ComponentType.STREAM})

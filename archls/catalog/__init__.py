@@ -375,6 +375,19 @@ class Catalog:
     # --- end of life ---------------------------------------------------------------------------
 
     def product(self, key: str) -> Product | None:
+        return self._remember(("product", key), lambda: self._product(key))
+
+    def cycle(self, key: str, version: str) -> tuple[Product, Cycle] | None:
+        """The product and release cycle a version of ``key`` belongs to, when archls knows both."""
+
+        def find() -> tuple[Product, Cycle] | None:
+            product = self.product(key)
+            cycle = product.cycle_of(version) if product else None
+            return (product, cycle) if product and cycle else None
+
+        return self._remember(("cycle", key, version), find)
+
+    def _product(self, key: str) -> Product | None:
         base = self.eol_file.products.get(key)
         extra = self.overrides.eol.get(key) if self.overrides else None
         if not extra:
@@ -479,11 +492,16 @@ class Catalog:
     # --- registries ----------------------------------------------------------------------------
 
     def registry_trusted(self, host: str, allow: list[str] | None = None) -> bool:
-        patterns = allow if allow else self.images.trusted_registries
+        patterns = tuple(allow) if allow else tuple(self.images.trusted_registries)
         host = host.lower()
-        return any(_host_matches(host, p.lower()) for p in patterns)
+        return self._remember(
+            ("trusted", host, patterns), lambda: any(_host_matches(host, p.lower()) for p in patterns)
+        )
 
     def deprecated_image(self, ref: ImageRef) -> Deprecated | None:
+        return self._remember(("deprecated", ref.raw), lambda: self._deprecated_image(ref))
+
+    def _deprecated_image(self, ref: ImageRef) -> Deprecated | None:
         for entry in self.images.deprecated:
             pattern = entry.image.lower()
             for candidate in ref.candidates():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 DOCKER_HUB_HOSTS = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
 _PATH = re.compile(r"^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$")
@@ -55,7 +56,12 @@ def parse_image(reference: str | None) -> ImageRef | None:
     """Split an image reference; None when it is not one (empty, templated, malformed)."""
     if not reference:
         return None
-    text = str(reference).strip()
+    return _parse(str(reference))
+
+
+@lru_cache(maxsize=8192)
+def _parse(reference: str) -> ImageRef | None:
+    text = reference.strip()
     if not text or any(ch in text for ch in " \t${}<>"):
         return None
     digest = None
@@ -77,7 +83,7 @@ def parse_image(reference: str | None) -> ImageRef | None:
         text = rest
     if registry in DOCKER_HUB_HOSTS:
         registry = None
-    path = text.lower()
+    path = text  # repository paths are lowercase by definition; anything else is not a reference
     if registry is None and path.startswith("library/"):
         path = path.removeprefix("library/")
     if not _PATH.match(path):

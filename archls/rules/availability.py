@@ -39,7 +39,10 @@ def _target(ctx: RuleContext) -> float | None:
 
 
 def _hard(ctx: RuleContext) -> set[str]:
-    return ctx.cached("analysis.hard_dependencies", lambda: hard_dependencies(ctx.model, ctx.graph))
+    return ctx.cached(
+        "analysis.hard_dependencies",
+        lambda: hard_dependencies(ctx.model, ctx.graph, analysed(ctx).load.adjacency),
+    )
 
 
 @rule(
@@ -356,7 +359,8 @@ def rpo_not_met(ctx: RuleContext) -> Iterator[Hit]:
             fix = Fix("Enable point-in-time recovery", "replace", path, {"point_in_time": True}, safe=False)
         yield Hit(
             path,
-            f"{cid}'s backups have no point-in-time recovery: up to 24 h of data lost against an RPO of {rpo:g} minutes",
+            f"{cid}'s backups have no point-in-time recovery: up to 24 h of data lost against an RPO of "
+            f"{rpo:g} {'minute' if rpo == 1 else 'minutes'}",
             fix=fix,
         )
 

@@ -376,7 +376,8 @@ def flow_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "A synchronous connection makes `calls` parallel calls per request, so the request waits for the "
         "slowest of them: the share of requests that meet at least one call slower than the callee's p99 is "
-        "1-(1-0.01)^N, and the rule fires when it reaches `thresholds.fanout_slow_share` (default 5%, N >= 6)."
+        "1-(1-0.01)^N, and the rule fires when it reaches `thresholds.fanout_slow_share` (default 5%, N >= 6) "
+        "and the callee's p99 with the round trip is at least `thresholds.fanout_min_p99_ms` (default 2 ms)."
     ),
     why=(
         "The callee's rare slow responses become the caller's common case: with 10 calls, one request in ten "
@@ -390,16 +391,22 @@ connections:
     references=REFS_TAIL,
 )
 def fanout_tail(ctx: RuleContext) -> Iterator[Hit]:
+    from archls.analysis.load import network_rtt
+
     res = analysed(ctx)
     limit = ctx.threshold("fanout_slow_share", 0.05)
+    floor = ctx.threshold("fanout_min_p99_ms", 2.0)
     for index, connection in enumerate(ctx.model.connections):
-        if connection.is_async or connection.calls < 2 or connection.target not in res.load.components:
+        if connection.calls < 2 or connection.is_async or connection.target not in res.load.components:
             continue
         share = queueing.tail_amplification(0.01, connection.calls)
         if share < limit:
             continue
         load = res.load.components[connection.target]
         p99, p999 = load.quantile(0.99), load.quantile(0.999)
+        rtt = network_rtt(ctx.model, res.catalog, connection.source, connection.target)
+        if p99 is not None and p99 + rtt < floor:
+            continue  # a tail this short does not matter however often it is met
         detail = ""
         if p99 is not None and p999 is not None and load.service_ms is not None:
             detail = f" ({ms(p99)}); the caller's p99 becomes the p99.9 of {connection.target} ({ms(p999)})"
