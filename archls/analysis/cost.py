@@ -150,6 +150,9 @@ class _Estimator:
         resources = component.resources
         instance = parse_instance(resources.instance) if resources and resources.instance else None
         tech = prof.technology
+        if component.type in (ComponentType.CLIENT, ComponentType.EXTERNAL):
+            out.note = "a client" if component.type == ComponentType.CLIENT else "a third party"
+            return out
         pricing = tech.pricing if tech and tech.pricing else TYPE_PRICING.get(component.type)
         if pricing == "none":
             out.note = f"{tech.name if tech else 'it'} is sold on plans archls does not price"
@@ -222,7 +225,7 @@ class _Estimator:
             Line(
                 "storage",
                 amount,
-                f"{replicas} x {resources.storage_gb:g} GiB {volume or ''} at ${quote.amount:g}/GiB-month".replace(
+                f"{replicas} x {number(resources.storage_gb)} GiB {volume or ''} at ${quote.amount:g}/GiB-month".replace(
                     "  ", " "
                 ),
                 quote.source,
@@ -299,9 +302,16 @@ class _Estimator:
             gb = requests * kb / 1e6
             per_gb = self.unit(region, "cloudfront", "gb")
             per_req = self.unit(region, "cloudfront", "https_10k")
+            tiered = self.catalog.tiered(region, "cloudfront", "cloudfront_tiers", gb)
             if per_gb and per_req:
                 out.assumed.append(f"{kb:g} KB per response")
-                add(Line("transfer", gb * per_gb.amount, f"{gb:,.0f} GB at ${per_gb.amount:g}/GB", per_gb.source))
+                if tiered is not None and gb > 0:
+                    amount, source = tiered
+                    add(Line("transfer", amount, f"{number(gb)} GB at ${amount / gb:.3f}/GB (volume tiers)", source))
+                else:
+                    add(
+                        Line("transfer", gb * per_gb.amount, f"{number(gb)} GB at ${per_gb.amount:g}/GB", per_gb.source)
+                    )
                 add(
                     Line(
                         "requests",
@@ -319,7 +329,7 @@ class _Estimator:
             get = self.unit(region, "s3", "get_thousand")
             put = self.unit(region, "s3", "put_thousand")
             if gb and get and put:
-                add(Line("storage", storage * gb.amount, f"{storage:g} GB at ${gb.amount:g}/GB-month", gb.source))
+                add(Line("storage", storage * gb.amount, f"{number(storage)} GB at ${gb.amount:g}/GB-month", gb.source))
                 per_k = 0.95 * get.amount + 0.05 * put.amount
                 add(Line("requests", requests / 1000 * per_k, f"{number(million)} M requests (95% reads)", get.source))
         elif pricing in ("sqs", "sns", "api_gateway"):
@@ -351,7 +361,14 @@ class _Estimator:
                     component.resources.storage_gb if component.resources and component.resources.storage_gb else 0
                 )
                 if storage:
-                    add(Line("storage", storage * gb.amount, f"{storage:g} GB at ${gb.amount:g}/GB-month", gb.source))
+                    add(
+                        Line(
+                            "storage",
+                            storage * gb.amount,
+                            f"{number(storage)} GB at ${gb.amount:g}/GB-month",
+                            gb.source,
+                        )
+                    )
         elif pricing in ("alb", "nlb"):
             hour = self.unit(region, pricing, "hour")
             lcu = self.unit(region, pricing, "lcu_hour")

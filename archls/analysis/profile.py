@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from archls.analysis.memo import IdentityMemo
 from archls.catalog import LoadFigures, Technology, parse_instance
-from archls.model import ComponentType
+from archls.model import ComponentType, GroupType
 
 if TYPE_CHECKING:
     from archls.catalog import Catalog
@@ -66,14 +66,26 @@ class Profile:
         return bool(self.technology and self.technology.managed)
 
 
-def region_of(component: Component, default: str) -> tuple[str, str]:
+def region_of(component: Component, default: str, group: str | None = None) -> tuple[str, str]:
     if component.regions:
         return str(component.regions[0]), "regions"
     for zone in component.zones:
         region = _zone_region(str(zone))
         if region:
             return region, "zones"
+    if group:
+        return group, "groups"
     return default, "config"
+
+
+def region_groups(model: Architecture) -> dict[str, str]:
+    """Components inside a group of type region named like one (``eu-west-1``), by component."""
+    out: dict[str, str] = {}
+    for gid, group in model.groups.items():
+        if group.type == GroupType.REGION and _zone_region(gid) == gid.lower():
+            for member in group.members:
+                out.setdefault(member, gid.lower())
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -82,7 +94,9 @@ def _zone_region(zone: str) -> str | None:
     return found.group(1) if found else None
 
 
-def profile(cid: str, component: Component, catalog: Catalog, config: Config) -> Profile:
+def profile(
+    cid: str, component: Component, catalog: Catalog, config: Config, group_region: str | None = None
+) -> Profile:
     tech: Technology | None = catalog.technology(component.technology)
     tech_via = "technology" if tech else None
     version = component.version
@@ -133,7 +147,7 @@ def profile(cid: str, component: Component, catalog: Catalog, config: Config) ->
     replicas = component.replica_count
     replicas_max = component.autoscaling.max if component.autoscaling else replicas
     zones = len({str(z) for z in component.zones})
-    region, region_from = region_of(component, config.region)
+    region, region_from = region_of(component, config.region, group_region)
     return Profile(
         cid=cid,
         type=component.type,
@@ -161,7 +175,12 @@ _memo = IdentityMemo()
 
 
 def profiles(model: Architecture, catalog: Catalog, config: Config) -> dict[str, Profile]:
+    groups = region_groups(model) if model.groups else {}
     return {
-        cid: _memo.get((component, catalog), (cid, config.region), lambda: profile(cid, component, catalog, config))  # noqa: B023
+        cid: _memo.get(
+            (component, catalog),
+            (cid, config.region, groups.get(cid)),
+            lambda: profile(cid, component, catalog, config, groups.get(cid)),  # noqa: B023
+        )
         for cid, component in model.components.items()
     }

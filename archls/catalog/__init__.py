@@ -224,6 +224,8 @@ class Instance:
 
 
 _PREFIXES = {"db": "rds", "cache": "elasticache", "kafka": "msk", "mq": "mq"}
+#: Amazon Redshift node families, which carry no prefix of their own.
+_REDSHIFT = frozenset({"dc2", "ds2", "ra3"})
 
 
 def parse_instance(name: str) -> Instance | None:
@@ -234,6 +236,8 @@ def parse_instance(name: str) -> Instance | None:
         return Instance(text, "opensearch", f"search.{parts[0]}", parts[1])
     if len(parts) == 3 and parts[0] in _PREFIXES:
         return Instance(text, _PREFIXES[parts[0]], f"{parts[0]}.{parts[1]}", parts[2])
+    if len(parts) == 2 and parts[0] in _REDSHIFT:
+        return Instance(text, "redshift", parts[0], parts[1])
     if len(parts) == 2 and re.fullmatch(r"[a-z]+\d[a-z0-9-]*", parts[0]):
         return Instance(text, "ec2", parts[0], parts[1])
     return None
@@ -469,6 +473,23 @@ class Catalog:
             block = where.units.get(service)
             if block is not None and isinstance(block.get(name), int | float):
                 return Quote(float(block[name]), str(block.get("source", service)), region)
+        return None
+
+    def tiered(self, region: str, service: str, name: str, amount: float) -> tuple[float, str] | None:
+        """The price of ``amount`` units under a volume-tiered price list such as ``cloudfront_tiers``."""
+        region = self.region_name(region)
+        for where in (self._region(region), self._region(self.prices.default_region)):
+            block = where.units.get(name)
+            if block is None:
+                continue
+            tiers = sorted((float(k), float(v)) for k, v in block.items() if k != "source")
+            total, floor = 0.0, 0.0
+            for ceiling, price in tiers:
+                if amount <= floor:
+                    break
+                total += (min(amount, ceiling) - floor) * price
+                floor = ceiling
+            return total, str(block.get("source", service))
         return None
 
     def vcpus(self, instance: Instance | str) -> float | None:

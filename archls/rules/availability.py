@@ -63,7 +63,7 @@ def _hard(ctx: RuleContext) -> set[str]:
 requirements: {availability: 99.95}
 components:
   api: {type: service, replicas: 2, zones: [a, b]}
-  db: {type: database, technology: postgresql}         # one instance: ~99.4%
+  db: {type: database, technology: postgresql}         # one instance: ~99.5%
 flows:
   read: {path: [web, api, db]}
 """,
@@ -154,7 +154,7 @@ def single_zone(ctx: RuleContext) -> Iterator[Hit]:
     example="""
 requirements: {availability: 99.9}
 components:
-  db: {type: database, technology: postgresql}    # 1 replica: ~99.4%
+  db: {type: database, technology: postgresql}    # 1 replica: ~99.5%
 """,
     fix="Add replicas (the quick fix sets two) and spread them over zones, or make the callers tolerate its failure (a fallback, `required: false`).",
     references=REFS_AVAILABILITY,
