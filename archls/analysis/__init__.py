@@ -8,6 +8,7 @@ context; editor features through :func:`figures`). :func:`figures` is what the e
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -70,15 +71,17 @@ class Results:
 # Results by model identity and configuration; the model is kept alive with them so the id stays valid.
 _results: OrderedDict[tuple[int, str], tuple[Architecture, Results]] = OrderedDict()
 _RESULTS_SIZE = 8
+_lock = threading.Lock()  # the server may ask for figures from worker threads
 
 
 def results(model: Architecture, config: Config, graph: ArchGraph | None = None) -> Results:
     """Run the profile, load, cost and availability analyses (cached per model and configuration)."""
     key = (id(model), config.model_dump_json(include={"region", "thresholds", "catalog"}))
-    hit = _results.get(key)
-    if hit is not None and hit[0] is model:
-        _results.move_to_end(key)
-        return hit[1]
+    with _lock:
+        hit = _results.get(key)
+        if hit is not None and hit[0] is model:
+            _results.move_to_end(key)
+            return hit[1]
     from archls import catalog as catalogue
     from archls.analysis import availability, cost, load, profile
     from archls.graph import ArchGraph
@@ -94,9 +97,10 @@ def results(model: Architecture, config: Config, graph: ArchGraph | None = None)
         cost=cost.analyse(model, data, config, profiles, loads),
         availability=availability.analyse(model, graph, data, profiles, loads.adjacency),
     )
-    _results[key] = (model, out)
-    if len(_results) > _RESULTS_SIZE:
-        _results.popitem(last=False)
+    with _lock:
+        _results[key] = (model, out)
+        if len(_results) > _RESULTS_SIZE:
+            _results.popitem(last=False)
     return out
 
 
