@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# checkov in its own virtual environment (its pins clash with the project's): creates .venv-checkov
+# once, then prints the path of its checkov executable. Used by the export benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.venv-checkov
+if [ ! -x "$venv/bin/checkov" ]; then
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check checkov >&2
+fi
+echo "$PWD/$venv/bin/checkov"
