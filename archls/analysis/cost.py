@@ -471,13 +471,13 @@ def _savings(
     costs: dict[str, ComponentCost],
 ) -> list[Saving]:
     out: list[Saving] = []
-    target = float(config.thresholds.get("target_utilisation", 0.7))
+    target = float(config.thresholds.get("load.target_utilisation", 0.7))
     # A suggestion worth the work: at least this many dollars and this share of the total.
     total = sum(c.monthly for c in costs.values() if c.monthly is not None)
     scale = max(total, model.requirements.budget_monthly or 0.0)
     minimum = max(
-        float(config.thresholds.get("min_saving_monthly", 20.0)),
-        float(config.thresholds.get("min_saving_share", 0.01)) * scale,
+        float(config.thresholds.get("cost.min_saving_monthly", 20.0)),
+        float(config.thresholds.get("cost.min_saving_share", 0.01)) * scale,
     )
     target_availability = model.requirements.availability
     for cid, component in model.components.items():

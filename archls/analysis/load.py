@@ -328,7 +328,7 @@ def analyse(
         model, graph, adj, catalog.technologies_file.cdn_miss_ratio.value
     )
     has_load = entry > 0
-    default_target = float(config.thresholds.get("target_utilisation", DEFAULT_TARGET))
+    default_target = float(config.thresholds.get("load.target_utilisation", DEFAULT_TARGET))
     out: dict[str, ComponentLoad] = {}
     limit: float | None = None
     limiting: str | None = None

@@ -107,7 +107,7 @@ def _common_zone(ctx: RuleContext, have: list[str]) -> str | None:
     severity=Severity.WARNING,
     what=(
         "A component that requests depend on lists exactly one zone while `requirements.availability` is above "
-        "`thresholds.multi_zone_target` (default 99.9)."
+        "`thresholds.rel.multi_zone_target` (default 99.9)."
     ),
     why=(
         "A zone is a failure domain: power, network and control-plane events take out everything in it "
@@ -124,7 +124,7 @@ components:
 )
 def single_zone(ctx: RuleContext) -> Iterator[Hit]:
     target = ctx.model.requirements.availability
-    if target is None or target <= ctx.threshold("multi_zone_target", 99.9):
+    if target is None or target <= ctx.threshold("rel.multi_zone_target", 99.9):
         return
     res = analysed(ctx)
     hard = _hard(ctx)
@@ -273,7 +273,7 @@ def zones_without_replicas(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "A component that requests depend on autoscales with `min` of 1 (or 0) while `requirements.availability` "
-        "is at least `thresholds.min_replicas_target` (default 99.9)."
+        "is at least `thresholds.rel.min_replicas_target` (default 99.9)."
     ),
     why="At quiet hours the scaler leaves a single replica: one crash, deploy or zone event is then a full outage until a new one starts.",
     example="""
@@ -287,7 +287,7 @@ components:
 )
 def autoscaling_min_one(ctx: RuleContext) -> Iterator[Hit]:
     target = ctx.model.requirements.availability
-    if target is None or target < ctx.threshold("min_replicas_target", 99.9):
+    if target is None or target < ctx.threshold("rel.min_replicas_target", 99.9):
         return
     res = analysed(ctx)
     hard = _hard(ctx)
@@ -371,7 +371,7 @@ def rpo_not_met(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "A synchronous call with `retries` and no `circuit_breaker` goes to a component that runs at or above "
-        "`thresholds.retry_utilisation` (default 0.7) of its capacity at peak."
+        "`thresholds.rel.retry_utilisation` (default 0.7) of its capacity at peak."
     ),
     why=(
         "When the callee slows down, every caller retries: its load multiplies by up to 1 + retries exactly "
@@ -389,7 +389,7 @@ def retry_storm(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     if not res.load.has_load:
         return
-    limit = ctx.threshold("retry_utilisation", 0.7)
+    limit = ctx.threshold("rel.retry_utilisation", 0.7)
     for index, connection in enumerate(ctx.model.connections):
         if connection.is_async or not connection.retries or connection.circuit_breaker:
             continue

@@ -85,9 +85,9 @@ def over_budget(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.INFO,
     what=(
         "A service, worker, gateway or load balancer runs more replicas (or a higher autoscaling minimum) "
-        "than its peak arrival rate needs at `thresholds.target_utilisation` (default 0.7), keeping at least "
+        "than its peak arrival rate needs at `thresholds.load.target_utilisation` (default 0.7), keeping at least "
         "two (or one per zone listed) when it already has two. Reported when the saving is at least "
-        "`thresholds.min_saving_monthly` ($20) and `thresholds.min_saving_share` (1%) of the estimate."
+        "`thresholds.cost.min_saving_monthly` ($20) and `thresholds.cost.min_saving_share` (1%) of the estimate."
     ),
     why="Idle replicas are paid for every hour; redundancy is kept, only the surplus is counted.",
     example="""
@@ -300,7 +300,7 @@ def graviton(ctx: RuleContext) -> Iterator[Hit]:
     "Estimate close to the budget",
     severity=Severity.WARNING,
     what=(
-        "The monthly estimate is within budget but at or above `thresholds.budget_warning` (default 0.9) of "
+        "The monthly estimate is within budget but at or above `thresholds.cost.budget_warning` (default 0.9) of "
         "`requirements.budget_monthly`."
     ),
     why="Data transfer, logs, backups and support are not in the estimate; with less than 10% left they will push the bill over.",
@@ -317,7 +317,7 @@ def near_budget(ctx: RuleContext) -> Iterator[Hit]:
         return
     cost = analysed(ctx).cost
     share = cost.total / budget
-    if not ctx.threshold("budget_warning", 0.9) <= share <= 1:
+    if not ctx.threshold("cost.budget_warning", 0.9) <= share <= 1:
         return
     yield Hit(
         ("requirements", "budget_monthly"),

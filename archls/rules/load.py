@@ -79,7 +79,7 @@ def _fed_async(ctx: RuleContext, cid: str) -> bool:
     severity=Severity.ERROR,
     what=(
         "A component receives more requests per second at peak than its replicas can serve: arrivals divided "
-        "by replicas x per-replica throughput is at or above `thresholds.utilisation_error` (default 1.0). "
+        "by replicas x per-replica throughput is at or above `thresholds.load.utilisation_error` (default 1.0). "
         "Arrivals come from the flows' `rps` and `requirements.peak_rps`, spread over connections by `share` "
         "and `calls`; per-replica throughput from `capacity_rps` or the catalog figure for the technology."
     ),
@@ -108,8 +108,8 @@ def over_capacity(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     if not res.load.has_load:
         return
-    limit = ctx.threshold("utilisation_error", 1.0)
-    target = ctx.threshold("target_utilisation", 0.7)
+    limit = ctx.threshold("load.utilisation_error", 1.0)
+    target = ctx.threshold("load.target_utilisation", 0.7)
     for cid, load in res.load.components.items():
         if load.utilisation is None or load.utilisation < limit or load.arrival_rps <= 0:
             continue
@@ -133,7 +133,7 @@ def over_capacity(ctx: RuleContext) -> Iterator[Hit]:
     "High utilisation at peak",
     severity=Severity.WARNING,
     what=(
-        "A component runs at or above `thresholds.utilisation_warning` (default 0.7) of its capacity at peak, "
+        "A component runs at or above `thresholds.load.utilisation_warning` (default 0.7) of its capacity at peak, "
         "but below the over-capacity threshold."
     ),
     why=(
@@ -150,7 +150,7 @@ components:
 flows:
   search: {rps: 850, path: [web, search-api]}
 """,
-    fix="Add replicas (the quick fix sets enough for the target utilisation, `thresholds.target_utilisation`) or raise `autoscaling.max`.",
+    fix="Add replicas (the quick fix sets enough for the target utilisation, `thresholds.load.target_utilisation`) or raise `autoscaling.max`.",
     references=REFS_QUEUEING,
     fixable=True,
 )
@@ -158,9 +158,9 @@ def high_utilisation(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     if not res.load.has_load:
         return
-    low = ctx.threshold("utilisation_warning", 0.7)
-    high = ctx.threshold("utilisation_error", 1.0)
-    target = ctx.threshold("target_utilisation", 0.7)
+    low = ctx.threshold("load.utilisation_warning", 0.7)
+    high = ctx.threshold("load.utilisation_error", 1.0)
+    target = ctx.threshold("load.target_utilisation", 0.7)
     for cid, load in res.load.components.items():
         if load.utilisation is None or not low <= load.utilisation < high:
             continue
@@ -329,7 +329,7 @@ def capacity_below_peak(ctx: RuleContext) -> Iterator[Hit]:
     "Flow bottleneck with little headroom",
     severity=Severity.INFO,
     what=(
-        "The busiest component on a flow's path runs at or above `thresholds.bottleneck_utilisation` "
+        "The busiest component on a flow's path runs at or above `thresholds.load.bottleneck_utilisation` "
         "(default 0.5) at peak. The finding names it and the surge the flow can absorb before it saturates."
     ),
     why="It is where the flow fails first when traffic grows; capacity added anywhere else does not help this flow.",
@@ -344,8 +344,8 @@ def flow_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     if not res.load.has_load:
         return
-    floor = ctx.threshold("bottleneck_utilisation", 0.5)
-    warn = ctx.threshold("utilisation_warning", 0.7)
+    floor = ctx.threshold("load.bottleneck_utilisation", 0.5)
+    warn = ctx.threshold("load.utilisation_warning", 0.7)
     for fid, flow in ctx.model.flows.items():
         # Headroom counts what autoscaling can add: the busiest component at its maximum replicas.
         worst: tuple[float, str] | None = None
@@ -376,8 +376,8 @@ def flow_bottleneck(ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "A synchronous connection makes `calls` parallel calls per request, so the request waits for the "
         "slowest of them: the share of requests that meet at least one call slower than the callee's p99 is "
-        "1-(1-0.01)^N, and the rule fires when it reaches `thresholds.fanout_slow_share` (default 5%, N >= 6) "
-        "and the callee's p99 with the round trip is at least `thresholds.fanout_min_p99_ms` (default 2 ms)."
+        "1-(1-0.01)^N, and the rule fires when it reaches `thresholds.load.fanout_slow_share` (default 5%, N >= 6) "
+        "and the callee's p99 with the round trip is at least `thresholds.load.fanout_min_p99_ms` (default 2 ms)."
     ),
     why=(
         "The callee's rare slow responses become the caller's common case: with 10 calls, one request in ten "
@@ -394,8 +394,8 @@ def fanout_tail(ctx: RuleContext) -> Iterator[Hit]:
     from archls.analysis.load import network_rtt
 
     res = analysed(ctx)
-    limit = ctx.threshold("fanout_slow_share", 0.05)
-    floor = ctx.threshold("fanout_min_p99_ms", 2.0)
+    limit = ctx.threshold("load.fanout_slow_share", 0.05)
+    floor = ctx.threshold("load.fanout_min_p99_ms", 2.0)
     for index, connection in enumerate(ctx.model.connections):
         if connection.calls < 2 or connection.is_async or connection.target not in res.load.components:
             continue
@@ -423,7 +423,7 @@ def fanout_tail(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "A synchronous connection's `timeout_ms` is shorter than the time the callee takes for more than "
-        "`thresholds.timeout_miss_share` (default 1%) of requests at peak, from the callee's modelled "
+        "`thresholds.load.timeout_miss_share` (default 1%) of requests at peak, from the callee's modelled "
         "distribution plus one network round trip. Only the callee's own time counts, so the real share is higher."
     ),
     why="Those calls fail although the callee answers; with retries they add load exactly when the callee is slow.",
@@ -439,7 +439,7 @@ def timeout_too_short(ctx: RuleContext) -> Iterator[Hit]:
     from archls.analysis.load import network_rtt
 
     res = analysed(ctx)
-    limit = ctx.threshold("timeout_miss_share", 0.01)
+    limit = ctx.threshold("load.timeout_miss_share", 0.01)
     for index, connection in enumerate(ctx.model.connections):
         if connection.is_async or connection.timeout_ms is None:
             continue
