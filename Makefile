@@ -6,7 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 TEST_STAMP := $(VENV)/.stamp-test
 
-.PHONY: run test check lint schema docs bench clean system-deps
+.PHONY: run test check lint schema docs bench clean system-deps vsix editor-deps
+
+# Debian packages the editor tests drive (Neovim, Emacs with eglot, Chromium for VS Code, and what
+# code-server's install needs); scripts/system-deps.sh installs the missing ones as root.
+ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot chromium libkrb5-dev ripgrep
+export ARCHLS_DEBIAN_PACKAGES
+
+VSIX := editors/vscode/archls.vsix
+VSIX_INPUTS := pyproject.toml $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
+	$(addprefix editors/vscode/,package.json package-lock.json tsconfig.json .vscodeignore README.md)
 
 run: $(STAMP)
 	@echo "== archls check examples/ =="
@@ -27,11 +36,22 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 system-deps:
 	@scripts/system-deps.sh
 
-test: $(TEST_STAMP) system-deps
+test: $(TEST_STAMP) system-deps vsix editor-deps
 	$(BIN)/ruff check archls tests bench
 	$(BIN)/archls schema --check
 	$(BIN)/archls docs --check
+	npm --prefix editors/vscode test --silent
 	$(BIN)/python -m pytest -q
+
+# The VS Code extension with the archls server bundled (editors/vscode/archls.vsix).
+vsix: $(VSIX)
+
+$(VSIX): $(STAMP) $(VSIX_INPUTS)
+	scripts/vsix.sh $(BIN)/python
+
+# code-server for the VS Code end-to-end test, cached outside the repository.
+editor-deps: system-deps
+	@scripts/code-server.sh
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check archls tests bench
@@ -48,3 +68,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf editors/vscode/out editors/vscode/server $(VSIX)
