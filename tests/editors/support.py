@@ -73,6 +73,11 @@ def server_capabilities() -> dict[str, Any]:
     return answer["result"]["capabilities"]
 
 
+def offers(capability: str) -> bool:
+    """Whether the server announces a capability (an options object, even an empty one, counts)."""
+    return server_capabilities().get(capability) not in (None, False)
+
+
 def server_commands() -> list[str]:
     return list((server_capabilities().get("executeCommandProvider") or {}).get("commands") or [])
 
@@ -115,8 +120,7 @@ class QuickFix:
 
 def quick_fix(text: str, path: str) -> QuickFix | str:
     """The first finding with a fix the engine can write, or why there is none (a skip reason)."""
-    caps = server_capabilities()
-    if not caps.get("codeActionProvider"):
+    if server_capabilities().get("codeActionProvider") in (None, False):
         return "the server offers no code actions yet"
     analysis = engine.analyse(text, path, configuration.for_path(path))
     reasons = []

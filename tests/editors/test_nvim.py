@@ -123,7 +123,7 @@ def test_quick_fix_through_code_action_changes_the_buffer(nvim: str, workspace: 
 
 
 def test_completion_offers_component_ids(nvim: str, workspace: Path) -> None:
-    if not support.server_capabilities().get("completionProvider"):
+    if not support.offers("completionProvider"):
         pytest.skip("the server offers no completion yet")
     result = drive(nvim, workspace, "completion", file="complete.arch.yaml", line=8, col=8)
     assert {"api", "db"} <= set(result["labels"]), result["labels"]

@@ -213,11 +213,14 @@ async function editorText() {
 }
 
 async function openFile(name) {
+  // Close whatever has the keyboard (a notification, a menu), then quick open as a user would.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
   await page.keyboard.press("Control+P");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
   await input.fill(name);
-  await until(`${name} in quick open`, async () => (await page.locator(".quick-input-list .monaco-list-row").count()) > 0, 15000);
+  await focusRow(name.split("/").pop());
   await page.keyboard.press("Enter");
   await until(`${name} in the editor`, async () =>
     page.evaluate((n) => document.querySelector(".tab.active")?.getAttribute("aria-label")?.includes(n) ?? false, name),
@@ -241,13 +244,26 @@ async function expectSquiggles(spec) {
   return `squiggles on lines ${want}`;
 }
 
+/** Moves the quick input's focus to the row labelled exactly `label`, as a user would with the arrows. */
+async function focusRow(label) {
+  const focusedLabel = () =>
+    page.evaluate(() => document.querySelector(".quick-input-list .monaco-list-row.focused .label-name")?.textContent?.trim() ?? "");
+  await until(`"${label}" in the list`, async () => (await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).count()) > 0, 15000);
+  for (let i = 0; i < 30; i += 1) {
+    if ((await focusedLabel()) === label) {
+      return;
+    }
+    await page.keyboard.press("ArrowDown");
+  }
+  throw new Error(`could not move to "${label}" (focused: "${await focusedLabel()}")`);
+}
+
 async function runCommand(title) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
   await input.fill(`>${title}`);
-  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
-  await row.waitFor({ state: "visible", timeout: 15000 });
+  await focusRow(title);
   await page.keyboard.press("Enter");
 }
 
@@ -333,7 +349,15 @@ try {
       throw new Error(`no code action titled "${spec.title}"; offered: ${JSON.stringify(titles)}`);
     }
     await screenshot("quickfix-menu");
-    await wanted.click();
+    // The menu takes the keyboard (a pointer block covers the rest): move to the fix, then Enter.
+    for (let i = 0; i <= titles.length; i += 1) {
+      const focused = (await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label").catch(() => "")) ?? "";
+      if (focused.includes(spec.title)) {
+        break;
+      }
+      await page.keyboard.press("ArrowDown");
+    }
+    await page.keyboard.press("Enter");
     await until("the edit", async () => (await editorText()) !== before, 15000);
     await expectSquiggles({ file: spec.file, lines: spec.after });
     const after = await editorText();
@@ -369,7 +393,8 @@ try {
     }
     await screenshot("export-targets");
     await page.keyboard.press("Enter");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Default folder" }).first().waitFor({ timeout: 15000 });
+    await focusRow("Default folder");
+    await screenshot("export-folder");
     await page.keyboard.press("Enter");
     const written = await until(
       "exported files",

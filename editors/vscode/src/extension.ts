@@ -345,7 +345,9 @@ async function scaffoldCommand(): Promise<void> {
 
 /** undefined: the server's default folder (beside the architecture file); null: cancelled. */
 async function pickFolder(file: vscode.Uri, label: string): Promise<vscode.Uri | undefined | null> {
-  const beside = vscode.workspace.asRelativePath(vscode.Uri.joinPath(file, ".."));
+  const folder = vscode.Uri.joinPath(file, "..");
+  const relative = vscode.workspace.asRelativePath(folder, false);
+  const beside = relative === folder.fsPath || relative === "" ? "the workspace folder" : relative;
   const choice = await vscode.window.showQuickPick(
     [
       { label: "Default folder", description: `beside the architecture file (${beside})`, choose: false },
