@@ -89,9 +89,10 @@ def missing_command(name: str) -> str | None:
     return f"the server has no {name} command yet (it offers {server_commands() or 'none'})"
 
 
-def squiggle_lines(text: str, path: str) -> list[int]:
-    """1-based lines VS Code underlines (errors and warnings) for this file, as the engine audits it."""
-    analysis = engine.analyse(text, path, configuration.for_path(path))
+def squiggle_lines(text: str, path: str, settings: dict[str, Any] | None = None) -> list[int]:
+    """1-based lines VS Code underlines (errors and warnings) for this file, as the engine audits it
+    with these editor ``settings``."""
+    analysis = engine.analyse(text, path, configuration.for_path(path, settings))
     lines: set[int] = set()
     for finding in analysis.findings:
         if finding.file not in (None, analysis.path):

@@ -67,6 +67,14 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
             "after": support.squiggle_lines(fix.after, str(arch)),
             "code": fix.code,
         }
+    # A folder setting reaches the server and it audits again: ignoring ARCH004 clears its squiggle.
+    current = arch_text if isinstance(fix, str) else fix.after
+    settings = {"ignore": ["ARCH004"]}
+    steps["settings"] = {
+        "file": support.ARCH_FILE,
+        "settings": {f"archls.{k}": v for k, v in settings.items()},
+        "lines": support.squiggle_lines(current, str(arch), settings),
+    }
     export = support.missing_command("archls.export")
     steps["export"] = {"skip": export} if export else {"file": support.ARCH_FILE}
 
@@ -165,6 +173,11 @@ def test_quick_fix_from_the_light_bulb(session: dict[str, Any]) -> None:
     assert not isinstance(fix, str)
     saved = (session["workspace"] / support.ARCH_FILE).read_text("utf-8")
     assert saved == fix.after
+
+
+def test_folder_settings_reach_the_server(session: dict[str, Any]) -> None:
+    assert 8 not in session["steps"]["settings"]["lines"]
+    _result(session, "settings")
 
 
 def test_export_from_the_command_palette(session: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@
 // {status: "passed" | "failed" | "skipped", detail, screenshot}.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { chromium } from "playwright-core";
@@ -366,6 +366,17 @@ try {
     }
     await page.keyboard.press("Control+S");
     return `applied "${spec.title}" from the ${how}; offered ${JSON.stringify(titles)}`;
+  });
+
+  await step("settings", async (spec) => {
+    await openFile(spec.file);
+    mkdirSync(join(config.workspace, ".vscode"), { recursive: true });
+    writeFileSync(join(config.workspace, ".vscode", "settings.json"), JSON.stringify(spec.settings, null, 2));
+    try {
+      return await expectSquiggles(spec);
+    } finally {
+      rmSync(join(config.workspace, ".vscode"), { recursive: true, force: true });
+    }
   });
 
   await step("export", async (spec) => {

@@ -35,7 +35,7 @@ import {
   resolveServer,
 } from "./resolve";
 import { ARCH_GLOB, DOCUMENT_SELECTOR, exportable } from "./selector";
-import { RESTART_KEYS, serverSettings } from "./settings";
+import { explicitServerSettings, RESTART_KEYS, type ServerSettings } from "./settings";
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
@@ -171,26 +171,32 @@ function clientOptions(folder: vscode.WorkspaceFolder | undefined): LanguageClie
   return {
     documentSelector: DOCUMENT_SELECTOR.map((filter) => ({ ...filter })),
     outputChannel: output,
-    initializationOptions: () => serverSettings(jsonOf(vscode.workspace.getConfiguration("archls", folder))),
+    initializationOptions: () => settingsFor(folder?.uri),
     middleware: {
       workspace: {
-        // VS Code answers with every archls.* setting; the server validates strictly and wants only its own.
+        // VS Code would answer with every archls.* setting, defaults included; the server wants only its
+        // own keys, and only those the user set, so a project's .archls.yaml is not overridden by defaults.
         configuration: async (params, token, next) => {
           const answer = await next(params, token);
           if (!Array.isArray(answer)) {
             return answer;
           }
-          return answer.map((value: unknown, index: number) =>
-            params.items[index]?.section === "archls" ? serverSettings(value) : value,
-          );
+          return answer.map((value: unknown, index: number) => {
+            const item = params.items[index];
+            if (item?.section !== "archls") {
+              return value;
+            }
+            return settingsFor(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined);
+          });
         },
       },
     },
   };
 }
 
-function jsonOf(config: vscode.WorkspaceConfiguration): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+function settingsFor(scope: vscode.Uri | undefined): ServerSettings {
+  const config = vscode.workspace.getConfiguration("archls", scope);
+  return explicitServerSettings((key) => config.inspect(key));
 }
 
 async function readBundle(context: vscode.ExtensionContext): Promise<Bundle | undefined> {

@@ -17,15 +17,23 @@ export const SERVER_KEYS = [
 
 export type ServerSettings = Partial<Record<(typeof SERVER_KEYS)[number], unknown>>;
 
-/** The server's part of a settings object, leaving out keys that are absent or null. */
-export function serverSettings(all: unknown): ServerSettings {
+/** What `WorkspaceConfiguration.inspect` tells about one setting (the parts used here). */
+export interface Inspected {
+  readonly globalValue?: unknown;
+  readonly workspaceValue?: unknown;
+  readonly workspaceFolderValue?: unknown;
+}
+
+/**
+ * The server settings the user set somewhere (user, workspace or folder), the most specific winning.
+ * Defaults are left out on purpose: the server merges editor settings over the project's
+ * `.archls.yaml`, and a default such as `select: []` must not wipe the project's own choice.
+ */
+export function explicitServerSettings(inspect: (key: string) => Inspected | undefined): ServerSettings {
   const out: ServerSettings = {};
-  if (all === null || typeof all !== "object") {
-    return out;
-  }
-  const source = all as Record<string, unknown>;
   for (const key of SERVER_KEYS) {
-    const value = source[key];
+    const found = inspect(key);
+    const value = found?.workspaceFolderValue ?? found?.workspaceValue ?? found?.globalValue;
     if (value !== undefined && value !== null) {
       out[key] = value;
     }

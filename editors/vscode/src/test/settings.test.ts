@@ -1,39 +1,21 @@
 import { strict as assert } from "node:assert";
 
-import { serverSettings } from "../settings";
+import { explicitServerSettings, type Inspected } from "../settings";
 
 describe("server settings", () => {
-  it("keeps the server's settings and drops the extension's own", () => {
-    const all = {
-      path: "/usr/bin/archls",
-      python: "python3",
-      trace: { server: "off" },
-      debounceMs: 0,
-      select: ["SEC"],
-      ignore: [],
-      severity: { COST: "info" },
-      region: "eu-west-1",
-      thresholds: { utilisation: 0.7 },
-      inlayHints: false,
-      codeLens: true,
-      diagnosticMode: "push",
+  it("sends only what the user set, the folder's value over the workspace's over the user's", () => {
+    const inspected: Record<string, Inspected> = {
+      select: { globalValue: ["SEC"], workspaceFolderValue: ["REL"] },
+      region: { globalValue: "eu-west-1", workspaceValue: "eu-central-1" },
+      debounceMs: {},
+      ignore: { workspaceValue: [] },
+      path: { globalValue: "/usr/bin/archls" },
     };
-    assert.deepEqual(serverSettings(all), {
-      debounceMs: 0,
-      select: ["SEC"],
+    // path is the extension's own setting: it never reaches the server.
+    assert.deepEqual(explicitServerSettings((key) => inspected[key]), {
+      select: ["REL"],
+      region: "eu-central-1",
       ignore: [],
-      severity: { COST: "info" },
-      region: "eu-west-1",
-      thresholds: { utilisation: 0.7 },
-      inlayHints: false,
-      codeLens: true,
-      diagnosticMode: "push",
     });
-  });
-
-  it("leaves out absent and null values, and survives anything that is not an object", () => {
-    assert.deepEqual(serverSettings({ region: null, debounceMs: undefined, codeLens: false }), { codeLens: false });
-    assert.deepEqual(serverSettings(null), {});
-    assert.deepEqual(serverSettings("archls"), {});
   });
 });
