@@ -163,7 +163,7 @@ function scenarios.show_document()
   handler = client.handlers["window/showDocument"] or (client.config.handlers or {})["window/showDocument"]
   result.answer = handler(nil, { uri = scenario.uri, external = true }, { client_id = client.id, method = "window/showDocument" })
   wait("xdg-open", function()
-    return vim.loop.fs_stat(scenario.opened) ~= nil
+    return (vim.uv or vim.loop).fs_stat(scenario.opened) ~= nil
   end, 10000)
   result.capability = vim.tbl_get and vim.tbl_get(client.config.capabilities or {}, "window", "showDocument", "support")
     or client.config.capabilities.window.showDocument.support

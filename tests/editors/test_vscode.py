@@ -75,6 +75,7 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
         "settings": {f"archls.{k}": v for k, v in settings.items()},
         "lines": support.squiggle_lines(current, str(arch), settings),
     }
+    steps["restart"] = {"file": support.ARCH_FILE, "lines": support.squiggle_lines(current, str(arch))}
     export = support.missing_command("archls.export")
     steps["export"] = {"skip": export} if export else {"file": support.ARCH_FILE}
 
@@ -178,6 +179,10 @@ def test_quick_fix_from_the_light_bulb(session: dict[str, Any]) -> None:
 def test_folder_settings_reach_the_server(session: dict[str, Any]) -> None:
     assert 8 not in session["steps"]["settings"]["lines"]
     _result(session, "settings")
+
+
+def test_restart_and_show_output_from_the_command_palette(session: dict[str, Any]) -> None:
+    _result(session, "restart")
 
 
 def test_export_from_the_command_palette(session: dict[str, Any]) -> None:

@@ -379,6 +379,18 @@ try {
     }
   });
 
+  await step("restart", async (spec) => {
+    await openFile(spec.file);
+    await runCommand("archls: Restart server");
+    await runCommand("archls: Show output");
+    const starts = () =>
+      page.evaluate(() => (document.querySelector(".part.panel")?.textContent?.match(/starting\sthe\sserver/g) ?? []).length);
+    await until("a second server start in the archls output", async () => (await starts()) >= 2, 30000);
+    const shown = await starts();
+    await expectSquiggles(spec);
+    return `the archls output shows ${shown} server starts`;
+  });
+
   await step("export", async (spec) => {
     await openFile(spec.file);
     const listing = (dir) => {

@@ -44,15 +44,27 @@ def unpack(wheel: Path, lib: Path) -> None:
         shutil.rmtree(data)
 
 
+def clean_copy(root: Path, dest: Path) -> Path:
+    """The project's sources without build leftovers: setuptools' build/ folder keeps files deleted from
+    the tree and would put them in the wheel."""
+    dest.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in"):
+        if (root / name).is_file():
+            shutil.copy2(root / name, dest / name)
+    shutil.copytree(root / "archls", dest / "archls", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return dest
+
+
 def main(root: Path, out: Path) -> None:
     lib = out / "lib"
     if out.exists():
         shutil.rmtree(out)
     lib.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
-        wheels = Path(tmp)
+        wheels = Path(tmp) / "wheels"
+        source = clean_copy(root, Path(tmp) / "source")
         built = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(root)],
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(source)],
             capture_output=True,
             text=True,
         )

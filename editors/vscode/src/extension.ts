@@ -305,14 +305,19 @@ async function exportCommand(all: boolean): Promise<void> {
     const targets = serverHas(running, SERVER_COMMANDS.exportTargets)
       ? parseTargets(await execute(running, SERVER_COMMANDS.exportTargets, [file.toString()]))
       : [];
-    const picked = await vscode.window.showQuickPick(
-      targets.map((t) => ({ label: t.id, description: t.description })),
-      { title: "archls: export to", placeHolder: "target", matchOnDescription: true },
-    );
+    const picked =
+      targets.length > 0
+        ? (
+            await vscode.window.showQuickPick(
+              targets.map((t) => ({ label: t.id, description: t.description })),
+              { title: "archls: export to", placeHolder: "target", matchOnDescription: true },
+            )
+          )?.label
+        : await vscode.window.showInputBox({ title: "archls: export to", prompt: "The export target (see `archls export --list`)" });
     if (!picked) {
       return;
     }
-    target = picked.label;
+    target = picked;
   }
   const folder = await pickFolder(file, all ? "Export all here" : "Export here");
   if (folder === null) {

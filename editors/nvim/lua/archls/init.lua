@@ -122,7 +122,7 @@ function M.root_of(bufnr)
   local current = dir
   while current and current ~= "" do
     for _, marker in ipairs(M.options.root_markers) do
-      if vim.loop.fs_stat(current .. "/" .. marker) then
+      if (vim.uv or vim.loop).fs_stat(current .. "/" .. marker) then
         return current
       end
     end
@@ -331,6 +331,19 @@ function M.export(target, folder, bufnr)
   end
   if target and target ~= "" then
     run(target)
+    return
+  end
+  local client = client_for(bufnr)
+  if client and has_command(client, "archls.export") and not has_command(client, "archls.exportTargets") then
+    vim.ui.input({ prompt = "archls: export to (target): " }, function(answer)
+      if answer and answer ~= "" then
+        run(answer)
+      end
+    end)
+    return
+  end
+  if client and not has_command(client, "archls.export") then
+    notify("this archls server cannot export yet (it has no archls.export command)", vim.log.levels.WARN)
     return
   end
   M.execute("archls.exportTargets", { uri }, function(result)
