@@ -85,6 +85,9 @@ writeFileSync(
       "security.workspace.trust.enabled": false,
       "telemetry.telemetryLevel": "off",
       "editor.minimap.enabled": false,
+      // The steps read the rendered rows and their text: code lenses add rows, inlay hints add text.
+      "editor.codeLens": false,
+      "editor.inlayHints.enabled": "off",
       "editor.lightbulb.enabled": "on",
       "files.autoSave": "off",
       "window.restoreWindows": "none",
