@@ -384,6 +384,9 @@ try {
 
   await step("restart", async (spec) => {
     await openFile(spec.file);
+    // The previous step removed its folder settings; let that reach the server before restarting,
+    // or the new server may start from the settings the old one had.
+    await expectSquiggles(spec);
     await runCommand("archls: Restart server");
     await runCommand("archls: Show output");
     const starts = () =>
