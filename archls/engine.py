@@ -189,10 +189,15 @@ def run_rules(context: RuleContext, loaded: Loaded, on_rule_error: ErrorSink | N
 
 
 def _skipped(checkov_ids: tuple[str, ...], path: tuple[Any, ...], skips: dict[str, set[str]]) -> bool:
-    if len(path) < 2 or path[0] != "components":
+    # Formats key skips by component id, and native rules report on their own objects
+    # (Terraform resources, Kubernetes objects, compose services) under the same second part.
+    if len(path) < 2 or path[0] not in _SKIPPABLE:
         return False
     skipped = skips.get(str(path[1]))
     return bool(skipped and skipped.intersection(checkov_ids))
+
+
+_SKIPPABLE = frozenset({"components", "resources", "objects", "services", "providers"})
 
 
 def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
@@ -208,6 +213,7 @@ def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
         where,
         code.category.value,
         hit.path,
+        file=loaded.file_of(hit.path),
         fix=hit.fix.to_json() if hit.fix else None,
         data=hit.data,
     )
