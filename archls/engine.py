@@ -40,6 +40,9 @@ class Analysis:
     loaded: Loaded | None
     findings: list[Finding] = field(default_factory=list)
     rule_context: RuleContext | None = None
+    #: Other files the format read (a Terraform module's siblings, a compose override), path -> digest
+    #: of the text read, so a cached result is reused only while they are unchanged.
+    inputs: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def model(self) -> Architecture | None:
@@ -104,14 +107,36 @@ def analyse(
         config.model_dump_json(),
     )
     cached = _cache.get(key)
-    if cached is not None and read is None:
+    if cached is not None and (read is None or _inputs_unchanged(cached, read)):
         _cache.move_to_end(key)
         return cached
-    result = _analyse(text, path, config, read, on_rule_error)
+    inputs: dict[str, str | None] = {}
+    recording = _recording(read, inputs) if read is not None else None
+    result = _analyse(text, path, config, recording, on_rule_error)
+    result.inputs = inputs
     _cache[key] = result
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return result
+
+
+def _digest(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _recording(read: FileReader, inputs: dict[str, str | None]) -> FileReader:
+    def recorded(path: str) -> str | None:
+        text = read(path)
+        inputs[path] = _digest(text)
+        return text
+
+    return recorded
+
+
+def _inputs_unchanged(cached: Analysis, read: FileReader) -> bool:
+    return all(_digest(read(path)) == digest for path, digest in cached.inputs.items())
 
 
 def _analyse(

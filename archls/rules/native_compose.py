@@ -97,11 +97,12 @@ def open_ports(ctx: RuleContext) -> Iterator[Hit]:
                     value=f"127.0.0.1:{as_text(item)}",
                     safe=False,
                 )
+            long_form = isinstance(item, dict)
             yield Hit(
-                native.path(name, "ports", port.index),
+                native.path(name, "ports", port.index, *(("published",) if long_form else ())),
                 f"service '{name}' publishes port {port.published} on every interface of the host",
                 fix=fix,
-                on_value=True,
+                on_value=not long_form,
             )
 
 
