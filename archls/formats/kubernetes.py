@@ -476,11 +476,12 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 def build(objects: list[K8sObject], current: str, loaded: YamlLoaded) -> YamlLoaded:
     native = K8sNative(objects, current)
     loaded.native = native
+    comments = _skip_comments(loaded)
     for obj in objects:
         loaded.places[("objects", obj.id)] = Place(obj.file, obj.root)
         anchor = obj.native("metadata", "name") if get(obj.data, "metadata", "name") is not None else obj.native("kind")
         loaded.anchors[("objects", obj.id)] = Place(obj.file, anchor)
-        skips = _skips(obj, loaded)
+        skips = _skips(obj, loaded, comments)
         if skips:
             loaded.checkov_skips.setdefault(obj.id, set()).update(skips)
 
@@ -522,7 +523,7 @@ def build(objects: list[K8sObject], current: str, loaded: YamlLoaded) -> YamlLoa
 _SKIP_COMMENT = re.compile(r"checkov:skip=\s*(CKV2?_[A-Z0-9]+_\d+)", re.I)
 
 
-def _skips(obj: K8sObject, loaded: YamlLoaded) -> set[str]:
+def _skips(obj: K8sObject, loaded: YamlLoaded, comments: dict[str, list[tuple[int, str]]]) -> set[str]:
     out: set[str] = set()
     annotations = get(obj.data, "metadata", "annotations")
     if isinstance(annotations, dict):
@@ -531,19 +532,24 @@ def _skips(obj: K8sObject, loaded: YamlLoaded) -> set[str]:
                 check = (as_text(value) or "").split("=")[0].strip().upper()
                 if check.startswith("CKV"):
                     out.add(check)
-    smap = loaded.smaps.get(obj.file)
-    entry = smap.get(obj.root) if smap else None
-    text = _file_text(loaded, obj.file)
-    if entry is not None and text is not None and "checkov" in text:
-        lines = text.split("\n")
-        start = max(entry.value.start_line - 3, 0)
-        for line in lines[start : entry.value.end_line + 1]:
-            out.update(m.group(1).upper() for m in _SKIP_COMMENT.finditer(line))
+    marks = comments.get(obj.file)
+    if marks:
+        smap = loaded.smaps.get(obj.file)
+        entry = smap.get(obj.root) if smap else None
+        if entry is not None:
+            start = max(entry.value.start_line - 3, 0)
+            out.update(check for line, check in marks if start <= line <= entry.value.end_line)
     return out
 
 
-def _file_text(loaded: YamlLoaded, file: str) -> str | None:
-    return loaded.texts.get(file)
+def _skip_comments(loaded: YamlLoaded) -> dict[str, list[tuple[int, str]]]:
+    """``# checkov:skip=CKV_...`` comments of every file read, with their lines (one pass per file)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for file, text in loaded.texts.items():
+        if "checkov" not in text:
+            continue
+        out[file] = [(text.count("\n", 0, m.start()), m.group(1).upper()) for m in _SKIP_COMMENT.finditer(text)]
+    return out
 
 
 def _component_ids(workloads: list[K8sObject]) -> dict[str, str]:

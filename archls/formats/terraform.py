@@ -543,8 +543,9 @@ def _insert(lines: list[str], block: Block, rest: list[str], value: Any) -> Edit
         body.append(f"{depth}{name} {{")
         depth += step
     key = rest[-1]
-    if len(rest) == 1 and first_child is not None:
-        key = _align(lines[first_child], inner, key)
+    if len(rest) == 1 and first_child is not None and block.head.end_line + 1 < len(lines):
+        # line up with the attribute right below, as terraform fmt would (a comment between breaks the group)
+        key = _align(lines[block.head.end_line + 1], inner, key)
     body.append(f"{depth}{key} = {_hcl.literal(value, depth)}")
     for _ in rest[:-1]:
         depth = depth[: -len(step)]
@@ -563,6 +564,11 @@ def _insert(lines: list[str], block: Block, rest: list[str], value: Any) -> Edit
             Range(head_line, brace, head_line, close + 1),
             "{\n" + "\n".join(body) + "\n" + outer + "}",
         )
+    close_line = block.range.end_line
+    if len(rest) > 1 and lines[close_line].strip() == "}" and close_line > head_line + 1:
+        # a nested block goes last, after the attributes, as terraform fmt and most authors write it
+        gap = "" if not lines[close_line - 1].strip() or lines[close_line - 1].strip().endswith("{") else "\n"
+        return Edit(Range(close_line, 0, close_line, 0), gap + "\n".join(body) + "\n")
     return Edit(Range(head_line + 1, 0, head_line + 1, 0), "\n".join(body) + "\n")
 
 
