@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from archls.config import Config
 from archls.findings import FILE_START, Finding, Range, Severity
-from archls.formats import FileReader, LoadContext, Loaded, detect
+from archls.formats import FileReader, Format, LoadContext, Loaded, detect
 from archls.rules.registry import Code, Hit, RuleContext, all_codes
 
 if TYPE_CHECKING:
@@ -106,18 +106,39 @@ def analyse(
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
         config.model_dump_json(),
     )
+    fmt = detect(path, text)
+    # Formats that read sibling files (a Terraform module) depend on more than this text: what they
+    # read is recorded, and a cached result is reused only while all of it is unchanged.
+    reads_others = bool(getattr(fmt, "reads_other_files", False))
+    if reads_others and read is None:
+        read = read_disk
     cached = _cache.get(key)
-    if cached is not None and (read is None or _inputs_unchanged(cached, read)):
+    if cached is not None and (not reads_others or (read is not None and _inputs_unchanged(cached, read))):
         _cache.move_to_end(key)
         return cached
     inputs: dict[str, str | None] = {}
     recording = _recording(read, inputs) if read is not None else None
-    result = _analyse(text, path, config, recording, on_rule_error)
+    result = _analyse(fmt, text, path, config, recording, on_rule_error)
     result.inputs = inputs
     _cache[key] = result
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return result
+
+
+def read_disk(path: str) -> str | None:
+    """Another file from disk (when no editor supplies buffers); None when unreadable or too large."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_READ_LIMIT + 1)
+    except OSError:
+        return None
+    if len(data) > _READ_LIMIT:
+        return None
+    return decode(data)[0]
+
+
+_READ_LIMIT = 5_000_000
 
 
 def _digest(text: str | None) -> str | None:
@@ -140,9 +161,8 @@ def _inputs_unchanged(cached: Analysis, read: FileReader) -> bool:
 
 
 def _analyse(
-    text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
+    fmt: Format | None, text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
 ) -> Analysis:
-    fmt = detect(path, text)
     if fmt is None:
         return Analysis(path, text, config, None, None)
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > config.max_file_bytes else len(text)

@@ -6,9 +6,10 @@ and remembers the indices of those connections in ``model.connections``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archls.model import Architecture, ComponentType, Connection
 
@@ -27,6 +28,23 @@ ENTRY_TYPES = frozenset(
 )
 
 
+# Structural results (graphs, cycles, reachability, dependents) depend only on which components
+# exist and how they are wired, which most edits do not change; they are kept per structure.
+_structures: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_STRUCTURES_SIZE = 8
+
+
+def _shared(signature: tuple[Any, ...]) -> dict[str, Any]:
+    memo = _structures.get(signature)
+    if memo is None:
+        memo = _structures[signature] = {}
+        if len(_structures) > _STRUCTURES_SIZE:
+            _structures.popitem(last=False)
+    else:
+        _structures.move_to_end(signature)
+    return memo
+
+
 class ArchGraph:
     def __init__(self, model: Architecture) -> None:
         self.model = model
@@ -35,6 +53,21 @@ class ArchGraph:
         for index, connection in enumerate(model.connections):
             self._out.setdefault(connection.source, []).append(index)
             self._in.setdefault(connection.target, []).append(index)
+        self.signature = (
+            tuple((cid, c.type, c.public) for cid, c in model.components.items()),
+            tuple((c.source, c.target, c.is_async, c.required) for c in model.connections),
+        )
+        self._memo = _shared(self.signature)
+
+    def structural(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A result that depends only on the graph's structure, computed once per structure.
+
+        Only for results derived from component ids, types, ``public`` and the connections'
+        endpoints, mode and ``required`` (the signature); anything else must not be memoised here.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # --- adjacency -----------------------------------------------------------------------------
 
@@ -61,61 +94,64 @@ class ArchGraph:
 
     # --- networkx views ------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def nx(self) -> nx.DiGraph:
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.model.components)
-        for index, c in enumerate(self.model.connections):
-            if graph.has_edge(c.source, c.target):
-                graph[c.source][c.target]["indices"].append(index)
-            else:
-                graph.add_edge(c.source, c.target, indices=[index])
-        return graph
+        return self.structural("nx", lambda: self.subgraph(range(len(self.model.connections))))
 
     def subgraph(self, keep: Iterable[int]) -> nx.DiGraph:
         """A graph of only the connections whose indices are given."""
         import networkx as nx
 
+        edges: dict[tuple[str, str], list[int]] = {}
+        connections = self.model.connections
+        for index in keep:
+            c = connections[index]
+            edges.setdefault((c.source, c.target), []).append(index)
         graph = nx.DiGraph()
         graph.add_nodes_from(self.model.components)
-        for index in keep:
-            c = self.model.connections[index]
-            if graph.has_edge(c.source, c.target):
-                graph[c.source][c.target]["indices"].append(index)
-            else:
-                graph.add_edge(c.source, c.target, indices=[index])
+        graph.add_edges_from((a, b, {"indices": indices}) for (a, b), indices in edges.items())
         return graph
 
-    @cached_property
+    @property
     def blocking(self) -> nx.DiGraph:
         """Synchronous, required calls between different components: the caller waits and fails with them."""
-        return self.subgraph(
-            i for i, c in enumerate(self.model.connections) if not c.is_async and c.required and c.source != c.target
+        return self.structural(
+            "blocking",
+            lambda: self.subgraph(
+                i
+                for i, c in enumerate(self.model.connections)
+                if not c.is_async and c.required and c.source != c.target
+            ),
         )
 
     # --- structure -----------------------------------------------------------------------------
 
-    def blocking_cycles(self) -> Iterator[list[int]]:
+    def blocking_cycles(self) -> list[list[int]]:
         """One cycle of blocking calls (as connection indices) per strongly connected knot."""
+        return self.structural("blocking_cycles", self._blocking_cycles)
+
+    def _blocking_cycles(self) -> list[list[int]]:
         import networkx as nx
 
         graph = self.blocking
+        cycles = []
         for knot in nx.strongly_connected_components(graph):
             if len(knot) < 2:
                 continue
-            start = min(knot)
-            cycle = nx.find_cycle(graph.subgraph(knot), source=start)
-            yield [min(graph[a][b]["indices"]) for a, b in cycle]
+            cycle = nx.find_cycle(graph.subgraph(knot), source=min(knot))
+            cycles.append([min(graph[a][b]["indices"]) for a, b in cycle])
+        return sorted(cycles)
 
     @cached_property
     def entry_points(self) -> list[str]:
         return [cid for cid, c in self.model.components.items() if c.public or c.type in ENTRY_TYPES]
 
-    @cached_property
+    @property
     def reachable(self) -> set[str]:
         """Components linked by any chain of connections, in either direction, to an entry point."""
+        return self.structural("reachable", self._reachable)
+
+    def _reachable(self) -> set[str]:
         seen = set(self.entry_points)
         stack = list(seen)
         neighbours: dict[str, set[str]] = {cid: set() for cid in self.model.components}
@@ -128,6 +164,30 @@ class ArchGraph:
                     seen.add(nxt)
                     stack.append(nxt)
         return seen
+
+    def dependents(self) -> dict[str, int]:
+        """For each component, how many components wait on it through chains of blocking calls."""
+        return self.structural("dependents", self._dependents)
+
+    def _dependents(self) -> dict[str, int]:
+        import networkx as nx
+
+        # Ancestor sets as bit masks over the condensation DAG: linear in the graph, not quadratic.
+        graph = self.blocking
+        dag = nx.condensation(graph)
+        members = dag.graph["mapping"]
+        bit = {cid: 1 << n for n, cid in enumerate(graph.nodes)}
+        own = dict.fromkeys(dag.nodes, 0)
+        for cid, node in members.items():
+            own[node] |= bit[cid]
+        above: dict[int, int] = {}
+        for node in nx.topological_sort(dag):
+            mask = 0
+            for parent in dag.predecessors(node):
+                mask |= above[parent] | own[parent]
+            above[node] = mask
+        # Members of the same knot wait on each other too.
+        return {cid: (above[node] | (own[node] & ~bit[cid])).bit_count() for cid, node in members.items()}
 
     def downstream(self, cid: str, *, blocking_only: bool = False) -> set[str]:
         """Everything ``cid`` calls, directly or through others."""

@@ -62,11 +62,15 @@ def syntax_finding(exc: yaml.YAMLError, line_offset: int = 0) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if mark is None:
         where = FILE_START
     else:
         where = Range(mark.line + line_offset, mark.column, mark.line + line_offset, mark.column + 1)
+    if "maximum nesting depth" in problem:
+        return Finding(
+            "ARCH008", "nesting is deeper than the YAML parser's limit of 1,000 levels", Severity.ERROR, where
+        )
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Finding("ARCH001", message, Severity.ERROR, where)
 
 
@@ -369,74 +373,90 @@ def _build_block(text: str, sequence: bool) -> _Block:
     return _Block(key_node.value, _range(key_node), value, converter.range(value_node), smap, issues)
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+_TOP_ENTRY = re.compile(r"^(?=[^\s#\-])", re.M)
+_CONTENT_LINE = re.compile(r"^[ ]*[^\s#]", re.M)
+_SECTION_HEADER_AT = re.compile(r"([A-Za-z_][\w-]*)[ ]*:[ ]*(?:#[^\n]*)?\r?$", re.M)
 
 
-def _is_content(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
+class _Text:
+    """The text with cheap offset -> line lookups for boundaries found in increasing order."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._offset = 0
+        self._line = 0
+
+    def line_of(self, offset: int) -> int:
+        if offset < self._offset:
+            self._offset, self._line = 0, 0
+        self._line += self.text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
 
 
-def _split_top(lines: list[str]) -> list[tuple[int, int]]:
-    """Line spans [start, end) of the top-level entries; comments before the first are skipped."""
-    starts = [i for i, line in enumerate(lines) if line and line[0] not in " \t#-\r" and _is_content(line)]
-    if not starts:
-        raise _Fallback
-    for i in range(starts[0]):
-        if _is_content(lines[i]):
-            raise _Fallback
-    return [(s, e) for s, e in zip(starts, [*starts[1:], len(lines)], strict=True)]
-
-
-def _split_children(lines: list[str], start: int, end: int) -> tuple[list[tuple[int, int]], bool] | None:
-    """Children of a block section body, and whether they are sequence items; None when empty."""
-    body = [i for i in range(start, end) if _is_content(lines[i])]
-    if not body:
+def _children(text: str, start: int, end: int) -> tuple[list[int], bool, int] | None:
+    """Offsets where the children of a block section body start, whether they are list items, and their indent."""
+    first = _CONTENT_LINE.search(text, start, end)
+    if first is None:
         return None
-    indent = _indent(lines[body[0]])
-    sequence = lines[body[0]][indent] == "-"
-    starts = []
-    for i in body:
-        line = lines[i]
-        level = _indent(line)
-        if level < indent or "\t" in line[: level + 1]:
-            raise _Fallback
-        if level == indent:
-            is_item = line[indent] == "-" and (len(line) == indent + 1 or line[indent + 1] in " \r")
-            if is_item != sequence:
-                raise _Fallback
-            starts.append(i)
-    bounds = [*starts[1:], end]
-    return [(s, e) for s, e in zip(starts, bounds, strict=True)], sequence
+    line_start = first.start()
+    indent = first.end() - 1 - line_start
+    sequence = text[first.end() - 1] == "-"
+    if indent and re.compile(rf"^ {{0,{indent - 1}}}[^\s#]", re.M).search(text, line_start, end):
+        raise _Fallback  # a line less indented than the children: not a plain list of blocks
+    pattern = rf"^ {{{indent}}}-(?=[ \r\n]|$)" if sequence else rf"^ {{{indent}}}(?=[^\s#])"
+    starts = [m.start() for m in re.compile(pattern, re.M).finditer(text, line_start, end)]
+    if not starts or starts[0] != line_start:
+        raise _Fallback
+    return starts, sequence, indent
 
 
 def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> YamlDoc:
-    if _RISKY.search(text) or "\t" in text:
+    if "\t" in text or (
+        (
+            "&" in text
+            or "*" in text
+            or "!" in text
+            or "<<" in text
+            or "%" in text
+            or "\n---" in text
+            or "\n..." in text
+            or text.startswith("---")
+        )
+        and _RISKY.search(text)
+    ):
         raise _Fallback
-    lines = text.split("\n")
+    tops = [m.start() for m in _TOP_ENTRY.finditer(text)]
+    if not tops or _CONTENT_LINE.search(text, 0, tops[0]):
+        raise _Fallback
+    where = _Text(text)
     data: dict[str, Any] = {}
     issues: list[Finding] = []
-    last_line = 0
-    entries = _split_top(lines)
-    for start, end in entries:
-        header = _SECTION_HEADER.match(lines[start])
+    last_line = last_col = 0
+    bounds = [*tops[1:], len(text)]
+    first_line = where.line_of(tops[0])
+    for start, end in zip(tops, bounds, strict=True):
+        start_line = where.line_of(start)
+        header = _SECTION_HEADER_AT.match(text, start)
         if header and header.group(1) in sections:
             name = header.group(1)
-            key_range = Range(start, 0, start, len(name))
             if name in data:
                 raise _Fallback
-            children = _split_children(lines, start + 1, end)
+            key_range = Range(start_line, 0, start_line, len(name))
+            body = text.find("\n", start, end)
+            children = _children(text, body + 1, end) if body != -1 else None
             if children is None:
                 data[name] = None
-                smap.add((name,), key_range, Range(start, len(lines[start]), start, len(lines[start])))
+                width = header.end() - start
+                smap.add((name,), key_range, Range(start_line, width, start_line, width))
                 continue
-            spans, sequence = children
+            starts, sequence, indent = children
             container: Any = [] if sequence else {}
-            first_line = Range.point(spans[0][0], _indent(lines[spans[0][0]]))
+            section_start = where.line_of(starts[0])
             last = None
-            for c_start, c_end in spans:
-                block = _compose_block("\n".join(lines[c_start:c_end]), sequence)
+            for c_start, c_end in zip(starts, [*starts[1:], end], strict=True):
+                line = where.line_of(c_start)
+                block = _compose_block(text[c_start:c_end], sequence)
                 if sequence:
                     path: tuple[Any, ...] = (name, len(container))
                     container.append(block.value)
@@ -445,27 +465,27 @@ def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> 
                     if block.key in container:
                         raise _Fallback
                     container[block.key] = block.value
-                smap.mount(path, c_start, block.smap)
-                issues.extend(_shift(block.issues, c_start, path))
-                last = block.value_range.shifted(c_start)
+                smap.mount(path, line, block.smap)
+                if block.issues:
+                    issues.extend(_shift(block.issues, line, path))
+                last = block.value_range.shifted(line)
             data[name] = container
             assert last is not None
-            smap.add(
-                (name,),
-                key_range,
-                Range(first_line.start_line, first_line.start_col, last.end_line, last.end_col),
-            )
+            smap.add((name,), key_range, Range(section_start, indent, last.end_line, last.end_col))
             last_line = last.end_line
+            last_col = last.end_col
             continue
-        block = _compose_block("\n".join(lines[start:end]), False)
+        block = _compose_block(text[start:end], False)
         if block.key in data:
             raise _Fallback
         data[block.key] = block.value
-        smap.mount((block.key,), start, block.smap)
-        issues.extend(_shift(block.issues, start, (block.key,)))
-        last_line = max(last_line, block.value_range.end_line + start)
-    end_col = len(lines[last_line]) if last_line < len(lines) else 0
-    smap.add((), None, Range(entries[0][0], 0, last_line, end_col))
+        smap.mount((block.key,), start_line, block.smap)
+        if block.issues:
+            issues.extend(_shift(block.issues, start_line, (block.key,)))
+        end_range = block.value_range.shifted(start_line)
+        if end_range.end_line >= last_line:
+            last_line, last_col = end_range.end_line, end_range.end_col
+    smap.add((), None, Range(first_line, 0, last_line, last_col))
     return YamlDoc(data, smap, issues)
 
 

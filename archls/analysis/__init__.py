@@ -47,8 +47,9 @@ def figures(model: Architecture, config: Config, graph: ArchGraph | None = None)
 
     graph = graph or ArchGraph(model)
     out = Figures(budget_monthly=model.requirements.budget_monthly)
+    dependents = graph.dependents()
     for cid in model.components:
-        out.components[cid] = ComponentFigures(dependents=len(graph.upstream(cid, blocking_only=True)))
+        out.components[cid] = ComponentFigures(dependents=dependents.get(cid, 0))
     for fid, flow in model.flows.items():
         out.flows[fid] = FlowFigures(budget_ms=flow.latency_budget_ms)
     return out

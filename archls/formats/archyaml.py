@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import OrderedDict
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -75,6 +76,15 @@ def _kind(value: Any) -> str:
     return "text"
 
 
+#: A problem found while validating one part: (code, message, path within the part, on the value, severity).
+Problem = tuple[str, str, ModelPath, bool, Severity]
+
+# Parts are validated once per distinct block: the YAML reader hands back the same data object
+# for a block whose text did not change, so an edit re-validates only the block it touched.
+_parts: OrderedDict[tuple[type, int], tuple[dict[str, Any], BaseModel | None, list[Problem]]] = OrderedDict()
+_PARTS_SIZE = 20_000
+
+
 class _Validator:
     def __init__(self, smap: SourceMap, findings: list[Finding]) -> None:
         self.smap = smap
@@ -92,71 +102,85 @@ class _Validator:
             where = _head_line(where)
         self.findings.append(Finding(code, message, severity, where, path=path))
 
-    def part(self, cls: type[BaseModel], data: Any, path: ModelPath, label: str) -> BaseModel | None:
-        """Validate one part; on failure report each problem, drop the bad keys and try again."""
+    def part(
+        self, cls: type[BaseModel], data: Any, path: ModelPath, label: str, *, cache: bool = True
+    ) -> BaseModel | None:
+        """Validate one part, reporting each problem where it is; bad keys are dropped, the rest kept."""
         if not isinstance(data, dict):
             self.report("ARCH004", f"{label} should be a mapping, not {_kind(data)}", path, value=True)
             return None
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            bad = self._explain(exc, data, path, cls)
-        cleaned = {k: v for k, v in data.items() if k not in bad}
-        try:
-            return cls.model_validate(cleaned)
-        except ValidationError:
-            return None
+        key = (cls, id(data))
+        cached = _parts.get(key) if cache else None
+        if cached is not None and cached[0] is data:
+            _parts.move_to_end(key)
+            _, model, problems = cached
+        else:
+            problems = []
+            model = _validate(cls, data, problems)
+            if cache:
+                _parts[key] = (data, model, problems)
+                if len(_parts) > _PARTS_SIZE:
+                    _parts.popitem(last=False)
+        for code, message, rel, on_value, severity in problems:
+            self.report(code, message, path + rel, value=on_value, severity=severity)
+        return model
 
-    def _explain(self, exc: ValidationError, data: dict[str, Any], base: ModelPath, cls: type[BaseModel]) -> set[str]:
-        """Report the errors of one part; return its top-level keys that were at fault."""
-        by_path: dict[ModelPath, list[tuple[dict[str, Any], bool]]] = {}
-        for error in exc.errors():
-            rel, via_union = _data_path(error["loc"], data, error["type"] in {"extra_forbidden", "missing"})
-            by_path.setdefault(rel, []).append((error, via_union))
-        deeper = {p[:n] for p in by_path for n in range(len(p))}
-        bad: set[str] = set()
-        for rel, errors in by_path.items():
-            if rel in deeper and all(via for _, via in errors):
-                continue  # a union branch that did not match; the deeper error says more
-            if rel:
-                bad.add(str(rel[0]))
-            self._one(rel, [e for e, _ in errors], data, base, cls)
-        return bad
 
-    def _one(
-        self, rel: ModelPath, errors: list[dict[str, Any]], data: dict[str, Any], base: ModelPath, cls: type[BaseModel]
-    ) -> None:
-        path = base + rel
-        first = errors[0]
-        kind = first["type"]
-        if kind == "extra_forbidden":
-            parent = model_at(rel[:-1], cls)
-            allowed = sorted(field_by_key(parent)) if parent else []
-            key = str(rel[-1])
-            hint = suggest(key, allowed)
-            listing = f" (allowed: {', '.join(allowed)})" if not hint and allowed else ""
-            self.report("ARCH003", f"unknown key '{key}'{hint}{listing}", path)
-            return
-        if kind == "missing":
-            self.report("ARCH005", f"missing required key '{rel[-1]}'", path[:-1] or path)
-            return
-        value = _get(data, rel)
-        annotation = annotation_at(rel, cls)
-        allowed = enum_values(annotation) if annotation is not None else []
-        if any(e["type"] in {"enum", "literal_error"} for e in errors) and not isinstance(value, dict | list):
-            choices = [a for a in allowed if a not in {"true", "false"}] or allowed
-            hint = suggest(value, choices) if isinstance(value, str) else ""
-            self.report(
-                "ARCH004", f"'{value}' is not allowed here{hint} (allowed: {', '.join(choices)})", path, value=True
-            )
-            return
-        if len(errors) > 1:
-            expected = " or ".join(sorted({_EXPECTED.get(e["type"], e["msg"].lower()) for e in errors}))
-            self.report("ARCH004", f"expected {expected}, not {_kind(value)}", path, value=True)
-            return
-        message = _EXPECTED.get(kind)
-        text = f"expected {message}, not {_kind(value)}" if message else first["msg"][:1].lower() + first["msg"][1:]
-        self.report("ARCH004", f"invalid value for '{rel[-1] if rel else 'this'}': {text}", path, value=True)
+def _validate(cls: type[BaseModel], data: dict[str, Any], problems: list[Problem]) -> BaseModel | None:
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        bad = _explain(exc, data, cls, problems)
+    cleaned = {k: v for k, v in data.items() if k not in bad}
+    try:
+        return cls.model_validate(cleaned)
+    except ValidationError:
+        return None
+
+
+def _explain(exc: ValidationError, data: dict[str, Any], cls: type[BaseModel], problems: list[Problem]) -> set[str]:
+    """Record the errors of one part; return its top-level keys that were at fault."""
+    by_path: dict[ModelPath, list[tuple[dict[str, Any], bool]]] = {}
+    for error in exc.errors():
+        rel, via_union = _data_path(error["loc"], data, error["type"] in {"extra_forbidden", "missing"})
+        by_path.setdefault(rel, []).append((error, via_union))
+    deeper = {p[:n] for p in by_path for n in range(len(p))}
+    bad: set[str] = set()
+    for rel, errors in by_path.items():
+        if rel in deeper and all(via for _, via in errors):
+            continue  # a union branch that did not match; the deeper error says more
+        if rel:
+            bad.add(str(rel[0]))
+        problems.append(_describe(rel, [e for e, _ in errors], data, cls))
+    return bad
+
+
+def _describe(rel: ModelPath, errors: list[dict[str, Any]], data: dict[str, Any], cls: type[BaseModel]) -> Problem:
+    first = errors[0]
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        parent = model_at(rel[:-1], cls)
+        allowed = sorted(field_by_key(parent)) if parent else []
+        key = str(rel[-1])
+        hint = suggest(key, allowed)
+        listing = f" (allowed: {', '.join(allowed)})" if not hint and allowed else ""
+        return ("ARCH003", f"unknown key '{key}'{hint}{listing}", rel, False, Severity.ERROR)
+    if kind == "missing":
+        return ("ARCH005", f"missing required key '{rel[-1]}'", rel[:-1], False, Severity.ERROR)
+    value = _get(data, rel)
+    annotation = annotation_at(rel, cls)
+    allowed = enum_values(annotation) if annotation is not None else []
+    if any(e["type"] in {"enum", "literal_error"} for e in errors) and not isinstance(value, dict | list):
+        choices = [a for a in allowed if a not in {"true", "false"}] or allowed
+        hint = suggest(value, choices) if isinstance(value, str) else ""
+        message = f"'{value}' is not allowed here{hint} (allowed: {', '.join(choices)})"
+        return ("ARCH004", message, rel, True, Severity.ERROR)
+    if len(errors) > 1:
+        expected = " or ".join(sorted({_EXPECTED.get(e["type"], e["msg"].lower()) for e in errors}))
+        return ("ARCH004", f"expected {expected}, not {_kind(value)}", rel, True, Severity.ERROR)
+    message = _EXPECTED.get(kind)
+    text = f"expected {message}, not {_kind(value)}" if message else first["msg"][:1].lower() + first["msg"][1:]
+    return ("ARCH004", f"invalid value for '{rel[-1] if rel else 'this'}': {text}", rel, True, Severity.ERROR)
 
 
 _EXPECTED = {
@@ -284,7 +308,7 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
     _check_references(v, known, connections, connection_paths, flows, groups)
 
     meta = {k: data[k] for k in ("name", "description", "archls") if k in data}
-    head = v.part(Architecture, {"name": "unnamed", **meta}, (), "the architecture")
+    head = v.part(Architecture, {"name": "unnamed", **meta}, (), "the architecture", cache=False)
     if not isinstance(head, Architecture):
         head = Architecture(name="unnamed")
     model = head.model_copy(

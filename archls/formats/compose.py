@@ -68,6 +68,8 @@ class ComposeNative:
 
 class ComposeFormat:
     name = NAME
+    #: the engine records the other files read, so a cached audit is reused only while they are unchanged
+    reads_other_files = True
 
     def claims(self, path: str, text: str | None) -> bool:
         return is_compose_file(path)

@@ -128,6 +128,8 @@ class K8sNative:
 
 class KubernetesFormat:
     name = NAME
+    #: the engine records the other files read, so a cached audit is reused only while they are unchanged
+    reads_other_files = True
 
     def claims(self, path: str, text: str | None) -> bool:
         if text is None or not file_name(path).lower().endswith((".yaml", ".yml")):

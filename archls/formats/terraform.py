@@ -99,6 +99,8 @@ class TfLoaded(Loaded):
 
 class TerraformFormat:
     name = NAME
+    #: the engine records the other files read, so a cached audit is reused only while they are unchanged
+    reads_other_files = True
 
     def claims(self, path: str, text: str | None) -> bool:
         return path.lower().endswith(".tf")

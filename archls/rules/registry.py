@@ -245,5 +245,32 @@ def get(code_id: str) -> Code | None:
     return REGISTRY.get(code_id.upper())
 
 
+_plugins_loaded = False
+
+
 def load_rules() -> None:
+    """Register the built-in rules, then third-party ones.
+
+    Third-party rules come from packages declaring an ``archls.rules`` entry point and from the
+    modules named in ``ARCHLS_RULE_MODULES`` (comma-separated). They are never read from a
+    workspace's configuration: opening a repository must not run its code.
+    """
+    global _plugins_loaded
     from archls import rules  # noqa: F401  (importing the package registers every rule module)
+
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    import importlib
+    import logging
+    import os
+    from importlib.metadata import entry_points
+
+    names = [n.strip() for n in os.environ.get("ARCHLS_RULE_MODULES", "").split(",") if n.strip()]
+    for point in entry_points(group="archls.rules"):
+        names.append(point.value)
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a broken plugin must not stop the built-in rules
+            logging.getLogger(__name__).exception("cannot load rule module %s", name)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from archls import __version__, config, engine
 from archls.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
-
-#: Other files read for context (module siblings) are skipped above this size.
-_READ_LIMIT = 5_000_000
 
 
 class ArchServer(LanguageServer):
@@ -97,22 +95,17 @@ class ArchServer(LanguageServer):
         )
 
     def read_file(self, path: str) -> str | None:
-        """Another file a format needs (a Terraform module's siblings): the open buffer first, then disk."""
-        uri = from_fs_path(path)
-        doc = self.workspace.text_documents.get(uri) if uri else None
+        """Another file's text for formats that read several files: the editor's buffer first, then disk."""
+        uri = Path(path).resolve().as_uri()
+        doc = self.workspace.text_documents.get(uri)
         if doc is not None:
             return doc.source
         try:
             with open(path, "rb") as handle:
-                data = handle.read(_READ_LIMIT + 1)
+                data = handle.read(config.Config.model_fields["max_file_bytes"].default + 1)
         except OSError:
             return None
-        if len(data) > _READ_LIMIT:
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return engine.decode(data)[0]
 
     def _rule_failed(self, rule_id: str, trace: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))

@@ -65,7 +65,7 @@ async def start(
         workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
         initialization_options={"debounceMs": 0, **(init_options or {})},
     )
-    await client.initialize_session(params)
+    client.init_result = await client.initialize_session(params)
     client.workspace_root = root
     client.profile = profile
 
