@@ -13,7 +13,15 @@ import jsonschema
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# the shared folder sits beside the checkout, or beside the folder of worktrees
+SARIF_SCHEMA = next(
+    (
+        base / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+        for base in (ROOT.parent, ROOT.parent.parent)
+        if (base / "shared" / "schemas" / "sarif-schema-2.1.0.json").is_file()
+    ),
+    ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json",
+)
 
 FLAWED = """name: flawed
 components:
