@@ -75,3 +75,38 @@ def test_literal_writes_hcl() -> None:
     assert _hcl.literal('a"b') == '"a\\"b"'
     assert _hcl.literal(["x", 1]) == '["x", 1]'
     assert _hcl.literal("${not}") == '"$${not}"'
+
+
+def _shape(body: _hcl.Body) -> list[object]:
+    out: list[object] = []
+    for name, attribute in body.attributes.items():
+        out.append((name, attribute.key, attribute.expr.range, type(attribute.expr).__name__, attribute.expr.text))
+    for block in body.blocks:
+        out.append((block.type, tuple(block.labels), block.head, block.range, _shape(block.body)))
+    return out
+
+
+def test_block_by_block_reading_equals_reading_the_whole_file() -> None:
+    from pathlib import Path
+
+    folder = Path("/work/shared/corpus/terragoat/aws")
+    texts = [p.read_text() for p in sorted(folder.glob("*.tf"))] if folder.is_dir() else []
+    texts.append(
+        'variable "a" {\n  default = 1\n}\n\nresource "aws_instance" "x" {\n  user_data = <<EOF\n'
+        "resource at column zero inside a heredoc\nEOF\n}\n"
+    )
+    for text in texts:
+        whole = _hcl._parse_whole(text, text, "f.tf", {})
+        split = _hcl.parse(text, "f.tf")
+        assert whole.error is None and split.error is None
+        assert _shape(split.body) == _shape(whole.body)
+
+
+def test_an_edit_reparses_only_its_block() -> None:
+    text = 'resource "a" "one" {\n  x = 1\n}\n\nresource "a" "two" {\n  y = 2\n}\n'
+    _hcl.parse(text)
+    before = len(_hcl._chunks)
+    edited = text.replace("y = 2", "y = 3")
+    parsed = _hcl.parse(edited)
+    assert len(_hcl._chunks) == before + 1  # the first block came from the cache
+    assert parsed.body.blocks[1].attr("y").key == Range(5, 2, 5, 3)  # type: ignore[union-attr]

@@ -149,11 +149,37 @@ def _lark() -> Any:
 
 
 def parse(text: str, path: str = "") -> HclFile:
-    """Read HCL text. A syntax error becomes ``error`` (a positioned finding) and an empty body."""
-    from lark.exceptions import LarkError, UnexpectedInput
+    """Read HCL text. A syntax error becomes ``error`` (a positioned finding) and an empty body.
 
+    Top-level blocks are parsed one by one and cached by their text, so an edit re-parses only
+    the block it touched (lark's LALR parser is the cost of a re-audit). Anything unusual about
+    the split, or any error, falls back to parsing the whole text.
+    """
     normal = text.replace("\r\n", "\n").replace("\r", "\n")
     comments = _comments(normal)
+    chunks = _split(normal)
+    if len(chunks) > 1:
+        body = Body()
+        for start, chunk in chunks:
+            part = _chunk(chunk)
+            if part is None:
+                break
+            part_body, part_error = part
+            if part_error is not None:
+                break
+            for name, attribute in part_body.attributes.items():
+                if name in body.attributes:
+                    break
+                body.attributes[name] = _shift_attribute(attribute, start)
+            body.blocks.extend(_shift_block(b, start, path) for b in part_body.blocks)
+        else:
+            return HclFile(path, text, body, None, comments)
+    return _parse_whole(text, normal, path, comments)
+
+
+def _parse_whole(text: str, normal: str, path: str, comments: dict[int, str]) -> HclFile:
+    from lark.exceptions import LarkError, UnexpectedInput
+
     try:
         tree = _lark().parse(normal + "\n")
     except UnexpectedInput as exc:
@@ -169,6 +195,89 @@ def parse(text: str, path: str = "") -> HclFile:
         error = Finding("ARCH008", "the file nests too deeply to read", Severity.ERROR, Range(0, 0, 0, 1), file=path)
         return HclFile(path, text, Body(), error, comments)
     return HclFile(path, text, body, walker.error, comments)
+
+
+_BLOCK_START = re.compile(
+    r"(?:resource|data|module|variable|output|locals|provider|terraform|moved|import|check|removed)\b"
+)
+_HEREDOC_OPEN = re.compile(r"<<-?\s*([A-Za-z_][\w-]*)\s*$")
+_chunks: OrderedDict[str, tuple[Body, Finding | None] | None] = OrderedDict()
+_CHUNKS = 4096
+
+
+def _split(text: str) -> list[tuple[int, str]]:
+    """(first line, text) of each top-level block; heredoc bodies never start a block."""
+    lines = text.split("\n")
+    starts = [0]
+    marker: str | None = None
+    for number, line in enumerate(lines):
+        if marker is not None:
+            if line.strip() == marker:
+                marker = None
+            continue
+        if number and _BLOCK_START.match(line):
+            starts.append(number)
+        opened = _HEREDOC_OPEN.search(line)
+        if opened:
+            marker = opened.group(1)
+    if marker is not None:
+        return [(0, text)]
+    bounds = [*starts[1:], len(lines)]
+    return [(a, "\n".join(lines[a:b])) for a, b in zip(starts, bounds, strict=True)]
+
+
+def _chunk(text: str) -> tuple[Body, Finding | None] | None:
+    """One block's text parsed (lines relative to its start), cached by content; None when it does not parse."""
+    if text in _chunks:
+        _chunks.move_to_end(text)
+        return _chunks[text]
+    from lark.exceptions import LarkError
+
+    try:
+        tree = _lark().parse(text + "\n")
+        walker = _Walker(text, "")
+        result: tuple[Body, Finding | None] | None = (walker.body(tree.children[0]), walker.error)
+    except (LarkError, RecursionError):
+        result = None
+    _chunks[text] = result
+    if len(_chunks) > _CHUNKS:
+        _chunks.popitem(last=False)
+    return result
+
+
+def _shift_expr(expr: Expr, n: int) -> Expr:
+    if not n:
+        return expr
+    r = expr.range.shifted(n)
+    if isinstance(expr, Lit):
+        return Lit(r, expr.text, expr.value)
+    if isinstance(expr, Ref):
+        return Ref(r, expr.text, expr.parts)
+    if isinstance(expr, Template):
+        return Template(r, expr.text, [p if isinstance(p, str) else _shift_expr(p, n) for p in expr.parts])
+    if isinstance(expr, Tuple):
+        return Tuple(r, expr.text, [_shift_expr(i, n) for i in expr.items])
+    if isinstance(expr, Object):
+        return Object(r, expr.text, [(k, kr.shifted(n), _shift_expr(v, n)) for k, kr, v in expr.items])
+    if isinstance(expr, Call):
+        return Call(r, expr.text, expr.name, [_shift_expr(a, n) for a in expr.args])
+    if isinstance(expr, Heredoc):
+        return Heredoc(r, expr.text, expr.body, [_shift_expr(x, n) for x in expr.refs])  # type: ignore[misc]
+    if isinstance(expr, Opaque):
+        return Opaque(r, expr.text, [_shift_expr(x, n) for x in expr.refs])  # type: ignore[misc]
+    return Expr(r, expr.text)
+
+
+def _shift_attribute(attribute: Attribute, n: int) -> Attribute:
+    return Attribute(attribute.name, attribute.key.shifted(n), _shift_expr(attribute.expr, n))
+
+
+def _shift_block(block: Block, n: int, path: str) -> Block:
+    body = Body(
+        OrderedDict((k, _shift_attribute(a, n)) for k, a in block.body.attributes.items()),
+        [_shift_block(b, n, path) for b in block.body.blocks],
+    )
+    return Block(block.type, list(block.labels), block.head.shifted(n), block.range.shifted(n), body, path)
 
 
 _TOKEN_NAMES = {
