@@ -26,6 +26,13 @@ NativePath = tuple[str | int, ...]
 ModelSub = tuple[str | int, ...]
 
 
+def LOCATE_ONLY(value: Any) -> Any:
+    """The attribute shows where a field comes from, but a model value cannot simply be written there."""
+    from archls.fixes import FixError
+
+    raise FixError("this setting cannot be changed by rewriting one attribute; change it by hand")
+
+
 @dataclass(frozen=True)
 class NativeField:
     """Where a model field is written natively, and how a model value is written there."""
@@ -133,7 +140,8 @@ class _B:
         for key, value in variables.items():
             text = None if isinstance(value, Unknown | dict | list) or value is None else _text(value)
             env[str(key)] = text
-            self.mapped(("env", str(key)), (*native, str(key)))
+            # a secret in Terraform must come from a variable or a secret store: no literal rewrite
+            self.mapped(("env", str(key)), (*native, str(key)), LOCATE_ONLY)
         if env:
             self.built.data["env"] = env
 
@@ -241,8 +249,8 @@ def _lambda(r: Resource) -> Built:
     runtime = b.v("runtime")
     if isinstance(runtime, str):
         name, version = _tech.from_runtime(runtime)
-        b.put("technology", name, ("runtime",))
-        b.put("version", version, ("runtime",))
+        b.put("technology", name, ("runtime",), LOCATE_ONLY)
+        b.put("version", version, ("runtime",), LOCATE_ONLY)
     b.put("image", b.v("image_uri"), ("image_uri",))
     memory = _float(b.v("memory_size"))
     b.put(("resources", "memory_mb"), memory, ("memory_size",))
@@ -253,7 +261,7 @@ def _lambda(r: Resource) -> Built:
 def _db_instance(r: Resource) -> Built:
     b = _B(r, T.DATABASE)
     name, _ = _engine_tech(b.v("engine"))
-    b.put("technology", name, ("engine",))
+    b.put("technology", name, ("engine",), LOCATE_ONLY)
     b.put("version", _version(b.v("engine_version")), ("engine_version",))
     b.flag("encryption_at_rest", "storage_encrypted", default=False)
     b.flag("public", "publicly_accessible", default=False)
@@ -261,9 +269,9 @@ def _db_instance(r: Resource) -> Built:
     multi = _bool(b.v("multi_az"))
     b.put("replicas", 2 if multi else 1, ("multi_az",), lambda n: bool(n and n > 1))
     zone = b.v("availability_zone")
-    b.put("zones", [zone] if isinstance(zone, str) else None, ("availability_zone",))
+    b.put("zones", [zone] if isinstance(zone, str) else None, ("availability_zone",), LOCATE_ONLY)
     b.put(("resources", "instance"), b.v("instance_class"), ("instance_class",))
-    b.put(("resources", "storage_gb"), _float(b.v("allocated_storage")), ("allocated_storage",))
+    b.put(("resources", "storage_gb"), _float(b.v("allocated_storage")), ("allocated_storage",), lambda v: int(v))
     return b.done()
 
 
@@ -271,7 +279,7 @@ def _rds_cluster(r: Resource, project: Project) -> Built:
     b = _B(r, T.DATABASE)
     engine = b.v("engine", default="aurora")
     name, _ = _engine_tech(engine)
-    b.put("technology", name, ("engine",))
+    b.put("technology", name, ("engine",), LOCATE_ONLY)
     b.put("version", _version(b.v("engine_version")), ("engine_version",))
     serverless = b.v("engine_mode") == "serverless"
     b.flag("encryption_at_rest", "storage_encrypted", default=serverless)
@@ -310,7 +318,7 @@ def _dynamodb(r: Resource) -> Built:
 def _elasticache_cluster(r: Resource) -> Built:
     b = _B(r, T.CACHE)
     engine = b.v("engine", default="redis")
-    b.put("technology", engine if isinstance(engine, str) else None, ("engine",))
+    b.put("technology", engine if isinstance(engine, str) else None, ("engine",), LOCATE_ONLY)
     b.put("version", _version(b.v("engine_version")), ("engine_version",))
     b.put("replicas", _int(b.v("num_cache_nodes")), ("num_cache_nodes",))
     b.put(("resources", "instance"), b.v("node_type"), ("node_type",))
@@ -321,7 +329,7 @@ def _elasticache_cluster(r: Resource) -> Built:
 def _elasticache_group(r: Resource) -> Built:
     b = _B(r, T.CACHE)
     engine = b.v("engine", default="redis")
-    b.put("technology", engine if isinstance(engine, str) else None, ("engine",))
+    b.put("technology", engine if isinstance(engine, str) else None, ("engine",), LOCATE_ONLY)
     b.put("version", _version(b.v("engine_version")), ("engine_version",))
     b.flag("encryption_at_rest", "at_rest_encryption_enabled", default=False)
     b.flag("tls", "transit_encryption_enabled", default=False)
@@ -329,7 +337,7 @@ def _elasticache_group(r: Resource) -> Built:
     b.put("replicas", nodes, ("num_cache_clusters",))
     b.put(("resources", "instance"), b.v("node_type"), ("node_type",))
     if b.v("auth_token") is not None:
-        b.put("auth", "password", ("auth_token",))
+        b.put("auth", "password", ("auth_token",), LOCATE_ONLY)
     return b.done()
 
 
@@ -347,14 +355,14 @@ def _sqs(r: Resource) -> Built:
 def _sns(r: Resource) -> Built:
     b = _B(r, T.QUEUE)
     b.put("technology", "sns")
-    b.put("encryption_at_rest", b.v("kms_master_key_id") is not None, ("kms_master_key_id",))
+    b.put("encryption_at_rest", b.v("kms_master_key_id") is not None, ("kms_master_key_id",), LOCATE_ONLY)
     return b.done()
 
 
 def _kinesis(r: Resource) -> Built:
     b = _B(r, T.STREAM)
     b.put("technology", "kinesis")
-    b.put("encryption_at_rest", b.v("encryption_type") == "KMS", ("encryption_type",), lambda v: "KMS" if v else "NONE")
+    b.put("encryption_at_rest", b.v("encryption_type") == "KMS", ("encryption_type",), LOCATE_ONLY)
     b.put("replicas", _int(b.v("shard_count")), ("shard_count",))
     hours = _int(b.v("retention_period"))
     b.put("retention_days", hours // 24 if hours is not None else None, ("retention_period",))
@@ -368,7 +376,7 @@ def _msk(r: Resource) -> Built:
     b.put("replicas", _int(b.v("number_of_broker_nodes")), ("number_of_broker_nodes",))
     b.put("encryption_at_rest", True)
     client = b.v("encryption_info", 0, "encryption_in_transit", 0, "client_broker", default="TLS")
-    b.put("tls", client == "TLS" if isinstance(client, str) else None, ("encryption_info",))
+    b.put("tls", client == "TLS" if isinstance(client, str) else None, ("encryption_info",), LOCATE_ONLY)
     return b.done()
 
 
@@ -379,13 +387,19 @@ def _s3(r: Resource, project: Project) -> Built:
     b = _B(r, T.OBJECT_STORAGE)
     b.put("technology", "s3")
     # AWS encrypts every new bucket with SSE-S3 since January 2023; explicit configuration only changes the key.
-    b.put("encryption_at_rest", True, ("server_side_encryption_configuration",))
+    b.put("encryption_at_rest", True, ("server_side_encryption_configuration",), LOCATE_ONLY)
     acl = b.v("acl")
     acl_resource = _attached(r, project, "aws_s3_bucket_acl", "bucket")
     if acl_resource is not None and isinstance(acl_resource.value("acl"), str):
         acl = acl_resource.value("acl")
-    b.put("public", acl in _PUBLIC_ACLS if isinstance(acl, str) else False, ("acl",))
+    b.put("public", acl in _PUBLIC_ACLS if isinstance(acl, str) else False, ("acl",), _private_acl)
     return b.done()
+
+
+def _private_acl(public: Any) -> str:
+    if public:
+        return LOCATE_ONLY(public)
+    return "private"
 
 
 def _efs(r: Resource) -> Built:
@@ -409,8 +423,8 @@ def _search(technology: str, version_attr: str) -> Callable[[Resource], Built]:
         b.put(
             ("resources", "instance"), b.v("cluster_config", 0, "instance_type"), ("cluster_config", 0, "instance_type")
         )
-        b.put("public", not r.has("vpc_options"), ("vpc_options",))
-        b.flag("audit_log", "log_publishing_options")
+        b.put("public", not r.has("vpc_options"), ("vpc_options",), LOCATE_ONLY)
+        b.put("audit_log", True if r.has("log_publishing_options") else None, ("log_publishing_options",), LOCATE_ONLY)
         return b.done()
 
     return build
@@ -437,7 +451,7 @@ def _cloudfront(r: Resource) -> Built:
         ("default_cache_behavior", 0, "viewer_protocol_policy"),
         lambda v: "redirect-to-https" if v else "allow-all",
     )
-    b.put("waf", b.v("web_acl_id") is not None, ("web_acl_id",))
+    b.put("waf", b.v("web_acl_id") is not None, ("web_acl_id",), LOCATE_ONLY)
     return b.done()
 
 
@@ -474,7 +488,7 @@ def _elb(r: Resource) -> Built:
         str(r.value("listener", i, "lb_protocol", default="")).lower() for i in range(len(r.blocks("listener")))
     ]
     if protocols:
-        b.put("tls", any(p in {"https", "ssl"} for p in protocols), ("listener", 0, "lb_protocol"))
+        b.put("tls", any(p in {"https", "ssl"} for p in protocols), ("listener", 0, "lb_protocol"), LOCATE_ONLY)
     target = b.v("health_check", 0, "target")
     if r.has("health_check"):
         check: dict[str, Any] = {}
@@ -486,9 +500,9 @@ def _elb(r: Resource) -> Built:
             check["interval_s"] = interval
         if timeout:
             check["timeout_s"] = timeout
-        b.put("health_check", check or True, ("health_check",))
+        b.put("health_check", check or True, ("health_check",), LOCATE_ONLY)
     else:
-        b.mapped("health_check", ("health_check",))
+        b.mapped("health_check", ("health_check",), LOCATE_ONLY)
     return b.done()
 
 
@@ -497,7 +511,7 @@ def _api_gateway(r: Resource) -> Built:
     b.put("technology", "api-gateway")
     types = b.v("endpoint_configuration", 0, "types")
     private = isinstance(types, list) and "PRIVATE" in types
-    b.put("public", not private, ("endpoint_configuration",))
+    b.put("public", not private, ("endpoint_configuration",), LOCATE_ONLY)
     return b.done()
 
 
@@ -532,9 +546,9 @@ def _google_redis(r: Resource) -> Built:
     b.put("technology", "redis")
     raw = b.v("redis_version")
     if isinstance(raw, str):
-        b.put("version", raw.removeprefix("REDIS_").replace("_", "."), ("redis_version",))
+        b.put("version", raw.removeprefix("REDIS_").replace("_", "."), ("redis_version",), LOCATE_ONLY)
     tier = b.v("tier", default="BASIC")
-    b.put("replicas", 2 if tier == "STANDARD_HA" else 1, ("tier",))
+    b.put("replicas", 2 if tier == "STANDARD_HA" else 1, ("tier",), LOCATE_ONLY)
     mode = b.v("transit_encryption_mode", default="DISABLED")
     b.put(
         "tls",
@@ -552,8 +566,8 @@ def _google_sql(r: Resource) -> Built:
     if isinstance(raw, str):
         engine, _, version = raw.partition("_")
         name, _ = _engine_tech(engine.lower())
-        b.put("technology", name, ("database_version",))
-        b.put("version", version.replace("_", ".") or None, ("database_version",))
+        b.put("technology", name, ("database_version",), LOCATE_ONLY)
+        b.put("version", version.replace("_", ".") or None, ("database_version",), LOCATE_ONLY)
     ipv4 = _bool(b.v("settings", 0, "ip_configuration", 0, "ipv4_enabled"))
     b.put("public", ipv4 if ipv4 is not None else True, ("settings", 0, "ip_configuration", 0, "ipv4_enabled"))
     enabled = _bool(b.v("settings", 0, "backup_configuration", 0, "enabled"))

@@ -189,3 +189,70 @@ class YamlLoaded(Loaded):
         if found is None:
             return smap.first_key()
         return found[1].head
+
+
+# --- fixes ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """One YAML edit in file terms: set ``key`` under ``path``, or replace / remove / append at ``path``."""
+
+    kind: str
+    path: ModelPath
+    value: Any = None
+    key: str | None = None
+    #: write a new mapping in block style (as manifests are written), not flow style
+    block: bool = False
+
+
+def intent(fix: Any) -> tuple[str, ModelPath, Any]:
+    """(kind, full path of the field, value) of a fix intent; a ``set`` names its key as the last step."""
+    path = tuple(fix.path)
+    if fix.kind == "set":
+        if fix.key is None:
+            from archls.fixes import FixError
+
+            raise FixError("a 'set' fix needs a key")
+        return "set", (*path, fix.key), fix.value
+    return fix.kind, path, fix.value
+
+
+def native_op(loaded: YamlLoaded, kind: str, path: ModelPath, value: Any) -> Op:
+    """The same operation on a native path (a compose service key, a manifest key), in this file."""
+    from archls.fixes import FixError
+
+    file, native, _ = loaded._resolve(path)
+    if file != loaded.current:
+        raise FixError(f"that setting is written in {file.rsplit('/', 1)[-1]}; fix it there")
+    if kind == "set":
+        return Op("set", native[:-1], value, str(native[-1]))
+    return Op(kind, native, value)
+
+
+def apply_ops(text: str, loaded: YamlLoaded, ops: list[Op]) -> list[Any]:
+    from archls.fixes import FixError
+
+    try:
+        from archls.yamledit import YamlEditError, YamlText
+    except ImportError as exc:  # pragma: no cover - the YAML editor ships with the rules
+        raise FixError("YAML fixes need archls.yamledit") from exc
+    doc = YamlText(text, loaded.smap)
+    edits: list[Any] = []
+    try:
+        for op in ops:
+            if op.kind == "set":
+                assert op.key is not None
+                edits.extend(doc.set(op.path, op.key, op.value, as_block=op.block))
+            elif op.kind == "replace":
+                edits.extend(doc.replace(op.path, op.value))
+            elif op.kind == "remove":
+                edits.extend(doc.remove(op.path))
+            elif op.kind == "append":
+                values = list(op.value) if isinstance(op.value, list | tuple) else [op.value]
+                edits.extend(doc.append(op.path, values))
+            else:
+                raise FixError(f"no YAML fix of kind '{op.kind}'")
+    except YamlEditError as exc:
+        raise FixError(str(exc)) from exc
+    return edits

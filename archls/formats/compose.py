@@ -682,14 +682,87 @@ def _networks(
 
 
 def fix_edits(text: str, loaded: Loaded, fix: Any) -> list[Edit]:
-    """Compose fixes are written by the generic YAML editor once it is available."""
+    """A fix written into the compose file with the YAML editor: comments, order and quotes kept."""
     from archls.fixes import FixError
+    from archls.formats._yamlnative import apply_ops, intent, native_op
 
-    try:
-        from archls import yamledit  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise FixError("fixes for compose files need archls.yamledit") from exc
-    return yamledit.compose_fix(text, loaded, fix)  # pragma: no cover - wired once yamledit lands
+    if not isinstance(loaded, YamlLoaded) or not isinstance(loaded.native, ComposeNative):
+        raise FixError("the compose file could not be read")
+    kind, path, value = intent(fix)
+    if path[:1] == ("services",):
+        return apply_ops(text, loaded, [native_op(loaded, kind, path, value)])
+    if path[:1] != ("components",) or len(path) < 3:
+        raise FixError("this fix does not apply to compose files")
+    return apply_ops(text, loaded, _model_ops(loaded, loaded.native, str(path[1]), tuple(path[2:]), kind, value))
+
+
+def _model_ops(
+    loaded: YamlLoaded, native: ComposeNative, name: str, sub: tuple[Any, ...], kind: str, value: Any
+) -> list[Any]:
+    """A change to a model field, as the compose keys that carry it."""
+    from archls.fixes import FixError
+    from archls.formats._yamlnative import native_op
+
+    service = native.services.get(name)
+    if service is None:
+        raise FixError(f"no service '{name}'")
+    data = service.data
+
+    def at(*native_path: Any) -> tuple[Any, ...]:
+        return ("services", name, *native_path)
+
+    if sub in {("image",), ("version",)} and kind in {"set", "replace"} and isinstance(value, str) and "image" in data:
+        image = value if sub == ("image",) else _retag(str(data["image"]), value)
+        return [native_op(loaded, "replace", at("image"), image)]
+    if sub[:1] == ("env",) and len(sub) == 2 and kind in {"set", "replace"}:
+        env = data.get("environment")
+        paths = _env_paths(env)
+        key = str(sub[1])
+        if key not in paths:
+            raise FixError(f"'{key}' is not in the environment of '{name}'")
+        text_value = "" if value is None else str(value)
+        new = text_value if isinstance(env, dict) else f"{key}={text_value}"
+        return [native_op(loaded, "replace", at("environment", *paths[key]), new)]
+    if sub == ("replicas",) and kind in {"set", "replace"} and isinstance(value, int):
+        if "scale" in data:
+            return [native_op(loaded, "replace", at("scale"), value)]
+        return [native_op(loaded, "set", at("deploy", "replicas"), value)]
+    container = {
+        ("container", "privileged"): "privileged",
+        ("container", "host_network"): "network_mode",
+        ("container", "host_pid"): "pid",
+        ("container", "host_ipc"): "ipc",
+    }
+    if sub in container and value is False:
+        key = container[sub]
+        return [native_op(loaded, "remove", at(key), None)] if key in data else []
+    if sub == ("container", "read_only_root") and value is True:
+        return [native_op(loaded, "set", at("read_only"), True)]
+    if sub == ("container", "privilege_escalation") and value is False:
+        if isinstance(data.get("security_opt"), list):
+            return [native_op(loaded, "append", at("security_opt"), ["no-new-privileges:true"])]
+        return [native_op(loaded, "set", at("security_opt"), ["no-new-privileges:true"])]
+    if sub == ("container", "docker_socket") and value is False:
+        index = socket_volume(data.get("volumes"))
+        if index is None:
+            return []
+        return [native_op(loaded, "remove", at("volumes", index), None)]
+    if sub[:2] == ("container", "capabilities") and kind == "remove" and len(sub) == 3:
+        return [native_op(loaded, "remove", at("cap_add", sub[2]), None)]
+    if sub[:1] == ("ports",) and kind == "remove" and len(sub) == 2:
+        place = loaded.places.get(("components", name, "ports", sub[1]))
+        if place is None:
+            raise FixError("that port is not published in this file")
+        return [native_op(loaded, "remove", ("components", name, "ports", sub[1]), None)]
+    if sub == ("container", "run_as_root"):
+        raise FixError("set `user:` to a non-root user the image supports (archls cannot know which)")
+    raise FixError(f"compose has no single key for '{'.'.join(map(str, sub))}'")
+
+
+def _retag(image: str, version: str) -> str:
+    ref = _tech.parse_image(image)
+    base = f"{ref.registry}/{ref.repository}" if ref.registry else ref.repository
+    return f"{base}:{version}"
 
 
 register(ComposeFormat(), priority=10)

@@ -928,4 +928,122 @@ def _namespaces(native: K8sNative, components: dict[str, Component], loaded: Yam
     return out
 
 
+# --- fixes -----------------------------------------------------------------------------------
+
+#: model container field -> (securityContext key, value that makes the field right)
+_SECURITY_KEYS = {
+    "privileged": ("privileged", False),
+    "run_as_root": ("runAsNonRoot", True),
+    "read_only_root": ("readOnlyRootFilesystem", True),
+    "privilege_escalation": ("allowPrivilegeEscalation", False),
+}
+_POD_KEYS = {"host_network": "hostNetwork", "host_pid": "hostPID", "host_ipc": "hostIPC"}
+_WANTED = {"privileged": False, "run_as_root": False, "read_only_root": True, "privilege_escalation": False}
+
+
+def fix_edits(text: str, loaded: Loaded, fix: Any) -> list[Any]:
+    """A fix written into the manifest with the YAML editor: comments, order and quotes kept."""
+    from archls.fixes import FixError
+    from archls.formats._yamlnative import apply_ops, intent, native_op
+
+    if not isinstance(loaded, YamlLoaded) or not isinstance(loaded.native, K8sNative):
+        raise FixError("the manifest could not be read")
+    kind, path, value = intent(fix)
+    if path[:1] == ("objects",):
+        if (kind == "replace" and len(path) > 2 and path[-2] == "env") or (kind == "replace" and _is_env_item(path)):
+            return _env_from_secret(text, loaded, path, value)
+        return apply_ops(text, loaded, [native_op(loaded, kind, path, value)])
+    if path[:1] != ("components",) or len(path) < 3:
+        raise FixError("this fix does not apply to Kubernetes manifests")
+    cid, sub = str(path[1]), tuple(path[2:])
+    ops = _model_ops(loaded, cid, sub, kind, value)
+    return apply_ops(text, loaded, ops)
+
+
+def _is_env_item(path: tuple[Any, ...]) -> bool:
+    return len(path) >= 3 and path[-2] == "env" and isinstance(path[-1], int)
+
+
+def _model_ops(loaded: YamlLoaded, cid: str, sub: tuple[Any, ...], kind: str, value: Any) -> list[Any]:
+    from archls.fixes import FixError
+    from archls.formats._yamlnative import Op
+
+    def place(*field: Any) -> tuple[str, tuple[Any, ...]]:
+        found = loaded.places.get(("components", cid, *field))
+        if found is None:
+            raise FixError(f"archls does not know where '{'.'.join(map(str, field))}' of '{cid}' is written")
+        if found.file != loaded.current:
+            raise FixError(f"that setting is written in {found.file.rsplit('/', 1)[-1]}; fix it there")
+        return found.file, found.path
+
+    if sub[:1] == ("container",) and len(sub) == 2 and kind in {"set", "replace"}:
+        field = str(sub[1])
+        if field in _SECURITY_KEYS and value == _WANTED[field]:
+            _, native = place("container", field)
+            if native and native[-1] == "runAsUser":
+                raise FixError("runAsUser is 0: set it to the non-root user the image runs as")
+            container = _container_of(native)
+            key, wanted = _SECURITY_KEYS[field]
+            return [Op("set", (*container, "securityContext"), wanted, key, block=True)]
+        if field in _POD_KEYS and value is False:
+            _, native = place("container", field)
+            return [Op("remove", native)] if loaded.smap.get(native) is not None else []
+        if field == "docker_socket":
+            raise FixError("remove the hostPath volume and its volumeMount by hand")
+    if sub == ("image",) and kind in {"set", "replace"} and isinstance(value, str):
+        _, native = place("image")
+        return [Op("replace", native, value)]
+    if sub[:1] == ("env",) and len(sub) == 2 and kind in {"set", "replace"}:
+        _, native = place("env", sub[1])
+        if native[-1] != "value":
+            raise FixError(f"'{sub[1]}' has no literal value to replace")
+        return [Op("replace", native, "" if value is None else str(value))]
+    if sub == ("replicas",) and kind in {"set", "replace"} and isinstance(value, int):
+        _, native = place("replicas")
+        return [Op("set", native[:-1], value, str(native[-1]))]
+    if sub == ("public",) and value is False:
+        _, native = place("public")
+        if native[-2:] == ("spec", "type"):
+            return [Op("replace", native, "ClusterIP")]
+    raise FixError(f"no single manifest key carries '{'.'.join(map(str, sub))}'")
+
+
+def _container_of(native: tuple[Any, ...]) -> tuple[Any, ...]:
+    for i in range(len(native) - 1, 0, -1):
+        if native[i - 1] in {"containers", "initContainers"} and isinstance(native[i], int):
+            return native[: i + 1]
+    from archls.fixes import FixError
+
+    raise FixError("the setting is not inside a container")
+
+
+def _env_from_secret(text: str, loaded: YamlLoaded, path: tuple[Any, ...], value: Any) -> list[Any]:
+    """Turn ``- name: X / value: ...`` into ``valueFrom.secretKeyRef`` in one edit of the ``value`` key."""
+    from archls.findings import Edit
+    from archls.fixes import FixError
+    from archls.formats._yamlnative import native_op
+
+    op = native_op(loaded, "replace", path, value)
+    if not isinstance(value, dict) or "valueFrom" not in value:
+        from archls.formats._yamlnative import apply_ops
+
+        return apply_ops(text, loaded, [op])
+    entry = loaded.smap.get((*op.path, "value"))
+    if entry is None or entry.key is None:
+        raise FixError("the variable has no literal value")
+    from archls.yamledit import block
+
+    lines = text.split("\n")
+    indent = " " * entry.key.start_col
+    step = "  "
+    body = block({"valueFrom": value["valueFrom"]}, indent, step, expand=3)
+    end = entry.value
+    tail = lines[end.end_line][end.end_col :] if end.end_line < len(lines) else ""
+    new = "\n".join(body)[len(indent) :]
+    if tail.strip().startswith("#"):
+        new += " " + tail.strip()
+        return [Edit(Range(entry.key.start_line, entry.key.start_col, end.end_line, len(lines[end.end_line])), new)]
+    return [Edit(Range(entry.key.start_line, entry.key.start_col, end.end_line, end.end_col), new)]
+
+
 register(KubernetesFormat(), priority=50)
