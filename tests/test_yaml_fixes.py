@@ -44,8 +44,14 @@ spec:
       labels:
         app: api
     spec:
+      initContainers:
+      - name: migrate
+        image: acme/api:1.4.2
+        env:
+        - name: DB_PASSWORD
+          value: hunter2hunter2
       containers:
-      - name: api  # the only container
+      - name: api  # the main container
         image: acme/api:1.4.2
         env:
         - name: DB_PASSWORD
@@ -119,6 +125,7 @@ def test_kubernetes_security_context_fixes(tmp_path: Path) -> None:
     analysis = analyse(tmp_path, "deploy.yaml", DEPLOYMENT)
     after = fixed(analysis, Fix("ro", "replace", ("components", "api", "container", "read_only_root"), True))
     assert changed_lines(DEPLOYMENT, after) == ["+        securityContext:", "+          readOnlyRootFilesystem: true"]
+    assert after.index("readOnlyRootFilesystem") > after.index("name: api")  # the main container
     again = engine.analyse(after, analysis.path, Config())
     assert again.model is not None and again.model.components["api"].container.read_only_root is True  # type: ignore[union-attr]
     after = fixed(again, Fix("nr", "replace", ("components", "api", "container", "run_as_root"), False))
@@ -127,13 +134,19 @@ def test_kubernetes_security_context_fixes(tmp_path: Path) -> None:
 
 def test_kubernetes_secret_moves_to_a_secret_reference(tmp_path: Path) -> None:
     analysis = analyse(tmp_path, "deploy.yaml", DEPLOYMENT)
-    finding = next(f for f in analysis.findings if f.code == "SEC204")
-    after = fixed(analysis, Fix.from_json(finding.fix or {}))
-    assert changed_lines(DEPLOYMENT, after) == [
+    expected = [
         "-          value: hunter2hunter2",
         "+          valueFrom:",
         "+            secretKeyRef:",
         "+              name: api",
-        "+              key: db_password",
+        "+              key: db-password",
     ]
-    assert "SEC204" not in {f.code for f in engine.analyse(after, analysis.path, Config()).findings}
+    # the init container's variable: a native finding and fix
+    finding = next(f for f in analysis.findings if f.code == "SEC204" and f.range.start_line == 19)
+    after = fixed(analysis, Fix.from_json(finding.fix or {}))
+    assert changed_lines(DEPLOYMENT, after) == expected
+    # the main container's: the model's fix intent (a reference to a secret store) becomes secretKeyRef
+    model_fix = Fix("ref", "replace", ("components", "api", "env", "DB_PASSWORD"), "${DB_PASSWORD}")
+    after = fixed(analysis, model_fix)
+    assert changed_lines(DEPLOYMENT, after) == expected
+    assert after.index("secretKeyRef") > after.index("name: api")

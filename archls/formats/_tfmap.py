@@ -39,6 +39,8 @@ class NativeField:
 
     path: NativePath
     to_native: Callable[[Any], Any] | None = None
+    #: the address of another resource that carries the setting (a cluster's member instance)
+    resource: str | None = None
 
     def native_value(self, value: Any) -> Any:
         return self.to_native(value) if self.to_native is not None else value
@@ -190,7 +192,24 @@ def _instance(r: Resource) -> Built:
     b.put(("resources", "instance"), b.v("instance_type"), ("instance_type",))
     b.flag("public", "associate_public_ip_address")
     b.put("replicas", r.count(), ("count",) if r.block.attr("count") else None)
+    _metadata(b)
     return b.done()
+
+
+def _metadata(b: _B) -> None:
+    """IMDS v1 or v2, where the model has the field (it came with the analysis rules)."""
+    from archls.model import Component
+
+    if "instance_metadata" not in Component.model_fields:
+        return
+    tokens = b.v("metadata_options", 0, "http_tokens")
+    value = "v2" if tokens == "required" else "v1" if tokens is None or isinstance(tokens, str) else None
+    b.put(
+        "instance_metadata",
+        value,
+        ("metadata_options", 0, "http_tokens"),
+        lambda v: "required" if v == "v2" else "optional",
+    )
 
 
 def _autoscaling_group(r: Resource) -> Built:
@@ -265,14 +284,22 @@ def _db_instance(r: Resource) -> Built:
     b.put("version", _version(b.v("engine_version")), ("engine_version",))
     b.flag("encryption_at_rest", "storage_encrypted", default=False)
     b.flag("public", "publicly_accessible", default=False)
-    _backups(b, "backup_retention_period", None)
+    _backups(b, "backup_retention_period", 1)
     multi = _bool(b.v("multi_az"))
     b.put("replicas", 2 if multi else 1, ("multi_az",), lambda n: bool(n and n > 1))
     zone = b.v("availability_zone")
     b.put("zones", [zone] if isinstance(zone, str) else None, ("availability_zone",), LOCATE_ONLY)
     b.put(("resources", "instance"), b.v("instance_class"), ("instance_class",))
     b.put(("resources", "storage_gb"), _float(b.v("allocated_storage")), ("allocated_storage",), lambda v: int(v))
+    _storage_type(b, "storage_type")
     return b.done()
+
+
+def _storage_type(b: _B, attr: str) -> None:
+    from archls.model import Resources
+
+    if "storage_type" in Resources.model_fields and isinstance(b.v(attr), str):
+        b.put(("resources", "storage_type"), b.v(attr), (attr,))
 
 
 def _rds_cluster(r: Resource, project: Project) -> Built:
@@ -291,6 +318,10 @@ def _rds_cluster(r: Resource, project: Project) -> Built:
     ]
     if members:
         b.put("replicas", sum(m.count() or 1 for m in members))
+        exposed = [m for m in members if _bool(m.value("publicly_accessible")) is True]
+        b.put("public", bool(exposed))
+        if exposed:
+            b.built.fields[("public",)] = NativeField(("publicly_accessible",), LOCATE_ONLY, exposed[0].address)
     return b.done()
 
 

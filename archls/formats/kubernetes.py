@@ -956,6 +956,15 @@ def fix_edits(text: str, loaded: Loaded, fix: Any) -> list[Any]:
     if path[:1] != ("components",) or len(path) < 3:
         raise FixError("this fix does not apply to Kubernetes manifests")
     cid, sub = str(path[1]), tuple(path[2:])
+    reference = re.fullmatch(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", value) if isinstance(value, str) else None
+    if sub[:1] == ("env",) and len(sub) == 2 and kind in {"set", "replace"} and reference is not None:
+        # a reference to a secret store: in Kubernetes that is a Secret, read with secretKeyRef
+        place = loaded.places.get(("components", cid, "env", sub[1]))
+        if place is None or place.file != loaded.current or place.path[-1] != "value":
+            raise FixError(f"'{sub[1]}' has no literal value in this file")
+        workload = loaded.native.workloads.get(cid)
+        secret = workload.name if workload is not None else cid
+        return _secret_ref_edit(text, loaded, place.path[:-1], secret, str(sub[1]).lower().replace("_", "-"))
     ops = _model_ops(loaded, cid, sub, kind, value)
     return apply_ops(text, loaded, ops)
 
@@ -1018,31 +1027,41 @@ def _container_of(native: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _env_from_secret(text: str, loaded: YamlLoaded, path: tuple[Any, ...], value: Any) -> list[Any]:
-    """Turn ``- name: X / value: ...`` into ``valueFrom.secretKeyRef`` in one edit of the ``value`` key."""
-    from archls.findings import Edit
-    from archls.fixes import FixError
-    from archls.formats._yamlnative import native_op
+    """A native fix that turns ``- name: X / value: ...`` into ``valueFrom.secretKeyRef``."""
+    from archls.formats._yamlnative import apply_ops, native_op
 
     op = native_op(loaded, "replace", path, value)
-    if not isinstance(value, dict) or "valueFrom" not in value:
-        from archls.formats._yamlnative import apply_ops
-
+    ref = get(value, "valueFrom", "secretKeyRef") if isinstance(value, dict) else None
+    if not isinstance(ref, dict):
         return apply_ops(text, loaded, [op])
-    entry = loaded.smap.get((*op.path, "value"))
+    return _secret_ref_edit(text, loaded, op.path, str(ref.get("name")), str(ref.get("key")))
+
+
+def _secret_ref_edit(text: str, loaded: YamlLoaded, item: tuple[Any, ...], secret: str, key: str) -> list[Any]:
+    """Replace the ``value`` key of the env item at ``item`` with ``valueFrom.secretKeyRef``, in one edit."""
+    from archls.findings import Edit
+    from archls.fixes import FixError
+
+    entry = loaded.smap.get((*item, "value"))
     if entry is None or entry.key is None:
         raise FixError("the variable has no literal value")
-    from archls.yamledit import block
-
+    try:
+        from archls.yamledit import block
+    except ImportError as exc:  # pragma: no cover - the YAML editor ships with the rules
+        raise FixError("YAML fixes need archls.yamledit") from exc
     lines = text.split("\n")
     indent = " " * entry.key.start_col
-    step = "  "
-    body = block({"valueFrom": value["valueFrom"]}, indent, step, expand=3)
+    body = block({"valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}, indent, "  ", expand=3)
+    new = "\n".join(body)[len(indent) :]
     end = entry.value
     tail = lines[end.end_line][end.end_col :] if end.end_line < len(lines) else ""
-    new = "\n".join(body)[len(indent) :]
     if tail.strip().startswith("#"):
-        new += " " + tail.strip()
-        return [Edit(Range(entry.key.start_line, entry.key.start_col, end.end_line, len(lines[end.end_line])), new)]
+        return [
+            Edit(
+                Range(entry.key.start_line, entry.key.start_col, end.end_line, len(lines[end.end_line])),
+                new + " " + tail.strip(),
+            )
+        ]
     return [Edit(Range(entry.key.start_line, entry.key.start_col, end.end_line, end.end_col), new)]
 
 

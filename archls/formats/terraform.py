@@ -294,7 +294,7 @@ def _map_component(smap: SourceMap | None, cid: str, b: Built) -> None:
     resource = b.resource
     smap.add(("components", cid), resource.block.head, resource.block.range)
     for sub, place in b.fields.items():
-        entry = smap.get(("resources", resource.address, *place.path))
+        entry = smap.get(("resources", place.resource or resource.address, *place.path))
         if entry is not None:
             smap.add(("components", cid, *sub), entry.key, entry.value)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from archls.findings import Severity
 from archls.formats._yamlnative import as_text, get
+from archls.rules._native import covered
 from archls.rules._secrets import literal_secret
 from archls.rules.registry import Fix, Hit, RuleContext, rule
 
@@ -112,7 +113,9 @@ def open_ports(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.ERROR,
     what=(
         "An `environment` entry whose value is a literal secret (a password, token or key by its name, or a "
-        "credential by its shape). `${VARIABLE}` references and `*_FILE` variables are fine."
+        "credential by its shape). `${VARIABLE}` references and `*_FILE` variables are fine. Where the model "
+        "rule SEC007 (secret written in the architecture) runs, it reports the services in the model and "
+        "this rule the services that only run under a profile."
     ),
     why=(
         "Compose files are committed and shared; every clone holds the secret, and `docker inspect` shows it "
@@ -131,7 +134,10 @@ def compose_secrets(ctx: RuleContext) -> Iterator[Hit]:
         return
     from archls.formats.compose import _env_dict, _env_paths
 
+    deferred = covered(ctx, "SEC007")
     for name, service in native.services.items():
+        if deferred and name in ctx.model.components:
+            continue
         raw = service.data.get("environment")
         paths = _env_paths(raw)
         for key, value in _env_dict(raw).items():

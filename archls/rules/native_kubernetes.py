@@ -12,6 +12,7 @@ from typing import Any
 
 from archls.findings import Severity
 from archls.formats._yamlnative import as_text, get
+from archls.rules._native import covered
 from archls.rules._secrets import literal_secret
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
@@ -165,18 +166,44 @@ def default_namespace(ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
+def _modelled_env(ctx: RuleContext, native: Any, obj: Any) -> set[tuple[str, int, int]]:
+    """(containers, i, j) of the env entries the model carries for ``obj``'s component."""
+    cid = next((c for c, o in native.workloads.items() if o is obj), None)
+    if cid is None or cid not in ctx.model.components:
+        return set()
+    seen: set[str] = set()
+    out: set[tuple[str, int, int]] = set()
+    for i, container in obj.containers():
+        for j, item in enumerate(container.get("env") or []):
+            name = as_text(get(item, "name"))
+            if name and name not in seen:
+                seen.add(name)
+                out.add(("containers", i, j))
+    return out
+
+
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
 def _probe_hits(ctx: RuleContext, key: str, what: str) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
+    from archls.formats.kubernetes import _main_container
+
+    # REL011 (no health check) reports a component's main container when it has no probe at all
+    deferred = covered(ctx, "REL011")
     for obj in _mine(native):
         if obj.kind not in _SERVING:
             continue
         spec_path = obj.pod_spec_path or ()
+        main = _main_container(obj)
         for i, container in obj.containers():
-            if key in container or (
-                not container.get("ports") and key == "readinessProbe" and not _selected(native, obj)
-            ):
+            if key in container:
+                continue
+            if key == "readinessProbe" and not container.get("ports") and not _selected(native, obj):
+                continue
+            if deferred and main is not None and main[0] == i and not any(p in container for p in _PROBES):
                 continue
             name = as_text(container.get("name")) or f"#{i}"
             yield Hit(
@@ -200,7 +227,8 @@ def _selected(native: Any, obj: Any) -> bool:
     "Container without a readiness probe",
     severity=Severity.WARNING,
     what="A container of a long-running workload that serves traffic (it has ports or a Service selects it) "
-    "without a `readinessProbe`.",
+    "without a `readinessProbe`. Where the model rule REL011 (no health check) runs, a main container with no "
+    "probe at all is left to it.",
     why=(
         "Without one, Kubernetes sends requests to a pod as soon as its process starts, before caches, "
         "connections and migrations are ready, and keeps sending them while it is overloaded: every rollout "
@@ -223,7 +251,8 @@ def readiness_probe(ctx: RuleContext) -> Iterator[Hit]:
     "REL202",
     "Container without a liveness probe",
     severity=Severity.INFO,
-    what="A container of a long-running workload without a `livenessProbe`.",
+    what="A container of a long-running workload without a `livenessProbe`. Where the model rule REL011 (no "
+    "health check) runs, a main container with no probe at all is left to it.",
     why=(
         "A process that deadlocks or wedges keeps its pod Running for ever; only a liveness probe lets the "
         "kubelet notice and restart it. (A liveness probe that checks dependencies does more harm than good: "
@@ -248,7 +277,10 @@ def liveness_probe(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.ERROR,
     what=(
         "A container environment variable whose `value` is a literal secret (a password, token or key by its "
-        "name, or a credential by its shape), or a ConfigMap holding one. `valueFrom.secretKeyRef` is fine."
+        "name, or a credential by its shape), or a ConfigMap holding one. `valueFrom.secretKeyRef` is fine. "
+        "Where the model rule SEC007 (secret written in the architecture) runs, it reports the variables the "
+        "model carries (the first of each name in a workload) and this rule the rest: ConfigMaps, and "
+        "variables repeated in other or init containers."
     ),
     why=(
         "Manifests live in git and every `kubectl get -o yaml` prints the value; ConfigMaps are readable by "
@@ -278,6 +310,7 @@ def manifest_secrets(ctx: RuleContext) -> Iterator[Hit]:
         spec_path = obj.pod_spec_path
         if spec_path is None:
             continue
+        modelled = _modelled_env(ctx, native, obj) if covered(ctx, "SEC007") else set()
         for init in (False, True):
             group = "initContainers" if init else "containers"
             for i, container in obj.containers(init=init):
@@ -285,6 +318,8 @@ def manifest_secrets(ctx: RuleContext) -> Iterator[Hit]:
                     if not isinstance(item, dict) or "value" not in item:
                         continue
                     key = as_text(item.get("name")) or ""
+                    if (group, i, j) in modelled:
+                        continue
                     reason = literal_secret(key, as_text(item.get("value")))
                     if reason:
                         yield Hit(
@@ -296,7 +331,9 @@ def manifest_secrets(ctx: RuleContext) -> Iterator[Hit]:
                                 native.path(obj, *spec_path, group, i, "env", j),
                                 value={
                                     "name": key,
-                                    "valueFrom": {"secretKeyRef": {"name": obj.name, "key": key.lower()}},
+                                    "valueFrom": {
+                                        "secretKeyRef": {"name": obj.name, "key": key.lower().replace("_", "-")}
+                                    },
                                 },
                                 safe=False,
                             ),

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from archls.findings import Severity
+from archls.rules._native import covered
 from archls.rules._secrets import is_secret_key, literal_secret, shaped_secret
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
@@ -355,7 +356,11 @@ def database_encryption(ctx: RuleContext) -> Iterator[Hit]:
     "SEC105",
     "Database reachable from the internet",
     severity=Severity.ERROR,
-    what="An RDS instance or cluster instance with `publicly_accessible = true`.",
+    what=(
+        "An RDS instance, Aurora cluster instance or Redshift cluster with `publicly_accessible = true`. "
+        "Where the model rule SEC001 (data store reachable from the internet) runs, it reports the databases "
+        "and this rule only the cluster member instances, which are not components of their own."
+    ),
     why=(
         "The database gets a public DNS name and address; only its security group stands between it and every "
         "password-spraying scanner on the internet. Databases belong in private subnets behind the application."
@@ -374,7 +379,10 @@ def database_public(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
+    deferred = covered(ctx, "SEC001")
     for db in native.of_type("aws_db_instance", "aws_rds_cluster_instance", "aws_redshift_cluster"):
+        if deferred and db.address in native.ids:
+            continue
         if _true(db.value("publicly_accessible")):
             yield Hit(
                 native.path(db, "publicly_accessible"),
@@ -392,7 +400,8 @@ def database_public(ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "An RDS instance or an Aurora, Neptune or DocumentDB cluster whose `backup_retention_period` is 0 "
         "(backups off) or shorter than 7 days (threshold `backup_retention_days`). Absent, the provider "
-        "keeps 1 day."
+        "keeps 1 day. Where the model rule REL015 (stateful store without backups) runs, it reports the "
+        "databases with backups off and this rule the ones that keep them too briefly."
     ),
     why=(
         "Point-in-time recovery only reaches as far back as the retention; corruption noticed after a long "
@@ -421,7 +430,7 @@ def database_backups(ctx: RuleContext) -> Iterator[Hit]:
             continue
         raw = db.value("backup_retention_period")
         days = _days(raw) if raw is not None else 1
-        if days is None or days >= wanted:
+        if days is None or days >= wanted or (days == 0 and db.address in native.ids and covered(ctx, "REL015")):
             continue
         what = "has automated backups switched off" if days == 0 else f"keeps backups for {days} day(s) only"
         yield Hit(
@@ -634,7 +643,11 @@ def imds_v2(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
-    for instance in native.of_type("aws_instance", "aws_launch_template", "aws_launch_configuration"):
+    from archls.model import Component
+
+    model_carries = "instance_metadata" in Component.model_fields and covered(ctx, "VULN008")
+    kinds = ("aws_launch_template", "aws_launch_configuration")
+    for instance in native.of_type(*(kinds if model_carries else ("aws_instance", *kinds))):
         tokens = instance.value("metadata_options", 0, "http_tokens")
         endpoint = instance.value("metadata_options", 0, "http_endpoint")
         if tokens == "required" or endpoint == "disabled" or not (tokens is None or _known(tokens)):
@@ -1050,7 +1063,8 @@ def eks_secrets_encryption(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "An `aws_lb_listener` / `aws_alb_listener` on HTTP that does not redirect to HTTPS, or an `aws_elb` "
-        "listener with `lb_protocol` http or tcp."
+        "listener with `lb_protocol` http or tcp. Where the model rule SEC005 (internet-facing endpoint "
+        "without TLS) runs, it reports the internet-facing load balancers and this rule the internal ones."
     ),
     why=(
         "Traffic between users and the load balancer crosses the internet in clear text: credentials, session "
@@ -1069,7 +1083,18 @@ def listener_tls(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
+    from archls.formats._tfmap import _ref_target
+
+    deferred = covered(ctx, "SEC005")
+
+    def public(lb: Any) -> bool:
+        cid = native.ids.get(lb.address) if lb is not None else None
+        component = ctx.model.components.get(cid) if cid else None
+        return bool(deferred and component is not None and component.public)
+
     for listener in native.of_type("aws_lb_listener", "aws_alb_listener"):
+        if public(_ref_target(listener, native.project, "load_balancer_arn")):
+            continue
         protocol = listener.value("protocol")
         if _known(protocol) and str(protocol).upper() != "HTTP":
             continue
@@ -1086,6 +1111,8 @@ def listener_tls(ctx: RuleContext) -> Iterator[Hit]:
             f"listener '{listener.name}' serves plain HTTP without redirecting to HTTPS",
         )
     for elb in native.of_type("aws_elb"):
+        if public(elb):
+            continue
         for i in range(len(elb.blocks("listener"))):
             protocol = str(elb.value("listener", i, "lb_protocol", default="")).lower()
             if protocol in {"http", "tcp"}:

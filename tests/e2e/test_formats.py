@@ -60,14 +60,19 @@ rules:
 """
 
 
-def where(params: lsp.PublishDiagnosticsParams, code: str) -> list[tuple[int, int]]:
-    return sorted((d.range.start.line, d.range.start.character) for d in params.diagnostics if d.code == code)
+def where(params: lsp.PublishDiagnosticsParams, *codes: str) -> list[tuple[int, int]]:
+    return sorted((d.range.start.line, d.range.start.character) for d in params.diagnostics if d.code in codes)
+
+
+def lines(params: lsp.PublishDiagnosticsParams, *codes: str) -> list[int]:
+    """Lines of the findings of any of ``codes``: a native rule, or the model rule that reports it where it runs."""
+    return sorted({d.range.start.line for d in params.diagnostics if d.code in codes})
 
 
 async def test_compose_findings_land_on_the_compose_key(client: LanguageClient) -> None:
     published = await open_doc(client, "docker-compose.yml", COMPOSE)
     assert where(published, "SEC301") == [(8, 8)]  # the "8080:8080" item
-    assert where(published, "SEC302") == [(6, 6)]  # API_TOKEN
+    assert lines(published, "SEC302", "SEC007") == [6]  # API_TOKEN
     assert where(published, "REL301") == []
     diagnostic = next(d for d in published.diagnostics if d.code == "SEC301")
     assert diagnostic.range.end == lsp.Position(8, 19)
@@ -78,7 +83,7 @@ async def test_terraform_findings_land_on_the_attribute(client: LanguageClient) 
     write(client, "pab.tf", BLOCK)
     published = await open_doc(client, "main.tf", BUCKET, language="terraform")
     assert where(published, "SEC104") == [(6, 2)]  # storage_encrypted = false
-    assert where(published, "SEC105") == [(7, 2)]  # publicly_accessible = true
+    assert where(published, "SEC105", "SEC001") == [(7, 2)]  # publicly_accessible = true
     assert where(published, "SEC101") == []  # the block lives in pab.tf, read from disk
     encryption = next(d for d in published.diagnostics if d.code == "SEC104")
     assert encryption.range.end == lsp.Position(6, 19)
