@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 TEST_STAMP := $(VENV)/.stamp-test
+# Debian packages the tests drive; scripts/system-deps.sh installs the missing ones (as root).
+ARCHLS_DEBIAN_PACKAGES += docker-compose nginx openssl
 
-.PHONY: run test check lint schema docs bench clean system-deps
+.PHONY: run test check lint schema docs bench clean system-deps export-validators
 
 run: $(STAMP)
 	@echo "== archls check examples/ =="
@@ -25,9 +27,12 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	@touch $@
 
 system-deps:
-	@scripts/system-deps.sh
+	@ARCHLS_DEBIAN_PACKAGES="$(ARCHLS_DEBIAN_PACKAGES)" scripts/system-deps.sh
 
-test: $(TEST_STAMP) system-deps
+export-validators:
+	@scripts/export-validators.sh
+
+test: $(TEST_STAMP) system-deps export-validators
 	$(BIN)/ruff check archls tests bench
 	$(BIN)/archls schema --check
 	$(BIN)/archls docs --check
@@ -47,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .tools

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from archls import __version__, engine
+from archls import __version__, engine, fixes
+from archls import compliance as compliance_status
 from archls import config as configuration
 from archls.findings import Severity
 
@@ -66,6 +67,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     items: list[report.Located] = []
     unreadable = 0
     files = 0
+    summary: list[str] = []  # grades, fixes applied, compliance tables (text output)
+    compliance: dict[str, object] = {}
     for path, explicit in discover(args.paths):
         try:
             data = path.read_bytes()
@@ -87,7 +90,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             items.append(report.Located(str(path), bad_bytes))
             continue
         analysis = engine.analyse(text, str(path), cfg)
+        if args.fix:
+            analysis, note = fixes.fix_file(path, data, analysis)
+            summary.extend(note)
         items.extend(report.Located(f.file or str(path), f) for f in analysis.findings)
+        summary.extend(_grade_line(path, analysis))
+        if args.compliance:
+            statuses = compliance_status.status(analysis)
+            compliance[report.display_path(str(path))] = compliance_status.as_json(statuses)
+            summary.extend(compliance_status.render(report.display_path(str(path)), statuses))
     if files == 0 and unreadable == 0:
         _error("no architecture, compose, Terraform or Kubernetes files found in " + ", ".join(args.paths))
         return EXIT_USAGE
@@ -96,8 +107,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     unique = {(i.file, i.finding.code, i.finding.range, i.finding.message): i for i in items}
     items = sorted(unique.values(), key=lambda i: (i.file, i.finding.sort_key()))
     renderers = {
-        "text": lambda: report.text(items, files),
-        "json": lambda: report.as_json(items),
+        "text": lambda: report.text(items, files, summary_lines=summary),
+        "json": lambda: report.as_json(items) if not args.compliance else _json_with(items, compliance),
         "sarif": lambda: report.sarif(items),
         "github": lambda: report.github(items),
     }
@@ -111,6 +122,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     threshold = FAIL_LEVELS[args.fail_on]
     failing = any(Severity(i.finding.severity).rank >= threshold for i in items)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _grade_line(path: Path, analysis: engine.Analysis) -> list[str]:
+    from archls import report
+    from archls.analysis.grade import grade
+
+    if analysis.model is None:
+        return []
+    return [f"Grade of {report.display_path(str(path))}: {grade(analysis.findings, analysis.model).summary()}"]
+
+
+def _json_with(items: list, compliance: dict[str, object]) -> str:
+    from archls import report
+
+    rows = [report.as_dict(i) for i in items]
+    return json.dumps({"findings": rows, "compliance": compliance}, indent=2) + "\n"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -206,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit with 1 when a finding is at or above this severity (default: error)",
     )
     check.add_argument("-o", "--output", help="write the report to this file instead of standard output")
+    check.add_argument("--fix", action="store_true", help="apply every safe fix to the files, then report what remains")
+    check.add_argument(
+        "--compliance", action="store_true", help="print which controls of the listed frameworks pass and fail"
+    )
     check.add_argument("--config-json", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 

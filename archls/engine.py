@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from archls import suppress
 from archls.config import Config
 from archls.findings import FILE_START, Finding, Range, Severity
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect
@@ -189,6 +190,7 @@ def _analyse(
     if loaded.model is not None and not fatal:
         context = RuleContext(loaded.model, config, fmt.name, loaded.native)
         findings.extend(run_rules(context, loaded, on_rule_error))
+    findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
     findings.sort(key=Finding.sort_key)
     return Analysis(path, text, config, fmt.name, loaded, findings, context)

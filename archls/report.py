@@ -24,6 +24,10 @@ class Located:
     finding: Finding
 
 
+def display_path(path: str) -> str:
+    return _display_path(path)
+
+
 def _display_path(path: str) -> str:
     try:
         return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()

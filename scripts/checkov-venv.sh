@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# checkov in its own virtual environment (it pins an older networkx than archls uses), for the
-# side-by-side benchmarks. Idempotent: creates .venv-checkov when missing and prints its path.
+# checkov in its own virtual environment (its pins clash with the project's): creates .venv-checkov
+# once, then prints the path of its checkov executable. Used by the export benchmark.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="$root/.venv-checkov"
-python="$(command -v python3.11 || command -v python3)"
+cd "$(dirname "$0")/.."
+venv=.venv-checkov
 if [ ! -x "$venv/bin/checkov" ]; then
-  "$python" -m venv "$venv" >&2
-  "$venv/bin/python" -m pip install --quiet --upgrade pip >&2 || true
-  "$venv/bin/python" -m pip install --quiet checkov >&2
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check checkov >&2
 fi
-echo "$venv"
+echo "$PWD/$venv/bin/checkov"

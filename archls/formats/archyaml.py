@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from archls import yamlsource
-from archls.findings import FILE_START, Finding, ModelPath, Range, Severity
+from archls.findings import FILE_START, Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, file_name, register
 from archls.model import Architecture, Component, Connection, Flow, Group, Requirements
+from archls.rules.registry import Fix
 from archls.schema import annotation_at, enum_values, field_by_key, model_at
 from archls.sourcemap import SourceMap
 
@@ -385,3 +386,49 @@ def _check_references(
 
 
 register(ArchFormat(), priority=0)
+
+
+def fix_edits(text: str, loaded: Loaded, fix: Fix) -> list[Edit]:
+    """Turn a fix intent into minimal edits of an architecture file (see :mod:`archls.yamledit`)."""
+    from archls.fixes import FixError
+    from archls.yamledit import YamlEditError, YamlText
+
+    doc = YamlText(text, loaded.smap)
+    path = loaded.file_path(fix.path)
+    try:
+        if fix.kind == "set":
+            if fix.key is None:
+                raise FixError("a 'set' fix needs a key")
+            return doc.set(path, fix.key, fix.value)
+        if fix.kind == "replace":
+            return doc.replace(path, fix.value)
+        if fix.kind == "remove":
+            return doc.remove(path)
+        if fix.kind == "append":
+            return doc.append(path, list(fix.value) if isinstance(fix.value, list | tuple) else [fix.value])
+        if fix.kind == "add_component":
+            return _add_component(doc, loaded, fix)
+    except YamlEditError as exc:
+        raise FixError(str(exc)) from exc
+    raise FixError(f"unknown fix kind '{fix.kind}'")
+
+
+def _add_component(doc: Any, loaded: Loaded, fix: Fix) -> list[Edit]:
+    from archls.fixes import FixError
+
+    if not fix.key or not isinstance(fix.value, dict):
+        raise FixError("an 'add_component' fix needs an id and a body")
+    if fix.key in loaded.known_ids:
+        raise FixError(f"a component '{fix.key}' already exists")
+    # Write the new component the way its neighbours are written: one line of flow style, or a block.
+    as_block = True
+    model = loaded.model
+    if model is not None and model.components:
+        last = doc.smap.get(("components", next(reversed(model.components))))
+        if last is not None and doc.char_at(last.value.start_line, last.value.start_col) == "{":
+            as_block = False
+    edits = doc.set(("components",), fix.key, fix.value, as_block=as_block)
+    connections = fix.extra.get("connections") or []
+    if connections:
+        edits += doc.append(("connections",), list(connections))
+    return edits

@@ -61,7 +61,13 @@ class Fix:
     - ``remove``: delete the key or list item at ``path``;
     - ``append``: add ``value`` to the list at ``path`` (created when absent);
     - ``add_component``: add a component ``key`` with body ``value`` (a mapping), and the
-      connections in ``extra["connections"]`` (a list of connection mappings).
+      connections in ``extra["connections"]`` (a list of connection mappings);
+    - ``text``: literal edits ``value = [[start_line, start_col, end_line, end_col, new_text], ...]``
+      for changes outside the model (removing a suppression comment).
+
+    ``safe`` fixes are the ones a reviewer accepts without a decision: they add the missing
+    setting the rule asks for. Fixes that pick a value, remove something or change what is
+    exposed are offered but not applied by "fix all".
     """
 
     title: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -22,8 +23,23 @@ DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
 PROJECT_DOCS = "https://github.com/archls/archls/blob/main/docs/rules"
 
 
+_recent: deque[tuple[str, tuple[str, ...]]] = deque(maxlen=4)
+
+
+def lines_of(doc: TextDocument) -> tuple[str, ...]:
+    """The document's lines, split once per text: ``TextDocument.lines`` splits the whole text on
+    every call, which made converting a hundred findings in a large file cost a hundred splits."""
+    source = doc.source
+    for text, lines in _recent:
+        if text is source:
+            return lines
+    lines = tuple(source.splitlines(True))
+    _recent.appendleft((source, lines))
+    return lines
+
+
 def to_lsp_range(doc: TextDocument, r: Range) -> lsp.Range:
-    lines = doc.lines
+    lines = lines_of(doc)
     last = len(lines) - 1
 
     def pos(line: int, col: int) -> ServerTextPosition:
@@ -32,11 +48,11 @@ def to_lsp_range(doc: TextDocument, r: Range) -> lsp.Range:
         return ServerTextPosition(line, col)
 
     server_range = ServerTextRange(pos(r.start_line, r.start_col), pos(r.end_line, r.end_col))
-    return doc.range_to_client_units(server_range)
+    return doc.position_codec.range_to_client_units(lines, server_range)
 
 
 def from_lsp_position(doc: TextDocument, p: lsp.Position) -> tuple[int, int]:
-    server = doc.position_from_client_units(p)
+    server = doc.position_codec.position_from_client_units(lines_of(doc), p)
     return server.line, server.character
 
 

@@ -48,7 +48,8 @@ def test_a_failing_rule_is_isolated(exploding_rule: str) -> None:
 
 
 def test_ignore_select_and_severity() -> None:
-    cfg = config.build({"ignore": ["QUAL002"], "severity": {"QUAL": "info"}})
+    structural = ["QUAL001", "QUAL002", "QUAL003"]
+    cfg = config.build({"select": structural, "ignore": ["QUAL002"], "severity": {"QUAL": "info"}})
     findings = engine.analyse(LOOP, "e.arch.yaml", cfg).findings
     assert [(f.code, f.severity) for f in findings] == [("QUAL001", Severity.INFO)]
     only = engine.analyse(LOOP, "e.arch.yaml", config.build({"select": ["QUAL002"]})).findings
@@ -56,7 +57,7 @@ def test_ignore_select_and_severity() -> None:
 
 
 def test_per_path_overrides(tmp_path) -> None:
-    (tmp_path / ".archls.yaml").write_text("per_path:\n  - path: legacy/*\n    ignore: [QUAL]\n")
+    (tmp_path / ".archls.yaml").write_text("select: [QUAL]\nper_path:\n  - path: legacy/*\n    ignore: [QUAL]\n")
     (tmp_path / "legacy").mkdir()
     legacy = tmp_path / "legacy" / "old.arch.yaml"
     current = tmp_path / "new.arch.yaml"

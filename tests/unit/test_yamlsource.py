@@ -10,9 +10,9 @@ from archls import yamlsource
 from archls.findings import Range
 from archls.formats.archyaml import SECTIONS
 from archls.sourcemap import SourceMap
+from tests.shared import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def whole(text: str) -> yamlsource.YamlDoc:
@@ -110,7 +110,7 @@ def test_custom_tags_do_not_crash() -> None:
 
 def _sources() -> list[Path]:
     files = sorted((ROOT / "examples").glob("*.yaml"))
-    if CORPUS.is_dir():
+    if CORPUS is not None:
         files += sorted(p for p in CORPUS.rglob("*.y*ml") if "{{" not in p.read_text(errors="replace"))
     return files
 

@@ -1,0 +1,50 @@
+"""``archls scaffold``: a starting repository from an architecture, optionally committed and pushed."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from archls.cli import EXIT_OK, UsageError
+
+
+def cmd_scaffold(args: argparse.Namespace) -> int:
+    from archls import export
+    from archls.export import scaffold
+
+    file = Path(args.file)
+    try:
+        model, graph = export.load(file)
+        text = file.read_text(encoding="utf-8")
+        written = scaffold.scaffold(
+            model,
+            Path(args.output),
+            source_text=text,
+            graph=graph,
+            git=args.git,
+            push=args.push,
+            force=args.force,
+        )
+    except (export.ExportError, export.UnsafePath, scaffold.ScaffoldError) as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write to {args.output}: {exc.strerror or exc}") from exc
+    print(f"wrote {len(written)} files to {args.output}")
+    if args.git or args.push:
+        print("committed" + (f" and pushed to {args.push}" if args.push else ""))
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "scaffold",
+        help="write a starting repository for an architecture",
+        description="Write one repository: README, compose, a folder per service with a Dockerfile and the "
+        "clients it needs, CI, Terraform, Kubernetes, Prisma and nginx.",
+    )
+    parser.add_argument("file", metavar="FILE", help="the architecture file")
+    parser.add_argument("-o", "--output", metavar="DIR", required=True, help="an empty or new folder")
+    parser.add_argument("--git", action="store_true", help="initialise a git repository with one commit")
+    parser.add_argument("--push", metavar="REMOTE", help="push the commit to this remote (URL or path); implies --git")
+    parser.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    parser.set_defaults(func=cmd_scaffold)

@@ -1,0 +1,211 @@
+"""A starting repository from an architecture: README, compose for local development, a folder per
+service (Dockerfile, dependencies for what it connects to, a runnable entry point with a health
+endpoint, a test), CI, Terraform, Kubernetes manifests, Prisma schemas and the nginx config.
+
+Services are written in Python or Node: Node for JavaScript-family technologies, Python for the
+rest (the README says which technology the architecture names, so a team can port the skeleton).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archls.export import layout
+from archls.export.context import Comp, ExportContext, build
+from archls.export.emit import json_doc, yaml_docs
+from archls.export.quoting import Safe
+from archls.export.registry import get
+from archls.export.targets import ci, compose, docs
+from archls.export.templating import render
+from archls.export.writer import prepare_root, write_tree
+
+if TYPE_CHECKING:
+    from archls.graph import ArchGraph
+    from archls.model import Architecture
+
+#: Author and date of the scaffold's commit, so the same architecture gives the same commit on any machine.
+AUTHOR = ("archls", "archls@users.noreply.invalid")
+COMMIT_DATE = "2000-01-01T00:00:00+00:00"
+PYTHON_HTTP = ("httpx>=0.27,<1",)
+PYTHON_GRPC = ("grpcio>=1.62,<2",)
+NODE_GRPC = (("@grpc/grpc-js", "^1.10.6"),)
+
+
+class ScaffoldError(Exception):
+    pass
+
+
+def python_deps(comp: Comp) -> list[str]:
+    deps: set[str] = set()
+    for store in comp.uses:
+        if store.tech:
+            deps.update(store.tech.python_deps)
+    protocols = {c.protocol for c in comp.outgoing if c.target.deployable or c.target.is_outside}
+    if protocols & {"http", "https", "graphql", "ws", "wss"} or (
+        any(c.target.deployable for c in comp.outgoing) and "grpc" not in protocols
+    ):
+        deps.update(PYTHON_HTTP)
+    if "grpc" in protocols:
+        deps.update(PYTHON_GRPC)
+    return sorted(deps)
+
+
+def node_deps(comp: Comp) -> dict[str, str]:
+    deps: dict[str, str] = {}
+    for store in comp.uses:
+        if store.tech:
+            deps.update(dict(store.tech.node_deps))
+    if any(c.protocol == "grpc" for c in comp.outgoing if c.target.deployable):
+        deps.update(dict(NODE_GRPC))
+    return dict(sorted(deps.items()))
+
+
+def _peers(comp: Comp) -> list[dict]:
+    """What the service talks to, as the entry point's clients module presents it."""
+    out = []
+    for store in comp.uses:
+        out.append({"c": store, "family": Safe(store.family if store.tech else "other"), "kind": Safe("store")})
+    for callee in comp.callees:
+        if callee.deployable:
+            out.append({"c": callee, "family": Safe("service"), "kind": Safe("service")})
+    return out
+
+
+def service_files(ctx: ExportContext, comp: Comp) -> dict[str, str]:
+    runtime = ci.runtime(comp)
+    version = Safe(ci.runtime_version(comp))
+    peers = _peers(comp)
+    common = {"ctx": ctx, "c": comp, "version": version, "peers": peers}
+    if runtime == "node":
+        package = {
+            "name": str(comp.dns),
+            "version": "0.1.0",
+            "private": True,
+            "description": f"{comp.id} of {ctx.name}"[:200],
+            "type": "module",
+            "main": "server.js",
+            "scripts": {"start": "node server.js", "test": "node --test"},
+            "engines": {"node": f">={version}"},
+            "dependencies": node_deps(comp),
+        }
+        return {
+            "package.json": json_doc(package),
+            "server.js": render("scaffold/node/server.js.j2", **common),
+            "clients.js": render("scaffold/node/clients.js.j2", **common),
+            "test/health.test.js": render("scaffold/node/health.test.js.j2", **common),
+            "Dockerfile": render("scaffold/node/Dockerfile.j2", **common),
+            ".dockerignore": "node_modules\nnpm-debug.log\n",
+        }
+    return {
+        "pyproject.toml": render("scaffold/python/pyproject.toml.j2", deps=python_deps(comp), **common),
+        "app.py": render("scaffold/python/app.py.j2", **common),
+        "clients.py": render("scaffold/python/clients.py.j2", **common),
+        "tests/__init__.py": "",
+        "tests/test_health.py": render("scaffold/python/test_health.py.j2", **common),
+        "Dockerfile": render("scaffold/python/Dockerfile.j2", **common),
+        ".dockerignore": "__pycache__\n*.pyc\n.venv\n",
+    }
+
+
+def files_for(model: Architecture, source_text: str | None = None, graph: ArchGraph | None = None) -> dict[str, str]:
+    ctx = build(model, graph)
+    files: dict[str, str] = {"README.md": docs.readme_text(ctx, scaffold=True)}
+    files[layout.COMPOSE] = yaml_docs(
+        [compose.compose_doc(ctx, build_root=f"./{layout.SERVICES}")], compose.header(ctx)
+    )
+    for comp in ctx.services:
+        if comp.builds_image:
+            for rel, content in service_files(ctx, comp).items():
+                files[f"{layout.SERVICES}/{comp.dns}/{rel}"] = content
+    placed = {
+        "github-actions": "",
+        "terraform-aws": layout.TERRAFORM,
+        "kubernetes": layout.KUBERNETES,
+        "prisma": layout.PRISMA,
+        "nginx": layout.NGINX,
+    }
+    for name, folder in placed.items():
+        target = get(name)
+        assert target is not None
+        for rel, content in target.render(ctx).items():
+            files[f"{folder}/{rel}" if folder else rel] = content
+    files[".gitignore"] = ".env\n.terraform/\n*.tfstate\n*.tfstate.*\nnode_modules/\n__pycache__/\n.venv/\n"
+    if source_text is not None:
+        files["architecture.arch.yaml"] = source_text
+    return files
+
+
+def scaffold(
+    model: Architecture,
+    out: Path,
+    *,
+    source_text: str | None = None,
+    graph: ArchGraph | None = None,
+    git: bool = False,
+    push: str | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write the repository under ``out``; optionally commit it and push it to ``push``."""
+    root = Path(os.path.abspath(out))
+    if root.exists() and any(root.iterdir()) and not force:
+        raise ScaffoldError(f"{root} is not empty; choose an empty folder (or --force to write over it)")
+    if (git or push) and (root / ".git").exists():
+        raise ScaffoldError(f"{root} already holds a git repository")
+    if progress:
+        progress("rendering")
+    files = files_for(model, source_text, graph)
+    prepare_root(root)
+    if progress:
+        progress("writing")
+    written = write_tree(root, files)
+    if git or push:
+        if progress:
+            progress("committing")
+        commit(root, f"Scaffold {model.name} from its architecture"[:200])
+    if push:
+        if progress:
+            progress("pushing")
+        _git(root, "push", "--quiet", push, "HEAD:refs/heads/main")
+    return written
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        {
+            "GIT_AUTHOR_NAME": AUTHOR[0],
+            "GIT_AUTHOR_EMAIL": AUTHOR[1],
+            "GIT_COMMITTER_NAME": AUTHOR[0],
+            "GIT_COMMITTER_EMAIL": AUTHOR[1],
+            "GIT_AUTHOR_DATE": COMMIT_DATE,
+            "GIT_COMMITTER_DATE": COMMIT_DATE,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+    )
+    return env
+
+
+def _git(root: Path, *args: str) -> str:
+    command = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args]
+    try:
+        done = subprocess.run(command, cwd=root, env=_env(), capture_output=True, text=True, timeout=120, check=False)
+    except FileNotFoundError as exc:
+        raise ScaffoldError("git is not installed") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ScaffoldError(f"git {args[0]} took too long") from exc
+    if done.returncode != 0:
+        raise ScaffoldError(f"git {args[0]} failed: {(done.stderr or done.stdout).strip()[:500]}")
+    return done.stdout
+
+
+def commit(root: Path, message: str) -> str:
+    _git(root, "init", "--quiet", "--initial-branch=main")
+    _git(root, "add", "--all")
+    _git(root, "commit", "--quiet", "--no-verify", "-m", message)
+    return _git(root, "rev-parse", "HEAD").strip()

@@ -1,0 +1,100 @@
+"""Sandboxed Jinja2 for the text targets.
+
+Two environments, both :class:`jinja2.sandbox.ImmutableSandboxedEnvironment` (templates cannot
+call unsafe methods nor change the data they are given):
+
+- markup (``*.svg.j2``, ``*.html.j2``, ``*.xml.j2``): autoescaped, as the output is markup;
+- text (everything else: HCL, nginx, Prisma, DOT, Mermaid, Markdown, Dockerfiles, Python, ...):
+  no HTML escaping, since it would corrupt those languages, but a ``finalize`` hook that refuses
+  any plain string. Text reaches the output only through a quoting filter from
+  :mod:`archls.export.quoting` or as a :class:`~archls.export.quoting.Safe` identifier, so a
+  template that forgets to quote fails loudly in the tests instead of writing injectable text.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BytecodeCache, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from archls.export import quoting
+from archls.export.quoting import Safe
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MARKUP_SUFFIXES = (".svg.j2", ".html.j2", ".xml.j2")
+
+
+class UnquotedValue(TemplateError):
+    pass
+
+
+def _guard(value: Any) -> Any:
+    if isinstance(value, Safe | Markup):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise UnquotedValue(f"{value!r} reached a template unquoted; use a quoting filter")
+    if isinstance(value, int | float):
+        return quoting.hcl_value(value)  # numbers print the same in every language we write
+    raise UnquotedValue(f"text {str(value)[:60]!r} reached a template unquoted; use a quoting filter")
+
+
+def _bytecode_cache() -> BytecodeCache | None:
+    """Compiled templates kept between runs: compiling them is most of a cold export's time."""
+    from archls import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "archls", f"templates-{__version__}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+
+
+def _common(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnvironment:
+    env.filters.update(quoting.FILTERS)
+    # lowerCamel from a PascalCase identifier (still an identifier)
+    env.filters["lower_first"] = lambda v: Safe(v[:1].lower() + v[1:]) if isinstance(v, Safe) else _guard(v)
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.keep_trailing_newline = True
+    return env
+
+
+@cache
+def text_env() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=False,
+        undefined=StrictUndefined,
+        finalize=_guard,
+        bytecode_cache=_bytecode_cache(),
+    )
+    return _common(env)
+
+
+@cache
+def markup_env() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        bytecode_cache=_bytecode_cache(),
+    )
+    return _common(env)
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``templates/<template>`` with the environment its suffix calls for."""
+    env = markup_env() if template.endswith(MARKUP_SUFFIXES) else text_env()
+    return env.get_template(template).render(**context)
+
+
+def render_string(source: str, *, markup: bool = False, **context: Any) -> str:
+    env = markup_env() if markup else text_env()
+    return env.from_string(source).render(**context)

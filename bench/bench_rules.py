@@ -1,0 +1,79 @@
+"""Cost of the audit rules on a large architecture: the whole audit of an edited 1,000-component file
+(parse, validation, every rule, suppression) and the rules that take longest; then the time to
+compute every safe fix of each example.
+
+Run: .venv/bin/python bench/run.py rules
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import architecture
+
+from archls import engine, fixes
+from archls.config import Config
+from archls.rules.registry import RuleContext, all_codes
+
+ROOT = Path(__file__).resolve().parents[1]
+REPEAT = 15
+
+
+def audit_ms(text: str, size: int) -> tuple[float, float]:
+    """Median wall time and CPU time of one audit (CPU time is steadier on a shared machine)."""
+    engine.analyse(text, "bench.arch.yaml", Config())
+    times = []
+    cpu = []
+    marker = f"component {size // 2} of"
+    assert marker in text
+    for n in range(REPEAT):
+        # A text never audited before, edited in one block, as a keystroke would.
+        edited = text.replace(marker, f"component {size // 2} (edit {n}) of", 1)
+        started, started_cpu = time.perf_counter(), time.process_time()
+        engine.analyse(edited, "bench.arch.yaml", Config())
+        times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(times) * 1000, statistics.median(cpu) * 1000
+
+
+def rule_ms(text: str) -> list[tuple[float, str]]:
+    analysis = engine.analyse(text, "bench.arch.yaml", Config())
+    assert analysis.model is not None
+    samples: dict[str, list[float]] = {}
+    for _ in range(5):
+        context = RuleContext(analysis.model, Config(), "arch")
+        for code in all_codes():
+            if code.check is None:
+                continue
+            started = time.perf_counter()
+            list(code.check(context))
+            samples.setdefault(code.id, []).append(time.perf_counter() - started)
+    return sorted(((statistics.median(v) * 1000, k) for k, v in samples.items()), reverse=True)
+
+
+def main() -> None:
+    rules = sum(1 for c in all_codes() if c.check)
+    for size in (100, 1000):
+        text = architecture(size)
+        wall, cpu = audit_ms(text, size)
+        print(
+            f"audit of an edited {size}-component file, {rules} rules on: {wall:.1f} ms wall, {cpu:.1f} ms CPU (medians)"
+        )
+    timings = rule_ms(architecture(1000))
+    print(f"all rules together on 1000 components: {sum(t for t, _ in timings):.1f} ms; slowest:")
+    for ms, code in timings[:6]:
+        print(f"  {code:<8} {ms:.2f} ms")
+    for path in sorted((ROOT / "examples").glob("*.arch.yaml")):
+        analysis = engine.analyse(path.read_text(encoding="utf-8"), str(path), Config())
+        started = time.perf_counter()
+        result = fixes.fix_all(analysis)
+        took = (time.perf_counter() - started) * 1000
+        print(f"fix all in {path.name}: {len(result.applied)} fixes in {took:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
