@@ -48,9 +48,11 @@ def checkov_binary() -> Path | None:
         done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    venv = Path(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else None
-    binary = venv / "bin" / "checkov" if venv else None
-    return binary if binary and binary.exists() else None
+    printed = Path(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else None
+    if printed is None:
+        return None
+    binary = printed if printed.name == "checkov" else printed / "bin" / "checkov"
+    return binary if binary.exists() else None
 
 
 def archls_findings(stdout: str) -> int:

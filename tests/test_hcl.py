@@ -87,10 +87,10 @@ def _shape(body: _hcl.Body) -> list[object]:
 
 
 def test_block_by_block_reading_equals_reading_the_whole_file() -> None:
-    from pathlib import Path
+    from tests.shared import CORPUS
 
-    folder = Path("/work/shared/corpus/terragoat/aws")
-    texts = [p.read_text() for p in sorted(folder.glob("*.tf"))] if folder.is_dir() else []
+    folder = CORPUS / "terragoat" / "aws" if CORPUS else None
+    texts = [p.read_text() for p in sorted(folder.glob("*.tf"))] if folder is not None else []
     texts.append(
         'variable "a" {\n  default = 1\n}\n\nresource "aws_instance" "x" {\n  user_data = <<EOF\n'
         "resource at column zero inside a heredoc\nEOF\n}\n"

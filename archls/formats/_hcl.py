@@ -730,7 +730,7 @@ def _call(expr: Call, resolve: Resolver, depth: int) -> Any:
 
     name = expr.name
     args = [evaluate(a, resolve, depth + 1) for a in expr.args]
-    unknown = any(isinstance(a, Unknown) for a in args)
+    unknown = any(contains_unknown(a) for a in args)
     try:
         if name == "merge" and all(isinstance(a, dict) for a in args):
             merged: dict[str, Any] = {}

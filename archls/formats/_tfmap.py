@@ -229,6 +229,14 @@ def _ecs_service(r: Resource, project: Project) -> Built:
     task = _ref_target(r, project, "task_definition")
     if task is not None and task.type == "aws_ecs_task_definition":
         raw = task.value("container_definitions")
+        attribute = task.attr("container_definitions")
+        if isinstance(raw, Unknown) and attribute is not None:
+            # jsonencode([...]) with references inside: read the list itself, references stay unknown
+            from archls.formats._hcl import Call
+
+            expr = attribute.expr
+            if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+                raw = task.module.evaluate(expr.args[0])
         containers: Any = None
         if isinstance(raw, str):
             try:
@@ -240,7 +248,7 @@ def _ecs_service(r: Resource, project: Project) -> Built:
         if isinstance(containers, list) and containers and isinstance(containers[0], dict):
             first = containers[0]
             image = first.get("image")
-            if isinstance(image, str):
+            if isinstance(image, str) and "Unknown(" not in image:
                 b.put("image", image)
                 tech, version = _tech.from_image(image)
                 if tech is not None:
@@ -250,7 +258,11 @@ def _ecs_service(r: Resource, project: Project) -> Built:
             ports = [p.get("containerPort") for p in first.get("portMappings") or [] if isinstance(p, dict)]
             b.put("ports", [p for p in ports if isinstance(p, int)] or None)
             env = {e.get("name"): e.get("value") for e in first.get("environment") or [] if isinstance(e, dict)}
-            b.put("env", {str(k): None if v is None else _text(v) for k, v in env.items() if k} or None)
+            b.put(
+                "env",
+                {str(k): None if v is None or isinstance(v, Unknown) else _text(v) for k, v in env.items() if k}
+                or None,
+            )
             container: dict[str, Any] = {}
             if isinstance(first.get("privileged"), bool):
                 container["privileged"] = first["privileged"]

@@ -399,7 +399,7 @@ def database_public(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "An RDS instance or an Aurora, Neptune or DocumentDB cluster whose `backup_retention_period` is 0 "
-        "(backups off) or shorter than 7 days (threshold `backup_retention_days`). Absent, the provider "
+        "(backups off) or shorter than 7 days (threshold `rel.backup_retention_days`). Absent, the provider "
         "keeps 1 day. Where the model rule REL015 (stateful store without backups) runs, it reports the "
         "databases with backups off and this rule the ones that keep them too briefly."
     ),
@@ -424,7 +424,7 @@ def database_backups(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
-    wanted = int(ctx.threshold("backup_retention_days", 7))
+    wanted = int(ctx.threshold("rel.backup_retention_days", 7))
     for db in native.of_type(*_DB_TYPES):
         if db.type == "aws_db_instance" and db.has("replicate_source_db"):
             continue

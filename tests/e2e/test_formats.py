@@ -131,3 +131,46 @@ async def test_other_yaml_gets_no_diagnostics(client: LanguageClient) -> None:
     await open_doc(client, "compose.yaml", COMPOSE)
     await asyncio.sleep(0.2)
     assert not [p for p in client.published if p.uri in quiet]
+
+
+async def _fix_round_trip(client: LanguageClient, name: str, text: str, code: str, language: str = "yaml") -> str:
+    """Open, take the quick fix of the first ``code`` finding, apply it as an editor does, re-audit."""
+    from tests.e2e.test_code_actions import apply_edit, code_actions
+
+    published = await open_doc(client, name, text, language=language)
+    finding = next(d for d in published.diagnostics if d.code == code)
+    actions = await code_actions(client, published.uri, [finding])
+    fix = next(a for a in actions if a.edit is not None and not a.title.startswith("Suppress"))
+    new_text = apply_edit(text, fix.edit, published.uri, version=1)
+    since = len(client.published)
+    change(client, published.uri, 2, new_text)
+    after = await wait_diagnostics(client, published.uri, version=2, since=since)
+    assert not [d for d in after.diagnostics if d.code == code and d.range.start.line == finding.range.start.line]
+    return new_text
+
+
+async def test_quick_fix_in_a_compose_file(client: LanguageClient) -> None:
+    text = COMPOSE.replace("    restart: unless-stopped\n    environment:", "    environment:", 1)
+    new_text = await _fix_round_trip(client, "docker-compose.yml", text, "REL301")
+    assert new_text.count("\n") == text.count("\n") + 1
+    assert '      - "8080:8080"\n    restart: unless-stopped\n' in new_text
+
+
+async def test_quick_fix_in_a_terraform_file(client: LanguageClient) -> None:
+    text = 'resource "aws_kms_key" "logs" {\n  description             = "logs"\n  deletion_window_in_days = 7\n}\n'
+    new_text = await _fix_round_trip(client, "kms.tf", text, "SEC111", language="terraform")
+    assert new_text.splitlines()[1] == "  enable_key_rotation     = true"  # aligned as terraform fmt would
+
+
+async def test_quick_fix_in_a_manifest(client: LanguageClient) -> None:
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  containers:\n"
+        "  - name: api\n    image: acme/api:1.4.2\n    env:\n    - name: DB_PASSWORD\n      value: hunter2hunter2\n"
+    )
+    code = "SEC007"
+    from archls.rules.registry import get
+
+    if get(code) is None:
+        code = "SEC204"
+    new_text = await _fix_round_trip(client, "pod.yaml", text, code)
+    assert "      valueFrom:\n        secretKeyRef:\n          name: api\n          key: db-password\n" in new_text
