@@ -5,10 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 TEST_STAMP := $(VENV)/.stamp-test
-# Debian packages the tests drive; scripts/system-deps.sh installs the missing ones (as root).
+# Debian packages the tests drive: validators for the exports, then the editors (Neovim, Emacs with
+# eglot, Chromium for VS Code, and what code-server's install needs). scripts/system-deps.sh installs
+# the missing ones when run as root.
 ARCHLS_DEBIAN_PACKAGES += docker-compose nginx openssl
+ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot chromium libkrb5-dev ripgrep
+export ARCHLS_DEBIAN_PACKAGES
 
-.PHONY: run test check lint schema docs bench clean system-deps export-validators
+.PHONY: run test check lint schema docs bench clean system-deps export-validators vsix editor-deps
+
+VSIX := editors/vscode/archls.vsix
+VSIX_INPUTS := pyproject.toml $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
+	$(addprefix editors/vscode/,package.json package-lock.json tsconfig.json .vscodeignore README.md)
 
 run: $(STAMP)
 	@echo "== archls check examples/ =="
@@ -27,16 +35,27 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	@touch $@
 
 system-deps:
-	@ARCHLS_DEBIAN_PACKAGES="$(ARCHLS_DEBIAN_PACKAGES)" scripts/system-deps.sh
+	@scripts/system-deps.sh
 
 export-validators:
 	@scripts/export-validators.sh
 
-test: $(TEST_STAMP) system-deps export-validators
+test: $(TEST_STAMP) system-deps export-validators vsix editor-deps
 	$(BIN)/ruff check archls tests bench
 	$(BIN)/archls schema --check
 	$(BIN)/archls docs --check
+	npm --prefix editors/vscode test --silent
 	$(BIN)/python -m pytest -q
+
+# The VS Code extension with the archls server bundled (editors/vscode/archls.vsix).
+vsix: $(VSIX)
+
+$(VSIX): $(STAMP) $(VSIX_INPUTS)
+	scripts/vsix.sh $(BIN)/python
+
+# code-server for the VS Code end-to-end test, cached outside the repository.
+editor-deps: system-deps
+	@scripts/code-server.sh
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check archls tests bench
@@ -53,3 +72,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .tools
+	rm -rf editors/vscode/out editors/vscode/server $(VSIX)

@@ -99,6 +99,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             statuses = compliance_status.status(analysis)
             compliance[report.display_path(str(path))] = compliance_status.as_json(statuses)
             summary.extend(compliance_status.render(report.display_path(str(path)), statuses))
+        if args.format == "text":
+            from archls.commands.cost import summary_line
+
+            summary.extend(line for line in [summary_line(str(path), analysis)] if line)
     if files == 0 and unreadable == 0:
         _error("no architecture, compose, Terraform or Kubernetes files found in " + ", ".join(args.paths))
         return EXIT_USAGE

@@ -7,6 +7,7 @@ categories (``SEC``). ``per_path`` entries apply their own selectors to files ma
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import tomllib
 from functools import lru_cache
@@ -30,6 +31,38 @@ class PathOverride(BaseModel):
     severity: dict[str, Severity] = Field(default_factory=dict)
 
 
+class FigureOverride(BaseModel):
+    """Reference figures of one technology or component type, replacing the catalog's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    throughput_rps: float | None = Field(None, gt=0, description="Requests per second one replica (or vCPU) sustains.")
+    per_vcpu: bool | None = Field(None, description="Whether throughput_rps is per vCPU rather than per replica.")
+    service_ms: float | None = Field(None, gt=0, description="Mean service time of one request in milliseconds.")
+    availability: float | None = Field(None, gt=0, le=1, description="Availability of one replica, 0..1.")
+    sla: float | None = Field(None, gt=0, le=1, description="Availability of a managed service as a whole, 0..1.")
+
+
+class CatalogOverride(BaseModel):
+    """Project-specific reference data, taking precedence over archls' catalog (see docs/analysis.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    technologies: dict[str, FigureOverride] = Field(
+        default_factory=dict, description="Figures by technology id or alias, e.g. postgresql."
+    )
+    types: dict[str, FigureOverride] = Field(
+        default_factory=dict, description="Figures by component type, for components of unknown technology."
+    )
+    prices: dict[str, float] = Field(
+        default_factory=dict,
+        description="USD prices: an instance class per hour (db.r6g.large) or a unit price (fargate.vcpu_hour).",
+    )
+    eol: dict[str, dict[str, datetime.date | None]] = Field(
+        default_factory=dict, description="End-of-life dates by product and release cycle; null: still supported."
+    )
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
@@ -37,7 +70,20 @@ class Config(BaseModel):
     ignore: list[str] = Field(default_factory=list, description="Rules or categories never to report.")
     severity: dict[str, Severity] = Field(default_factory=dict, description="Severity per rule or category.")
     per_path: list[PathOverride] = Field(default_factory=list, description="Overrides for files matching a glob.")
-    region: str = Field("us-east-1", description="Region whose prices the cost estimate uses.")
+    region: str = Field(
+        "us-east-1", description="Region whose prices the cost estimate uses for components that name none."
+    )
+    as_of: datetime.date | None = Field(
+        None, description="Date end-of-life checks are made against; default: today. Fix it for repeatable audits."
+    )
+    trusted_registries: list[str] = Field(
+        default_factory=list,
+        description="Container registries images may come from (host names, `*` wildcards); empty: well-known "
+        "public registries, and any private registry is taken to be yours.",
+    )
+    catalog: CatalogOverride = Field(
+        default_factory=CatalogOverride, description="Overrides of archls' reference figures and prices."
+    )
     thresholds: dict[str, float] = Field(default_factory=dict, description="Numeric limits rules use, by name.")
     max_file_bytes: int = Field(5_000_000, gt=0, description="Larger files are not read.")
     debounce_ms: int = Field(150, ge=0, description="Wait after the last edit before auditing (server).")

@@ -253,6 +253,7 @@ class Resources(Strict):
     memory_mb: float | None = Field(None, gt=0, description="Memory per replica in MiB.")
     storage_gb: float | None = Field(None, gt=0, description="Provisioned storage in GiB.")
     instance: Text | None = Field(None, description="Instance or node class, e.g. m7g.large or db.r6g.large.")
+    storage_type: Text | None = Field(None, description="Volume type of the storage, e.g. gp3, gp2, io2.")
     limits: bool | None = Field(None, description="Whether the runtime enforces these as limits.")
 
 
@@ -293,6 +294,10 @@ class Component(Strict):
     ports: list[int] = Field(default_factory=list, description="Ports it listens on.")
     env: dict[str, Text | None] = Field(default_factory=dict, description="Environment variables.")
     container: Container | None = Field(None, description="Container runtime settings.")
+    instance_metadata: Literal["v1", "v2"] | None = Field(
+        None,
+        description="Instance metadata service the instances allow: v1 (session tokens optional) or v2 (required).",
+    )
     rate_limit: bool | None = Field(None, description="Requests are rate limited at this component.")
     waf: bool | None = Field(None, description="A web application firewall filters its traffic.")
     audit_log: bool | None = Field(None, description="Access to its data is written to an audit log.")

@@ -1,15 +1,24 @@
-"""Pure analyses over the model and its graph: load (queueing), cost, availability, chaos.
+"""Pure analyses over the model and its graph: load (queueing), cost, availability.
 
-:func:`figures` is what the editor features (hover, code lens, inlay hints, status bar) show.
-Each analysis module fills its part; a figure is None when it cannot be estimated.
+:func:`results` runs them all once per model and configuration (rules share it through the rule
+context; editor features through :func:`figures`). :func:`figures` is what the editor features
+(hover, code lens, inlay hints, status bar) show; a figure is None when it cannot be estimated.
 """
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from archls.analysis.availability import AvailabilityResult
+    from archls.analysis.cost import CostResult
+    from archls.analysis.load import LoadResult
+    from archls.analysis.profile import Profile
+    from archls.catalog import Catalog
     from archls.config import Config
     from archls.graph import ArchGraph
     from archls.model import Architecture
@@ -23,6 +32,9 @@ class ComponentFigures:
     p99_ms: float | None = None  #: ... 99th percentile
     capacity_rps: float | None = None  #: what all replicas sustain together
     dependents: int = 0  #: components that fail when this one fails (blocking callers, transitively)
+    arrival_rps: float | None = None  #: requests per second reaching it at peak
+    availability: float | None = None  #: percent, from replicas and zones (or the SLA)
+    cost_basis: str = ""  #: how the cost was estimated
 
 
 @dataclass
@@ -31,6 +43,8 @@ class FlowFigures:
     p99_ms: float | None = None
     budget_ms: float | None = None
     availability: float | None = None  #: percent, composite over the flow's path
+    rps: float | None = None
+    bottleneck: str | None = None  #: the path component with the highest utilisation
 
 
 @dataclass
@@ -39,6 +53,59 @@ class Figures:
     flows: dict[str, FlowFigures] = field(default_factory=dict)
     cost_monthly: float | None = None  #: total
     budget_monthly: float | None = None
+    savings_monthly: float | None = None  #: what the cheaper alternatives would save together
+    availability_target: float | None = None  #: percent
+
+
+@dataclass
+class Results:
+    """Every analysis of one model under one configuration."""
+
+    catalog: Catalog
+    profiles: dict[str, Profile]
+    load: LoadResult
+    cost: CostResult
+    availability: AvailabilityResult
+
+
+# Results by model identity and configuration; the model is kept alive with them so the id stays valid.
+_results: OrderedDict[tuple[int, str], tuple[Architecture, Results]] = OrderedDict()
+_RESULTS_SIZE = 8
+_lock = threading.Lock()  # the server may ask for figures from worker threads
+
+
+def results(model: Architecture, config: Config, graph: ArchGraph | None = None) -> Results:
+    """Run the profile, load, cost and availability analyses (cached per model and configuration)."""
+    key = (id(model), config.model_dump_json(include={"region", "thresholds", "catalog"}))
+    with _lock:
+        hit = _results.get(key)
+        if hit is not None and hit[0] is model:
+            _results.move_to_end(key)
+            return hit[1]
+    from archls import catalog as catalogue
+    from archls.analysis import availability, cost, load, profile
+    from archls.graph import ArchGraph
+
+    graph = graph or ArchGraph(model)
+    data = catalogue.for_config(config)
+    profiles = profile.profiles(model, data, config)
+    loads = load.analyse(model, graph, data, config, profiles)
+    out = Results(
+        catalog=data,
+        profiles=profiles,
+        load=loads,
+        cost=cost.analyse(model, data, config, profiles, loads),
+        availability=availability.analyse(model, graph, data, profiles, loads.adjacency),
+    )
+    with _lock:
+        _results[key] = (model, out)
+        if len(_results) > _RESULTS_SIZE:
+            _results.popitem(last=False)
+    return out
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def figures(model: Architecture, config: Config, graph: ArchGraph | None = None) -> Figures:
@@ -46,10 +113,52 @@ def figures(model: Architecture, config: Config, graph: ArchGraph | None = None)
     from archls.graph import ArchGraph
 
     graph = graph or ArchGraph(model)
-    out = Figures(budget_monthly=model.requirements.budget_monthly)
+    res = results(model, config, graph)
+    out = Figures(
+        budget_monthly=model.requirements.budget_monthly,
+        cost_monthly=res.cost.total if res.cost.total or not res.cost.unpriced else None,
+        savings_monthly=sum(s.monthly for s in res.cost.savings) or None,
+        availability_target=model.requirements.availability,
+    )
     dependents = graph.dependents()
+    loaded = res.load.has_load
     for cid in model.components:
-        out.components[cid] = ComponentFigures(dependents=dependents.get(cid, 0))
+        lc = res.load.components[cid]
+        cc = res.cost.components[cid]
+        ac = res.availability.components[cid]
+        out.components[cid] = ComponentFigures(
+            cost_monthly=cc.monthly,
+            utilisation=_finite(lc.utilisation) if loaded else None,
+            p50_ms=_finite(lc.p50_ms),
+            p99_ms=_finite(lc.p99_ms),
+            capacity_rps=lc.max_capacity_rps,
+            dependents=dependents.get(cid, 0),
+            arrival_rps=lc.arrival_rps if loaded else None,
+            availability=ac.value * 100 if ac.value is not None else None,
+            cost_basis=cc.basis or cc.note,
+        )
     for fid, flow in model.flows.items():
-        out.flows[fid] = FlowFigures(budget_ms=flow.latency_budget_ms)
+        fl = res.load.flows[fid]
+        fa = res.availability.flows[fid]
+        out.flows[fid] = FlowFigures(
+            p50_ms=_finite(fl.p50_ms),
+            p99_ms=_finite(fl.p99_ms),
+            budget_ms=flow.latency_budget_ms,
+            availability=fa.value * 100 if fa.value is not None else None,
+            rps=flow.rps,
+            bottleneck=fl.bottleneck,
+        )
     return out
+
+
+def summary(model: Architecture, config: Config, graph: ArchGraph | None = None) -> dict[str, Any]:
+    """The headline figures as plain data (CLI JSON output)."""
+    res = results(model, config, graph)
+    return {
+        "cost_monthly": round(res.cost.total, 2),
+        "budget_monthly": model.requirements.budget_monthly,
+        "region": res.cost.region,
+        "entry_rps": res.load.entry_rps,
+        "limit_rps": res.load.limit_rps,
+        "limiting": res.load.limiting,
+    }

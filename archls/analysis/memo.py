@@ -1,0 +1,35 @@
+"""Per-object memos for analyses of unchanged parts.
+
+The architecture loader reuses the same component objects across edits when their text did not
+change, so what depends only on a component (and the catalog) is remembered by the identity of
+the objects it was computed from. Each entry keeps those objects alive, so an id is never
+mistaken for a new object that happens to reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+_LIMIT = 50_000
+
+
+class IdentityMemo:
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+
+    def get(self, owners: tuple[Any, ...], extra: Hashable, compute: Callable[[], Any]) -> Any:
+        key = (*map(id, owners), extra)
+        hit = self._entries.get(key)
+        if hit is not None:
+            kept = hit[0]
+            for n in range(len(owners)):
+                if kept[n] is not owners[n]:
+                    break
+            else:
+                return hit[1]
+        if len(self._entries) > _LIMIT:
+            self._entries.clear()
+        value = compute()
+        self._entries[key] = (owners, value)
+        return value

@@ -1,0 +1,105 @@
+// The server's workspace commands as the extension calls them, and how their answers are shown.
+// Pure functions: the extension's command handlers only add the pickers around them.
+
+export const SERVER_COMMANDS = {
+  export: "archls.export",
+  exportTargets: "archls.exportTargets",
+  scaffold: "archls.scaffold",
+  summary: "archls.summary",
+} as const;
+
+/** `archls.export` arguments: the architecture file, a target or "all", and the output folder when chosen. */
+export function exportArguments(file: string, target: string, folder?: string): unknown[] {
+  return folder ? [file, target, folder] : [file, target];
+}
+
+/** `archls.scaffold` arguments: the architecture file and the folder of the new repository. */
+export function scaffoldArguments(file: string, folder?: string): unknown[] {
+  return folder ? [file, folder] : [file];
+}
+
+export interface Target {
+  readonly id: string;
+  readonly description?: string;
+}
+
+/** The answer of `archls.exportTargets`: names, or objects with an id/name and a description. */
+export function parseTargets(answer: unknown): Target[] {
+  const list = Array.isArray(answer)
+    ? answer
+    : answer !== null && typeof answer === "object" && Array.isArray((answer as { targets?: unknown }).targets)
+      ? (answer as { targets: unknown[] }).targets
+      : [];
+  const out: Target[] = [];
+  for (const item of list) {
+    if (typeof item === "string") {
+      out.push({ id: item });
+    } else if (item !== null && typeof item === "object") {
+      const o = item as Record<string, unknown>;
+      const id = [o["id"], o["name"], o["target"]].find((v): v is string => typeof v === "string");
+      if (id) {
+        const description = [o["description"], o["title"]].find((v): v is string => typeof v === "string");
+        out.push(description ? { id, description } : { id });
+      }
+    }
+  }
+  return out.filter((t) => t.id !== "all");
+}
+
+/** The files an export or scaffold says it wrote: a list, or an object with `files`. */
+export function writtenFiles(answer: unknown): string[] {
+  const list = Array.isArray(answer)
+    ? answer
+    : answer !== null && typeof answer === "object" && Array.isArray((answer as { files?: unknown }).files)
+      ? (answer as { files: unknown[] }).files
+      : [];
+  return list
+    .map((f) => (typeof f === "string" ? f : f !== null && typeof f === "object" ? (f as { path?: unknown; uri?: unknown }).path ?? (f as { uri?: unknown }).uri : undefined))
+    .filter((f): f is string => typeof f === "string");
+}
+
+/** The folder an export or scaffold wrote to, when its answer says. */
+export function writtenFolder(answer: unknown): string | undefined {
+  if (answer !== null && typeof answer === "object" && !Array.isArray(answer)) {
+    const o = answer as Record<string, unknown>;
+    const folder = [o["folder"], o["output"], o["outputFolder"], o["root"]].find((v): v is string => typeof v === "string");
+    return folder;
+  }
+  return undefined;
+}
+
+export interface Summary {
+  readonly grade?: string;
+  readonly costMonthly?: number;
+}
+
+export function parseSummary(answer: unknown): Summary | undefined {
+  if (answer === null || typeof answer !== "object") {
+    return undefined;
+  }
+  const o = answer as Record<string, unknown>;
+  const grade = typeof o["grade"] === "string" ? o["grade"] : undefined;
+  const cost = typeof o["costMonthly"] === "number" && Number.isFinite(o["costMonthly"]) ? o["costMonthly"] : undefined;
+  if (grade === undefined && cost === undefined) {
+    return undefined;
+  }
+  return { grade, costMonthly: cost };
+}
+
+/** "$12,345/mo" with no cents; "$0.42/mo" under a dollar. */
+export function money(amount: number): string {
+  const digits = amount > 0 && amount < 1 ? 2 : 0;
+  return `$${amount.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}/mo`;
+}
+
+/** The status bar text, e.g. "archls B · ≈ $1,234/mo". */
+export function statusText(summary: Summary): string {
+  const parts: string[] = [];
+  if (summary.grade) {
+    parts.push(summary.grade);
+  }
+  if (summary.costMonthly !== undefined) {
+    parts.push(`≈ ${money(summary.costMonthly)}`);
+  }
+  return `$(pulse) archls ${parts.join(" · ")}`;
+}

@@ -1,0 +1,438 @@
+// The archls extension: starts the language server for the files it reads, and adds the command
+// palette entries and the status bar item around the server's own commands.
+
+import { execFile } from "node:child_process";
+import { access, constants, readFile } from "node:fs/promises";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+
+import {
+  exportArguments,
+  parseSummary,
+  parseTargets,
+  scaffoldArguments,
+  SERVER_COMMANDS,
+  statusText,
+  writtenFiles,
+  writtenFolder,
+} from "./commands";
+import {
+  type Bundle,
+  type Environment,
+  type Interpreter,
+  parseBundle,
+  parseProbe,
+  type Plan,
+  PROBE_SCRIPT,
+  resolveServer,
+} from "./resolve";
+import { ARCH_GLOB, DOCUMENT_SELECTOR, exportable } from "./selector";
+import { explicitServerSettings, RESTART_KEYS, type ServerSettings } from "./settings";
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel;
+let status: vscode.StatusBarItem;
+let starting: Promise<LanguageClient | undefined> | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel("archls", { log: true });
+  status = vscode.window.createStatusBarItem("archls.summary", vscode.StatusBarAlignment.Right, 100);
+  status.name = "archls";
+  status.command = "archls.client.showOutput";
+  context.subscriptions.push(output, status);
+
+  const command = (id: string, run: () => Promise<unknown>): void => {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          await run();
+        } catch (error) {
+          report(`${id} failed`, error);
+        }
+      }),
+    );
+  };
+  command("archls.client.export", () => exportCommand(false));
+  command("archls.client.exportAll", () => exportCommand(true));
+  command("archls.client.scaffold", scaffoldCommand);
+  command("archls.client.restart", () => restart(context));
+  command("archls.client.showOutput", async () => output.show(true));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration("archls")) {
+        return;
+      }
+      if (RESTART_KEYS.some((key) => event.affectsConfiguration(`archls.${key}`))) {
+        await restart(context);
+      } else if (client?.state === State.Running) {
+        // The server asks each folder for its settings again (workspace/configuration).
+        await client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      }
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => scheduleStatus()),
+    vscode.languages.onDidChangeDiagnostics((event) => {
+      const active = vscode.window.activeTextEditor?.document.uri.toString();
+      if (active && event.uris.some((uri) => uri.toString() === active)) {
+        scheduleStatus();
+      }
+    }),
+    { dispose: () => void stop() },
+  );
+
+  await start(context);
+}
+
+export async function deactivate(): Promise<void> {
+  await stop();
+}
+
+// --- the server -------------------------------------------------------------------------------
+
+async function start(context: vscode.ExtensionContext): Promise<LanguageClient | undefined> {
+  starting = (async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const config = vscode.workspace.getConfiguration("archls", folder);
+    const bundle = await readBundle(context);
+    const plan = await resolveServer(
+      { path: config.get<string>("path"), python: config.get<string>("python") },
+      systemEnvironment(),
+      bundle,
+      process.env,
+    );
+    if (plan.kind === "error") {
+      output.error(plan.message);
+      const choice = await vscode.window.showErrorMessage(`archls: ${plan.message}`, "Open settings", "Show output");
+      if (choice === "Open settings") {
+        await vscode.commands.executeCommand("workbench.action.openSettings", "archls.");
+      } else if (choice === "Show output") {
+        output.show(true);
+      }
+      return undefined;
+    }
+    output.info(`starting the server: ${plan.description}`);
+    const created = new LanguageClient("archls", "archls", serverOptions(plan), clientOptions(folder));
+    client = created;
+    await created.start();
+    scheduleStatus();
+    return created;
+  })();
+  try {
+    return await starting;
+  } catch (error) {
+    report("the server did not start", error);
+    return undefined;
+  }
+}
+
+async function stop(): Promise<void> {
+  const running = client;
+  client = undefined;
+  status?.hide();
+  if (running && running.state !== State.Stopped) {
+    await running.stop().catch((error: unknown) => output.warn(`stopping the server: ${String(error)}`));
+  }
+}
+
+async function restart(context: vscode.ExtensionContext): Promise<void> {
+  await starting?.catch(() => undefined);
+  await stop();
+  await start(context);
+}
+
+async function ready(): Promise<LanguageClient | undefined> {
+  await starting?.catch(() => undefined);
+  if (client?.state === State.Running) {
+    return client;
+  }
+  void vscode.window.showErrorMessage("archls: the server is not running; see the archls output.", "Show output").then(
+    (choice) => choice && output.show(true),
+  );
+  return undefined;
+}
+
+function serverOptions(plan: Plan): ServerOptions {
+  return {
+    command: plan.command,
+    args: [...plan.args],
+    options: { env: { ...process.env, ...plan.env } },
+  };
+}
+
+function clientOptions(folder: vscode.WorkspaceFolder | undefined): LanguageClientOptions {
+  return {
+    documentSelector: DOCUMENT_SELECTOR.map((filter) => ({ ...filter })),
+    outputChannel: output,
+    initializationOptions: () => settingsFor(folder?.uri),
+    middleware: {
+      workspace: {
+        // VS Code would answer with every archls.* setting, defaults included; the server wants only its
+        // own keys, and only those the user set, so a project's .archls.yaml is not overridden by defaults.
+        configuration: async (params, token, next) => {
+          const answer = await next(params, token);
+          if (!Array.isArray(answer)) {
+            return answer;
+          }
+          return answer.map((value: unknown, index: number) => {
+            const item = params.items[index];
+            if (item?.section !== "archls") {
+              return value;
+            }
+            return settingsFor(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined);
+          });
+        },
+      },
+    },
+  };
+}
+
+function settingsFor(scope: vscode.Uri | undefined): ServerSettings {
+  const config = vscode.workspace.getConfiguration("archls", scope);
+  return explicitServerSettings((key) => config.inspect(key));
+}
+
+async function readBundle(context: vscode.ExtensionContext): Promise<Bundle | undefined> {
+  const root = context.asAbsolutePath("server");
+  try {
+    const manifest = JSON.parse(await readFile(path.join(root, "manifest.json"), "utf8")) as unknown;
+    return parseBundle(path.join(root, "lib"), manifest);
+  } catch {
+    return undefined;
+  }
+}
+
+function systemEnvironment(): Environment {
+  return {
+    probe: (command) =>
+      new Promise<Interpreter | undefined>((resolve) => {
+        execFile(command, ["-c", PROBE_SCRIPT], { timeout: 15000, env: { ...process.env, PYTHONNOUSERSITE: "1" } }, (error, stdout) =>
+          resolve(error ? undefined : parseProbe(command, stdout)),
+        );
+      }),
+    which: async (name) => {
+      const dirs = (process.env["PATH"] ?? "").split(path.delimiter).filter(Boolean);
+      const names = process.platform === "win32" ? [`${name}.exe`, `${name}.cmd`, name] : [name];
+      for (const dir of dirs) {
+        for (const candidate of names) {
+          const full = path.join(dir, candidate);
+          if (await isExecutable(full)) {
+            return full;
+          }
+        }
+      }
+      return undefined;
+    },
+    executable: isExecutable,
+  };
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, process.platform === "win32" ? constants.F_OK : constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function serverHas(running: LanguageClient, command: string): boolean {
+  return running.initializeResult?.capabilities.executeCommandProvider?.commands.includes(command) ?? false;
+}
+
+async function execute(running: LanguageClient, command: string, args: unknown[]): Promise<unknown> {
+  return running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+}
+
+function report(what: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  output.error(`${what}: ${message}`);
+  void vscode.window.showErrorMessage(`archls: ${what}: ${message}`);
+}
+
+// --- commands ---------------------------------------------------------------------------------
+
+/** The architecture file a command works on: the active one, else one picked from the workspace. */
+async function pickArchitecture(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && active.uri.scheme === "file" && exportable(active.uri.fsPath)) {
+    if (active.isDirty) {
+      await active.save();
+    }
+    return active.uri;
+  }
+  const found = await vscode.workspace.findFiles(ARCH_GLOB, "**/node_modules/**", 200);
+  if (found.length === 1) {
+    return found[0];
+  }
+  if (found.length === 0) {
+    void vscode.window.showWarningMessage("archls: open an architecture file (*.arch.yaml) first.");
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { title: "archls: which architecture?" },
+  );
+  return picked?.uri;
+}
+
+function missing(command: string, what: string): void {
+  void vscode.window.showWarningMessage(`archls: this archls server cannot ${what} yet (it has no ${command} command).`);
+}
+
+async function exportCommand(all: boolean): Promise<void> {
+  const running = await ready();
+  if (!running) {
+    return;
+  }
+  if (!serverHas(running, SERVER_COMMANDS.export)) {
+    missing(SERVER_COMMANDS.export, "export");
+    return;
+  }
+  const file = await pickArchitecture();
+  if (!file) {
+    return;
+  }
+  let target = "all";
+  if (!all) {
+    const targets = serverHas(running, SERVER_COMMANDS.exportTargets)
+      ? parseTargets(await execute(running, SERVER_COMMANDS.exportTargets, [file.toString()]))
+      : [];
+    const picked =
+      targets.length > 0
+        ? (
+            await vscode.window.showQuickPick(
+              targets.map((t) => ({ label: t.id, description: t.description })),
+              { title: "archls: export to", placeHolder: "target", matchOnDescription: true },
+            )
+          )?.label
+        : await vscode.window.showInputBox({ title: "archls: export to", prompt: "The export target (see `archls export --list`)" });
+    if (!picked) {
+      return;
+    }
+    target = picked;
+  }
+  const folder = await pickFolder(file, all ? "Export all here" : "Export here");
+  if (folder === null) {
+    return;
+  }
+  const answer = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `archls: exporting ${target}` },
+    () => execute(running, SERVER_COMMANDS.export, exportArguments(file.toString(), target, folder?.toString())),
+  );
+  await announce(`exported ${target}`, answer, folder);
+}
+
+async function scaffoldCommand(): Promise<void> {
+  const running = await ready();
+  if (!running) {
+    return;
+  }
+  if (!serverHas(running, SERVER_COMMANDS.scaffold)) {
+    missing(SERVER_COMMANDS.scaffold, "scaffold a repository");
+    return;
+  }
+  const file = await pickArchitecture();
+  if (!file) {
+    return;
+  }
+  const folder = await pickFolder(file, "Scaffold here");
+  if (folder === null) {
+    return;
+  }
+  const answer = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: "archls: scaffolding the repository" },
+    () => execute(running, SERVER_COMMANDS.scaffold, scaffoldArguments(file.toString(), folder?.toString())),
+  );
+  await announce("scaffolded the repository", answer, folder);
+}
+
+/** undefined: the server's default folder (beside the architecture file); null: cancelled. */
+async function pickFolder(file: vscode.Uri, label: string): Promise<vscode.Uri | undefined | null> {
+  const folder = vscode.Uri.joinPath(file, "..");
+  const relative = vscode.workspace.asRelativePath(folder, false);
+  const beside = relative === folder.fsPath || relative === "" ? "the workspace folder" : relative;
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: "Default folder", description: `beside the architecture file (${beside})`, choose: false },
+      { label: "Choose a folder...", description: "", choose: true },
+    ],
+    { title: "archls: output folder" },
+  );
+  if (!choice) {
+    return null;
+  }
+  if (!choice.choose) {
+    return undefined;
+  }
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    defaultUri: vscode.Uri.joinPath(file, ".."),
+    openLabel: label,
+  });
+  return picked?.[0] ?? null;
+}
+
+async function announce(what: string, answer: unknown, chosen: vscode.Uri | undefined): Promise<void> {
+  const files = writtenFiles(answer);
+  const folder = writtenFolder(answer) ?? chosen?.fsPath;
+  output.info(`${what}: ${files.length} files${folder ? ` in ${folder}` : ""}`);
+  for (const file of files) {
+    output.info(`  ${file}`);
+  }
+  const message = `archls: ${what}: wrote ${files.length} file${files.length === 1 ? "" : "s"}${folder ? ` to ${vscode.workspace.asRelativePath(folder)}` : ""}.`;
+  const first = files[0];
+  const choice = await vscode.window.showInformationMessage(message, ...(first ? ["Open"] : []));
+  if (choice === "Open" && first) {
+    const uri = first.includes("://") ? vscode.Uri.parse(first) : vscode.Uri.file(first);
+    await vscode.window.showTextDocument(uri);
+  }
+}
+
+// --- status bar -------------------------------------------------------------------------------
+
+let statusTimer: NodeJS.Timeout | undefined;
+
+function scheduleStatus(): void {
+  if (statusTimer) {
+    clearTimeout(statusTimer);
+  }
+  statusTimer = setTimeout(() => void updateStatus(), 250);
+}
+
+async function updateStatus(): Promise<void> {
+  const document = vscode.window.activeTextEditor?.document;
+  const running = client;
+  if (
+    !document ||
+    !running ||
+    running.state !== State.Running ||
+    !serverHas(running, SERVER_COMMANDS.summary) ||
+    vscode.languages.match(DOCUMENT_SELECTOR.map((f) => ({ ...f })), document) === 0
+  ) {
+    status.hide();
+    return;
+  }
+  try {
+    const summary = parseSummary(await execute(running, SERVER_COMMANDS.summary, [document.uri.toString()]));
+    if (!summary || vscode.window.activeTextEditor?.document !== document) {
+      status.hide();
+      return;
+    }
+    status.text = statusText(summary);
+    status.tooltip = "archls: grade and estimated monthly cost of this file's architecture";
+    status.show();
+  } catch (error) {
+    output.debug(`summary of ${document.uri.toString()}: ${String(error)}`);
+    status.hide();
+  }
+}

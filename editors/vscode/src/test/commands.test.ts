@@ -1,0 +1,52 @@
+import { strict as assert } from "node:assert";
+
+import {
+  exportArguments,
+  money,
+  parseSummary,
+  parseTargets,
+  scaffoldArguments,
+  statusText,
+  writtenFiles,
+  writtenFolder,
+} from "../commands";
+
+describe("server commands", () => {
+  it("builds export and scaffold arguments, leaving the folder to the server unless chosen", () => {
+    assert.deepEqual(exportArguments("file:///w/shop.arch.yaml", "terraform"), ["file:///w/shop.arch.yaml", "terraform"]);
+    assert.deepEqual(exportArguments("file:///w/shop.arch.yaml", "all", "file:///w/out"), [
+      "file:///w/shop.arch.yaml",
+      "all",
+      "file:///w/out",
+    ]);
+    assert.deepEqual(scaffoldArguments("file:///w/a.arch.yaml"), ["file:///w/a.arch.yaml"]);
+    assert.deepEqual(scaffoldArguments("file:///w/a.arch.yaml", "file:///r"), ["file:///w/a.arch.yaml", "file:///r"]);
+  });
+
+  it("reads the export targets in the shapes a server may answer", () => {
+    assert.deepEqual(parseTargets(["terraform", "k8s", "all"]), [{ id: "terraform" }, { id: "k8s" }]);
+    assert.deepEqual(parseTargets([{ id: "helm", description: "Helm chart" }, { name: "mermaid" }, 7, null]), [
+      { id: "helm", description: "Helm chart" },
+      { id: "mermaid" },
+    ]);
+    assert.deepEqual(parseTargets({ targets: ["compose"] }), [{ id: "compose" }]);
+    assert.deepEqual(parseTargets(undefined), []);
+  });
+
+  it("reads what an export wrote", () => {
+    assert.deepEqual(writtenFiles(["/o/main.tf", "/o/variables.tf"]), ["/o/main.tf", "/o/variables.tf"]);
+    assert.deepEqual(writtenFiles({ files: [{ path: "/o/a" }, { uri: "file:///o/b" }, 3], folder: "/o" }), ["/o/a", "file:///o/b"]);
+    assert.equal(writtenFolder({ files: [], folder: "/o" }), "/o");
+    assert.equal(writtenFolder(["/o/a"]), undefined);
+    assert.deepEqual(writtenFiles(null), []);
+  });
+
+  it("shows the grade and the monthly cost in the status bar", () => {
+    assert.equal(statusText({ grade: "B", costMonthly: 1234.4 }), "$(pulse) archls B · ≈ $1,234/mo");
+    assert.equal(statusText({ grade: "A" }), "$(pulse) archls A");
+    assert.equal(money(0.42), "$0.42/mo");
+    assert.deepEqual(parseSummary({ grade: "C", costMonthly: 10, findings: 3 }), { grade: "C", costMonthly: 10 });
+    assert.equal(parseSummary({ costMonthly: "a lot" }), undefined);
+    assert.equal(parseSummary(null), undefined);
+  });
+});

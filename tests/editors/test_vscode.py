@@ -1,0 +1,193 @@
+"""The packaged extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3) shown by Debian's
+Chromium: one session (editors/vscode/e2e/run.mjs) does every step as a user would, and each test
+below reads one step's result. Screenshots of each step land in test-artifacts/vscode/.
+
+The extension is given no settings: it must find Debian's python3.11 on PATH and run the server
+bundled in the .vsix, as it would on a user's machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.editors import support
+
+VSIX = support.ROOT / "editors" / "vscode" / "archls.vsix"
+E2E = support.ROOT / "editors" / "vscode" / "e2e" / "run.mjs"
+CODE_SERVER = (
+    Path(os.environ.get("ARCHLS_CACHE", Path.home() / ".cache" / "archls"))
+    / "code-server-4.100.3"
+    / "node_modules"
+    / ".bin"
+    / "code-server"
+)
+CHROMIUM = "/usr/bin/chromium"
+TIMEOUT = 480
+
+
+def _missing() -> str | None:
+    if not VSIX.is_file():
+        return "no editors/vscode/archls.vsix: `make vsix` builds it (`make test` does first)"
+    if not CODE_SERVER.exists():
+        return f"no code-server at {CODE_SERVER}: scripts/code-server.sh installs it (`make test` does first)"
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium is not installed (scripts/system-deps.sh installs it as root)"
+    if not Path("/usr/bin/python3.11").exists():
+        return "the bundled server needs Debian's python3.11 for this test"
+    if not (support.ROOT / "editors" / "vscode" / "node_modules" / "playwright-core").is_dir():
+        return "editors/vscode/node_modules has no playwright-core (scripts/vsix.sh installs it)"
+    return None
+
+
+def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
+    arch = workspace / support.ARCH_FILE
+    arch_text = arch.read_text(encoding="utf-8")
+    steps: dict[str, dict[str, Any]] = {
+        "diagnostics": {"file": support.ARCH_FILE, "lines": support.squiggle_lines(arch_text, str(arch))}
+    }
+    status = support.missing_command("archls.summary")
+    steps["status"] = {"skip": status} if status else {"pattern": r"archls\s+\S"}
+
+    fix = support.quick_fix(arch_text, str(arch))
+    if isinstance(fix, str):
+        steps["quickfix"] = {"skip": fix}
+    else:
+        steps["quickfix"] = {
+            "file": support.ARCH_FILE,
+            "line": fix.line,
+            "title": fix.title,
+            "before": support.squiggle_lines(arch_text, str(arch)),
+            "after": support.squiggle_lines(fix.after, str(arch)),
+            "code": fix.code,
+        }
+    # A folder setting reaches the server and it audits again: ignoring ARCH004 clears its squiggle.
+    current = arch_text if isinstance(fix, str) else fix.after
+    settings = {"ignore": ["ARCH004"]}
+    steps["settings"] = {
+        "file": support.ARCH_FILE,
+        "settings": {f"archls.{k}": v for k, v in settings.items()},
+        "lines": support.squiggle_lines(current, str(arch), settings),
+    }
+    steps["restart"] = {"file": support.ARCH_FILE, "lines": support.squiggle_lines(current, str(arch))}
+    export = support.missing_command("archls.export")
+    steps["export"] = {"skip": export} if export else {"file": support.ARCH_FILE}
+
+    compose = workspace / support.COMPOSE_FILE
+    reason = support.compose_supported()
+    steps["compose"] = (
+        {"skip": reason}
+        if reason
+        else {"file": support.COMPOSE_FILE, "lines": support.squiggle_lines(compose.read_text("utf-8"), str(compose))}
+    )
+    return steps
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    base = tmp_path_factory.mktemp("vscode")
+    workspace = support.copy_workspace(base / "workspace")
+    artifacts = support.artifacts("vscode")
+    for old in artifacts.glob("*.png"):
+        old.unlink()
+    steps = _steps(workspace)
+    config = {
+        "codeServer": str(CODE_SERVER),
+        "chromium": CHROMIUM,
+        "vsix": str(VSIX),
+        "workspace": str(workspace),
+        "home": str(base / "home"),
+        "artifacts": str(artifacts),
+        "results": str(base / "results.json"),
+        "steps": steps,
+        "userSettings": {},
+    }
+    (base / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    proc = subprocess.Popen(
+        ["node", str(E2E), str(base / "config.json")],
+        cwd=E2E.parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        out += f"\n(the session was stopped after {TIMEOUT} s)"
+    (artifacts / "e2e.log").write_text(out, encoding="utf-8")
+    results_file = Path(config["results"])
+    results = json.loads(results_file.read_text("utf-8")) if results_file.is_file() else {}
+    return {"results": results, "output": out, "workspace": workspace, "steps": steps, "home": base / "home"}
+
+
+def _result(session: dict[str, Any], name: str) -> dict[str, Any]:
+    results = session["results"]
+    for blocking in ("install", "session"):
+        if results.get(blocking, {}).get("status") == "failed":
+            pytest.fail(f"{blocking} failed: {results[blocking]['detail']}\n{session['output'][-3000:]}")
+    result = results.get(name)
+    if result is None:
+        pytest.fail(f"step {name} did not run\n{session['output'][-3000:]}")
+    if result["status"] == "skipped":
+        pytest.skip(result["detail"])
+    assert result["status"] == "passed", f"{name}: {result['detail']}\nscreenshot: {result.get('screenshot')}"
+    return result
+
+
+def test_extension_installs_and_workbench_opens(session: dict[str, Any]) -> None:
+    _result(session, "install")
+    _result(session, "workbench")
+
+
+def test_squiggles_on_the_flawed_lines(session: dict[str, Any]) -> None:
+    lines = session["steps"]["diagnostics"]["lines"]
+    arch_text = (support.WORKSPACE / support.ARCH_FILE).read_text("utf-8")
+    # The misspelt type and the self-connection are among the underlined lines whatever other rules add.
+    assert set(support.finding_lines(arch_text, support.ARCH_FILE, "ARCH004")) == {8}
+    assert {8, 14} <= set(lines)
+    _result(session, "diagnostics")
+    # The extension had no settings: it found Debian's python3.11 and ran the server bundled in the .vsix.
+    logs = [p.read_text("utf-8") for p in session["home"].glob("user-data/logs/*/exthost*/archls.archls/archls.log")]
+    assert any("starting the server: bundled archls" in log for log in logs), logs
+
+
+def test_status_bar_shows_grade_and_cost(session: dict[str, Any]) -> None:
+    _result(session, "status")
+
+
+def test_quick_fix_from_the_light_bulb(session: dict[str, Any]) -> None:
+    _result(session, "quickfix")
+    arch_text = (support.WORKSPACE / support.ARCH_FILE).read_text("utf-8")
+    fix = support.quick_fix(arch_text, str(support.WORKSPACE / support.ARCH_FILE))
+    assert not isinstance(fix, str)
+    saved = (session["workspace"] / support.ARCH_FILE).read_text("utf-8")
+    assert saved == fix.after
+
+
+def test_folder_settings_reach_the_server(session: dict[str, Any]) -> None:
+    assert 8 not in session["steps"]["settings"]["lines"]
+    _result(session, "settings")
+
+
+def test_restart_and_show_output_from_the_command_palette(session: dict[str, Any]) -> None:
+    _result(session, "restart")
+
+
+def test_export_from_the_command_palette(session: dict[str, Any]) -> None:
+    _result(session, "export")
+
+
+def test_compose_file_squiggles(session: dict[str, Any]) -> None:
+    _result(session, "compose")
