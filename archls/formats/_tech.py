@@ -1,7 +1,9 @@
 """Technologies recognised from container images, runtimes and engines.
 
-A small table of its own until ``archls/catalog/`` (technologies with their image names) is on
-main; then this module should read the catalog instead (the lead unifies them).
+The catalog (``archls/catalog/technologies.yaml``, with image names, ports and protocols) is asked
+first, so loaders name technologies the way the analyses and end-of-life checks know them. The
+small table here covers what the catalog does not list (admin tools, self-hosted applications,
+AWS engines), and keeps loading working should the catalog not load.
 """
 
 from __future__ import annotations
@@ -159,10 +161,48 @@ def parse_image(image: str) -> ImageRef:
     return ImageRef(registry, repository, tag or None, digest or None)
 
 
+def _catalog() -> object | None:
+    try:
+        from archls import catalog
+
+        return catalog.load()
+    except Exception:  # the catalog is reference data; loading works without it
+        return None
+
+
+def _from_catalog(technology: object) -> Tech | None:
+    types = [t for t in getattr(technology, "types", []) if t in ComponentType._value2member_map_]
+    if not types:
+        return None
+    protocol = getattr(technology, "protocol", None)
+    return Tech(
+        str(getattr(technology, "id", "")),
+        ComponentType(types[0]),
+        Protocol(protocol) if protocol in Protocol._value2member_map_ else None,
+        getattr(technology, "port", None),
+    )
+
+
+def lookup(name: str | None) -> Tech | None:
+    """A technology by name or alias: the catalog's, else this module's."""
+    if not name:
+        return None
+    catalog = _catalog()
+    found = catalog.technology(name) if catalog is not None else None  # type: ignore[attr-defined]
+    tech = _from_catalog(found) if found is not None else None
+    return tech or BY_NAME.get(name.lower())
+
+
 def from_image(image: str) -> tuple[Tech | None, str | None]:
     """The technology an image runs and its version from the tag (``postgres:15-alpine`` -> postgresql, 15)."""
     if not image or "${" in image or "{{" in image:
         return None, None
+    catalog = _catalog()
+    hit = catalog.technology_for_image(image) if catalog is not None else None  # type: ignore[attr-defined]
+    if hit is not None:
+        tech = _from_catalog(hit[0])
+        if tech is not None:
+            return tech, hit[1]
     ref = parse_image(image)
     repo = ref.repository.lower()
     tech = None

@@ -621,7 +621,7 @@ def _connections(
     for source, target in order:
         entry = found[(source, target)]
         extra = entry["extra"]
-        tech = _tech.BY_NAME.get(components[target].technology or "")
+        tech = _tech.lookup(components[target].technology)
         data: dict[str, Any] = {"from": source, "to": target}
         protocol = extra.get("protocol") or (tech.protocol if tech else None)
         if protocol is not None:

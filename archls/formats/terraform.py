@@ -398,7 +398,7 @@ def _connections(
     out: list[Connection] = []
     for (source, target), (link, evidence) in merged.items():
         target_component = components[target]
-        tech = _tech.BY_NAME.get(target_component.technology or "")
+        tech = _tech.lookup(target_component.technology)
         protocol = link.protocol or (tech.protocol if tech else None)
         port = link.port or (tech.port if tech else None)
         mode = link.mode
