@@ -25,6 +25,8 @@ from archls.rules.registry import Fix
 ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = Path(__file__).resolve().parent / "workspace"
 ARCH_FILE = "shop.arch.yaml"
+#: Loads without errors: archls refuses to export a file it cannot fully read.
+EXPORT_FILE = "export.arch.yaml"
 COMPOSE_FILE = "docker-compose.yml"
 SERVER = [sys.executable, "-m", "archls", "serve"]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -134,7 +134,7 @@ def test_export_command_writes_files(nvim: str, workspace: Path) -> None:
     if reason:
         pytest.skip(reason)
     before = {p for p in workspace.rglob("*") if p.is_file()}
-    result = drive(nvim, workspace, "export", file=support.ARCH_FILE, target="all")
+    result = drive(nvim, workspace, "export", file=support.EXPORT_FILE, target="all")
     written = [p for p in workspace.rglob("*") if p.is_file() and p not in before]
     assert written, result
     assert result["answer"] is not None

@@ -77,7 +77,7 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
     }
     steps["restart"] = {"file": support.ARCH_FILE, "lines": support.squiggle_lines(current, str(arch))}
     export = support.missing_command("archls.export")
-    steps["export"] = {"skip": export} if export else {"file": support.ARCH_FILE}
+    steps["export"] = {"skip": export} if export else {"file": support.EXPORT_FILE}
 
     compose = workspace / support.COMPOSE_FILE
     reason = support.compose_supported()

@@ -409,7 +409,14 @@ try {
     await runCommand("archls: Export...");
     // The target, then the output folder (the default: beside the architecture file).
     const input = page.locator(".quick-input-widget input");
-    await until("the export targets", async () => (await page.locator(".quick-input-list .monaco-list-row").count()) > 0, 30000);
+    // Wait for the target picker itself: rows of the closing command palette must not take the Enter.
+    await until(
+      "the export targets",
+      async () =>
+        (await page.locator(".quick-input-widget .quick-input-title", { hasText: "archls: export to" }).count()) > 0 &&
+        (await page.locator(".quick-input-list .monaco-list-row", { hasText: "kubernetes" }).count()) > 0,
+      30000,
+    );
     if (spec.target) {
       await input.fill(spec.target);
       await sleep(300);
