@@ -106,7 +106,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if files == 0 and unreadable == 0:
         _error("no architecture, compose, Terraform or Kubernetes files found in " + ", ".join(args.paths))
         return EXIT_USAGE
-    items.sort(key=lambda i: (i.file, i.finding.sort_key()))
+    # A Terraform module or a folder of manifests is read whole from each of its files, so a finding
+    # about one file can come from the audit of another: keep each once.
+    unique = {(i.file, i.finding.code, i.finding.range, i.finding.message): i for i in items}
+    items = sorted(unique.values(), key=lambda i: (i.file, i.finding.sort_key()))
     renderers = {
         "text": lambda: report.text(items, files, summary_lines=summary),
         "json": lambda: report.as_json(items) if not args.compliance else _json_with(items, compliance),

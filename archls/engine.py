@@ -41,6 +41,9 @@ class Analysis:
     loaded: Loaded | None
     findings: list[Finding] = field(default_factory=list)
     rule_context: RuleContext | None = None
+    #: Other files the format read (a Terraform module's siblings, a compose override), path -> digest
+    #: of the text read, so a cached result is reused only while they are unchanged.
+    inputs: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def model(self) -> Architecture | None:
@@ -105,17 +108,22 @@ def analyse(
         config.model_dump_json(),
     )
     fmt = detect(path, text)
-    # Formats that read sibling files (a Terraform module) depend on more than this text.
-    cacheable = not getattr(fmt, "reads_other_files", False)
-    cached = _cache.get(key) if cacheable else None
-    if cached is not None:
+    # Formats that read sibling files (a Terraform module) depend on more than this text: what they
+    # read is recorded, and a cached result is reused only while all of it is unchanged.
+    reads_others = bool(getattr(fmt, "reads_other_files", False))
+    if reads_others and read is None:
+        read = read_disk
+    cached = _cache.get(key)
+    if cached is not None and (not reads_others or (read is not None and _inputs_unchanged(cached, read))):
         _cache.move_to_end(key)
         return cached
-    result = _analyse(fmt, text, path, config, read, on_rule_error)
-    if cacheable:
-        _cache[key] = result
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    inputs: dict[str, str | None] = {}
+    recording = _recording(read, inputs) if read is not None else None
+    result = _analyse(fmt, text, path, config, recording, on_rule_error)
+    result.inputs = inputs
+    _cache[key] = result
+    if len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
     return result
 
 
@@ -126,6 +134,40 @@ def latest(path: str) -> Analysis | None:
         if key[0] == path:
             return _cache[key]
     return None
+
+
+def read_disk(path: str) -> str | None:
+    """Another file from disk (when no editor supplies buffers); None when unreadable or too large."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_READ_LIMIT + 1)
+    except OSError:
+        return None
+    if len(data) > _READ_LIMIT:
+        return None
+    return decode(data)[0]
+
+
+_READ_LIMIT = 5_000_000
+
+
+def _digest(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _recording(read: FileReader, inputs: dict[str, str | None]) -> FileReader:
+    def recorded(path: str) -> str | None:
+        text = read(path)
+        inputs[path] = _digest(text)
+        return text
+
+    return recorded
+
+
+def _inputs_unchanged(cached: Analysis, read: FileReader) -> bool:
+    return all(_digest(read(path)) == digest for path, digest in cached.inputs.items())
 
 
 def _analyse(
@@ -203,10 +245,15 @@ def run_rules(context: RuleContext, loaded: Loaded, on_rule_error: ErrorSink | N
 
 
 def _skipped(checkov_ids: tuple[str, ...], path: tuple[Any, ...], skips: dict[str, set[str]]) -> bool:
-    if len(path) < 2 or path[0] != "components":
+    # Formats key skips by component id, and native rules report on their own objects
+    # (Terraform resources, Kubernetes objects, compose services) under the same second part.
+    if len(path) < 2 or path[0] not in _SKIPPABLE:
         return False
     skipped = skips.get(str(path[1]))
     return bool(skipped and skipped.intersection(checkov_ids))
+
+
+_SKIPPABLE = frozenset({"components", "resources", "objects", "services", "providers"})
 
 
 def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
@@ -222,6 +269,7 @@ def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
         where,
         code.category.value,
         hit.path,
+        file=loaded.file_of(hit.path),
         fix=hit.fix.to_json() if hit.fix else None,
         data=hit.data,
     )

@@ -55,6 +55,11 @@ class Loaded:
                 return alias + path[n:]
         return path
 
+    def file_of(self, path: ModelPath) -> str | None:
+        """The file a finding about ``path`` belongs to when it is not the file read (another file of a
+        Terraform module, a compose override); None for the file itself."""
+        return None
+
     def locate(self, path: ModelPath) -> Range:
         """The range a finding about ``path`` belongs on: the key at fault, else the closest key above."""
         found = self.smap.nearest(self.file_path(path))

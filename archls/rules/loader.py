@@ -14,8 +14,8 @@ loader_code(
 )
 loader_code(
     "ARCH001",
-    "YAML syntax error",
-    what="The file is not valid YAML. The position is where the parser (libyaml) gave up.",
+    "Syntax error",
+    what="The file is not valid YAML (or HCL, for a `.tf` file). The position is where the parser gave up.",
     why="Nothing in the file can be audited until it parses.",
     example="components:\n  api:\n    type: service\n   replicas: 2   # indented one space less than its siblings",
     fix="Correct the syntax at the position shown; the message says what the parser expected.",
