@@ -47,3 +47,30 @@ def test_files_cut_off_while_typing(path: Path):
         hover.hover(broken, line, col)
         outline.symbols(broken)
         outline.selection(broken, line, col)
+
+
+def test_every_position_of_the_corpus():
+    """compose, Terraform and Kubernetes files from public projects: hover, references, ranges, outline."""
+    from archls.intel import native
+    from tests.shared import CORPUS
+
+    if CORPUS is None:
+        pytest.skip("the shared corpus is not beside the repository (ARCHLS_SHARED)")
+    read = 0
+    for path in sorted(CORPUS.rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not engine.claims(str(path), text[:65536]):
+            continue
+        read += 1
+        analysis = engine.analyse(text, str(path))
+        outline.symbols(analysis)
+        outline.folding(analysis)
+        lenses.lenses(analysis)
+        for line, line_text in enumerate(text.split("\n")):
+            for col in range(0, len(line_text) + 1, 7):
+                hover.hover(analysis, line, col)
+                outline.selection(analysis, line, col)
+                native.reference_at(analysis, line, col)
+    assert read > 20
