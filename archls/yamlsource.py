@@ -411,6 +411,54 @@ def _children(text: str, start: int, end: int) -> tuple[list[int], bool, int] | 
     return starts, sequence, indent
 
 
+_sections: OrderedDict[str, _Block] = OrderedDict()
+_SECTIONS_SIZE = 16
+
+
+def _compose_section(text: str, name: str, header_width: int) -> _Block:
+    """A big section (``components:`` and its children) as one block, assembled from its children's
+    cached blocks and itself cached by its text, so an edit elsewhere costs nothing here."""
+    cached = _sections.get(text)
+    if cached is not None:
+        _sections.move_to_end(text)
+        return cached
+    key_range = Range(0, 0, 0, len(name))
+    smap = SourceMap()
+    body = text.find("\n")
+    children = _children(text, body + 1, len(text)) if body != -1 else None
+    if children is None:
+        smap.add((), key_range, Range(0, header_width, 0, header_width))
+        block = _Block(name, key_range, None, Range(0, header_width, 0, header_width), smap, [])
+    else:
+        where = _Text(text)
+        starts, sequence, indent = children
+        container: Any = [] if sequence else {}
+        issues: list[Finding] = []
+        last = Range(0, 0, 0, 0)
+        for c_start, c_end in zip(starts, [*starts[1:], len(text)], strict=True):
+            line = where.line_of(c_start)
+            child = _compose_block(text[c_start:c_end], sequence)
+            if sequence:
+                path: tuple[Any, ...] = (len(container),)
+                container.append(child.value)
+            else:
+                path = (child.key,)
+                if child.key in container:
+                    raise _Fallback
+                container[child.key] = child.value
+            smap.mount(path, line, child.smap)
+            if child.issues:
+                issues.extend(_shift(child.issues, line, path))
+            last = child.value_range.shifted(line)
+        value_range = Range(where.line_of(starts[0]), indent, last.end_line, last.end_col)
+        smap.add((), key_range, value_range)
+        block = _Block(name, key_range, container, value_range, smap, issues)
+    _sections[text] = block
+    if len(_sections) > _SECTIONS_SIZE:
+        _sections.popitem(last=False)
+    return block
+
+
 def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> YamlDoc:
     if "\t" in text or (
         (
@@ -439,43 +487,9 @@ def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> 
         start_line = where.line_of(start)
         header = _SECTION_HEADER_AT.match(text, start)
         if header and header.group(1) in sections:
-            name = header.group(1)
-            if name in data:
-                raise _Fallback
-            key_range = Range(start_line, 0, start_line, len(name))
-            body = text.find("\n", start, end)
-            children = _children(text, body + 1, end) if body != -1 else None
-            if children is None:
-                data[name] = None
-                width = header.end() - start
-                smap.add((name,), key_range, Range(start_line, width, start_line, width))
-                continue
-            starts, sequence, indent = children
-            container: Any = [] if sequence else {}
-            section_start = where.line_of(starts[0])
-            last = None
-            for c_start, c_end in zip(starts, [*starts[1:], end], strict=True):
-                line = where.line_of(c_start)
-                block = _compose_block(text[c_start:c_end], sequence)
-                if sequence:
-                    path: tuple[Any, ...] = (name, len(container))
-                    container.append(block.value)
-                else:
-                    path = (name, block.key)
-                    if block.key in container:
-                        raise _Fallback
-                    container[block.key] = block.value
-                smap.mount(path, line, block.smap)
-                if block.issues:
-                    issues.extend(_shift(block.issues, line, path))
-                last = block.value_range.shifted(line)
-            data[name] = container
-            assert last is not None
-            smap.add((name,), key_range, Range(section_start, indent, last.end_line, last.end_col))
-            last_line = last.end_line
-            last_col = last.end_col
-            continue
-        block = _compose_block(text[start:end], False)
+            block = _compose_section(text[start:end], header.group(1), header.end() - start)
+        else:
+            block = _compose_block(text[start:end], False)
         if block.key in data:
             raise _Fallback
         data[block.key] = block.value

@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 
 KINDS = [
-    ("service", "go", "1.22"),
+    ("service", "go", "1.25"),
     ("service", "java", "21"),
     ("worker", "python", "3.12"),
-    ("service", "node", "20"),
+    ("service", "node", "24"),
     ("cache", "redis", "7.2"),
     ("database", "postgresql", "16"),
     ("queue", "rabbitmq", "3.13"),
@@ -92,7 +92,7 @@ def architecture(components: int, seed: int = 7) -> str:
                         f"    to: {target}",
                         "    protocol: tcp",
                         "    tls: true",
-                        "    timeout_ms: 200",
+                        "    timeout_ms: 80",
                         "    retries: 2",
                         "    circuit_breaker: true",
                     ]

@@ -264,47 +264,10 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
         v.report("ARCH005", "missing required key 'name'", ())
 
     requirements = v.part(Requirements, data.get("requirements") or {}, ("requirements",), "requirements")
-    components: dict[str, Component] = {}
-    known: set[str] = set()
-    raw_components = _section(v, data, "components", dict)
-    for cid, raw in raw_components.items():
-        cid = str(cid)
-        known.add(cid)
-        if not ID_PATTERN.match(cid):
-            v.report(
-                "ARCH004",
-                f"component id '{cid}' should use only letters, digits, '-', '_' and '.', starting with a letter "
-                "or digit; exports will rename it",
-                ("components", cid),
-                severity=Severity.WARNING,
-            )
-        if raw is None:
-            v.report("ARCH005", f"component '{cid}' is empty; give it at least a 'type'", ("components", cid))
-            continue
-        part = v.part(Component, raw, ("components", cid), f"component '{cid}'")
-        if isinstance(part, Component):
-            components[cid] = part
-
-    connections: list[Connection] = []
-    raw_connections = _section(v, data, "connections", list)
-    connection_paths: list[ModelPath] = []
-    for index, raw in enumerate(raw_connections):
-        part = v.part(Connection, raw, ("connections", index), "a connection")
-        if isinstance(part, Connection):
-            connections.append(part)
-            connection_paths.append(("connections", index))
-
-    flows: dict[str, Flow] = {}
-    for fid, raw in _section(v, data, "flows", dict).items():
-        part = v.part(Flow, raw, ("flows", str(fid)), f"flow '{fid}'")
-        if isinstance(part, Flow):
-            flows[str(fid)] = part
-
-    groups: dict[str, Group] = {}
-    for gid, raw in _section(v, data, "groups", dict).items():
-        part = v.part(Group, raw, ("groups", str(gid)), f"group '{gid}'")
-        if isinstance(part, Group):
-            groups[str(gid)] = part
+    components, known = _memoised(v, _section(v, data, "components", dict), _components)
+    connections, connection_paths = _memoised(v, _section(v, data, "connections", list), _connections)
+    flows = _memoised(v, _section(v, data, "flows", dict), _flows)
+    groups = _memoised(v, _section(v, data, "groups", dict), _groups)
 
     _check_references(v, known, connections, connection_paths, flows, groups)
 
@@ -327,6 +290,95 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
     # run behind file indices; findings must still land on the right item.
     loaded.aliases = {("connections", i): path for i, path in enumerate(connection_paths) if path != ("connections", i)}
     return loaded
+
+
+class _Recorder(_Validator):
+    """Collects what a section reports, so the section can be replayed without validating it again."""
+
+    def __init__(self) -> None:
+        super().__init__(SourceMap(), [])
+        self.reports: list[tuple[str, str, ModelPath, bool, Severity]] = []
+
+    def report(
+        self, code: str, message: str, path: ModelPath, *, value: bool = False, severity: Severity = Severity.ERROR
+    ) -> None:
+        self.reports.append((code, message, path, value, severity))
+
+
+# The YAML reader hands back the same section object while the section's text is unchanged; its
+# validated parts and problems are then replayed instead of rebuilt (positions are resolved anew,
+# since lines above may have moved).
+_sections: OrderedDict[tuple[Any, int], tuple[Any, Any, list[tuple[str, str, ModelPath, bool, Severity]]]] = (
+    OrderedDict()
+)
+
+
+def _memoised(v: _Validator, raw: Any, build_section: Any) -> Any:
+    key = (build_section, id(raw))
+    cached = _sections.get(key)
+    if cached is None or cached[0] is not raw:
+        recorder = _Recorder()
+        cached = (raw, build_section(recorder, raw), recorder.reports)
+        _sections[key] = cached
+        if len(_sections) > 16:
+            _sections.popitem(last=False)
+    else:
+        _sections.move_to_end(key)
+    for code, message, path, value, severity in cached[2]:
+        v.report(code, message, path, value=value, severity=severity)
+    return cached[1]
+
+
+def _components(v: _Validator, raw_components: dict[str, Any]) -> tuple[dict[str, Component], set[str]]:
+    components: dict[str, Component] = {}
+    known: set[str] = set()
+    for cid, raw in raw_components.items():
+        cid = str(cid)
+        known.add(cid)
+        if not ID_PATTERN.match(cid):
+            v.report(
+                "ARCH004",
+                f"component id '{cid}' should use only letters, digits, '-', '_' and '.', starting with a letter "
+                "or digit; exports will rename it",
+                ("components", cid),
+                severity=Severity.WARNING,
+            )
+        if raw is None:
+            v.report("ARCH005", f"component '{cid}' is empty; give it at least a 'type'", ("components", cid))
+            continue
+        part = v.part(Component, raw, ("components", cid), f"component '{cid}'")
+        if isinstance(part, Component):
+            components[cid] = part
+    return components, known
+
+
+def _connections(v: _Validator, raw_connections: list[Any]) -> tuple[list[Connection], list[ModelPath]]:
+    connections: list[Connection] = []
+    paths: list[ModelPath] = []
+    for index, raw in enumerate(raw_connections):
+        part = v.part(Connection, raw, ("connections", index), "a connection")
+        if isinstance(part, Connection):
+            connections.append(part)
+            paths.append(("connections", index))
+    return connections, paths
+
+
+def _flows(v: _Validator, raw_flows: dict[str, Any]) -> dict[str, Flow]:
+    flows: dict[str, Flow] = {}
+    for fid, raw in raw_flows.items():
+        part = v.part(Flow, raw, ("flows", str(fid)), f"flow '{fid}'")
+        if isinstance(part, Flow):
+            flows[str(fid)] = part
+    return flows
+
+
+def _groups(v: _Validator, raw_groups: dict[str, Any]) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    for gid, raw in raw_groups.items():
+        part = v.part(Group, raw, ("groups", str(gid)), f"group '{gid}'")
+        if isinstance(part, Group):
+            groups[str(gid)] = part
+    return groups
 
 
 def _section(v: _Validator, data: dict[str, Any], key: str, kind: type) -> Any:
