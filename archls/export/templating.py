@@ -13,7 +13,6 @@ call unsafe methods nor change the data they are given):
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,15 +44,10 @@ def _guard(value: Any) -> Any:
 
 def _bytecode_cache() -> BytecodeCache | None:
     """Compiled templates kept between runs: compiling them is most of a cold export's time."""
-    from archls import __version__
+    from archls.paths import cache_dir
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "archls", f"templates-{__version__}")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return FileSystemBytecodeCache(folder) if os.access(folder, os.W_OK) else None
+    folder = cache_dir("templates")
+    return FileSystemBytecodeCache(str(folder)) if folder is not None else None
 
 
 def _common(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnvironment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from functools import cache
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -59,10 +60,31 @@ def from_lsp_position(doc: TextDocument, p: lsp.Position) -> tuple[int, int]:
 def docs_href(code: str, config: Config) -> str:
     if config.docs_url:
         return f"{config.docs_url.rstrip('/')}/{code}.md"
+    return _local_page(code) or f"{PROJECT_DOCS}/{code}.md"
+
+
+@cache
+def _local_page(code: str) -> str | None:
+    """A file: link to the rule's page, readable offline: the checkout's docs/rules/, or (for an
+    installed archls without its source tree, such as the VS Code bundle) the page written once
+    into the user's cache from the same registry the docs are generated from."""
     page = DOCS_DIR / f"{code}.md"
     if page.is_file():
         return page.as_uri()
-    return f"{PROJECT_DOCS}/{code}.md"
+    from archls.paths import cache_dir
+    from archls.report import rule_markdown
+    from archls.rules.registry import get
+
+    rule, folder = get(code), cache_dir("rules")
+    if rule is None or folder is None:
+        return None
+    target = folder / f"{code}.md"
+    try:
+        if not target.is_file():
+            target.write_text(rule_markdown(rule), encoding="utf-8")
+    except OSError:
+        return None
+    return target.as_uri()
 
 
 def to_diagnostic(finding: Finding, doc: TextDocument, config: Config) -> lsp.Diagnostic:

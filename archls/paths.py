@@ -1,0 +1,19 @@
+"""Where archls keeps files of its own: a per-user cache, never the user's project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from archls import __version__
+
+
+def cache_dir(kind: str) -> Path | None:
+    """``$XDG_CACHE_HOME/archls/<kind>-<version>`` (``~/.cache`` by default), created private; None if unwritable."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "archls" / f"{kind}-{__version__}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
