@@ -1,6 +1,7 @@
 """Where the workplace's shared folder (public corpus, official schemas) is.
 
-It sits beside the repository (``../shared``); ``ARCHLS_SHARED`` overrides. Tests that need it
+It sits beside the repository (``../shared``, or above it), else at the workplace's ``/work/shared``;
+``ARCHLS_SHARED`` overrides. Tests that need it
 skip with a reason when it is genuinely absent, never silently pass.
 """
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _find() -> Path | None:
     candidates = [os.environ.get("ARCHLS_SHARED", "")]
     candidates += [str(parent / "shared") for parent in ROOT.parents]
+    candidates.append("/work/shared")  # where the workplace keeps it, for clones made elsewhere
     for candidate in candidates:
         if candidate and (Path(candidate) / "corpus").is_dir():
             return Path(candidate)
