@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from archls.evidence import evidence_of
 from archls.findings import FILE_START, ModelPath, Range
 from archls.formats import Loaded
-from archls.model import Protocol
+from archls.model import Connection, Protocol
 from archls.sourcemap import SourceMap
 
 
@@ -162,6 +163,15 @@ class YamlLoaded(Loaded):
         if anchor_place is not None:
             return anchor_place.file, anchor_place.path, anchor_place.path
         return self.current, path, None
+
+    def place_connections(self, connections: list[Connection]) -> None:
+        """Findings about an inferred connection land on the first place that shows it."""
+        for index, connection in enumerate(connections):
+            first = evidence_of(connection)[0]
+            smap = self.smaps.get(first.file)
+            if smap is not None:
+                smap.add(("connections", index), first.range, first.range)
+            self.places[("connections", index)] = Place(first.file, ("connections", index))
 
     def _anchor(self, path: ModelPath) -> ModelPath | None:
         place = self.anchors.get(path[:2]) if len(path) >= 2 else None

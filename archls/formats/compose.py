@@ -24,6 +24,7 @@ from archls import yamlsource
 from archls.evidence import Evidence
 from archls.findings import Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
+from archls.formats._inferred import Inferred
 from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, service_host
 from archls.model import Architecture, Component, Connection, Group, GroupType
 from archls.sourcemap import SourceMap
@@ -549,21 +550,7 @@ def _service_file(service: Service, loaded: YamlLoaded) -> str:
 def _connections(
     services: dict[str, Service], active: set[str], components: dict[str, Component], loaded: YamlLoaded
 ) -> list[Connection]:
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    order: list[tuple[str, str]] = []
-
-    def add(source: str, target: str, evidence: Evidence, **extra: Any) -> None:
-        if source == target or target not in components or source not in components:
-            return
-        key = (source, target)
-        if key not in found:
-            found[key] = {"evidence": [], "extra": {}}
-            order.append(key)
-        found[key]["evidence"].append(evidence)
-        for k, v in extra.items():
-            if v is not None:
-                found[key]["extra"].setdefault(k, v)
-
+    inferred = Inferred()
     for name in active:
         service = services[name]
         d = service.data
@@ -579,13 +566,13 @@ def _connections(
             for i, target in enumerate(depends):
                 spot = where("depends_on", i)
                 if isinstance(target, str) and spot:
-                    add(name, target, Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"))
+                    inferred.add(name, target, Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"))
         elif isinstance(depends, dict):
             for target, options in depends.items():
                 spot = where("depends_on", target)
                 required = as_bool(get(options, "required")) if isinstance(options, dict) else None
                 if spot:
-                    add(
+                    inferred.add(
                         name,
                         str(target),
                         Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"),
@@ -597,7 +584,7 @@ def _connections(
                 target = (as_text(link) or "").split(":")[0]
                 spot = where("links", i)
                 if spot:
-                    add(name, target, Evidence(spot[0], spot[1], "link", f"{name} links {link}"))
+                    inferred.add(name, target, Evidence(spot[0], spot[1], "link", f"{name} links {link}"))
         env = d.get("environment")
         paths = _env_paths(env)
         for key, value in _env_dict(env).items():
@@ -609,7 +596,7 @@ def _connections(
                     continue
                 spot = where("environment", *paths[key])
                 if spot:
-                    add(
+                    inferred.add(
                         name,
                         target,
                         Evidence(spot[0], spot[1], "env", f"{key}={value}"),
@@ -617,37 +604,9 @@ def _connections(
                         port=address.port,
                         tls=address.tls,
                     )
-    out: list[Connection] = []
-    for source, target in order:
-        entry = found[(source, target)]
-        extra = entry["extra"]
-        tech = _tech.lookup(components[target].technology)
-        data: dict[str, Any] = {"from": source, "to": target}
-        protocol = extra.get("protocol") or (tech.protocol if tech else None)
-        if protocol is not None:
-            data["protocol"] = protocol
-        port = extra.get("port") or (tech.port if tech else None)
-        if port is None and len(components[target].ports) == 1:
-            port = components[target].ports[0]
-        if port is not None and 0 < port < 65536:
-            data["port"] = port
-        if extra.get("required") is False:
-            data["required"] = False
-        if extra.get("tls"):
-            data["tls"] = True
-        try:
-            connection = Connection.model_validate(data)
-        except ValidationError:
-            continue
-        connection._evidence = entry["evidence"]
-        index = len(out)
-        out.append(connection)
-        first: Evidence = entry["evidence"][0]
-        smap = loaded.smaps.get(first.file)
-        if smap is not None:
-            smap.add(("connections", index), first.range, first.range)
-        loaded.places[("connections", index)] = Place(first.file, ("connections", index))
-    return out
+    connections = inferred.connections(components, sole_port=True)
+    loaded.place_connections(connections)
+    return connections
 
 
 def _networks(

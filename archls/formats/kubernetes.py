@@ -26,6 +26,7 @@ from archls import yamlsource
 from archls.evidence import Evidence
 from archls.findings import FILE_START, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
+from archls.formats._inferred import Inferred
 from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, service_host
 from archls.model import Architecture, Component, ComponentType, Connection, Group, GroupType, Protocol
 from archls.sourcemap import SourceMap
@@ -783,21 +784,7 @@ def _connections(
     by_name: dict[str, list[K8sObject]] = {}
     for service in services:
         by_name.setdefault(service.name, []).append(service)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    order: list[tuple[str, str]] = []
-
-    def add(source: str, target: str, evidence: Evidence, **extra: Any) -> None:
-        if source == target:
-            return
-        key = (source, target)
-        if key not in found:
-            found[key] = {"evidence": [], "extra": {}}
-            order.append(key)
-        if evidence not in found[key]["evidence"]:
-            found[key]["evidence"].append(evidence)
-        for k, v in extra.items():
-            if v is not None:
-                found[key]["extra"].setdefault(k, v)
+    inferred = Inferred()
 
     def range_of(obj: K8sObject, *native: str | int) -> Range | None:
         smap = loaded.smaps.get(obj.file)
@@ -850,7 +837,7 @@ def _connections(
                         continue
                     port, port_protocol = service_port(service, address.port)
                     for target, _ in backends.get(service.id, []):
-                        add(
+                        inferred.add(
                             cid,
                             target,
                             Evidence(holder.file, where, "env", f"{name}={value}"),
@@ -871,7 +858,7 @@ def _connections(
                     continue
                 target_port, port_protocol = service_port(service, port if isinstance(port, int) else None)
                 for target, _ in backends.get(service.id, []):
-                    add(
+                    inferred.add(
                         source,
                         target,
                         Evidence(ingress.file, where, "ingress", f"Ingress {ingress.name} -> Service {service_name}"),
@@ -879,33 +866,9 @@ def _connections(
                         port=target_port,
                     )
 
-    out: list[Connection] = []
-    for source, target in order:
-        entry = found[(source, target)]
-        extra = entry["extra"]
-        tech = _tech.lookup(components[target].technology)
-        data: dict[str, Any] = {"from": source, "to": target}
-        protocol = extra.get("protocol") or (tech.protocol if tech else None)
-        if protocol is not None:
-            data["protocol"] = protocol
-        port = extra.get("port")
-        if isinstance(port, int) and 0 < port < 65536:
-            data["port"] = port
-        if extra.get("tls"):
-            data["tls"] = True
-        try:
-            connection = Connection.model_validate(data)
-        except ValidationError:
-            continue
-        connection._evidence = entry["evidence"]
-        index = len(out)
-        out.append(connection)
-        first: Evidence = entry["evidence"][0]
-        smap = loaded.smaps.get(first.file)
-        if smap is not None:
-            smap.add(("connections", index), first.range, first.range)
-        loaded.places[("connections", index)] = Place(first.file, ("connections", index))
-    return out
+    connections = inferred.connections(components, technology_port=False)
+    loaded.place_connections(connections)
+    return connections
 
 
 def _namespaces(native: K8sNative, components: dict[str, Component], loaded: YamlLoaded) -> dict[str, Group]:

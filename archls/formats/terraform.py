@@ -17,11 +17,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archls.evidence import Evidence
+from archls.evidence import Evidence, evidence_of
 from archls.findings import FILE_START, Edit, Finding, ModelPath, Range
-from archls.formats import LoadContext, Loaded, _hcl, _tech, register
+from archls.formats import LoadContext, Loaded, _hcl, register
 from archls.formats._hcl import Attribute, Block, Expr
-from archls.formats._tfmap import Built, Link, NativeField, build_component, build_group, component_ids, infer_links
+from archls.formats._inferred import Inferred
+from archls.formats._tfmap import Built, NativeField, build_component, build_group, component_ids, infer_links
 from archls.formats._tfmodule import Project, Resource, disk_reader, load_project
 from archls.model import Architecture, Component, Connection, Group
 from archls.sourcemap import SourceMap
@@ -378,50 +379,20 @@ def _connections(
     loaded: TfLoaded,
     smaps: dict[str, SourceMap],
 ) -> list[Connection]:
-    merged: dict[tuple[str, str], tuple[Link, list[Evidence]]] = {}
+    inferred = Inferred()
     for link in infer_links(project, native.ids):
         source = native.ids.get(link.source.address)
         target = native.ids.get(link.target.address)
-        if source is None or target is None or source == target:
-            continue
-        key = (source, target)
-        if key in merged:
-            first, evidence = merged[key]
-            if link.evidence not in evidence:
-                evidence.append(link.evidence)
-            if first.protocol is None and link.protocol is not None:
-                first.protocol = link.protocol
-            if first.port is None and link.port is not None:
-                first.port = link.port
-        else:
-            merged[key] = (link, [link.evidence])
-    out: list[Connection] = []
-    for (source, target), (link, evidence) in merged.items():
-        target_component = components[target]
-        tech = _tech.lookup(target_component.technology)
-        protocol = link.protocol or (tech.protocol if tech else None)
-        port = link.port or (tech.port if tech else None)
-        mode = link.mode
-        data: dict[str, Any] = {"from": source, "to": target}
-        if protocol is not None:
-            data["protocol"] = protocol
-        if mode is not None:
-            data["mode"] = mode
-        if port is not None and 0 < port < 65536:
-            data["port"] = port
-        try:
-            connection = Connection.model_validate(data)
-        except ValidationError:
-            continue
-        connection._evidence = evidence
-        index = len(out)
-        out.append(connection)
-        first = evidence[0]
+        if source is not None and target is not None:
+            inferred.add(source, target, link.evidence, protocol=link.protocol, port=link.port, mode=link.mode)
+    connections = inferred.connections(components)
+    for index, connection in enumerate(connections):
+        first = evidence_of(connection)[0]
         loaded.files_of[("connections", index)] = first.file
         smap = smaps.get(first.file)
         if smap is not None:
             smap.add(("connections", index), first.range, first.range)
-    return out
+    return connections
 
 
 # --- fixes -----------------------------------------------------------------------------------
