@@ -3,6 +3,9 @@ files, and settings placed on the compose key that sets them."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -150,3 +153,29 @@ def test_not_a_mapping_is_a_positioned_error(tmp_path: Path) -> None:
     path = tmp_path / "compose.yaml"
     analysis = audit(path, "- web\n- db\n")
     assert [(f.code, f.range.start_line) for f in analysis.findings] == [("ARCH002", 0)]
+
+
+def test_connections_come_in_file_order_whatever_the_hash_seed(tmp_path: Path) -> None:
+    # Connection indices are model paths (findings, fixes, the preview): they must not change between runs.
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n"
+        + "".join(f"  s{i}:\n    image: acme/s{i}\n    depends_on: [s{i + 1}]\n" for i in range(8))
+        + "  s8:\n    image: redis:7\n"
+    )
+    script = (
+        "import sys\nfrom archls import engine\nfrom archls.config import Config\n"
+        "p = sys.argv[1]\nm = engine.analyse(open(p).read(), p, Config()).model\n"
+        "print([c.source for c in m.connections])\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert outputs == {str([f"s{i}" for i in range(8)]) + "\n"}

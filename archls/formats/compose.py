@@ -523,7 +523,7 @@ def build(
             top = str(native_path[0])
             file = service.key_files.get(top, key_file)
             loaded.places[("components", name, *sub)] = Place(file, ("services", name, *native_path))
-    connections = _connections(services, active, components, loaded)
+    connections = _connections(services, components, loaded)
     groups = _networks(layers, services, active, loaded)
     data_name = next((str(d.get("name")) for _, d in layers if isinstance(d.get("name"), str)), None)
     name = data_name or os.path.basename(folder) or "compose"
@@ -548,12 +548,11 @@ def _service_file(service: Service, loaded: YamlLoaded) -> str:
 
 
 def _connections(
-    services: dict[str, Service], active: set[str], components: dict[str, Component], loaded: YamlLoaded
+    services: dict[str, Service], components: dict[str, Component], loaded: YamlLoaded
 ) -> list[Connection]:
     inferred = Inferred()
-    for name in active:
-        service = services[name]
-        d = service.data
+    for name in components:  # in file order, so connections keep their indices from run to run
+        d = services[name].data
 
         def where(*native: str | int, _name: str = name) -> tuple[str, Range] | None:
             file = services[_name].key_files.get(str(native[0]), services[_name].file)
