@@ -262,27 +262,56 @@ def _compose_whole(text: str, smap: SourceMap) -> YamlDoc:
     return YamlDoc(data, smap, issues)
 
 
-def compose_documents(text: str, file: str | None = None) -> list[YamlDoc] | Finding:
-    """Every document of a multi-document stream, or the syntax error that stops reading."""
-    docs: list[YamlDoc] = []
+@dataclass
+class YamlStream:
+    """The documents of a multi-document stream (an empty or unreadable one has ``data`` None), and
+    what stopped the reading before the end: a syntax error or a bound."""
+
+    docs: list[YamlDoc]
+    stop: Finding | None = None
+
+
+def compose_documents(
+    text: str, file: str | None = None, *, max_documents: int = 5000, max_nodes: int = 500_000
+) -> YamlStream:
+    """Every document of a multi-document stream, up to ``max_documents`` documents or ``max_nodes``
+    nodes in all: a stream of a million small documents costs no more than that."""
+    stream = YamlStream([])
     lines = text.split("\n")
+    nodes = 0
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
+            if len(stream.docs) >= max_documents or nodes >= max_nodes:
+                stream.stop = Finding(
+                    "ARCH008",
+                    f"archls read the first {len(stream.docs)} documents ({nodes:,} YAML nodes) of this stream "
+                    "and stopped; split the file to audit the rest",
+                    Severity.WARNING,
+                    _head(node) if node is not None else FILE_START,
+                )
+                break
             smap = SourceMap(file)
             if node is None:
-                docs.append(YamlDoc(None, smap, [], empty=True))
+                stream.docs.append(YamlDoc(None, smap, [], empty=True))
                 continue
             issues: list[Finding] = []
+            converter = _Converter(smap, issues, lines)
             try:
-                data = _Converter(smap, issues, lines).convert(node, (), 0)
+                data = converter.convert(node, (), 0)
             except _Abort as abort:
-                docs.append(YamlDoc(None, smap, [abort.finding]))
+                stream.docs.append(YamlDoc(None, smap, [abort.finding]))
                 continue
+            nodes += converter.nodes
             smap.add((), None, _range(node))
-            docs.append(YamlDoc(data, smap, issues))
+            stream.docs.append(YamlDoc(data, smap, issues))
     except yaml.YAMLError as exc:
-        return syntax_finding(exc)
-    return docs
+        stream.stop = syntax_finding(exc)
+    return stream
+
+
+def _head(node: yaml.Node) -> Range:
+    mark = node.start_mark
+    return Range(mark.line, mark.column, mark.line, mark.column + 1)
 
 
 # --- block-wise reading -------------------------------------------------------------------------

@@ -19,12 +19,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from archls import yamlsource
 from archls.evidence import Evidence
-from archls.findings import FILE_START, Finding, ModelPath, Range, Severity
+from archls.findings import Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
 from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, service_host
@@ -174,50 +173,17 @@ def _disk(path: str) -> str | None:
 
 def read_objects(text: str, file: str, smap: SourceMap) -> tuple[list[K8sObject], list[Finding]]:
     """Every object of a multi-document stream, reading at most MAX_DOCUMENTS / MAX_NODES."""
+    stream = yamlsource.compose_documents(text, file, max_documents=MAX_DOCUMENTS, max_nodes=MAX_NODES)
     findings: list[Finding] = []
     objects: list[K8sObject] = []
-    lines = text.split("\n")
-    nodes = 0
-    index = 0
-    try:
-        for node in yaml.compose_all(text, Loader=yamlsource._Loader):
-            if index >= MAX_DOCUMENTS or nodes >= MAX_NODES:
-                findings.append(
-                    Finding(
-                        "ARCH008",
-                        f"archls read the first {index} documents ({nodes:,} YAML nodes) of this stream and stopped; "
-                        "split the file to audit the rest",
-                        Severity.WARNING,
-                        _node_head(node) if node is not None else FILE_START,
-                    )
-                )
-                break
-            if node is None:
-                index += 1
-                continue
-            doc_map = SourceMap(file)
-            issues: list[Finding] = []
-            converter = yamlsource._Converter(doc_map, issues, lines)
-            try:
-                data = converter.convert(node, (), 0)
-            except yamlsource._Abort as abort:
-                findings.append(abort.finding)
-                index += 1
-                continue
-            nodes += converter.nodes
-            doc_map.add((), None, yamlsource._range(node))
-            smap.mount(("documents", index), 0, doc_map)
-            findings.extend(issues)
-            objects.extend(_objects_of(data, file, ("documents", index)))
-            index += 1
-    except yaml.YAMLError as exc:
-        findings.append(yamlsource.syntax_finding(exc))
+    for index, doc in enumerate(stream.docs):
+        findings.extend(doc.issues)
+        if doc.data is not None:
+            smap.mount(("documents", index), 0, doc.smap)
+            objects.extend(_objects_of(doc.data, file, ("documents", index)))
+    if stream.stop is not None:
+        findings.append(stream.stop)
     return objects, findings
-
-
-def _node_head(node: yaml.Node) -> Range:
-    mark = node.start_mark
-    return Range(mark.line, mark.column, mark.line, mark.column + 1)
 
 
 def _objects_of(data: Any, file: str, root: tuple[str | int, ...]) -> list[K8sObject]:

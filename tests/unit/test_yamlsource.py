@@ -164,3 +164,18 @@ def test_sourcemap_mounts_and_path_at() -> None:
     assert outer.get(("components", "api", "type")).key == Range(11, 4, 11, 8)
     assert outer.path_at(11, 12) == ("components", "api", "type")
     assert outer.locate(("components", "api", "tls")) == Range(10, 2, 10, 5)
+
+
+def test_a_stream_is_read_document_by_document_within_its_bounds() -> None:
+    text = "a: 1\n---\n---\nb: [2\n"
+    stream = yamlsource.compose_documents(text)
+    assert [doc.data for doc in stream.docs] == [{"a": 1}, None]
+    assert stream.stop is not None and stream.stop.code == "ARCH001" and stream.stop.range.start_line == 4
+
+    many = "".join(f"---\nk{i}: {i}\n" for i in range(10))
+    stopped = yamlsource.compose_documents(many, max_documents=3)
+    assert [doc.data for doc in stopped.docs] == [{"k0": 0}, {"k1": 1}, {"k2": 2}]
+    assert stopped.stop is not None and stopped.stop.code == "ARCH008"
+    assert stopped.stop.message.startswith("archls read the first 3 documents")
+    assert stopped.stop.range.start_line == 7  # the first document left unread
+    assert stopped.docs[2].smap.get(("k2",)).key.start_line == 5  # lines count from the stream's start
