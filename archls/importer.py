@@ -25,6 +25,7 @@ from archls.evidence import Evidence
 from archls.formats import detect
 from archls.formats._tech import from_image
 from archls.formats.archyaml import ID_PATTERN
+from archls.formats.compose import ComposeNative
 from archls.model import Architecture, Component, Connection, Group
 from archls.rules._secrets import literal_secret
 
@@ -106,6 +107,7 @@ def build(paths: list[str], name: str | None = None) -> Imported:
     roots = [Path(p).resolve() for p in paths]
     root = Path(os.path.commonpath([str(r if r.is_dir() else r.parent) for r in roots])) if roots else Path.cwd()
     imported = Imported(name or root.name or "imported", root)
+    build_dirs: dict[str, Path] = {}
     for source in sources:
         try:
             text = source.path.read_text(encoding="utf-8")
@@ -120,7 +122,9 @@ def build(paths: list[str], name: str | None = None) -> Imported:
             continue
         imported.sources.append(source.path)
         _merge(imported, model, analysis)
-    _technologies(imported, packages, sources)
+        if isinstance(analysis.loaded.native if analysis.loaded else None, ComposeNative):
+            build_dirs.update(_build_dirs(source.path, analysis.loaded.native))
+    _technologies(imported, packages, build_dirs)
     return imported
 
 
@@ -228,12 +232,11 @@ def package_technology(file: Path) -> tuple[str, str | None] | None:
     return None
 
 
-def _technologies(imported: Imported, packages: list[Path], sources: list[Source]) -> None:
+def _technologies(imported: Imported, packages: list[Path], build_dirs: dict[str, Path]) -> None:
     """Give components without a technology the one their build folder's package files name."""
     by_folder: dict[Path, list[Path]] = {}
     for file in packages:
         by_folder.setdefault(file.parent.resolve(), []).append(file)
-    build_dirs = _build_dirs(sources)
     for cid, component in list(imported.components.items()):
         if component.technology:
             continue
@@ -258,26 +261,14 @@ def _technologies(imported: Imported, packages: list[Path], sources: list[Source
                 break
 
 
-def _build_dirs(sources: list[Source]) -> dict[str, Path]:
-    """compose service -> the folder it is built from."""
+def _build_dirs(compose_file: Path, native: ComposeNative) -> dict[str, Path]:
+    """compose service -> the folder it is built from, as the compose loader read the services."""
     out: dict[str, Path] = {}
-    for source in sources:
-        if source.kind != "compose":
-            continue
-        try:
-            data = yaml.safe_load(source.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        services = data.get("services") if isinstance(data, dict) else None
-        if not isinstance(services, dict):
-            continue
-        for name, body in services.items():
-            build = body.get("build") if isinstance(body, dict) else None
-            context = (
-                build if isinstance(build, str) else build.get("context", ".") if isinstance(build, dict) else None
-            )
-            if isinstance(context, str) and "://" not in context:
-                out[str(name)] = (source.path.parent / context).resolve()
+    for name, service in native.services.items():
+        build = service.data.get("build")
+        context = build if isinstance(build, str) else build.get("context", ".") if isinstance(build, dict) else None
+        if isinstance(context, str) and "://" not in context:
+            out[name] = (compose_file.parent / context).resolve()
     return out
 
 

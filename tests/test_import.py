@@ -115,3 +115,22 @@ def test_prints_to_standard_output_without_a_file(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert "components:\n  # service web (compose.yaml:2)\n  web:\n" in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml"]
+
+
+def test_a_compose_file_nested_past_the_parser_limit_is_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Build folders come from what the compose loader read (bounded), not from reading the file again.
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "compose.yaml").write_text(
+        "services:\n  web:\n    build: .\n    labels: " + "[" * 3000 + "]" * 3000 + "\n"
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "compose.yaml").write_text("services:\n  api:\n    build: ./api\n")
+    (tmp_path / "app" / "api").mkdir()
+    (tmp_path / "app" / "api" / "go.mod").write_text("module example.com/api\n\ngo 1.22\n")
+    output = tmp_path / "app.arch.yaml"
+    assert main(["import", str(tmp_path), "-o", str(output)]) == 0
+    assert "deep/compose.yaml: nesting is deeper" in capsys.readouterr().err
+    model = engine.analyse(output.read_text(), str(output), Config()).model
+    assert model is not None and model.components["api"].technology == "go"
