@@ -22,10 +22,24 @@ from archls.sourcemap import SourceMap
 FileReader = Callable[[str], str | None]
 
 
+def disk_reader(path: str) -> str | None:
+    """Another file from disk, for a loader called without a reader; None when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 @dataclass
 class LoadContext:
     read: FileReader | None = None
     max_bytes: int = 5_000_000
+
+    @property
+    def reader(self) -> FileReader:
+        """How the loader reads other files: the reader given (editor buffers first), else the disk."""
+        return self.read or disk_reader
 
 
 @dataclass

@@ -12,7 +12,6 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from archls.formats import _hcl
@@ -401,10 +400,3 @@ def _collect(project: Project, module: Module, file_path: str, parsed: HclFile) 
             module.locals.update(block.body.attributes)
         elif block.type == "provider":
             module.providers.append(block)
-
-
-def disk_reader(path: str) -> str | None:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None

@@ -93,7 +93,7 @@ class ComposeFormat:
             )
             return loaded
         layers: list[tuple[str, dict[str, Any]]] = [(current, doc.data)]
-        read = context.read or _disk
+        read = context.reader
         folder = os.path.dirname(current)
         base_name = file_name(current)
         override = _OVERRIDE.match(base_name)
@@ -115,14 +115,6 @@ class ComposeFormat:
                     layers.append((over_path, over_doc.data))
                     smaps[over_path] = over_doc.smap
         return build(layers, current, loaded, read, context.max_bytes)
-
-
-def _disk(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _sibling(folder: str, stem: str, read: Any) -> tuple[str, str] | None:

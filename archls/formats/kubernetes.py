@@ -158,17 +158,9 @@ class KubernetesFormat:
         loaded.findings.extend(findings)
         if any(f.code in {"ARCH001"} for f in findings) and not objects:
             return loaded
-        read = context.read or _disk
+        read = context.reader
         objects.extend(_siblings(current, read, context.max_bytes, loaded))
         return build(objects, current, loaded)
-
-
-def _disk(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def read_objects(text: str, file: str, smap: SourceMap) -> tuple[list[K8sObject], list[Finding]]:

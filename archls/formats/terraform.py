@@ -23,7 +23,7 @@ from archls.formats import LoadContext, Loaded, _hcl, register
 from archls.formats._hcl import Attribute, Block, Expr
 from archls.formats._inferred import Inferred
 from archls.formats._tfmap import Built, NativeField, build_component, build_group, component_ids, infer_links
-from archls.formats._tfmodule import Project, Resource, disk_reader, load_project
+from archls.formats._tfmodule import Project, Resource, load_project
 from archls.model import Architecture, Component, Connection, Group
 from archls.sourcemap import SourceMap
 
@@ -107,7 +107,7 @@ class TerraformFormat:
         return path.lower().endswith(".tf")
 
     def load(self, text: str, path: str, context: LoadContext) -> Loaded:
-        read = context.read or disk_reader
+        read = context.reader
         project = load_project(text, path, read, context.max_bytes)
         current = project.current
         parsed = project.files.get(current)
