@@ -149,6 +149,18 @@ def test_custom_tags_do_not_crash(tmp_path: Path) -> None:
     assert analysis.model is not None and "web" in analysis.model.components
 
 
+def test_a_scalar_where_a_list_belongs_reads_as_no_items(tmp_path: Path) -> None:
+    # `expose: 80` used to make the whole file unreadable (ARCH000 on line 1)
+    path = tmp_path / "compose.yaml"
+    analysis = audit(
+        path, "services:\n  web:\n    image: nginx\n    expose: 80\n    cap_add: NET_ADMIN\n    security_opt: 5\n"
+    )
+    assert not [f for f in analysis.findings if f.code.startswith("ARCH")]
+    assert analysis.model is not None
+    web = analysis.model.components["web"]
+    assert web.ports == [] and (web.container is None or not web.container.capabilities)
+
+
 def test_not_a_mapping_is_a_positioned_error(tmp_path: Path) -> None:
     path = tmp_path / "compose.yaml"
     analysis = audit(path, "- web\n- db\n")

@@ -225,6 +225,23 @@ def test_moustaches_inside_values_are_not_helm(tmp_path: Path) -> None:
     assert not analysis.findings and analysis.model is not None
 
 
+def test_a_scalar_or_mapping_where_a_list_belongs_reads_as_no_items(tmp_path: Path) -> None:
+    # each of these used to make the whole manifest unreadable (ARCH000 on line 1)
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+        "    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n"
+        "      - name: web\n        image: nginx:1.25\n        ports: 80\n        env: {A: b}\n"
+        "        envFrom: 5\n        volumeMounts: 5\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: 80\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: edge\nspec:\n  rules: 5\n"
+        "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n"
+        "spec:\n  scaleTargetRef: {name: web}\n  maxReplicas: 3\n  metrics: 5\n"
+    )
+    analysis = audit(tmp_path / "web.yaml", text)
+    assert not [f for f in analysis.findings if f.code.startswith("ARCH")]
+    assert analysis.model is not None and analysis.model.components["web"].ports == []
+
+
 def test_unknown_kinds_are_ignored(tmp_path: Path) -> None:
     text = "apiVersion: acme.io/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  size: 3\n"
     analysis = audit(tmp_path / "widget.yaml", text)

@@ -27,6 +27,11 @@ def get(data: Any, *path: str | int, default: Any = None) -> Any:
     return data
 
 
+def items(value: Any) -> list[Any]:
+    """The items of a list; none for anything else (a scalar or mapping written where a list belongs)."""
+    return value if isinstance(value, list) else []
+
+
 def as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value

@@ -25,7 +25,7 @@ from archls.evidence import Evidence
 from archls.findings import Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
-from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, service_host
+from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, items, service_host
 from archls.model import Architecture, Component, Connection, Group, GroupType
 from archls.sourcemap import SourceMap
 
@@ -340,7 +340,7 @@ def _component(service: Service, dockerfile_tech: tuple[_tech.Tech | None, str |
         places[("replicas",)] = ("scale",)
     ports = parse_ports(d.get("ports"))
     targets = [p.target for p in ports if p.target is not None]
-    for exposed in d.get("expose") or []:
+    for exposed in items(d.get("expose")):
         text = as_text(exposed) or ""
         number = text.split("/")[0].split("-")[0]
         if number.isdigit():
@@ -387,11 +387,11 @@ def _component(service: Service, dockerfile_tech: tuple[_tech.Tech | None, str |
         container["read_only_root"] = read_only
         places[("container", "read_only_root")] = ("read_only",)
     places[("container", "read_only_root")] = ("read_only",)
-    options = [as_text(o) or "" for o in d.get("security_opt") or []]
+    options = [as_text(o) or "" for o in items(d.get("security_opt"))]
     if any(o.replace("=", ":").startswith("no-new-privileges") and not o.endswith("false") for o in options):
         container["privilege_escalation"] = False
     places[("container", "privilege_escalation")] = ("security_opt",)
-    caps = [as_text(c) for c in d.get("cap_add") or [] if as_text(c)]
+    caps = [as_text(c) for c in items(d.get("cap_add")) if as_text(c)]
     if caps:
         container["capabilities"] = caps
         places[("container", "capabilities")] = ("cap_add",)

@@ -26,7 +26,7 @@ from archls.evidence import Evidence
 from archls.findings import Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
-from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, service_host
+from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, items, service_host
 from archls.model import Architecture, Component, ComponentType, Connection, Group, GroupType, Protocol
 from archls.sourcemap import SourceMap
 
@@ -351,7 +351,7 @@ def _socket_volumes(obj: K8sObject) -> list[tuple[str | int, ...]]:
     volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
     mounted = set()
     for _, container in obj.containers() + obj.containers(init=True):
-        for mount in container.get("volumeMounts") or []:
+        for mount in items(container.get("volumeMounts")):
             if isinstance(mount, dict) and as_text(mount.get("name")):
                 mounted.add(as_text(mount.get("name")))
     out = []
@@ -571,12 +571,12 @@ def _workload(obj: K8sObject, loaded: YamlLoaded, cid: str) -> Component | None:
     ports: list[int] = []
     env: dict[str, str | None] = {}
     for i, container in obj.containers():
-        for j, port in enumerate(container.get("ports") or []):
+        for j, port in enumerate(items(container.get("ports"))):
             number = get(port, "containerPort")
             if isinstance(number, int) and not isinstance(number, bool) and 0 < number < 65536 and number not in ports:
                 places[("ports", len(ports))] = obj.native(*spec_path, "containers", i, "ports", j)
                 ports.append(number)
-        for j, item in enumerate(container.get("env") or []):
+        for j, item in enumerate(items(container.get("env"))):
             if not isinstance(item, dict) or not as_text(item.get("name")):
                 continue
             key = str(as_text(item.get("name")))
@@ -649,7 +649,7 @@ def _autoscalers(
             low = get(hpa.data, "spec", "minReplicas", default=1)
             high = get(hpa.data, "spec", "maxReplicas")
             cpu = get(hpa.data, "spec", "targetCPUUtilizationPercentage")
-            for metric in get(hpa.data, "spec", "metrics", default=[]) or []:
+            for metric in items(get(hpa.data, "spec", "metrics")):
                 if get(metric, "resource", "name") == "cpu":
                     cpu = get(metric, "resource", "target", "averageUtilization", default=cpu)
             try:
@@ -674,8 +674,8 @@ def _ingress_backends(ingress: K8sObject) -> list[tuple[str, Any, tuple[str | in
         port = get(default, "service", "port", "number") or default.get("servicePort")
         if name:
             out.append((str(name), port, ingress.native("spec", key)))
-    for i, rule in enumerate(spec.get("rules") or []):
-        for j, path in enumerate(get(rule, "http", "paths", default=[]) or []):
+    for i, rule in enumerate(items(spec.get("rules"))):
+        for j, path in enumerate(items(get(rule, "http", "paths"))):
             backend = get(path, "backend")
             if not isinstance(backend, dict):
                 continue
@@ -750,7 +750,7 @@ def _connections(
         return entry.head if entry is not None else None
 
     def service_port(service: K8sObject, port: int | None) -> tuple[int | None, Protocol | None]:
-        for item in get(service.data, "spec", "ports", default=[]) or []:
+        for item in items(get(service.data, "spec", "ports")):
             if not isinstance(item, dict):
                 continue
             if port is None or item.get("port") == port:
@@ -769,12 +769,12 @@ def _connections(
         for init in (False, True):
             key = "initContainers" if init else "containers"
             for i, container in obj.containers(init=init):
-                for j, item in enumerate(container.get("env") or []):
+                for j, item in enumerate(items(container.get("env"))):
                     value = as_text(get(item, "value"))
                     name = as_text(get(item, "name"))
                     if value and name:
                         env_items.append((name, value, (*spec_path, key, i, "env", j, "value"), obj))
-                for source in container.get("envFrom") or []:
+                for source in items(container.get("envFrom")):
                     ref = as_text(get(source, "configMapRef", "name"))
                     configmap = configmaps.get((obj.namespace, ref)) if ref else None
                     data = get(configmap.data, "data") if configmap else None
