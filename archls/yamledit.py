@@ -264,6 +264,23 @@ class YamlText:
 
     # --- operations --------------------------------------------------------------------------
 
+    def apply(
+        self, kind: str, path: ModelPath, value: Any = None, key: str | None = None, *, as_block: bool = False
+    ) -> list[Edit]:
+        """One operation by name: ``set`` ``key`` in the mapping at ``path``, or ``replace``,
+        ``remove`` or ``append`` at ``path``."""
+        if kind == "set":
+            if key is None:
+                raise YamlEditError("a 'set' fix needs a key")
+            return self.set(path, key, value, as_block=as_block)
+        if kind == "replace":
+            return self.replace(path, value)
+        if kind == "remove":
+            return self.remove(path)
+        if kind == "append":
+            return self.append(path, list(value) if isinstance(value, list | tuple) else [value])
+        raise YamlEditError(f"no YAML fix of kind '{kind}'")
+
     def replace(self, path: ModelPath, value: Any) -> list[Edit]:
         """Replace the value at ``path``, keeping a string's quoting style."""
         entry = self.entry(path)

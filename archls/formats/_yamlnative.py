@@ -247,27 +247,10 @@ def native_op(loaded: YamlLoaded, kind: str, path: ModelPath, value: Any) -> Op:
 
 def apply_ops(text: str, loaded: YamlLoaded, ops: list[Op]) -> list[Any]:
     from archls.fixes import FixError
+    from archls.yamledit import YamlEditError, YamlText
 
-    try:
-        from archls.yamledit import YamlEditError, YamlText
-    except ImportError as exc:  # pragma: no cover - the YAML editor ships with the rules
-        raise FixError("YAML fixes need archls.yamledit") from exc
     doc = YamlText(text, loaded.smap)
-    edits: list[Any] = []
     try:
-        for op in ops:
-            if op.kind == "set":
-                assert op.key is not None
-                edits.extend(doc.set(op.path, op.key, op.value, as_block=op.block))
-            elif op.kind == "replace":
-                edits.extend(doc.replace(op.path, op.value))
-            elif op.kind == "remove":
-                edits.extend(doc.remove(op.path))
-            elif op.kind == "append":
-                values = list(op.value) if isinstance(op.value, list | tuple) else [op.value]
-                edits.extend(doc.append(op.path, values))
-            else:
-                raise FixError(f"no YAML fix of kind '{op.kind}'")
+        return [edit for op in ops for edit in doc.apply(op.kind, op.path, op.value, op.key, as_block=op.block)]
     except YamlEditError as exc:
         raise FixError(str(exc)) from exc
-    return edits

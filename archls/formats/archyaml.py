@@ -446,23 +446,12 @@ def fix_edits(text: str, loaded: Loaded, fix: Fix) -> list[Edit]:
     from archls.yamledit import YamlEditError, YamlText
 
     doc = YamlText(text, loaded.smap)
-    path = loaded.file_path(fix.path)
     try:
-        if fix.kind == "set":
-            if fix.key is None:
-                raise FixError("a 'set' fix needs a key")
-            return doc.set(path, fix.key, fix.value)
-        if fix.kind == "replace":
-            return doc.replace(path, fix.value)
-        if fix.kind == "remove":
-            return doc.remove(path)
-        if fix.kind == "append":
-            return doc.append(path, list(fix.value) if isinstance(fix.value, list | tuple) else [fix.value])
         if fix.kind == "add_component":
             return _add_component(doc, loaded, fix)
+        return doc.apply(fix.kind, loaded.file_path(fix.path), fix.value, fix.key)
     except YamlEditError as exc:
         raise FixError(str(exc)) from exc
-    raise FixError(f"unknown fix kind '{fix.kind}'")
 
 
 def _add_component(doc: Any, loaded: Loaded, fix: Fix) -> list[Edit]:

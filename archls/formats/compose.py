@@ -25,7 +25,19 @@ from archls.evidence import Evidence
 from archls.findings import Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
-from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, items, service_host
+from archls.formats._yamlnative import (
+    Place,
+    YamlLoaded,
+    addresses,
+    apply_ops,
+    as_bool,
+    as_text,
+    get,
+    intent,
+    items,
+    native_op,
+    service_host,
+)
 from archls.model import Architecture, Component, Connection, Group, GroupType
 from archls.sourcemap import SourceMap
 
@@ -634,7 +646,6 @@ def _networks(
 def fix_edits(text: str, loaded: Loaded, fix: Any) -> list[Edit]:
     """A fix written into the compose file with the YAML editor: comments, order and quotes kept."""
     from archls.fixes import FixError
-    from archls.formats._yamlnative import apply_ops, intent, native_op
 
     if not isinstance(loaded, YamlLoaded) or not isinstance(loaded.native, ComposeNative):
         raise FixError("the compose file could not be read")
@@ -651,7 +662,6 @@ def _model_ops(
 ) -> list[Any]:
     """A change to a model field, as the compose keys that carry it."""
     from archls.fixes import FixError
-    from archls.formats._yamlnative import native_op
 
     service = native.services.get(name)
     if service is None:

@@ -26,7 +26,20 @@ from archls.evidence import Evidence
 from archls.findings import Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
-from archls.formats._yamlnative import Place, YamlLoaded, addresses, as_bool, as_text, get, items, service_host
+from archls.formats._yamlnative import (
+    Op,
+    Place,
+    YamlLoaded,
+    addresses,
+    apply_ops,
+    as_bool,
+    as_text,
+    get,
+    intent,
+    items,
+    native_op,
+    service_host,
+)
 from archls.model import Architecture, Component, ComponentType, Connection, Group, GroupType, Protocol
 from archls.sourcemap import SourceMap
 
@@ -865,7 +878,6 @@ _WANTED = {"privileged": False, "run_as_root": False, "read_only_root": True, "p
 def fix_edits(text: str, loaded: Loaded, fix: Any) -> list[Any]:
     """A fix written into the manifest with the YAML editor: comments, order and quotes kept."""
     from archls.fixes import FixError
-    from archls.formats._yamlnative import apply_ops, intent, native_op
 
     if not isinstance(loaded, YamlLoaded) or not isinstance(loaded.native, K8sNative):
         raise FixError("the manifest could not be read")
@@ -896,7 +908,6 @@ def _is_env_item(path: tuple[Any, ...]) -> bool:
 
 def _model_ops(loaded: YamlLoaded, cid: str, sub: tuple[Any, ...], kind: str, value: Any) -> list[Any]:
     from archls.fixes import FixError
-    from archls.formats._yamlnative import Op
 
     def place(*field: Any) -> tuple[str, tuple[Any, ...]]:
         found = loaded.places.get(("components", cid, *field))
@@ -949,7 +960,6 @@ def _container_of(native: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _env_from_secret(text: str, loaded: YamlLoaded, path: tuple[Any, ...], value: Any) -> list[Any]:
     """A native fix that turns ``- name: X / value: ...`` into ``valueFrom.secretKeyRef``."""
-    from archls.formats._yamlnative import apply_ops, native_op
 
     op = native_op(loaded, "replace", path, value)
     ref = get(value, "valueFrom", "secretKeyRef") if isinstance(value, dict) else None
@@ -966,10 +976,8 @@ def _secret_ref_edit(text: str, loaded: YamlLoaded, item: tuple[Any, ...], secre
     entry = loaded.smap.get((*item, "value"))
     if entry is None or entry.key is None:
         raise FixError("the variable has no literal value")
-    try:
-        from archls.yamledit import block
-    except ImportError as exc:  # pragma: no cover - the YAML editor ships with the rules
-        raise FixError("YAML fixes need archls.yamledit") from exc
+    from archls.yamledit import block
+
     lines = text.split("\n")
     indent = " " * entry.key.start_col
     body = block({"valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}, indent, "  ", expand=3)
