@@ -22,11 +22,7 @@ import yaml
 
 from archls.findings import Edit, ModelPath, Range
 from archls.sourcemap import Entry, SourceMap
-
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+from archls.yamlsource import Loader
 
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -223,7 +219,7 @@ class YamlText:
         elif r.start_line == r.end_line:
             lines[0] = lines[0][: r.end_col]
         try:
-            node = yaml.compose("\n".join(lines), Loader=_Loader)
+            node = yaml.compose("\n".join(lines), Loader=Loader)
         except yaml.YAMLError as exc:
             raise YamlEditError(f"cannot read the value at line {r.start_line + 1}: {exc}") from exc
         if node is None:

@@ -24,9 +24,10 @@ from archls.findings import FILE_START, Finding, Range, Severity
 from archls.sourcemap import SourceMap
 
 try:
-    _Loader: type = yaml.CSafeLoader
+    #: libyaml's C parser when PyYAML has it (every YAML reader and editor of archls uses this one)
+    Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+    Loader = yaml.SafeLoader
 
 MAX_DEPTH = 100
 MAX_NODES = 1_000_000
@@ -248,7 +249,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 def _compose_whole(text: str, smap: SourceMap) -> YamlDoc:
     issues: list[Finding] = []
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as exc:
         return YamlDoc(None, smap, [syntax_finding(exc)])
     if node is None:
@@ -280,7 +281,7 @@ def compose_documents(
     lines = text.split("\n")
     nodes = 0
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
+        for node in yaml.compose_all(text, Loader=Loader):
             if len(stream.docs) >= max_documents or nodes >= max_nodes:
                 stream.stop = Finding(
                     "ARCH008",
@@ -373,7 +374,7 @@ def _compose_block(text: str, sequence: bool) -> _Block:
 
 def _build_block(text: str, sequence: bool) -> _Block:
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as exc:
         raise _Fallback from exc
     smap = SourceMap()

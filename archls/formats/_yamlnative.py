@@ -15,6 +15,9 @@ from archls.formats import Loaded
 from archls.model import Connection, Protocol
 from archls.sourcemap import SourceMap
 
+#: Container engine sockets: a container that mounts one controls the host's containers.
+SOCKETS = ("docker.sock", "containerd.sock", "podman.sock", "crio.sock", "cri-dockerd.sock")
+
 
 def get(data: Any, *path: str | int, default: Any = None) -> Any:
     for step in path:

@@ -26,6 +26,7 @@ from archls.findings import Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
 from archls.formats._yamlnative import (
+    SOCKETS,
     Place,
     YamlLoaded,
     addresses,
@@ -45,7 +46,6 @@ NAME = "compose"
 
 _NAME = re.compile(r"^(?:docker-compose[\w.-]*|compose(?:\.[\w-]+)*)\.ya?ml$", re.I)
 _OVERRIDE = re.compile(r"^(.*)\.override(\.ya?ml)$", re.I)
-SOCKETS = ("docker.sock", "containerd.sock", "podman.sock", "crio.sock", "cri-dockerd.sock")
 
 
 def is_compose_file(path: str) -> bool:
@@ -307,7 +307,7 @@ def socket_volume(raw: Any) -> int | None:
         return None
     for i, item in enumerate(raw):
         source = item.get("source") if isinstance(item, dict) else as_text(item)
-        if isinstance(source, str) and any(source.split(":")[0].endswith(s) for s in SOCKETS):
+        if isinstance(source, str) and source.split(":")[0].endswith(SOCKETS):
             return i
     return None
 
@@ -397,7 +397,6 @@ def _component(service: Service, dockerfile_tech: tuple[_tech.Tech | None, str |
     read_only = as_bool(d.get("read_only"))
     if read_only is not None:
         container["read_only_root"] = read_only
-        places[("container", "read_only_root")] = ("read_only",)
     places[("container", "read_only_root")] = ("read_only",)
     options = [as_text(o) or "" for o in items(d.get("security_opt"))]
     if any(o.replace("=", ":").startswith("no-new-privileges") and not o.endswith("false") for o in options):

@@ -27,6 +27,7 @@ from archls.findings import Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
 from archls.formats._yamlnative import (
+    SOCKETS,
     Op,
     Place,
     YamlLoaded,
@@ -54,7 +55,6 @@ _HEAD_BYTES = 65536
 MAX_DOCUMENTS = 5000
 MAX_NODES = 500_000
 MAX_SIBLINGS = 50
-SOCKETS = ("docker.sock", "containerd.sock", "crio.sock", "podman.sock", "cri-dockerd.sock")
 
 #: kind -> path of the pod template from the object root
 POD_TEMPLATES: dict[str, tuple[str, ...]] = {
