@@ -158,6 +158,28 @@ def test_workloads_services_and_ingress_make_the_graph(tmp_path: Path) -> None:
     assert model.groups["shop"].members == ["api", "db"]
 
 
+def test_a_service_selects_the_pods_carrying_all_its_labels_in_its_namespace(tmp_path: Path) -> None:
+    def deployment(name: str, namespace: str, labels: str) -> str:
+        return (
+            f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {namespace}}}\n"
+            f"spec:\n  template:\n    metadata:\n      labels: {labels}\n"
+            f"    spec:\n      containers:\n      - {{name: c, image: acme/{name}:1}}\n"
+        )
+
+    text = (
+        deployment("api", "shop", "{part: shop, app: api}")
+        + deployment("web", "shop", "{part: shop, app: web}")
+        + deployment("api-copy", "other", "{part: shop, app: api}")
+        + "---\napiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+        "spec:\n  type: LoadBalancer\n  selector: {part: shop, app: api}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: nothing, namespace: shop}\n"
+        "spec:\n  type: LoadBalancer\n  selector: {part: shop, app: null}\n"
+    )
+    model = audit(tmp_path / "app.yaml", text).model
+    assert model is not None
+    assert {cid for cid, component in model.components.items() if component.public} == {"api"}
+
+
 def test_container_settings_land_on_the_container(tmp_path: Path) -> None:
     analysis = audit(tmp_path / "app.yaml", DEPLOYMENT)
     loaded = analysis.loaded

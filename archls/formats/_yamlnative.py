@@ -5,6 +5,7 @@ keys that set them (possibly in another file: a compose override, a sibling mani
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,7 +132,7 @@ def addresses(key: str, value: str) -> list[Address]:
     return out
 
 
-def service_host(host: str, names: set[str]) -> str | None:
+def service_host(host: str, names: Container[str]) -> str | None:
     """The service a host name means: ``db``, ``db.namespace``, ``db.ns.svc.cluster.local``."""
     if host in names:
         return host

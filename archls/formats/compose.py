@@ -593,7 +593,7 @@ def _connections(
             if not value:
                 continue
             for address in addresses(key, value):
-                target = service_host(address.host, set(components))
+                target = service_host(address.host, components)
                 if target is None or key not in paths:
                     continue
                 spot = where("environment", *paths[key])

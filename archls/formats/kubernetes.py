@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -111,7 +112,7 @@ class K8sObject:
         raw = self.pod_spec.get("initContainers" if init else "containers")
         return [(i, c) for i, c in enumerate(raw) if isinstance(c, dict)] if isinstance(raw, list) else []
 
-    @property
+    @cached_property
     def pod_labels(self) -> dict[str, str]:
         template = self.pod_template
         labels = get(self.data, *template, "metadata", "labels") if template else None
@@ -474,14 +475,7 @@ def build(objects: list[K8sObject], current: str, loaded: YamlLoaded) -> YamlLoa
             loaded.checkov_skips.setdefault(cid, set()).update(skips)
 
     services = [o for o in objects if o.kind == "Service"]
-    backends: dict[str, list[tuple[str, K8sObject]]] = {}
-    for service in services:
-        selector = get(service.data, "spec", "selector")
-        if not isinstance(selector, dict):
-            continue
-        for cid, obj in native.workloads.items():
-            if (service.namespace or None) == (obj.namespace or None) and selects(selector, obj.pod_labels):
-                backends.setdefault(service.id, []).append((cid, obj))
+    backends = _backends(services, native)
     _public_services(services, backends, components, loaded)
     _autoscalers(objects, native, components, loaded)
 
@@ -492,6 +486,28 @@ def build(objects: list[K8sObject], current: str, loaded: YamlLoaded) -> YamlLoa
     loaded.model = Architecture(name=folder, components=components, connections=connections, groups=groups)
     loaded.known_ids = set(components)
     return loaded
+
+
+def _backends(services: list[K8sObject], native: K8sNative) -> dict[str, list[tuple[str, K8sObject]]]:
+    """Service id -> the workloads whose pods it selects (same namespace), in workload order.
+
+    Workloads are indexed by (namespace, label, value), so each Service looks only at the workloads
+    that carry one of its selector's labels, not at every workload of the folder."""
+    by_label: dict[tuple[str | None, str, str], list[str]] = {}
+    for cid, obj in native.workloads.items():
+        for key, value in obj.pod_labels.items():
+            by_label.setdefault((obj.namespace or None, key, value), []).append(cid)
+    out: dict[str, list[tuple[str, K8sObject]]] = {}
+    for service in services:
+        selector = get(service.data, "spec", "selector")
+        if not isinstance(selector, dict) or not selector:
+            continue
+        key, value = next(iter(selector.items()))
+        for cid in by_label.get((service.namespace or None, str(key), str(as_text(value))), []):
+            obj = native.workloads[cid]
+            if selects(selector, obj.pod_labels):
+                out.setdefault(service.id, []).append((cid, obj))
+    return out
 
 
 _SKIP_COMMENT = re.compile(r"checkov:skip=\s*(CKV2?_[A-Z0-9]+_\d+)", re.I)
@@ -797,7 +813,7 @@ def _connections(
                                 env_items.append((str(k), str(as_text(v)), ("data", str(k)), configmap))
         for name, value, native_path, holder in env_items:
             for address in addresses(name, value):
-                host = service_host(address.host, set(by_name))
+                host = service_host(address.host, by_name)
                 if host is None:
                     continue
                 for service in by_name[host]:
