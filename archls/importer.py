@@ -52,7 +52,7 @@ class Imported:
     evidence: dict[tuple[str, str], list[Evidence]] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
     technologies: dict[str, str] = field(default_factory=dict)  # component -> evidence of its technology
-    sources: list[Path] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
 
@@ -120,7 +120,7 @@ def build(paths: list[str], name: str | None = None) -> Imported:
             problems = "; ".join(f.message for f in analysis.findings[:1])
             imported.skipped.append(f"{source.path}: {problems or 'not read'}")
             continue
-        imported.sources.append(source.path)
+        imported.sources.append(source)
         _merge(imported, model, analysis)
         if isinstance(analysis.loaded.native if analysis.loaded else None, ComposeNative):
             build_dirs.update(_build_dirs(source.path, analysis.loaded.native))
@@ -282,16 +282,13 @@ def _relative(root: Path, path: Path | str) -> str:
         return Path(path).as_posix()
 
 
-def _describe(root: Path, source: Path) -> str:
+def _describe(root: Path, source: Source) -> str:
     """A compose file by name; a Terraform module or a folder of manifests by its folder."""
-    fmt = (
-        detect(str(source), source.read_text(encoding="utf-8", errors="replace")[:_HEAD]) if source.is_file() else None
-    )
-    if fmt is not None and fmt.name in {"terraform", "kubernetes"}:
-        folder = _relative(root, source.parent)
-        what = "Terraform module" if fmt.name == "terraform" else "Kubernetes manifests"
+    if source.kind in {"terraform", "kubernetes"}:
+        folder = _relative(root, source.path.parent)
+        what = "Terraform module" if source.kind == "terraform" else "Kubernetes manifests"
         return f"{'.' if folder in {'', '.'} else folder}/ ({what})"
-    return _relative(root, source)
+    return _relative(root, source.path)
 
 
 def _where(root: Path, evidence: list[Evidence]) -> str:
