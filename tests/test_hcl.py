@@ -110,3 +110,17 @@ def test_an_edit_reparses_only_its_block() -> None:
     parsed = _hcl.parse(edited)
     assert len(_hcl._chunks) == before + 1  # the first block came from the cache
     assert parsed.body.blocks[1].attr("y").key == Range(5, 2, 5, 3)  # type: ignore[union-attr]
+
+
+def test_nesting_past_the_bound_is_refused_where_it_gets_too_deep() -> None:
+    lists = 'resource "aws_s3_bucket" "b" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n"
+    parsed = _hcl.parse(lists, "main.tf")
+    assert parsed.error is not None and parsed.error.code == "ARCH008"
+    assert parsed.error.range.start_line == 1 and parsed.error.range.end_col - parsed.error.range.start_col == 1
+    blocks = 'resource "aws_s3_bucket" "b" {\n' + 'dynamic "x" {\n' * 3000 + "}\n" * 3001
+    parsed = _hcl.parse(blocks, "main.tf")
+    assert parsed.error is not None and parsed.error.code == "ARCH008"
+    assert parsed.error.range.start_line == _hcl.MAX_DEPTH  # the block one level past the bound
+    # real files nest far less (13 levels at most across the corpus): they read as before
+    shallow = "locals {\n  x = " + "[" * 20 + "1" + "]" * 20 + "\n}\n"
+    assert _hcl.parse(shallow, "main.tf").error is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,8 +192,9 @@ def _parse_whole(text: str, normal: str, path: str, comments: dict[int, str]) ->
     walker = _Walker(normal, path)
     try:
         body = walker.body(tree.children[0])
-    except RecursionError:
-        error = Finding("ARCH008", "the file nests too deeply to read", Severity.ERROR, Range(0, 0, 0, 1), file=path)
+    except (_TooDeep, RecursionError) as exc:
+        where = exc.where if isinstance(exc, _TooDeep) else Range(0, 0, 0, 1)
+        error = Finding("ARCH008", "the file nests too deeply to read", Severity.ERROR, where, file=path)
         return HclFile(path, text, Body(), error, comments)
     return HclFile(path, text, body, walker.error, comments)
 
@@ -237,7 +239,7 @@ def _chunk(text: str) -> tuple[Body, Finding | None] | None:
         tree = _lark().parse(text + "\n")
         walker = _Walker(text, "")
         result: tuple[Body, Finding | None] | None = (walker.body(tree.children[0]), walker.error)
-    except (LarkError, RecursionError):
+    except (LarkError, RecursionError, _TooDeep):
         result = None
     _chunks[text] = result
     if len(_chunks) > _CHUNKS:
@@ -382,11 +384,34 @@ def _unescape(raw: str) -> str:
     return out.replace("$${", "${").replace("%%{", "%{")
 
 
+#: Blocks and expressions nested deeper than this are refused (the walk, and every later pass over
+#: the tree, recurses once per level).
+MAX_DEPTH = 100
+
+
+class _TooDeep(Exception):
+    def __init__(self, where: Range) -> None:
+        self.where = where
+
+
 class _Walker:
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
         self.error: Finding | None = None
+        self.depth = 0
+
+    @contextmanager
+    def _nested(self, node: Any) -> Iterator[None]:
+        """One level deeper into blocks or expressions; past MAX_DEPTH the file is refused where it gets there."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                where = _span(node)[0]
+                raise _TooDeep(Range(where.start_line, where.start_col, where.start_line, where.start_col + 1))
+            yield
+        finally:
+            self.depth -= 1
 
     def _src(self, node: Any) -> tuple[Range, str]:
         where, start, end = _span(node)
@@ -422,6 +447,10 @@ class _Walker:
         return Attribute(name, key, self.expr(value))
 
     def block(self, tree: Any) -> Block:
+        with self._nested(tree):
+            return self._block(tree)
+
+    def _block(self, tree: Any) -> Block:
         from lark import Tree
 
         kind = ""
@@ -453,6 +482,10 @@ class _Walker:
     # expressions
 
     def expr(self, node: Any) -> Expr:
+        with self._nested(node):
+            return self._expr(node)
+
+    def _expr(self, node: Any) -> Expr:
         from lark import Token, Tree
 
         if isinstance(node, Token):
