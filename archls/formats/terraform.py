@@ -201,7 +201,10 @@ def _block_comments(project: Project, block: Block) -> list[tuple[int, str]]:
     parsed = project.files.get(block.file)
     if parsed is None:
         return []
-    return [(n, c) for n, c in parsed.comments.items() if block.range.start_line <= n <= block.range.end_line]
+    # the block's own lines, not every comment of the file: a module of thousands of resources
+    # would otherwise cost resources x comments
+    comments = parsed.comments
+    return [(n, comments[n]) for n in range(block.range.start_line, block.range.end_line + 1) if n in comments]
 
 
 def _checkov_skips(project: Project, resource: Resource) -> set[str]:
