@@ -161,6 +161,14 @@ def test_a_scalar_where_a_list_belongs_reads_as_no_items(tmp_path: Path) -> None
     assert web.ports == [] and (web.container is None or not web.container.capabilities)
 
 
+def test_a_digit_that_is_no_number_is_no_port(tmp_path: Path) -> None:
+    # "²" is a digit to str.isdigit but not a number to int(): the loader raised on it
+    path = tmp_path / "compose.yaml"
+    analysis = audit(path, 'services:\n  web:\n    image: nginx\n    ports: ["²", "8080:²"]\n    expose: ["²"]\n')
+    assert not [f for f in analysis.findings if f.code.startswith("ARCH")]
+    assert analysis.model is not None and analysis.model.components["web"].ports == []
+
+
 def test_not_a_mapping_is_a_positioned_error(tmp_path: Path) -> None:
     path = tmp_path / "compose.yaml"
     analysis = audit(path, "- web\n- db\n")

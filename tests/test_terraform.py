@@ -203,3 +203,12 @@ def test_a_fix_for_another_file_is_refused(tmp_path: Path) -> None:
             analysis,
             Fix("Encrypt", "set", ("resources", "aws_db_instance.orders"), value=True, key="storage_encrypted"),
         )
+
+
+def test_a_digit_that_is_no_number_keeps_the_resource(tmp_path: Path) -> None:
+    # "²" passed str.isdigit, then int() raised and the resource silently left the model
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_elasticache_cluster" "cache" {\n  engine          = "redis"\n  num_cache_nodes = "²"\n}\n'
+    )
+    model = audit(tmp_path / "main.tf").model
+    assert model is not None and model.components["cache"].technology == "redis"

@@ -649,7 +649,7 @@ class _Walker:
             inner = self.expr(index.children[0]) if index.children and isinstance(index.children[0], Tree) else None
             if inner is None:
                 digits = "".join(str(c) for c in index.children)
-                return (*base, int(digits)) if digits.isdigit() else None
+                return (*base, int(digits)) if digits.isdecimal() else None
             if isinstance(inner, Lit) and isinstance(inner.value, int | str):
                 return (*base, inner.value)
             return None
@@ -684,7 +684,7 @@ def _split_traversal(text: str) -> tuple[str | int, ...]:
             parts.append(int(piece.group(1)))
         else:
             token = piece.group(2)
-            parts.append(int(token) if token.isdigit() else token)
+            parts.append(int(token) if token.isdecimal() else token)
     return tuple(parts)
 
 

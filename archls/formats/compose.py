@@ -233,7 +233,9 @@ def parse_ports(raw: Any) -> list[PortSpec]:
             out.append(
                 PortSpec(
                     i,
-                    int(target) if isinstance(target, int) or (isinstance(target, str) and target.isdigit()) else None,
+                    int(target)
+                    if isinstance(target, int) or (isinstance(target, str) and target.isdecimal())
+                    else None,
                     as_text(published),
                     as_text(item.get("host_ip")),
                 )
@@ -255,7 +257,7 @@ def parse_ports(raw: Any) -> list[PortSpec]:
         else:
             published, target = None, parts[0]
         number = target.split("-")[0]
-        out.append(PortSpec(i, int(number) if number.isdigit() else None, published, host_ip))
+        out.append(PortSpec(i, int(number) if number.isdecimal() else None, published, host_ip))
     return out
 
 
@@ -355,7 +357,7 @@ def _component(service: Service, dockerfile_tech: tuple[_tech.Tech | None, str |
     for exposed in items(d.get("expose")):
         text = as_text(exposed) or ""
         number = text.split("/")[0].split("-")[0]
-        if number.isdigit():
+        if number.isdecimal():
             targets.append(int(number))
     if targets:
         data["ports"] = list(dict.fromkeys(t for t in targets if 0 < t < 65536))
