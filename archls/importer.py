@@ -70,8 +70,8 @@ def collect(paths: list[str]) -> tuple[list[Source], list[Path]]:
         elif path.is_file():
             files.append(path)
     sources: list[Source] = []
-    tf_folders: set[Path] = set()
-    k8s_folders: set[Path] = set()
+    #: Terraform and Kubernetes read a whole folder from any one of its files: one source a folder
+    folders: dict[str, set[Path]] = {"terraform": set(), "kubernetes": set()}
     packages: list[Path] = []
     for file in files[:MAX_FILES]:
         name = file.name.lower()
@@ -87,14 +87,10 @@ def collect(paths: list[str]) -> tuple[list[Source], list[Path]]:
         fmt = detect(str(file), head)
         if fmt is None:
             continue
-        if fmt.name == "terraform":
-            if file.parent not in tf_folders:
-                tf_folders.add(file.parent)
-                sources.append(Source("terraform", file))
-        elif fmt.name == "kubernetes":
-            if file.parent not in k8s_folders:
-                k8s_folders.add(file.parent)
-                sources.append(Source("kubernetes", file))
+        if fmt.name in folders:
+            if file.parent not in folders[fmt.name]:
+                folders[fmt.name].add(file.parent)
+                sources.append(Source(fmt.name, file))
         elif fmt.name == "compose":
             if ".override." in name:
                 continue  # merged into its base file
@@ -121,14 +117,14 @@ def build(paths: list[str], name: str | None = None) -> Imported:
             imported.skipped.append(f"{source.path}: {problems or 'not read'}")
             continue
         imported.sources.append(source)
-        _merge(imported, model, analysis)
+        _merge(imported, model)
         if isinstance(analysis.loaded.native if analysis.loaded else None, ComposeNative):
             build_dirs.update(_build_dirs(source.path, analysis.loaded.native))
     _technologies(imported, packages, build_dirs)
     return imported
 
 
-def _merge(imported: Imported, model: Architecture, analysis: engine.Analysis) -> None:
+def _merge(imported: Imported, model: Architecture) -> None:
     from archls.evidence import evidence_of
 
     for cid, component in model.components.items():
@@ -158,7 +154,6 @@ def _merge(imported: Imported, model: Architecture, analysis: engine.Analysis) -
             imported.groups[gid] = imported.groups[gid].model_copy(update={"members": members})
         elif gid not in imported.components:
             imported.groups[gid] = group
-    del analysis
 
 
 # --- technologies from package files ------------------------------------------------------------
