@@ -23,7 +23,7 @@ from archls import engine
 from archls.config import Config
 from archls.evidence import Evidence
 from archls.formats import detect
-from archls.formats._tech import from_image
+from archls.formats._tech import dockerfile_images, from_image
 from archls.formats.archyaml import ID_PATTERN
 from archls.formats.compose import ComposeNative
 from archls.model import Architecture, Component, Connection, Group
@@ -174,7 +174,6 @@ _PACKAGE_FILES = frozenset(
         "cargo.toml",
     }
 )
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
 
 
 def package_technology(file: Path) -> tuple[str, str | None] | None:
@@ -185,7 +184,7 @@ def package_technology(file: Path) -> tuple[str, str | None] | None:
         return None
     name = file.name.lower()
     if name.startswith("dockerfile"):
-        images = [i for i in _FROM.findall(text) if "$" not in i]
+        images = [i for i in dockerfile_images(text) if "$" not in i]
         if not images:
             return None
         tech, version = from_image(images[-1])

@@ -222,6 +222,14 @@ def from_image(image: str) -> tuple[Tech | None, str | None]:
     return tech, version
 
 
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
+
+
+def dockerfile_images(text: str) -> list[str]:
+    """The images a Dockerfile's FROM lines name, stage by stage: the runtime image is the last."""
+    return _FROM.findall(text)
+
+
 def from_runtime(runtime: str) -> tuple[str, str | None]:
     """A Lambda-style runtime (``python3.12``, ``nodejs20.x``, ``java17``) -> technology and version."""
     match = re.match(r"([a-z]+?)(\d[\d.]*)?(?:\.x)?(?:-.*)?$", runtime.lower())

@@ -452,12 +452,9 @@ def _component(service: Service, dockerfile_tech: tuple[_tech.Tech | None, str |
     return _Built(data, places)
 
 
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
-
-
 def dockerfile_technology(text: str) -> tuple[_tech.Tech | None, str | None, str | None]:
     """The runtime image of a Dockerfile (its last FROM): technology, version and the raw name."""
-    images = _FROM.findall(text)
+    images = _tech.dockerfile_images(text)
     if not images:
         return None, None, None
     image = images[-1]
