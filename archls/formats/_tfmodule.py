@@ -228,12 +228,13 @@ class Project:
         for path, expr in walk_attributes(resource.block):
             if path and path[0] in META:
                 continue
-            for ref in _hcl.walk_refs(expr):
+            refs = list(_hcl.walk_refs(expr))
+            for ref in refs:
                 target = self.target(ref, resource.module)
                 if target is not None and target is not resource:
                     yield path, ref, target
             # references through locals: follow one level
-            for ref in _hcl.walk_refs(expr):
+            for ref in refs:
                 if ref.parts[0] == "local" and len(ref.parts) >= 2:
                     local = resource.module.locals.get(str(ref.parts[1]))
                     if local is None:
