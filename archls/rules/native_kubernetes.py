@@ -52,6 +52,11 @@ def _mine(native: Any) -> list[Any]:
     return [o for o in native.objects if native.in_current(o)]
 
 
+def _list(value: Any) -> list[Any]:
+    """A list the manifest holds, or none when it holds something else there."""
+    return value if isinstance(value, list) else []
+
+
 @rule(
     "SEC201",
     "RBAC rule with wildcards",
@@ -77,7 +82,7 @@ def rbac_wildcards(ctx: RuleContext) -> Iterator[Hit]:
     for role in _mine(native):
         if role.kind not in {"Role", "ClusterRole"}:
             continue
-        for i, item in enumerate(get(role.data, "rules", default=[]) or []):
+        for i, item in enumerate(_list(get(role.data, "rules"))):
             if not isinstance(item, dict):
                 continue
             for key in ("apiGroups", "resources", "verbs"):
@@ -115,7 +120,7 @@ def cluster_admin_binding(ctx: RuleContext) -> Iterator[Hit]:
             binding.kind in {"ClusterRoleBinding", "RoleBinding"}
             and get(binding.data, "roleRef", "name") == "cluster-admin"
         ):
-            subjects = [as_text(get(s, "name")) for s in get(binding.data, "subjects", default=[]) or []]
+            subjects = [as_text(get(s, "name")) for s in _list(get(binding.data, "subjects"))]
             who = ", ".join(s for s in subjects if s) or "its subjects"
             yield Hit(
                 native.path(binding, "roleRef", "name"),
@@ -174,7 +179,7 @@ def _modelled_env(ctx: RuleContext, native: Any, obj: Any) -> set[tuple[str, int
     seen: set[str] = set()
     out: set[tuple[str, int, int]] = set()
     for i, container in obj.containers():
-        for j, item in enumerate(container.get("env") or []):
+        for j, item in enumerate(_list(container.get("env"))):
             name = as_text(get(item, "name"))
             if name and name not in seen:
                 seen.add(name)
@@ -217,7 +222,8 @@ def _selected(native: Any, obj: Any) -> bool:
 
     labels = obj.pod_labels
     for service in native.objects:
-        if service.kind == "Service" and selects(get(service.data, "spec", "selector") or {}, labels):
+        selector = get(service.data, "spec", "selector")
+        if service.kind == "Service" and isinstance(selector, dict) and selects(selector, labels):
             return True
     return False
 
@@ -314,7 +320,7 @@ def manifest_secrets(ctx: RuleContext) -> Iterator[Hit]:
         for init in (False, True):
             group = "initContainers" if init else "containers"
             for i, container in obj.containers(init=init):
-                for j, item in enumerate(container.get("env") or []):
+                for j, item in enumerate(_list(container.get("env"))):
                     if not isinstance(item, dict) or "value" not in item:
                         continue
                     key = as_text(item.get("name")) or ""
