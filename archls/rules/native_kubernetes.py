@@ -173,7 +173,8 @@ def default_namespace(ctx: RuleContext) -> Iterator[Hit]:
 
 def _modelled_env(ctx: RuleContext, native: Any, obj: Any) -> set[tuple[str, int, int]]:
     """(containers, i, j) of the env entries the model carries for ``obj``'s component."""
-    cid = next((c for c, o in native.workloads.items() if o is obj), None)
+    component_of = ctx.cached("k8s.component_of", lambda: {id(o): c for c, o in native.workloads.items()})
+    cid = component_of.get(id(obj))
     if cid is None or cid not in ctx.model.components:
         return set()
     seen: set[str] = set()
@@ -203,11 +204,15 @@ def _probe_hits(ctx: RuleContext, key: str, what: str) -> Iterator[Hit]:
             continue
         spec_path = obj.pod_spec_path or ()
         main = _main_container(obj)
+        selected: bool | None = None
         for i, container in obj.containers():
             if key in container:
                 continue
-            if key == "readinessProbe" and not container.get("ports") and not _selected(native, obj):
-                continue
+            if key == "readinessProbe" and not container.get("ports"):
+                if selected is None:
+                    selected = _selected(ctx, native, obj)
+                if not selected:
+                    continue
             if deferred and main is not None and main[0] == i and not any(p in container for p in _PROBES):
                 continue
             name = as_text(container.get("name")) or f"#{i}"
@@ -217,15 +222,33 @@ def _probe_hits(ctx: RuleContext, key: str, what: str) -> Iterator[Hit]:
             )
 
 
-def _selected(native: Any, obj: Any) -> bool:
+def _selected(ctx: RuleContext, native: Any, obj: Any) -> bool:
+    """Whether a Service of the folder (in any namespace) selects ``obj``'s pods."""
     from archls.formats.kubernetes import selects
 
+    by_first, textless = ctx.cached("k8s.selectors", lambda: _selectors(native))
     labels = obj.pod_labels
+    # A selector can only match pods that carry its first label with its value; one whose first
+    # value is not text (null) matches pods without that label, so those are always tried.
+    candidates = [selector for pair in labels.items() for selector in by_first.get(pair, ())]
+    return any(selects(selector, labels) for selector in [*candidates, *textless])
+
+
+def _selectors(native: Any) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The Services' selectors by their first label and value, and those whose first value is not text."""
+    by_first: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    textless: list[dict[str, Any]] = []
     for service in native.objects:
         selector = get(service.data, "spec", "selector")
-        if service.kind == "Service" and isinstance(selector, dict) and selects(selector, labels):
-            return True
-    return False
+        if service.kind != "Service" or not isinstance(selector, dict) or not selector:
+            continue
+        key, value = next(iter(selector.items()))
+        text = as_text(value)
+        if text is None:
+            textless.append(selector)
+        else:
+            by_first.setdefault((str(key), text), []).append(selector)
+    return by_first, textless
 
 
 @rule(
