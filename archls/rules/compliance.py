@@ -585,8 +585,9 @@ def gdpr_residency(ctx: RuleContext) -> Iterator[Hit]:
             and {DataKind.PII, DataKind.PHI} & set(conn.data)
         ):
             personal.add(conn.target)
-    for cid in sorted(personal, key=list(model.components).index):
-        c = model.components[cid]
+    for cid, c in model.components.items():
+        if cid not in personal:
+            continue
         for key, places in (("regions", c.regions), ("zones", c.zones)):
             for i, place in enumerate(places):
                 if not within(str(place), residency):
