@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from archls.findings import ModelPath
 from archls.model import (
     COMPUTE_TYPES,
     SENSITIVE_DATA,
@@ -233,3 +235,10 @@ def tls_fix(index: int, conn: Connection) -> Fix:
 
 def is_compute(c: Component) -> bool:
     return c.type in COMPUTE_TYPES
+
+
+def container_flag(ctx: RuleContext, flag: str, risky: bool = True) -> Iterator[tuple[str, ModelPath]]:
+    """Each component whose ``container.<flag>`` is ``risky`` (not merely unset), with the setting's path."""
+    for cid, c in ctx.model.components.items():
+        if c.container is not None and getattr(c.container, flag) is risky:
+            yield cid, ("components", cid, "container", flag)

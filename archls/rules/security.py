@@ -18,6 +18,7 @@ from archls.rules._common import (
     OUTSIDE,
     PASS_THROUGH,
     carried,
+    container_flag,
     facts,
     kinds_text,
     names,
@@ -633,20 +634,17 @@ components:
     fixable=True,
 )
 def privileged(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
-        if c.container is not None and c.container.privileged:
-            yield Hit(
-                ("components", cid, "container", "privileged"),
-                f"'{cid}' runs a privileged container: an escape from it controls the whole host",
-                fix=Fix(
-                    f"Run '{cid}' unprivileged",
-                    "set",
-                    ("components", cid, "container"),
-                    value=False,
-                    key="privileged",
-                    safe=False,
-                ),
-            )
+    for cid, path in container_flag(ctx, "privileged"):
+        yield Hit(
+            path,
+            f"'{cid}' runs a privileged container: an escape from it controls the whole host",
+            fix=_switch_off(cid, "privileged", f"Run '{cid}' unprivileged"),
+        )
+
+
+def _switch_off(cid: str, flag: str, title: str) -> Fix:
+    """Set ``container.<flag>`` of ``cid`` to false."""
+    return Fix(title, "set", ("components", cid, "container"), value=False, key=flag, safe=False)
 
 
 _NAMESPACES = {
@@ -685,23 +683,13 @@ components:
     fixable=True,
 )
 def host_namespace(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
-        if c.container is None:
-            continue
-        for key, (name, effect) in _NAMESPACES.items():
-            if getattr(c.container, key):
-                yield Hit(
-                    ("components", cid, "container", key),
-                    f"'{cid}' shares the host's {name} namespace: it {effect}",
-                    fix=Fix(
-                        f"Stop sharing the host's {name} namespace",
-                        "set",
-                        ("components", cid, "container"),
-                        value=False,
-                        key=key,
-                        safe=False,
-                    ),
-                )
+    for key, (name, effect) in _NAMESPACES.items():
+        for cid, path in container_flag(ctx, key):
+            yield Hit(
+                path,
+                f"'{cid}' shares the host's {name} namespace: it {effect}",
+                fix=_switch_off(cid, key, f"Stop sharing the host's {name} namespace"),
+            )
 
 
 @rule(
@@ -727,20 +715,12 @@ components:
     fixable=True,
 )
 def engine_socket(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
-        if c.container is not None and c.container.docker_socket:
-            yield Hit(
-                ("components", cid, "container", "docker_socket"),
-                f"'{cid}' mounts the container engine's socket, which amounts to root on the host",
-                fix=Fix(
-                    "Do not mount the engine socket",
-                    "set",
-                    ("components", cid, "container"),
-                    value=False,
-                    key="docker_socket",
-                    safe=False,
-                ),
-            )
+    for cid, path in container_flag(ctx, "docker_socket"):
+        yield Hit(
+            path,
+            f"'{cid}' mounts the container engine's socket, which amounts to root on the host",
+            fix=_switch_off(cid, "docker_socket", "Do not mount the engine socket"),
+        )
 
 
 DANGEROUS_CAPABILITIES = {
