@@ -219,6 +219,14 @@ def carried(ctx: RuleContext, conn: Connection) -> set[DataKind]:
     return facts(ctx).stored.get(conn.target, set())
 
 
+def plaintext(ctx: RuleContext) -> Iterator[tuple[int, Connection, set[DataKind]]]:
+    """Each connection between two of the file's components without TLS, with what it carries."""
+    components = ctx.model.components
+    for index, conn in enumerate(ctx.model.connections):
+        if not conn.encrypted and conn.source in components and conn.target in components:
+            yield index, conn, carried(ctx, conn)
+
+
 def tls_fix(index: int, conn: Connection) -> Fix:
     """Switch a connection to its TLS form (``http`` -> ``https``), or add ``tls: true``."""
     if conn.protocol in TLS_FORM:

@@ -22,6 +22,7 @@ from archls.rules._common import (
     facts,
     kinds_text,
     names,
+    plaintext,
     sensitive,
     tls_fix,
 )
@@ -283,11 +284,8 @@ connections:
     fixable=True,
 )
 def plaintext_sensitive(ctx: RuleContext) -> Iterator[Hit]:
-    model = ctx.model
-    for index, conn in enumerate(model.connections):
-        if conn.encrypted or conn.source not in model.components or conn.target not in model.components:
-            continue
-        kinds = sensitive(carried(ctx, conn))
+    for index, conn, data in plaintext(ctx):
+        kinds = sensitive(data)
         if not kinds:
             continue
         protocol = conn.protocol.value if conn.protocol else "an unencrypted protocol"
