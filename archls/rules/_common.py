@@ -167,6 +167,31 @@ def _compute(ctx: RuleContext) -> Facts:
     return out
 
 
+def blocking_order(ctx: RuleContext) -> list[str]:
+    """The components in an order where every caller comes before what it calls synchronously (Kahn's
+    algorithm over the blocking calls). Members of cycles and what only they reach are left out (QUAL001
+    reports the cycles). Kept per graph structure."""
+
+    def compute() -> list[str]:
+        out = facts(ctx).blocking_out
+        waiting = dict.fromkeys(ctx.model.components, 0)
+        for calls in out.values():
+            for _, conn in calls:
+                waiting[conn.target] += 1
+        queue = deque(cid for cid, n in waiting.items() if n == 0)
+        order = []
+        while queue:
+            cid = queue.popleft()
+            order.append(cid)
+            for _, conn in out.get(cid, ()):
+                waiting[conn.target] -= 1
+                if waiting[conn.target] == 0:
+                    queue.append(conn.target)
+        return order
+
+    return ctx.graph.structural("rules.blocking_order", compute)
+
+
 def _callees(ctx: RuleContext, cid: str) -> list[str]:
     components = ctx.model.components
     return [c.target for _, c in ctx.graph.outgoing(cid) if c.target in components and c.target != cid]
