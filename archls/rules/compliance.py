@@ -31,15 +31,18 @@ RECORD_STORES = frozenset(
 
 
 def _holding(ctx: RuleContext, kind: DataKind) -> list[str]:
-    """Components of the system (not clients or third parties) that process or store ``kind``."""
-    f = facts(ctx)
-    out = []
-    for cid, c in ctx.model.components.items():
-        if c.type in OUTSIDE:
-            continue
-        if kind in c.data or kind in f.stored.get(cid, ()):
-            out.append(cid)
-    return out
+    """Components of the system (not clients or third parties) that process or store ``kind``; several
+    rules ask, so it is worked out once per audit."""
+
+    def find() -> list[str]:
+        stored = facts(ctx).stored
+        return [
+            cid
+            for cid, c in ctx.model.components.items()
+            if c.type not in OUTSIDE and (kind in c.data or kind in stored.get(cid, ()))
+        ]
+
+    return ctx.cached(f"compliance.holding.{kind.value}", find)
 
 
 def _stored_unencrypted(ctx: RuleContext, kind: DataKind, control: str, what: str) -> Iterator[Hit]:
