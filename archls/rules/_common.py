@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING
 
 from archls.findings import ModelPath
 from archls.model import (
-    COMPUTE_TYPES,
     SENSITIVE_DATA,
     STATEFUL_TYPES,
     TLS_FORM,
-    Component,
     ComponentType,
     Connection,
     DataKind,
@@ -264,10 +262,6 @@ def tls_fix(index: int, conn: Connection) -> Fix:
             key="protocol",
         )
     return Fix("Encrypt this connection (tls: true)", "set", ("connections", index), value=True, key="tls")
-
-
-def is_compute(c: Component) -> bool:
-    return c.type in COMPUTE_TYPES
 
 
 def container_flag(ctx: RuleContext, flag: str, risky: bool = True) -> Iterator[tuple[str, ModelPath]]:

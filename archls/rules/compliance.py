@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from archls.findings import Severity
 from archls.model import Backups, ComponentType, DataKind, Framework
-from archls.rules._common import OUTSIDE, PASS_THROUGH, facts, frameworks, names, plaintext, tls_fix
+from archls.rules._common import OUTSIDE, PASS_THROUGH, PERSONAL_DATA, facts, frameworks, names, plaintext, tls_fix
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
 PCI = "PCI DSS v4.0"
@@ -558,11 +558,7 @@ def gdpr_residency(ctx: RuleContext) -> Iterator[Hit]:
     personal = set(_holding(ctx, DataKind.PII)) | set(_holding(ctx, DataKind.PHI))
     for conn in model.connections:
         target = model.components.get(conn.target)
-        if (
-            target is not None
-            and target.type is ComponentType.EXTERNAL
-            and {DataKind.PII, DataKind.PHI} & set(conn.data)
-        ):
+        if target is not None and target.type is ComponentType.EXTERNAL and PERSONAL_DATA.intersection(conn.data):
             personal.add(conn.target)
     for cid, c in model.components.items():
         if cid not in personal:
@@ -606,7 +602,7 @@ def gdpr_retention(ctx: RuleContext) -> Iterator[Hit]:
         c = model.components[cid]
         if c.type not in RECORD_STORES or c.retention_days is not None:
             continue
-        if {DataKind.PII, DataKind.PHI} & held:
+        if PERSONAL_DATA & held:
             yield Hit(
                 ("components", cid, "retention_days"),
                 f"GDPR Art. 5(1)(e): '{cid}' keeps personal data with no retention limit; set retention_days",

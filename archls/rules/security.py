@@ -812,9 +812,7 @@ def trust_boundary(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     f = facts(ctx)
     public = [
-        cid
-        for cid in model.components
-        if cid in f.public_side and model.components[cid].type not in PASS_THROUGH | {ComponentType.DNS}
+        cid for cid in model.components if cid in f.public_side and model.components[cid].type not in PASS_THROUGH
     ]
     public = public or [cid for cid in model.components if cid in f.public_side]
     stores = [cid for cid, c in model.components.items() if c.type in DATA_STORES and not c.public]
