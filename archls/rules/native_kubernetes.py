@@ -222,32 +222,40 @@ def _probe_hits(ctx: RuleContext, key: str, what: str) -> Iterator[Hit]:
             )
 
 
+_Selector = dict[str, Any]
+
+
 def _selected(ctx: RuleContext, native: Any, obj: Any) -> bool:
-    """Whether a Service of the folder (in any namespace) selects ``obj``'s pods."""
+    """Whether a Service of the folder, in the workload's namespace, selects ``obj``'s pods."""
     from archls.formats.kubernetes import selects
 
     by_first, textless = ctx.cached("k8s.selectors", lambda: _selectors(native))
+    namespace = obj.namespace or None
     labels = obj.pod_labels
     # A selector can only match pods that carry its first label with its value; one whose first
     # value is not text (null) matches pods without that label, so those are always tried.
-    candidates = [selector for pair in labels.items() for selector in by_first.get(pair, ())]
-    return any(selects(selector, labels) for selector in [*candidates, *textless])
+    candidates = [s for key, value in labels.items() for s in by_first.get((namespace, key, value), ())]
+    return any(selects(selector, labels) for selector in [*candidates, *textless.get(namespace, ())])
 
 
-def _selectors(native: Any) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], list[dict[str, Any]]]:
-    """The Services' selectors by their first label and value, and those whose first value is not text."""
-    by_first: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    textless: list[dict[str, Any]] = []
+def _selectors(
+    native: Any,
+) -> tuple[dict[tuple[str | None, str, str], list[_Selector]], dict[str | None, list[_Selector]]]:
+    """The Services' selectors by namespace, first label and its value; and, by namespace, those whose
+    first value is not text."""
+    by_first: dict[tuple[str | None, str, str], list[_Selector]] = {}
+    textless: dict[str | None, list[_Selector]] = {}
     for service in native.objects:
         selector = get(service.data, "spec", "selector")
         if service.kind != "Service" or not isinstance(selector, dict) or not selector:
             continue
+        namespace = service.namespace or None
         key, value = next(iter(selector.items()))
         text = as_text(value)
         if text is None:
-            textless.append(selector)
+            textless.setdefault(namespace, []).append(selector)
         else:
-            by_first.setdefault((str(key), text), []).append(selector)
+            by_first.setdefault((namespace, str(key), text), []).append(selector)
     return by_first, textless
 
 
@@ -255,9 +263,9 @@ def _selectors(native: Any) -> tuple[dict[tuple[str, str], list[dict[str, Any]]]
     "REL201",
     "Container without a readiness probe",
     severity=Severity.WARNING,
-    what="A container of a long-running workload that serves traffic (it has ports or a Service selects it) "
-    "without a `readinessProbe`. Where the model rule REL011 (no health check) runs, a main container with no "
-    "probe at all is left to it.",
+    what="A container of a long-running workload that serves traffic (it has ports, or a Service of its namespace "
+    "selects it) without a `readinessProbe`. Where the model rule REL011 (no health check) runs, a main container "
+    "with no probe at all is left to it.",
     why=(
         "Without one, Kubernetes sends requests to a pod as soon as its process starts, before caches, "
         "connections and migrations are ready, and keeps sending them while it is overloaded: every rollout "

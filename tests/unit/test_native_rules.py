@@ -34,8 +34,11 @@ def audit(tmp_path: Path, text: str) -> engine.Analysis:
     return engine.analyse(text, str(path), Config())
 
 
-def service(selector: str) -> str:
-    return f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector: {selector}\n"
+def service(selector: str, namespace: str = "shop") -> str:
+    return (
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
+        f"  namespace: {namespace}\nspec:\n  selector: {selector}\n"
+    )
 
 
 def failures(analysis: engine.Analysis) -> list[str]:
@@ -73,3 +76,7 @@ def test_a_service_selecting_the_pods_asks_for_a_readiness_probe(tmp_path: Path)
         assert failures(analysis) == []
         reported = [f for f in analysis.findings if f.code == "REL201"]
         assert bool(reported) == selected, selector
+
+
+def test_a_service_selects_only_pods_of_its_own_namespace(tmp_path: Path) -> None:
+    assert not [f for f in audit(tmp_path, WORKLOAD + service("{app: web}", "other")).findings if f.code == "REL201"]
