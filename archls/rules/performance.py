@@ -307,11 +307,6 @@ connections:
 def no_timeout(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     default = ctx.threshold("perf.default_timeout_ms", 1000)
-    # The shortest timeout of the synchronous calls into each component: what a call it makes must fit in.
-    shortest: dict[str, float] = {}
-    for conn in model.connections:
-        if conn.timeout_ms and not conn.is_async:
-            shortest[conn.target] = min(conn.timeout_ms, shortest.get(conn.target, conn.timeout_ms))
     for index, conn in enumerate(model.connections):
         if conn.is_async or conn.timeout_ms is not None or conn.source == conn.target:
             continue
@@ -321,8 +316,9 @@ def no_timeout(ctx: RuleContext) -> Iterator[Hit]:
         if source.type in OUTSIDE or source.type in PASS_THROUGH:
             continue
         suggested = default
-        if conn.source in shortest:
-            suggested = min(suggested, max(10.0, (shortest[conn.source] / 2) // 10 * 10))
+        outer = _shortest_timeouts(ctx).get(conn.source)
+        if outer is not None:
+            suggested = min(suggested, max(10.0, (outer / 2) // 10 * 10))
         yield Hit(
             ("connections", index, "timeout_ms"),
             f"{conn.source} waits for {conn.target} with no timeout; a slow '{conn.target}' stalls every request above it",
@@ -334,6 +330,20 @@ def no_timeout(ctx: RuleContext) -> Iterator[Hit]:
                 key="timeout_ms",
             ),
         )
+
+
+def _shortest_timeouts(ctx: RuleContext) -> dict[str, float]:
+    """The shortest timeout of the synchronous calls into each component: what a call it makes must fit in.
+    Worked out once, when the first call without a timeout is found."""
+
+    def compute() -> dict[str, float]:
+        shortest: dict[str, float] = {}
+        for conn in ctx.model.connections:
+            if conn.timeout_ms and not conn.is_async:
+                shortest[conn.target] = min(conn.timeout_ms, shortest.get(conn.target, conn.timeout_ms))
+        return shortest
+
+    return ctx.cached("perf.shortest_timeouts", compute)
 
 
 # --- PERF006 ------------------------------------------------------------------------------------
