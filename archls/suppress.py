@@ -222,20 +222,21 @@ def _finding(s: Suppression, message: str, dead: list[Token], *, remove_all: boo
         edits = [[s.line, s.start, s.line, s.end, ""]]
     else:
         title = "Remove " + ", ".join(t.code for t in dead) + " from the suppression"
-        edits = [_token_removal(s, t) for t in dead]
+        edits = [_token_removal(s, t, dead) for t in dead]
     fix = Fix(title, "text", (), value=edits)
     return Finding(UNUSED, message, Severity.WARNING, where, fix=fix.to_json())
 
 
-def _token_removal(s: Suppression, token: Token) -> list[int | str]:
-    """Remove one code and the comma that joins it to its neighbour."""
-    others = [t for t in s.tokens if t is not token]
+def _token_removal(s: Suppression, token: Token, dead: list[Token]) -> list[int | str]:
+    """Remove one of the ``dead`` codes (not all of the comment's) and the comma that joins it to a neighbour.
+
+    A code with a kept one after it takes the separator after it; the others take the separator
+    before them, so the removals of neighbouring dead codes meet but never overlap.
+    """
     index = s.tokens.index(token)
-    if index + 1 < len(s.tokens):
+    if any(t not in dead for t in s.tokens[index + 1 :]):
         return [s.line, token.start, s.line, s.tokens[index + 1].start, ""]
-    previous = others[-1] if others else None
-    start = previous.end if previous is not None else token.start
-    return [s.line, start, s.line, token.end, ""]
+    return [s.line, s.tokens[index - 1].end, s.line, token.end, ""]
 
 
 def suppress_edit(text: str, line: int, code: str) -> Edit:

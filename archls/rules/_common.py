@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from archls.findings import ModelPath
 from archls.model import (
-    COMPUTE_TYPES,
     SENSITIVE_DATA,
     STATEFUL_TYPES,
     TLS_FORM,
-    Component,
     ComponentType,
     Connection,
     DataKind,
@@ -165,6 +165,31 @@ def _compute(ctx: RuleContext) -> Facts:
     return out
 
 
+def blocking_order(ctx: RuleContext) -> list[str]:
+    """The components in an order where every caller comes before what it calls synchronously (Kahn's
+    algorithm over the blocking calls). Members of cycles and what only they reach are left out (QUAL001
+    reports the cycles). Kept per graph structure."""
+
+    def compute() -> list[str]:
+        out = facts(ctx).blocking_out
+        waiting = dict.fromkeys(ctx.model.components, 0)
+        for calls in out.values():
+            for _, conn in calls:
+                waiting[conn.target] += 1
+        queue = deque(cid for cid, n in waiting.items() if n == 0)
+        order = []
+        while queue:
+            cid = queue.popleft()
+            order.append(cid)
+            for _, conn in out.get(cid, ()):
+                waiting[conn.target] -= 1
+                if waiting[conn.target] == 0:
+                    queue.append(conn.target)
+        return order
+
+    return ctx.graph.structural("rules.blocking_order", compute)
+
+
 def _callees(ctx: RuleContext, cid: str) -> list[str]:
     components = ctx.model.components
     return [c.target for _, c in ctx.graph.outgoing(cid) if c.target in components and c.target != cid]
@@ -217,6 +242,14 @@ def carried(ctx: RuleContext, conn: Connection) -> set[DataKind]:
     return facts(ctx).stored.get(conn.target, set())
 
 
+def plaintext(ctx: RuleContext) -> Iterator[tuple[int, Connection, set[DataKind]]]:
+    """Each connection between two of the file's components without TLS, with what it carries."""
+    components = ctx.model.components
+    for index, conn in enumerate(ctx.model.connections):
+        if not conn.encrypted and conn.source in components and conn.target in components:
+            yield index, conn, carried(ctx, conn)
+
+
 def tls_fix(index: int, conn: Connection) -> Fix:
     """Switch a connection to its TLS form (``http`` -> ``https``), or add ``tls: true``."""
     if conn.protocol in TLS_FORM:
@@ -231,5 +264,8 @@ def tls_fix(index: int, conn: Connection) -> Fix:
     return Fix("Encrypt this connection (tls: true)", "set", ("connections", index), value=True, key="tls")
 
 
-def is_compute(c: Component) -> bool:
-    return c.type in COMPUTE_TYPES
+def container_flag(ctx: RuleContext, flag: str, risky: bool = True) -> Iterator[tuple[str, ModelPath]]:
+    """Each component whose ``container.<flag>`` is ``risky`` (not merely unset), with the setting's path."""
+    for cid, c in ctx.model.components.items():
+        if c.container is not None and getattr(c.container, flag) is risky:
+            yield cid, ("components", cid, "container", flag)

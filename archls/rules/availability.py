@@ -95,10 +95,19 @@ def flow_below_target(ctx: RuleContext) -> Iterator[Hit]:
 
 def _common_zone(ctx: RuleContext, have: list[str]) -> str | None:
     """The zone other components use most that this one lacks: the natural second zone."""
-    counts: Counter[str] = Counter()
-    for component in ctx.model.components.values():
-        counts.update(str(z) for z in component.zones if str(z) not in have)
-    return counts.most_common(1)[0][0] if counts else None
+    return next((zone for zone in _zones_by_use(ctx) if zone not in have), None)
+
+
+def _zones_by_use(ctx: RuleContext) -> list[str]:
+    """Every zone the components list, the most listed first (the first listed first among equals)."""
+
+    def rank() -> list[str]:
+        counts: Counter[str] = Counter()
+        for component in ctx.model.components.values():
+            counts.update(str(z) for z in component.zones)
+        return [zone for zone, _ in counts.most_common()]
+
+    return ctx.cached("rules.zones_by_use", rank)
 
 
 @rule(

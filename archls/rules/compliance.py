@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from archls.findings import Severity
 from archls.model import Backups, ComponentType, DataKind, Framework
-from archls.rules._common import OUTSIDE, PASS_THROUGH, carried, facts, frameworks, names, tls_fix
+from archls.rules._common import OUTSIDE, PASS_THROUGH, PERSONAL_DATA, facts, frameworks, names, plaintext, tls_fix
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
 PCI = "PCI DSS v4.0"
@@ -31,15 +31,56 @@ RECORD_STORES = frozenset(
 
 
 def _holding(ctx: RuleContext, kind: DataKind) -> list[str]:
-    """Components of the system (not clients or third parties) that process or store ``kind``."""
-    f = facts(ctx)
-    out = []
-    for cid, c in ctx.model.components.items():
-        if c.type in OUTSIDE:
+    """Components of the system (not clients or third parties) that process or store ``kind``; several
+    rules ask, so it is worked out once per audit."""
+
+    def find() -> list[str]:
+        stored = facts(ctx).stored
+        return [
+            cid
+            for cid, c in ctx.model.components.items()
+            if c.type not in OUTSIDE and (kind in c.data or kind in stored.get(cid, ()))
+        ]
+
+    return ctx.cached(f"compliance.holding.{kind.value}", find)
+
+
+def _stored_unencrypted(ctx: RuleContext, kind: DataKind, control: str, what: str) -> Iterator[Hit]:
+    """Stores holding ``kind`` data without encryption at rest, reported against ``control``."""
+    for cid, held in facts(ctx).stored.items():
+        if kind in held and not ctx.model.components[cid].encryption_at_rest:
+            yield Hit(
+                ("components", cid, "encryption_at_rest"),
+                f"{control}: '{cid}' stores {what} data without encryption at rest",
+                fix=Fix(f"Encrypt '{cid}' at rest", "set", ("components", cid), value=True, key="encryption_at_rest"),
+            )
+
+
+def _sent_unencrypted(ctx: RuleContext, kind: DataKind, control: str, what: str) -> Iterator[Hit]:
+    """Connections carrying ``kind`` data without TLS, reported against ``control``."""
+    for index, conn, data in plaintext(ctx):
+        if kind in data:
+            yield Hit(
+                ("connections", index, "protocol"),
+                f"{control}: {conn.source} -> {conn.target} carries {what} data without TLS",
+                fix=tls_fix(index, conn),
+            )
+
+
+def _unaudited(ctx: RuleContext, kind: DataKind, control: str, what: str, lacking: str) -> Iterator[Hit]:
+    """Components that handle ``kind`` data without an audit log (load balancers and the like pass it on)."""
+    model = ctx.model
+    for cid in _holding(ctx, kind):
+        c = model.components[cid]
+        if c.audit_log or c.type in PASS_THROUGH:
             continue
-        if kind in c.data or kind in f.stored.get(cid, ()):
-            out.append(cid)
-    return out
+        yield Hit(
+            ("components", cid, "audit_log"),
+            f"{control}: '{cid}' handles {what} data without {lacking}",
+            fix=Fix(
+                f"Audit access to '{cid}' (audit_log: true)", "set", ("components", cid), value=True, key="audit_log"
+            ),
+        )
 
 
 # --- PCI DSS ------------------------------------------------------------------------------------
@@ -63,17 +104,8 @@ components:
     fixable=True,
 )
 def pci_at_rest(ctx: RuleContext) -> Iterator[Hit]:
-    if Framework.PCI_DSS not in frameworks(ctx):
-        return
-    model = ctx.model
-    for cid, held in facts(ctx).stored.items():
-        c = model.components[cid]
-        if DataKind.CARD in held and not c.encryption_at_rest:
-            yield Hit(
-                ("components", cid, "encryption_at_rest"),
-                f"PCI DSS 3.5.1: '{cid}' stores card data without encryption at rest",
-                fix=Fix(f"Encrypt '{cid}' at rest", "set", ("components", cid), value=True, key="encryption_at_rest"),
-            )
+    if Framework.PCI_DSS in frameworks(ctx):
+        yield from _stored_unencrypted(ctx, DataKind.CARD, "PCI DSS 3.5.1", "card")
 
 
 @rule(
@@ -93,18 +125,8 @@ connections:
     fixable=True,
 )
 def pci_in_transit(ctx: RuleContext) -> Iterator[Hit]:
-    if Framework.PCI_DSS not in frameworks(ctx):
-        return
-    model = ctx.model
-    for index, conn in enumerate(model.connections):
-        if conn.encrypted or conn.source not in model.components or conn.target not in model.components:
-            continue
-        if DataKind.CARD in carried(ctx, conn):
-            yield Hit(
-                ("connections", index, "protocol"),
-                f"PCI DSS 4.2.1: {conn.source} -> {conn.target} carries card data without TLS",
-                fix=tls_fix(index, conn),
-            )
+    if Framework.PCI_DSS in frameworks(ctx):
+        yield from _sent_unencrypted(ctx, DataKind.CARD, "PCI DSS 4.2.1", "card")
 
 
 @rule(
@@ -186,20 +208,8 @@ components:
     fixable=True,
 )
 def pci_audit_log(ctx: RuleContext) -> Iterator[Hit]:
-    if Framework.PCI_DSS not in frameworks(ctx):
-        return
-    model = ctx.model
-    for cid in _holding(ctx, DataKind.CARD):
-        c = model.components[cid]
-        if c.audit_log or c.type in PASS_THROUGH:
-            continue
-        yield Hit(
-            ("components", cid, "audit_log"),
-            f"PCI DSS 10.2.1: '{cid}' handles card data without an audit log of access to it",
-            fix=Fix(
-                f"Audit access to '{cid}' (audit_log: true)", "set", ("components", cid), value=True, key="audit_log"
-            ),
-        )
+    if Framework.PCI_DSS in frameworks(ctx):
+        yield from _unaudited(ctx, DataKind.CARD, "PCI DSS 10.2.1", "card", "an audit log of access to it")
 
 
 _SECONDARY_STORES = frozenset(
@@ -327,17 +337,8 @@ components:
     fixable=True,
 )
 def hipaa_at_rest(ctx: RuleContext) -> Iterator[Hit]:
-    if Framework.HIPAA not in frameworks(ctx):
-        return
-    model = ctx.model
-    for cid, held in facts(ctx).stored.items():
-        c = model.components[cid]
-        if DataKind.PHI in held and not c.encryption_at_rest:
-            yield Hit(
-                ("components", cid, "encryption_at_rest"),
-                f"HIPAA 164.312(a)(2)(iv): '{cid}' stores health data without encryption at rest",
-                fix=Fix(f"Encrypt '{cid}' at rest", "set", ("components", cid), value=True, key="encryption_at_rest"),
-            )
+    if Framework.HIPAA in frameworks(ctx):
+        yield from _stored_unencrypted(ctx, DataKind.PHI, "HIPAA 164.312(a)(2)(iv)", "health")
 
 
 @rule(
@@ -360,18 +361,8 @@ connections:
     fixable=True,
 )
 def hipaa_in_transit(ctx: RuleContext) -> Iterator[Hit]:
-    if Framework.HIPAA not in frameworks(ctx):
-        return
-    model = ctx.model
-    for index, conn in enumerate(model.connections):
-        if conn.encrypted or conn.source not in model.components or conn.target not in model.components:
-            continue
-        if DataKind.PHI in carried(ctx, conn):
-            yield Hit(
-                ("connections", index, "protocol"),
-                f"HIPAA 164.312(e)(1): {conn.source} -> {conn.target} carries health data without TLS",
-                fix=tls_fix(index, conn),
-            )
+    if Framework.HIPAA in frameworks(ctx):
+        yield from _sent_unencrypted(ctx, DataKind.PHI, "HIPAA 164.312(e)(1)", "health")
 
 
 @rule(
@@ -391,20 +382,8 @@ components:
     fixable=True,
 )
 def hipaa_audit(ctx: RuleContext) -> Iterator[Hit]:
-    if Framework.HIPAA not in frameworks(ctx):
-        return
-    model = ctx.model
-    for cid in _holding(ctx, DataKind.PHI):
-        c = model.components[cid]
-        if c.audit_log or c.type in PASS_THROUGH:
-            continue
-        yield Hit(
-            ("components", cid, "audit_log"),
-            f"HIPAA 164.312(b): '{cid}' handles health data without audit logging",
-            fix=Fix(
-                f"Audit access to '{cid}' (audit_log: true)", "set", ("components", cid), value=True, key="audit_log"
-            ),
-        )
+    if Framework.HIPAA in frameworks(ctx):
+        yield from _unaudited(ctx, DataKind.PHI, "HIPAA 164.312(b)", "health", "audit logging")
 
 
 def _backup_fix(cid: str) -> Fix:
@@ -579,14 +558,11 @@ def gdpr_residency(ctx: RuleContext) -> Iterator[Hit]:
     personal = set(_holding(ctx, DataKind.PII)) | set(_holding(ctx, DataKind.PHI))
     for conn in model.connections:
         target = model.components.get(conn.target)
-        if (
-            target is not None
-            and target.type is ComponentType.EXTERNAL
-            and {DataKind.PII, DataKind.PHI} & set(conn.data)
-        ):
+        if target is not None and target.type is ComponentType.EXTERNAL and PERSONAL_DATA.intersection(conn.data):
             personal.add(conn.target)
-    for cid in sorted(personal, key=list(model.components).index):
-        c = model.components[cid]
+    for cid, c in model.components.items():
+        if cid not in personal:
+            continue
         for key, places in (("regions", c.regions), ("zones", c.zones)):
             for i, place in enumerate(places):
                 if not within(str(place), residency):
@@ -626,7 +602,7 @@ def gdpr_retention(ctx: RuleContext) -> Iterator[Hit]:
         c = model.components[cid]
         if c.type not in RECORD_STORES or c.retention_days is not None:
             continue
-        if {DataKind.PII, DataKind.PHI} & held:
+        if PERSONAL_DATA & held:
             yield Hit(
                 ("components", cid, "retention_days"),
                 f"GDPR Art. 5(1)(e): '{cid}' keeps personal data with no retention limit; set retention_days",

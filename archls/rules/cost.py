@@ -132,10 +132,15 @@ components:
     fixable=True,
 )
 def previous_generation(ctx: RuleContext) -> Iterator[Hit]:
-    for saving in analysed(ctx).cost.savings_for("generation"):
+    yield from _cheaper_class(ctx, "generation", "a previous generation")
+
+
+def _cheaper_class(ctx: RuleContext, kind: str, what: str) -> Iterator[Hit]:
+    """The savings of one ``kind`` that swap an instance class for a cheaper one; ``what`` the old class is."""
+    for saving in analysed(ctx).cost.savings_for(kind):
         yield Hit(
             saving.path,
-            f"{saving.extra['from']} is a previous generation: {saving.message}, {usd(saving.monthly)}/month saved",
+            f"{saving.extra['from']} is {what}: {saving.message}, {usd(saving.monthly)}/month saved",
             fix=_fix(saving, f"Use {saving.extra['to']}"),
             on_value=True,
             data={"saving": saving.monthly},
@@ -285,14 +290,7 @@ components:
     fixable=True,
 )
 def graviton(ctx: RuleContext) -> Iterator[Hit]:
-    for saving in analysed(ctx).cost.savings_for("arm"):
-        yield Hit(
-            saving.path,
-            f"{saving.extra['from']} is x86: {saving.message}, {usd(saving.monthly)}/month saved",
-            fix=_fix(saving, f"Use {saving.extra['to']}"),
-            on_value=True,
-            data={"saving": saving.monthly},
-        )
+    yield from _cheaper_class(ctx, "arm", "x86")
 
 
 @rule(

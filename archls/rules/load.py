@@ -523,27 +523,25 @@ flows:
 def cold_starts(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     target = ctx.model.requirements.latency.p99_ms if ctx.model.requirements.latency else None
+    flows = ctx.model.flows
+    through: dict[str, list[str]] = {}  # the flows each component is on, in the file's order
+    for fid, flow in flows.items():
+        for step in dict.fromkeys(flow.path):
+            through.setdefault(step, []).append(fid)
     for cid, component in ctx.model.components.items():
         prof = res.profiles[cid]
-        is_function = component.type == ComponentType.FUNCTION or (
-            prof.technology is not None and prof.technology.id == "lambda"
-        )
-        if not is_function:
+        tech = prof.technology
+        if component.type != ComponentType.FUNCTION and (tech is None or tech.id != "lambda"):
             continue
         if component.replicas:
             continue  # instances kept warm (provisioned concurrency)
-        tech = prof.technology
-        if tech is not None and tech.id == "lambda":
-            cold = tech.cold_start_ms
-        else:
-            cold = tech.cold_start_ms if tech is not None else None
-            cold = cold or res.catalog.technology("lambda").cold_start_ms  # type: ignore[union-attr]
+        cold = tech.cold_start_ms if tech is not None else None
+        # A runtime without a figure of its own starts as slowly as a typical Lambda function.
+        cold = cold or res.catalog.technology("lambda").cold_start_ms  # type: ignore[union-attr]
         if cold is None:
             continue
-        for fid, flow in ctx.model.flows.items():
-            if cid not in flow.path:
-                continue
-            budget = flow.latency_budget_ms or target
+        for fid in through.get(cid, ()):
+            budget = flows[fid].latency_budget_ms or target
             if budget is not None and cold >= budget:
                 runtime = tech.name if tech is not None else "the runtime"
                 yield Hit(

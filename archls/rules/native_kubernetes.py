@@ -52,6 +52,11 @@ def _mine(native: Any) -> list[Any]:
     return [o for o in native.objects if native.in_current(o)]
 
 
+def _list(value: Any) -> list[Any]:
+    """A list the manifest holds, or none when it holds something else there."""
+    return value if isinstance(value, list) else []
+
+
 @rule(
     "SEC201",
     "RBAC rule with wildcards",
@@ -77,7 +82,7 @@ def rbac_wildcards(ctx: RuleContext) -> Iterator[Hit]:
     for role in _mine(native):
         if role.kind not in {"Role", "ClusterRole"}:
             continue
-        for i, item in enumerate(get(role.data, "rules", default=[]) or []):
+        for i, item in enumerate(_list(get(role.data, "rules"))):
             if not isinstance(item, dict):
                 continue
             for key in ("apiGroups", "resources", "verbs"):
@@ -115,7 +120,7 @@ def cluster_admin_binding(ctx: RuleContext) -> Iterator[Hit]:
             binding.kind in {"ClusterRoleBinding", "RoleBinding"}
             and get(binding.data, "roleRef", "name") == "cluster-admin"
         ):
-            subjects = [as_text(get(s, "name")) for s in get(binding.data, "subjects", default=[]) or []]
+            subjects = [as_text(get(s, "name")) for s in _list(get(binding.data, "subjects"))]
             who = ", ".join(s for s in subjects if s) or "its subjects"
             yield Hit(
                 native.path(binding, "roleRef", "name"),
@@ -168,13 +173,14 @@ def default_namespace(ctx: RuleContext) -> Iterator[Hit]:
 
 def _modelled_env(ctx: RuleContext, native: Any, obj: Any) -> set[tuple[str, int, int]]:
     """(containers, i, j) of the env entries the model carries for ``obj``'s component."""
-    cid = next((c for c, o in native.workloads.items() if o is obj), None)
+    component_of = ctx.cached("k8s.component_of", lambda: {id(o): c for c, o in native.workloads.items()})
+    cid = component_of.get(id(obj))
     if cid is None or cid not in ctx.model.components:
         return set()
     seen: set[str] = set()
     out: set[tuple[str, int, int]] = set()
     for i, container in obj.containers():
-        for j, item in enumerate(container.get("env") or []):
+        for j, item in enumerate(_list(container.get("env"))):
             name = as_text(get(item, "name"))
             if name and name not in seen:
                 seen.add(name)
@@ -198,11 +204,15 @@ def _probe_hits(ctx: RuleContext, key: str, what: str) -> Iterator[Hit]:
             continue
         spec_path = obj.pod_spec_path or ()
         main = _main_container(obj)
+        selected: bool | None = None
         for i, container in obj.containers():
             if key in container:
                 continue
-            if key == "readinessProbe" and not container.get("ports") and not _selected(native, obj):
-                continue
+            if key == "readinessProbe" and not container.get("ports"):
+                if selected is None:
+                    selected = _selected(ctx, native, obj)
+                if not selected:
+                    continue
             if deferred and main is not None and main[0] == i and not any(p in container for p in _PROBES):
                 continue
             name = as_text(container.get("name")) or f"#{i}"
@@ -212,23 +222,50 @@ def _probe_hits(ctx: RuleContext, key: str, what: str) -> Iterator[Hit]:
             )
 
 
-def _selected(native: Any, obj: Any) -> bool:
+_Selector = dict[str, Any]
+
+
+def _selected(ctx: RuleContext, native: Any, obj: Any) -> bool:
+    """Whether a Service of the folder, in the workload's namespace, selects ``obj``'s pods."""
     from archls.formats.kubernetes import selects
 
+    by_first, textless = ctx.cached("k8s.selectors", lambda: _selectors(native))
+    namespace = obj.namespace or None
     labels = obj.pod_labels
+    # A selector can only match pods that carry its first label with its value; one whose first
+    # value is not text (null) matches pods without that label, so those are always tried.
+    candidates = [s for key, value in labels.items() for s in by_first.get((namespace, key, value), ())]
+    return any(selects(selector, labels) for selector in [*candidates, *textless.get(namespace, ())])
+
+
+def _selectors(
+    native: Any,
+) -> tuple[dict[tuple[str | None, str, str], list[_Selector]], dict[str | None, list[_Selector]]]:
+    """The Services' selectors by namespace, first label and its value; and, by namespace, those whose
+    first value is not text."""
+    by_first: dict[tuple[str | None, str, str], list[_Selector]] = {}
+    textless: dict[str | None, list[_Selector]] = {}
     for service in native.objects:
-        if service.kind == "Service" and selects(get(service.data, "spec", "selector") or {}, labels):
-            return True
-    return False
+        selector = get(service.data, "spec", "selector")
+        if service.kind != "Service" or not isinstance(selector, dict) or not selector:
+            continue
+        namespace = service.namespace or None
+        key, value = next(iter(selector.items()))
+        text = as_text(value)
+        if text is None:
+            textless.setdefault(namespace, []).append(selector)
+        else:
+            by_first.setdefault((namespace, str(key), text), []).append(selector)
+    return by_first, textless
 
 
 @rule(
     "REL201",
     "Container without a readiness probe",
     severity=Severity.WARNING,
-    what="A container of a long-running workload that serves traffic (it has ports or a Service selects it) "
-    "without a `readinessProbe`. Where the model rule REL011 (no health check) runs, a main container with no "
-    "probe at all is left to it.",
+    what="A container of a long-running workload that serves traffic (it has ports, or a Service of its namespace "
+    "selects it) without a `readinessProbe`. Where the model rule REL011 (no health check) runs, a main container "
+    "with no probe at all is left to it.",
     why=(
         "Without one, Kubernetes sends requests to a pod as soon as its process starts, before caches, "
         "connections and migrations are ready, and keeps sending them while it is overloaded: every rollout "
@@ -314,7 +351,7 @@ def manifest_secrets(ctx: RuleContext) -> Iterator[Hit]:
         for init in (False, True):
             group = "initContainers" if init else "containers"
             for i, container in obj.containers(init=init):
-                for j, item in enumerate(container.get("env") or []):
+                for j, item in enumerate(_list(container.get("env"))):
                     if not isinstance(item, dict) or "value" not in item:
                         continue
                     key = as_text(item.get("name")) or ""

@@ -28,9 +28,14 @@ def _native(ctx: RuleContext) -> Any:
 
 
 def _known(value: Any) -> bool:
+    return value is not None and not _unknown(value)
+
+
+def _unknown(value: Any) -> bool:
+    """Written, but known only at apply time (a reference, a function call): nothing to judge."""
     from archls.formats._hcl import Unknown
 
-    return value is not None and not isinstance(value, Unknown)
+    return isinstance(value, Unknown)
 
 
 def _true(value: Any) -> bool:
@@ -120,7 +125,7 @@ def s3_public_access_block(ctx: RuleContext) -> Iterator[Hit]:
         for block in blocks:
             for setting in settings:
                 value = block.value(setting)
-                if not _true(value) and (value is None or _known(value)):
+                if not _true(value) and not _unknown(value):
                     yield Hit(
                         _where(native, block, setting),
                         f"public access block of '{bucket.name}' leaves {setting} off",
@@ -332,11 +337,7 @@ def database_encryption(ctx: RuleContext) -> Iterator[Hit]:
         if db.type == "aws_db_instance" and db.has("replicate_source_db"):
             continue  # a replica inherits its source's encryption
         value = db.value("storage_encrypted")
-        if (
-            _true(value)
-            or (value is None and db.value("engine_mode") == "serverless")
-            or not (value is None or _known(value))
-        ):
+        if _true(value) or (value is None and db.value("engine_mode") == "serverless") or _unknown(value):
             continue
         yield Hit(
             _where(native, db, "storage_encrypted"),
@@ -480,7 +481,7 @@ def database_multi_az(ctx: RuleContext) -> Iterator[Hit]:
         if db.has("replicate_source_db"):
             continue
         value = db.value("multi_az")
-        if _true(value) or not (value is None or _known(value)):
+        if _true(value) or _unknown(value):
             continue
         yield Hit(
             _where(native, db, "multi_az"),
@@ -514,7 +515,7 @@ def database_deletion_protection(ctx: RuleContext) -> Iterator[Hit]:
         return
     for db in native.of_type(*_DB_TYPES):
         value = db.value("deletion_protection")
-        if _true(value) or not (value is None or _known(value)):
+        if _true(value) or _unknown(value):
             continue
         yield Hit(
             _where(native, db, "deletion_protection"),
@@ -650,7 +651,7 @@ def imds_v2(ctx: RuleContext) -> Iterator[Hit]:
     for instance in native.of_type(*(kinds if model_carries else ("aws_instance", *kinds))):
         tokens = instance.value("metadata_options", 0, "http_tokens")
         endpoint = instance.value("metadata_options", 0, "http_endpoint")
-        if tokens == "required" or endpoint == "disabled" or not (tokens is None or _known(tokens)):
+        if tokens == "required" or endpoint == "disabled" or _unknown(tokens):
             continue
         where = _where(native, instance, "metadata_options", 0, "http_tokens")
         if not instance.has("metadata_options", 0, "http_tokens") and instance.has("metadata_options"):
@@ -698,7 +699,7 @@ def ebs_encryption(ctx: RuleContext) -> Iterator[Hit]:
         return
     for volume in native.of_type("aws_ebs_volume"):
         value = volume.value("encrypted")
-        if _true(value) or volume.has("snapshot_id") or not (value is None or _known(value)):
+        if _true(value) or volume.has("snapshot_id") or _unknown(value):
             continue
         yield Hit(
             _where(native, volume, "encrypted"),
@@ -719,7 +720,7 @@ def ebs_encryption(ctx: RuleContext) -> Iterator[Hit]:
             for i in range(len(instance.blocks(device))):
                 found = found or device == "root_block_device"
                 value = instance.value(device, i, "encrypted")
-                if _true(value) or not (value is None or _known(value)):
+                if _true(value) or _unknown(value):
                     continue
                 yield Hit(
                     _where(native, instance, device, i, "encrypted")
@@ -959,7 +960,7 @@ def kms_rotation(ctx: RuleContext) -> Iterator[Hit]:
         if spec != "SYMMETRIC_DEFAULT" or key.value("key_usage", default="ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
             continue
         value = key.value("enable_key_rotation")
-        if _true(value) or not (value is None or _known(value)):
+        if _true(value) or _unknown(value):
             continue
         yield Hit(
             _where(native, key, "enable_key_rotation"),
@@ -999,7 +1000,7 @@ def eks_public_endpoint(ctx: RuleContext) -> Iterator[Hit]:
         return
     for cluster in native.of_type("aws_eks_cluster"):
         public = cluster.value("vpc_config", 0, "endpoint_public_access")
-        if _false(public) or not (public is None or _known(public)):
+        if _false(public) or _unknown(public):
             continue
         cidrs = _cidrs(cluster.value("vpc_config", 0, "public_access_cidrs"))
         if cidrs and not cidrs & _WORLD:

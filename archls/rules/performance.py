@@ -7,13 +7,12 @@ each rule's documentation.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterator
 from functools import lru_cache
 
 from archls.findings import Severity
 from archls.model import Component, ComponentType, DataKind, Protocol
-from archls.rules._common import OUTSIDE, PASS_THROUGH, facts, names
+from archls.rules._common import OUTSIDE, PASS_THROUGH, blocking_order, facts, names
 from archls.rules.registry import Fix, Hit, RuleContext, rule
 
 TAIL = "Dean and Barroso, The Tail at Scale (CACM 2013)"
@@ -235,24 +234,19 @@ def deep_chain(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     f = facts(ctx)
     limit = int(ctx.threshold("perf.max_sync_depth", 5))
-    # Longest blocking path from any entry, by Kahn's algorithm (members of cycles are left out; QUAL001 reports them).
-    indegree = {cid: 0 for cid in model.components}
-    for targets in f.blocking_out.values():
-        for _, conn in targets:
-            indegree[conn.target] += 1
+    # Longest blocking path from any entry, callers before callees (members of cycles are left out;
+    # QUAL001 reports them).
     entries = [
         cid
         for cid, c in model.components.items()
-        if c.type is ComponentType.CLIENT or (cid in f.public_side and indegree[cid] == 0)
+        if c.type is ComponentType.CLIENT or (cid in f.public_side and cid not in f.blocking_in)
     ]
     if not entries:
         return
     depth: dict[str, int] = dict.fromkeys(entries, 0)
     before: dict[str, tuple[str, int]] = {}
-    queue = deque(cid for cid, n in indegree.items() if n == 0)
     components = model.components
-    while queue:
-        cid = queue.popleft()
+    for cid in blocking_order(ctx):
         here = depth.get(cid)
         # Load balancers, WAFs, CDNs and DNS pass requests on; only calls between the system's own
         # components count as hops. Calls into clients and third parties start nothing.
@@ -266,9 +260,6 @@ def deep_chain(ctx: RuleContext) -> Iterator[Hit]:
             if here is not None and components[target].type not in OUTSIDE and here + step_here > depth.get(target, -1):
                 depth[target] = here + step_here
                 before[target] = (cid, index)
-            indegree[target] -= 1
-            if indegree[target] == 0:
-                queue.append(target)
     for cid, out in f.blocking_out.items():
         if depth.get(cid) != limit or components[cid].type in PASS_THROUGH or components[cid].type in OUTSIDE:
             continue
@@ -325,9 +316,9 @@ def no_timeout(ctx: RuleContext) -> Iterator[Hit]:
         if source.type in OUTSIDE or source.type in PASS_THROUGH:
             continue
         suggested = default
-        incoming = [c.timeout_ms for _, c in ctx.graph.incoming(conn.source) if c.timeout_ms and not c.is_async]
-        if incoming:
-            suggested = min(suggested, max(10.0, (min(incoming) / 2) // 10 * 10))
+        outer = _shortest_timeouts(ctx).get(conn.source)
+        if outer is not None:
+            suggested = min(suggested, max(10.0, (outer / 2) // 10 * 10))
         yield Hit(
             ("connections", index, "timeout_ms"),
             f"{conn.source} waits for {conn.target} with no timeout; a slow '{conn.target}' stalls every request above it",
@@ -339,6 +330,20 @@ def no_timeout(ctx: RuleContext) -> Iterator[Hit]:
                 key="timeout_ms",
             ),
         )
+
+
+def _shortest_timeouts(ctx: RuleContext) -> dict[str, float]:
+    """The shortest timeout of the synchronous calls into each component: what a call it makes must fit in.
+    Worked out once, when the first call without a timeout is found."""
+
+    def compute() -> dict[str, float]:
+        shortest: dict[str, float] = {}
+        for conn in ctx.model.connections:
+            if conn.timeout_ms and not conn.is_async:
+                shortest[conn.target] = min(conn.timeout_ms, shortest.get(conn.target, conn.timeout_ms))
+        return shortest
+
+    return ctx.cached("perf.shortest_timeouts", compute)
 
 
 # --- PERF006 ------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ COUPLING = "Robert C. Martin, Clean Architecture: the Stable Dependencies Princi
 
 
 def _neighbours(ctx: RuleContext) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Who calls each component and whom it calls (other components only); shared by every audit of
+    the same structure, so the sets are read, never changed."""
+
     def compute() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         components = ctx.model.components
         into: dict[str, set[str]] = {cid: set() for cid in components}
@@ -41,7 +44,7 @@ def _neighbours(ctx: RuleContext) -> tuple[dict[str, set[str]], dict[str, set[st
                 into[conn.target].add(conn.source)
         return into, out
 
-    return ctx.cached("quality.neighbours", compute)
+    return ctx.graph.structural("rules.neighbours", compute)
 
 
 @rule(

@@ -241,9 +241,13 @@ class RuleContext:
         return self._memo[key]
 
 
+#: Categories in the order codes are listed (and run): the order they are declared in.
+_CATEGORY_RANK = {category: n for n, category in enumerate(Category)}
+
+
 def all_codes() -> list[Code]:
     load_rules()
-    return sorted(REGISTRY.values(), key=lambda c: (list(Category).index(c.category), c.id))
+    return sorted(REGISTRY.values(), key=lambda c: (_CATEGORY_RANK[c.category], c.id))
 
 
 def get(code_id: str) -> Code | None:

@@ -8,12 +8,11 @@ objectives. (REL001-009, availability figures and zones, live with the analyses.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterator
 
 from archls.findings import Severity
 from archls.model import Backups, ComponentType
-from archls.rules._common import OUTSIDE, facts, names
+from archls.rules._common import OUTSIDE, blocking_order, facts, names
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
 NYGARD = "Release It! (Nygard), 2nd ed.: stability patterns"
@@ -473,10 +472,6 @@ def retry_amplification(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     f = facts(ctx)
     limit = ctx.threshold("rel.max_retry_amplification", 10)
-    indegree = {cid: 0 for cid in model.components}
-    for out in f.blocking_out.values():
-        for _, conn in out:
-            indegree[conn.target] += 1
     attempts: dict[str, float] = dict.fromkeys(model.components, 1.0)
     before: dict[str, str] = {}
 
@@ -486,9 +481,7 @@ def retry_amplification(ctx: RuleContext) -> Iterator[Hit]:
             out.append(before[out[-1]])
         return out[::-1]
 
-    queue = deque(cid for cid, n in indegree.items() if n == 0)
-    while queue:
-        cid = queue.popleft()
+    for cid in blocking_order(ctx):
         here = attempts[cid]
         for index, conn in f.blocking_out.get(cid, ()):
             factor = (conn.retries or 0) + 1
@@ -512,6 +505,3 @@ def retry_amplification(ctx: RuleContext) -> Iterator[Hit]:
             if total > attempts[conn.target] and model.components[conn.target].type not in OUTSIDE:
                 attempts[conn.target] = total
                 before[conn.target] = cid
-            indegree[conn.target] -= 1
-            if indegree[conn.target] == 0:
-                queue.append(conn.target)

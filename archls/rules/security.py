@@ -18,9 +18,11 @@ from archls.rules._common import (
     OUTSIDE,
     PASS_THROUGH,
     carried,
+    container_flag,
     facts,
     kinds_text,
     names,
+    plaintext,
     sensitive,
     tls_fix,
 )
@@ -282,11 +284,8 @@ connections:
     fixable=True,
 )
 def plaintext_sensitive(ctx: RuleContext) -> Iterator[Hit]:
-    model = ctx.model
-    for index, conn in enumerate(model.connections):
-        if conn.encrypted or conn.source not in model.components or conn.target not in model.components:
-            continue
-        kinds = sensitive(carried(ctx, conn))
+    for index, conn, data in plaintext(ctx):
+        kinds = sensitive(data)
         if not kinds:
             continue
         protocol = conn.protocol.value if conn.protocol else "an unencrypted protocol"
@@ -633,20 +632,17 @@ components:
     fixable=True,
 )
 def privileged(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
-        if c.container is not None and c.container.privileged:
-            yield Hit(
-                ("components", cid, "container", "privileged"),
-                f"'{cid}' runs a privileged container: an escape from it controls the whole host",
-                fix=Fix(
-                    f"Run '{cid}' unprivileged",
-                    "set",
-                    ("components", cid, "container"),
-                    value=False,
-                    key="privileged",
-                    safe=False,
-                ),
-            )
+    for cid, path in container_flag(ctx, "privileged"):
+        yield Hit(
+            path,
+            f"'{cid}' runs a privileged container: an escape from it controls the whole host",
+            fix=_switch_off(cid, "privileged", f"Run '{cid}' unprivileged"),
+        )
+
+
+def _switch_off(cid: str, flag: str, title: str) -> Fix:
+    """Set ``container.<flag>`` of ``cid`` to false."""
+    return Fix(title, "set", ("components", cid, "container"), value=False, key=flag, safe=False)
 
 
 _NAMESPACES = {
@@ -685,23 +681,13 @@ components:
     fixable=True,
 )
 def host_namespace(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
-        if c.container is None:
-            continue
-        for key, (name, effect) in _NAMESPACES.items():
-            if getattr(c.container, key):
-                yield Hit(
-                    ("components", cid, "container", key),
-                    f"'{cid}' shares the host's {name} namespace: it {effect}",
-                    fix=Fix(
-                        f"Stop sharing the host's {name} namespace",
-                        "set",
-                        ("components", cid, "container"),
-                        value=False,
-                        key=key,
-                        safe=False,
-                    ),
-                )
+    for key, (name, effect) in _NAMESPACES.items():
+        for cid, path in container_flag(ctx, key):
+            yield Hit(
+                path,
+                f"'{cid}' shares the host's {name} namespace: it {effect}",
+                fix=_switch_off(cid, key, f"Stop sharing the host's {name} namespace"),
+            )
 
 
 @rule(
@@ -727,20 +713,12 @@ components:
     fixable=True,
 )
 def engine_socket(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
-        if c.container is not None and c.container.docker_socket:
-            yield Hit(
-                ("components", cid, "container", "docker_socket"),
-                f"'{cid}' mounts the container engine's socket, which amounts to root on the host",
-                fix=Fix(
-                    "Do not mount the engine socket",
-                    "set",
-                    ("components", cid, "container"),
-                    value=False,
-                    key="docker_socket",
-                    safe=False,
-                ),
-            )
+    for cid, path in container_flag(ctx, "docker_socket"):
+        yield Hit(
+            path,
+            f"'{cid}' mounts the container engine's socket, which amounts to root on the host",
+            fix=_switch_off(cid, "docker_socket", "Do not mount the engine socket"),
+        )
 
 
 DANGEROUS_CAPABILITIES = {
@@ -834,9 +812,7 @@ def trust_boundary(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     f = facts(ctx)
     public = [
-        cid
-        for cid in model.components
-        if cid in f.public_side and model.components[cid].type not in PASS_THROUGH | {ComponentType.DNS}
+        cid for cid in model.components if cid in f.public_side and model.components[cid].type not in PASS_THROUGH
     ]
     public = public or [cid for cid in model.components if cid in f.public_side]
     stores = [cid for cid, c in model.components.items() if c.type in DATA_STORES and not c.public]

@@ -6,17 +6,21 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from archls.findings import Severity
+from archls.model import Connection
 from archls.rules._common import facts
 from archls.rules.registry import Fix, Hit, RuleContext, rule
 
 
-def blocking_cycles(ctx: RuleContext) -> Iterator[list[int]]:
+def blocking_cycles(ctx: RuleContext) -> list[list[int]]:
     """One cycle of blocking calls (as connection indices) per strongly connected knot.
 
     Tarjan's algorithm without recursion over the blocking calls, then a walk inside each knot:
-    linear in the size of the graph, so it runs on every keystroke in large files.
+    linear in the size of the graph, and computed again only when the graph's structure changes.
     """
-    out = facts(ctx).blocking_out
+    return ctx.graph.structural("rules.blocking_cycles", lambda: list(_knots(facts(ctx).blocking_out)))
+
+
+def _knots(out: dict[str, list[tuple[int, Connection]]]) -> Iterator[list[int]]:
     edge: dict[tuple[str, str], int] = {}
     successors: dict[str, list[str]] = {}
     for source, calls in out.items():

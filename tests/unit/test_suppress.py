@@ -123,3 +123,16 @@ def test_suppress_edit_adds_or_extends_a_comment() -> None:
         fixes.apply(text, [suppress_edit(text, 1, "SEC002")]).split("\n")[1] == "b: 2  # archls: ignore[SEC001, SEC002]"
     )
     assert fixes.apply(text, [suppress_edit(text, 2, "SEC002")]).split("\n")[2] == "c: 3  # archls: ignore[SEC002]\r"
+
+
+def test_removing_several_unused_codes_keeps_the_rest_of_the_line() -> None:
+    # The last two codes are unused: their removals meet at the comma between them.
+    analysis = audit(db_comment="  # archls: ignore[SEC014, NOPE1, NOPE2]")
+    [unused] = [f for f in analysis.findings if f.code == "ARCH011"]
+    fixed = fixes.apply(analysis.text, fixes.edits_for(analysis, Fix.from_json(unused.fix)))
+    assert fixed == audit(db_comment="  # archls: ignore[SEC014]").text
+    # Unused codes on both sides of a used one.
+    analysis = audit(db_comment="  # archls: ignore[NOPE1, SEC014, NOPE2, NOPE3]")
+    [unused] = [f for f in analysis.findings if f.code == "ARCH011"]
+    fixed = fixes.apply(analysis.text, fixes.edits_for(analysis, Fix.from_json(unused.fix)))
+    assert fixed == audit(db_comment="  # archls: ignore[SEC014]").text
