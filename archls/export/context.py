@@ -70,7 +70,10 @@ class Comp:
 
     @cached_property
     def tech(self) -> techs.Tech | None:
-        return techs.lookup(self.c.technology)
+        """The technology the model names, else the one its image runs (as the audits read it)."""
+        if self.c.technology:
+            return techs.lookup(self.c.technology)
+        return techs.for_image(self.c.image)
 
     @property
     def technology(self) -> str:
@@ -116,9 +119,6 @@ class Comp:
     def port(self) -> int:
         if self.c.ports:
             return self.c.ports[0]
-        known = techs.catalog_port(self.c.technology)
-        if known:
-            return known
         if self.tech and self.tech.port:
             return self.tech.port
         return 8080 if self.is_compute else (techs.PROTOCOL_PORTS.get(self.protocol or "", 0) or 8080)
