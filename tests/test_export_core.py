@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import subprocess
@@ -178,3 +179,23 @@ def test_network_policies_follow_the_connections():
 def test_examples_folder_is_exported(tmp_path: Path):
     for example in sorted((ROOT / "examples").glob("*.arch.yaml")):
         assert main(["export", "all", str(example), "-o", str(tmp_path / example.stem)]) == 0
+
+
+def test_a_chain_longer_than_the_recursion_limit_is_laid_out():
+    from archls.export import diagram
+    from archls.export.context import build
+    from archls.model import Architecture
+
+    n = sys.getrecursionlimit() + 200
+    ids = [f"s{i:05d}" for i in range(n)]
+    model = Architecture.model_validate(
+        {
+            "archls": 1,
+            "name": "chain",
+            "components": {i: {"type": "service"} for i in ids},
+            "connections": [{"from": a, "to": b} for a, b in itertools.pairwise(ids)],
+        }
+    )
+    boxes, edges, _, _ = diagram.layout(build(model))
+    assert [b.column for b in boxes] == list(range(n)) and len(edges) == n - 1
+    assert export.render(model, "svg")["architecture.svg"].startswith("<")
