@@ -199,3 +199,12 @@ def test_a_chain_longer_than_the_recursion_limit_is_laid_out():
     boxes, edges, _, _ = diagram.layout(build(model))
     assert [b.column for b in boxes] == list(range(n)) and len(edges) == n - 1
     assert export.render(model, "svg")["architecture.svg"].startswith("<")
+
+
+@pytest.mark.parametrize("command", ["export", "scaffold"])
+def test_cli_refuses_a_file_that_is_not_utf8(tmp_path: Path, capsys, command: str):
+    bad = tmp_path / "bad.arch.yaml"
+    bad.write_bytes(SHOP.read_bytes().replace(b"name:", b"name: \xff", 1))
+    argv = [command, "compose", str(bad)] if command == "export" else [command, str(bad)]
+    assert main([*argv, "-o", str(tmp_path / "out")]) == 2
+    assert "byte 0xff" in capsys.readouterr().err and not (tmp_path / "out").exists()

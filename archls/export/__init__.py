@@ -20,7 +20,18 @@ if TYPE_CHECKING:
     from archls.graph import ArchGraph
     from archls.model import Architecture
 
-__all__ = ["ExportError", "Target", "UnsafePath", "all_targets", "export", "load", "render", "target_names"]
+__all__ = [
+    "ExportError",
+    "Target",
+    "UnsafePath",
+    "all_targets",
+    "export",
+    "load",
+    "parse",
+    "read",
+    "render",
+    "target_names",
+]
 
 ALL = "all"
 
@@ -59,8 +70,8 @@ def analysis_model(analysis: Analysis) -> Architecture:
     return analysis.model
 
 
-def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGraph | None]:
-    """Read and audit an architecture file; raise :class:`ExportError` when it cannot be exported."""
+def read(path: Path) -> str:
+    """The text of a file to export; :class:`ExportError` when it cannot be read or is not UTF-8."""
     from archls import engine
 
     try:
@@ -70,10 +81,22 @@ def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGr
     text, bad = engine.decode(data)
     if bad is not None:
         raise ExportError(f"{path}: {bad.message}")
+    return text
+
+
+def parse(path: Path, text: str, config: Config | None = None) -> tuple[Architecture, ArchGraph | None]:
+    """Audit the text of ``path``; raise :class:`ExportError` when it cannot be exported."""
+    from archls import engine
+
     if not engine.claims(str(path), text):
         raise ExportError(f"{path}: not a file archls reads (architecture, compose, Terraform or Kubernetes)")
     analysis = engine.analyse(text, str(path), config)
     return analysis_model(analysis), analysis.graph
+
+
+def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGraph | None]:
+    """Read and audit an architecture file; raise :class:`ExportError` when it cannot be exported."""
+    return parse(path, read(path), config)
 
 
 def render(model: Architecture, name: str, graph: ArchGraph | None = None) -> dict[str, str]:

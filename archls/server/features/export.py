@@ -59,6 +59,8 @@ def inside_workspace(ls: ArchServer, folder: Path) -> bool:
 
 
 def _source(ls: ArchServer, uri: str) -> tuple[Path, str]:
+    from archls import export
+
     if not isinstance(uri, str) or not uri.startswith("file:"):
         raise CommandError("archls: give the file: URI of an architecture file")
     path = path_of(uri)
@@ -68,12 +70,9 @@ def _source(ls: ArchServer, uri: str) -> tuple[Path, str]:
     if document is not None:
         return Path(path), document.source
     try:
-        text, bad = engine.decode(Path(path).read_bytes())
-    except OSError as exc:
-        raise CommandError(f"archls: cannot read {path}: {exc.strerror or exc}") from exc
-    if bad is not None:
-        raise CommandError(f"archls: {path}: {bad.message}")
-    return Path(path), text
+        return Path(path), export.read(Path(path))
+    except export.ExportError as exc:
+        raise CommandError(f"archls: {exc}") from exc
 
 
 def _model(ls: ArchServer, uri: str) -> tuple[Path, str, Any, Any]:
