@@ -19,7 +19,7 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
         written = scaffold.scaffold(
             model,
             Path(args.output),
-            source_text=text,
+            source_text=scaffold.architecture_text(file, text, model.name),
             graph=graph,
             git=args.git,
             push=args.push,

@@ -213,7 +213,7 @@ def register(server: ArchServer) -> None:
         steps = {"rendering": 10, "writing": 60, "committing": 80, "pushing": 90}
         try:
             written = scaffold.scaffold(
-                model, output, source_text=text, graph=graph,
+                model, output, source_text=scaffold.architecture_text(path, text, model.name), graph=graph,
                 progress=lambda step: progress.report(step, steps.get(step, 50)),
             )  # fmt: skip
         except (scaffold.ScaffoldError, export.UnsafePath, OSError) as exc:
