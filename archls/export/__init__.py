@@ -7,7 +7,6 @@ folder). :func:`render` is the pure part: the files of a target as a mapping, no
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from archls.export.writer import UnsafePath, write_tree
 if TYPE_CHECKING:
     from archls.config import Config
     from archls.engine import Analysis
+    from archls.export.context import ExportContext
     from archls.graph import ArchGraph
     from archls.model import Architecture
 
@@ -26,17 +26,16 @@ __all__ = [
     "UnsafePath",
     "all_targets",
     "export",
+    "files_of",
     "load",
     "parse",
     "read",
     "render",
     "target_names",
+    "targets_for",
 ]
 
 ALL = "all"
-
-#: Called with (target name, index, count) before each target is rendered.
-Progress = Callable[[str, int, int], None]
 
 
 class ExportError(Exception):
@@ -47,7 +46,8 @@ def target_names() -> list[str]:
     return [t.name for t in all_targets()]
 
 
-def _targets_for(name: str) -> list[Target]:
+def targets_for(name: str) -> list[Target]:
+    """The target called ``name``, or every target for ``all``; :class:`ExportError` for any other name."""
     if name == ALL:
         return all_targets()
     found = get(name)
@@ -99,37 +99,24 @@ def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGr
     return parse(path, read(path), config)
 
 
+def files_of(ctx: ExportContext, target: Target, name: str) -> dict[str, str]:
+    """The files of one target, under the target's own folder when ``name`` is ``all``."""
+    prefix = f"{target.name}/" if name == ALL else ""
+    return {prefix + rel: content for rel, content in target.render(ctx).items()}
+
+
 def render(model: Architecture, name: str, graph: ArchGraph | None = None) -> dict[str, str]:
     """The files of target ``name`` (or of every target, each under its own folder, for ``all``)."""
     from archls.export.context import build
 
-    chosen = _targets_for(name)
+    chosen = targets_for(name)
     ctx = build(model, graph)
-    if name != ALL:
-        return chosen[0].render(ctx)
     files: dict[str, str] = {}
-    for t in chosen:
-        files.update({f"{t.name}/{rel}": content for rel, content in t.render(ctx).items()})
+    for target in chosen:
+        files.update(files_of(ctx, target, name))
     return files
 
 
-def export(
-    model: Architecture,
-    name: str,
-    out: Path,
-    graph: ArchGraph | None = None,
-    progress: Progress | None = None,
-) -> list[Path]:
+def export(model: Architecture, name: str, out: Path, graph: ArchGraph | None = None) -> list[Path]:
     """Render target ``name`` (or ``all``) and write it under ``out``; return the files written."""
-    from archls.export.context import build
-
-    chosen = _targets_for(name)
-    ctx = build(model, graph)
-    files: dict[str, str] = {}
-    for index, t in enumerate(chosen):
-        if progress is not None:
-            progress(t.name, index, len(chosen))
-        rendered = t.render(ctx)
-        prefix = f"{t.name}/" if name == ALL else ""
-        files.update({prefix + rel: content for rel, content in rendered.items()})
-    return write_tree(out, files, executable=frozenset(f for f in files if f.endswith(".sh")))
+    return write_tree(out, render(model, name, graph))

@@ -41,7 +41,7 @@ def prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-def write_tree(root: Path, files: Mapping[str, str | bytes], *, executable: frozenset[str] = frozenset()) -> list[Path]:
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     """Write ``files`` (relative POSIX paths -> content) under ``root``; return the paths written, sorted."""
     root = prepare_root(root)
     checked = {name: check_relative(name) for name in files}
@@ -69,14 +69,13 @@ def write_tree(root: Path, files: Mapping[str, str | bytes], *, executable: froz
         content = files[name]
         data = content.encode("utf-8") if isinstance(content, str) else content
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-        mode = 0o755 if name in executable else 0o644
         try:
-            fd = os.open(target, flags, mode)
+            fd = os.open(target, flags, 0o644)
         except OSError as exc:
             if target.is_symlink():
                 raise UnsafePath(f"refusing to write {name!r}: {target} is a symbolic link") from exc
             raise
-        os.fchmod(fd, mode)  # O_CREAT's mode is masked by the umask; the bits should not depend on it
+        os.fchmod(fd, 0o644)  # O_CREAT's mode is masked by the umask; the bits should not depend on it
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         written.append(target)

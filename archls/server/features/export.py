@@ -176,7 +176,7 @@ def register(server: ArchServer) -> None:
             raise CommandError(f"archls: no export target {name!r}")
         path, _text, model, graph = _model(ls, params["uri"])
         output = _output(ls, path, params["output"], default_output(path))
-        chosen = export.all_targets() if name == export.ALL else [t for t in export.all_targets() if t.name == name]
+        chosen = export.targets_for(name)
         progress = _Progress(ls, f"archls: exporting {name}")
         await progress.begin(f"{len(chosen)} targets")
         try:
@@ -184,8 +184,7 @@ def register(server: ArchServer) -> None:
             files: dict[str, str] = {}
             for index, target in enumerate(chosen):
                 progress.report(target.name, int(index * 90 / len(chosen)))
-                prefix = f"{target.name}/" if name == export.ALL else ""
-                files.update({prefix + rel: text for rel, text in target.render(ctx).items()})
+                files.update(export.files_of(ctx, target, name))
                 await asyncio.sleep(0)  # let the report go out before the next target
             progress.report("writing files", 95)
             written = write_tree(output, files)
