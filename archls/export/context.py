@@ -106,6 +106,23 @@ class Comp:
         return self.is_compute
 
     @property
+    def runs_container(self) -> bool:
+        """The exports run a container for it: a service, or a data store with an image they know."""
+        if self.deployable:
+            return True
+        return self.is_stateful and self.tech is not None and self.tech.image is not None
+
+    @property
+    def needs_password(self) -> bool:
+        """Its image starts only with a password, which the exports read from outside the files they write."""
+        return self.tech is not None and any("PASSWORD" in key for key, _ in self.tech.dev_env)
+
+    @property
+    def data_path(self) -> str:
+        """Where its container keeps its data."""
+        return self.tech.volume if self.tech and self.tech.volume else "/data"
+
+    @property
     def language(self) -> str | None:
         return self.tech.language if self.tech else None
 

@@ -75,7 +75,7 @@ def _render_service(ctx: ExportContext, comp: Comp, kinds: dict[str, str]) -> di
     if not comp.deployable:
         svc["disk"] = {
             "name": "data",
-            "mountPath": comp.tech.volume if comp.tech and comp.tech.volume else "/data",
+            "mountPath": comp.data_path,
             "sizeGB": comp.storage_gb,
         }
         svc.pop("numInstances", None)
@@ -99,7 +99,7 @@ def render_blueprint(ctx: ExportContext) -> dict[str, str]:
             kinds[comp.id] = "keyvalue"
         elif comp.deployable:
             kinds[comp.id] = _render_type(comp)
-        elif comp.is_stateful and comp.tech and comp.tech.image:
+        elif comp.runs_container:
             kinds[comp.id] = "pserv"
     for comp in ctx.components:
         kind = kinds.get(comp.id)
