@@ -316,17 +316,7 @@ def network_policies(ctx: ExportContext) -> list[dict]:
     ]
     entry = {c.id for c in ctx.entry_services}
     for comp in deployed:
-        ingress: list[dict[str, Any]] = []
-        callers: dict[int, set[str]] = {}
-        for peer, port in _peers_in(comp, ids):
-            callers.setdefault(port, set()).add(peer.dns)
-        for port, names in sorted(callers.items()):
-            ingress.append(
-                {
-                    "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in sorted(names)],
-                    "ports": [{"protocol": "TCP", "port": port}],
-                }
-            )
+        ingress = _by_port(_peers_in(comp, ids), "from")
         if comp.id in entry:
             ingress.append(
                 {
@@ -347,16 +337,7 @@ def network_policies(ctx: ExportContext) -> list[dict]:
                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
             }
         ]
-        callees: dict[int, set[str]] = {}
-        for peer, port in _peers_out(comp, ids):
-            callees.setdefault(port, set()).add(peer.dns)
-        for port, names in sorted(callees.items()):
-            egress.append(
-                {
-                    "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in sorted(names)],
-                    "ports": [{"protocol": "TCP", "port": port}],
-                }
-            )
+        egress += _by_port(_peers_out(comp, ids), "to")
         if any(c.target.is_outside or not c.target.runs_container for c in comp.outgoing if not c.target.is_edge):
             egress.append(
                 {
@@ -377,6 +358,20 @@ def network_policies(ctx: ExportContext) -> list[dict]:
             }
         )
     return docs
+
+
+def _by_port(peers: list[tuple[Comp, int]], side: str) -> list[dict[str, Any]]:
+    """One rule per port, naming every peer on it under ``side`` ("from" or "to"); ports in order."""
+    names: dict[int, set[str]] = {}
+    for peer, port in peers:
+        names.setdefault(port, set()).add(peer.dns)
+    return [
+        {
+            side: [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in sorted(group)],
+            "ports": [{"protocol": "TCP", "port": port}],
+        }
+        for port, group in sorted(names.items())
+    ]
 
 
 def _peers_in(comp: Comp, ids: set[str]) -> list[tuple[Comp, int]]:
