@@ -238,3 +238,13 @@ def test_cli_export_of_the_hostile_file_stays_in_its_folder(tmp_path: Path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_health_paths_reach_the_compose_probes_only_as_arguments(files):
+    model, _ = export.load(HOSTILE)
+    services = yaml.safe_load(files["compose/compose.yaml"])["services"]
+    for cid, name in (("../../etc/evil", "etc-evil"), ("a/b; rm -rf /", "a-b-rm-rf")):
+        test = services[name]["healthcheck"]["test"]
+        assert test[0] == "CMD" and "PWNED" not in " ".join(test[:-1])  # no shell, a fixed program
+        path = model.components[cid].health_check.path
+        assert test[-1].replace("$$", "$") == f"http://127.0.0.1:8080{path}"

@@ -64,14 +64,20 @@ def service_environment(ctx: ExportContext, comp: Comp, running: set[str]) -> di
     return dict(sorted(env.items()))
 
 
+#: Probes of the services the repository builds: fixed programs that fetch the URL given as their argument.
+NODE_PROBE = "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))"
+PYTHON_PROBE = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)"
+
+
 def healthcheck(comp: Comp) -> dict[str, Any] | None:
     if comp.deployable and comp.builds_image and comp.speaks_http:
-        url = f"http://127.0.0.1:{comp.port}{comp.health_path}"
+        # The URL holds the model's health path, so it is an argument of its own (exec form, no
+        # shell): no text of the model is ever part of a shell line or of the probe's program.
+        url = compose_literal(f"http://127.0.0.1:{comp.port}{comp.health_path}")
         if comp.language == "node":
-            probe = f"node -e \"fetch('{url}').then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))\""
+            test = ["CMD", "node", "-e", NODE_PROBE, url]
         else:
-            probe = f"python -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=3)\""
-        test = ["CMD-SHELL", compose_literal(probe)]
+            test = ["CMD", "python", "-c", PYTHON_PROBE, url]
     elif comp.tech and comp.tech.health:
         test = [comp.tech.health[0], compose_literal(comp.tech.health[1])]
     else:
