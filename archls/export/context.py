@@ -8,11 +8,12 @@ same input gives the same output.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from archls.export import tech as techs
-from archls.export.naming import Namer, dns_label, snake
+from archls.export.naming import Namer, dns_label
 from archls.export.quoting import Safe
 from archls.graph import ArchGraph
 from archls.model import (
@@ -42,9 +43,6 @@ class Comp:
     incoming: list[Conn] = field(default_factory=list)
 
     # --- names ---------------------------------------------------------------------------------
-
-    def dns_n(self, max_len: int) -> Safe:
-        return self.ctx.namer.name("dns", self.id, max_len)
 
     @cached_property
     def dns(self) -> Safe:
@@ -146,10 +144,9 @@ class Comp:
 
     @property
     def protocol(self) -> str | None:
-        incoming = sorted({c.protocol for c in self.incoming if c.protocol})
         if self.tech and self.tech.protocol:
             return self.tech.protocol
-        return incoming[0] if incoming else None
+        return min((c.protocol for c in self.incoming if c.protocol), default=None)
 
     @property
     def speaks_http(self) -> bool:
@@ -249,10 +246,6 @@ class Comp:
         return 7
 
     @property
-    def point_in_time(self) -> bool:
-        return isinstance(self.c.backups, Backups) and bool(self.c.backups.point_in_time)
-
-    @property
     def cross_region_backups(self) -> bool:
         return isinstance(self.c.backups, Backups) and bool(self.c.backups.cross_region)
 
@@ -316,8 +309,6 @@ def _versioned_tag(default: str, version: str) -> str:
 
 def safe_tag(text: str) -> str:
     """A container image tag (``[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}``)."""
-    import re
-
     tag = re.sub(r"[^A-Za-z0-9_.-]", "-", text)[:128].lstrip(".-")
     return tag or "latest"
 
@@ -449,10 +440,6 @@ class ExportContext:
     def slug(self) -> Safe:
         return Safe(dns_label(self.name, 40, fallback="app"))
 
-    @cached_property
-    def slug_snake(self) -> Safe:
-        return Safe(snake(self.name, 40, fallback="app"))
-
     @property
     def description(self) -> str:
         return str(self.model.description or "")
@@ -473,9 +460,6 @@ class ExportContext:
     @property
     def components(self) -> list[Comp]:
         return list(self.by_id.values())
-
-    def of_type(self, *types: str) -> list[Comp]:
-        return [c for c in self.components if c.type in types]
 
     @property
     def services(self) -> list[Comp]:

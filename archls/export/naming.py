@@ -76,11 +76,6 @@ def pascal(text: str, max_len: int = 64, *, force_suffix: bool = False, fallback
     return _identifier(text, base, "", max_len, force_suffix, fallback)
 
 
-def env_name(text: str, max_len: int = 64) -> str:
-    """``UPPER_SNAKE`` for environment variables."""
-    return snake(text, max_len, fallback="x").upper().rstrip("_")
-
-
 #: Words several targets give a meaning to; a name equal to one gets a trailing underscore.
 _RESERVED = frozenset({"locals", "module", "terraform", "var", "data", "count", "for_each", "self", "each", "node"})
 

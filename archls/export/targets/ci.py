@@ -32,7 +32,7 @@ def runtime_version(comp: Comp) -> str:
     version = (comp.version or "").strip()
     if runtime(comp) == "node":
         major = version.split(".")[0]
-        return major if major.isdigit() and comp.language == "node" else NODE_DEFAULT
+        return major if major.isdigit() else NODE_DEFAULT
     parts = version.split(".")
     ok = comp.language == "python" and len(parts) >= 2 and parts[0] == "3" and parts[1].isdigit()
     return f"3.{parts[1]}" if ok else PYTHON_DEFAULT

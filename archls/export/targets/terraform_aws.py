@@ -136,7 +136,6 @@ class Plan:
     stores: list[dict] = field(default_factory=list)
     unmapped: list[Comp] = field(default_factory=list)
     ingress: list[Rule] = field(default_factory=list)
-    egress: list[Rule] = field(default_factory=list)
     internet_egress: list[Comp] = field(default_factory=list)
     alb_targets: list[dict] = field(default_factory=list)
     cdns: list[Comp] = field(default_factory=list)
