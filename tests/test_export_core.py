@@ -208,3 +208,15 @@ def test_cli_refuses_a_file_that_is_not_utf8(tmp_path: Path, capsys, command: st
     argv = [command, "compose", str(bad)] if command == "export" else [command, str(bad)]
     assert main([*argv, "-o", str(tmp_path / "out")]) == 2
     assert "byte 0xff" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_the_cache_is_not_a_folder_others_can_write_to(tmp_path: Path, monkeypatch):
+    from archls import __version__
+    from archls.paths import cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir("templates") == tmp_path / "archls" / f"templates-{__version__}"
+    shared = tmp_path / "archls" / f"shared-{__version__}"
+    shared.mkdir()
+    shared.chmod(0o777)  # planted before archls ran: anyone could leave compiled templates there
+    assert cache_dir("shared") is None
