@@ -220,3 +220,13 @@ def test_the_cache_is_not_a_folder_others_can_write_to(tmp_path: Path, monkeypat
     shared.mkdir()
     shared.chmod(0o777)  # planted before archls ran: anyone could leave compiled templates there
     assert cache_dir("shared") is None
+
+
+def test_cli_never_writes_over_the_file_it_exports(tmp_path: Path, capsys):
+    source = tmp_path / "compose.yaml"
+    text = "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    source.write_text(text)
+    assert main(["export", "compose", str(source), "-o", str(tmp_path)]) == 2
+    assert "the file being exported" in capsys.readouterr().err
+    assert source.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml"]
+    assert main(["export", "compose", str(source), "-o", str(tmp_path / "out")]) == 0

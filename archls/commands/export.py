@@ -40,7 +40,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else default_output(file)
     try:
         model, graph = export.load(file)
-        written = export.export(model, args.target, out, graph)
+        written = export.export(model, args.target, out, graph, source=file)
     except (export.ExportError, export.UnsafePath) as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:

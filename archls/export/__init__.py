@@ -117,6 +117,11 @@ def render(model: Architecture, name: str, graph: ArchGraph | None = None) -> di
     return files
 
 
-def export(model: Architecture, name: str, out: Path, graph: ArchGraph | None = None) -> list[Path]:
-    """Render target ``name`` (or ``all``) and write it under ``out``; return the files written."""
-    return write_tree(out, render(model, name, graph))
+def export(
+    model: Architecture, name: str, out: Path, graph: ArchGraph | None = None, *, source: Path | None = None
+) -> list[Path]:
+    """Render target ``name`` (or ``all``) and write it under ``out``; return the files written.
+
+    ``source``, the file exported, is never written over (``export compose compose.yaml -o .``).
+    """
+    return write_tree(out, render(model, name, graph), keep=source)

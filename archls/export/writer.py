@@ -41,10 +41,30 @@ def prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-def write_tree(root: Path, files: Mapping[str, str | bytes]) -> list[Path]:
-    """Write ``files`` (relative POSIX paths -> content) under ``root``; return the paths written, sorted."""
+def _refuse_replacing(root: Path, checked: Mapping[str, tuple[str, ...]], keep: Path) -> None:
+    try:
+        kept = os.stat(keep)
+    except OSError:
+        return
+    for name, parts in checked.items():
+        try:
+            found = os.stat(root.joinpath(*parts))
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (kept.st_dev, kept.st_ino):
+            raise UnsafePath(f"refusing to write {name!r}: it is {keep}, the file being exported")
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes], *, keep: Path | None = None) -> list[Path]:
+    """Write ``files`` (relative POSIX paths -> content) under ``root``; return the paths written, sorted.
+
+    ``keep`` (the file being exported) is never written over: nothing is written when one of the
+    files would replace it.
+    """
     root = prepare_root(root)
     checked = {name: check_relative(name) for name in files}
+    if keep is not None:
+        _refuse_replacing(root, checked, keep)
     written: list[Path] = []
     folders: set[Path] = {root}  # checked to be real folders (not links) inside root
     for name in sorted(files):

@@ -93,6 +93,14 @@ async def test_export_refuses_a_file_with_loading_errors(client: LanguageClient)
     assert not (client.workspace_root / "broken-export").exists()
 
 
+async def test_export_never_writes_over_the_file_it_exports(client: LanguageClient):
+    text = "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    uri = write(client, "compose.yaml", text)
+    with pytest.raises(Exception, match="the file being exported"):
+        await execute(client, "archls.export", uri, "compose", ".")
+    assert (client.workspace_root / "compose.yaml").read_text() == text
+
+
 async def test_export_refuses_an_unknown_target(client: LanguageClient):
     uri = write(client, "shop.arch.yaml", SHOP)
     with pytest.raises(Exception, match="no export target"):

@@ -187,7 +187,7 @@ def register(server: ArchServer) -> None:
                 files.update(export.files_of(ctx, target, name))
                 await asyncio.sleep(0)  # let the report go out before the next target
             progress.report("writing files", 95)
-            written = write_tree(output, files)
+            written = write_tree(output, files, keep=path)
         except (export.UnsafePath, OSError) as exc:
             progress.end("failed")
             raise CommandError(f"archls: export failed: {exc}") from exc
