@@ -230,3 +230,29 @@ def test_cli_never_writes_over_the_file_it_exports(tmp_path: Path, capsys):
     assert "the file being exported" in capsys.readouterr().err
     assert source.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml"]
     assert main(["export", "compose", str(source), "-o", str(tmp_path / "out")]) == 0
+
+
+def test_prisma_models_never_take_a_name_prisma_reserves(tmp_path: Path):
+    from archls.export.targets.prisma import RESERVED
+    from archls.model import Architecture
+    from tests.export_support import PRISMA, prisma_env, run
+
+    names = ("strings", "big-ints", "date-times", "json", "prisma-clients")
+    model = Architecture.model_validate(
+        {
+            "archls": 1,
+            "name": "shop",
+            "components": {f"{n}-db": {"type": "database", "technology": "postgresql", "data": ["pii"]} for n in names},
+        }
+    )
+    schemas = {rel: text for rel, text in export.render(model, "prisma").items() if rel.endswith(".prisma")}
+    models = {m for text in schemas.values() for m in re.findall(r"^model (\w+)", text, re.M)}
+    assert {"StringRecord", "BigIntRecord", "DateTimeRecord", "JsonRecord", "PrismaClientRecord"} <= models
+    assert not models & RESERVED
+    if PRISMA.exists():
+        for rel, text in schemas.items():
+            path = tmp_path / rel
+            path.parent.mkdir(parents=True)
+            path.write_text(text)
+            done = run([str(PRISMA), "validate", "--schema", str(path)], env=prisma_env(text))
+            assert done.returncode == 0, f"{rel}: {done.stdout}{done.stderr}"
