@@ -256,3 +256,16 @@ def test_prisma_models_never_take_a_name_prisma_reserves(tmp_path: Path):
             path.write_text(text)
             done = run([str(PRISMA), "validate", "--schema", str(path)], env=prisma_env(text))
             assert done.returncode == 0, f"{rel}: {done.stdout}{done.stderr}"
+
+
+def test_gcp_service_accounts_are_6_to_30_characters():
+    from archls.model import Architecture
+
+    ids = ["a", "b1", "api", "x" * 300]
+    model = Architecture.model_validate(
+        {"archls": 1, "name": "shop", "components": {i: {"type": "service"} for i in ids}}
+    )
+    program = export.render(model, "pulumi-gcp")["__main__.py"]
+    accounts = re.findall(r"account_id='([^']*)'", program)
+    assert len(accounts) == len(ids) == len(set(accounts))
+    assert all(re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", a) for a in accounts), accounts
