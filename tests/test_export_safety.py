@@ -100,6 +100,12 @@ def test_terraform_identifiers_and_no_interpolation_of_user_text(files):
         assert not re.search(r"(?<!%)%\{ if", code), rel
 
 
+def test_aws_names_fit_their_services_limits(files):
+    doc = hcl2.loads(files["terraform-aws/messaging.tf"])
+    brokers = [body for block in doc.get("resource", []) for body in block.get("aws_mq_broker", {}).values()]
+    assert brokers and all(re.fullmatch(r"[A-Za-z0-9_-]{1,50}", b["broker_name"]) for b in brokers)
+
+
 def test_compose_keeps_dollar_signs_as_text(files, tmp_path: Path):
     compose = tmp_path / "compose.yaml"
     compose.write_text(files["compose/compose.yaml"])

@@ -227,6 +227,7 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
         store["kafka_version"] = Safe(_kafka_version(comp.version))
         store["env"] = [("BROKERS", Safe(f"aws_msk_cluster.{comp.snake}.bootstrap_brokers_sasl_iam"))]
     elif kind == "mq":
+        store["name"] = aws_name(ctx, comp, 50)  # Amazon MQ takes broker names of at most 50 characters
         store["engine"] = Safe("RabbitMQ" if family == "rabbitmq" else "ActiveMQ")
         store["class"] = _class(comp, "mq.", "mq.m5.large")
         store["mq_version"] = Safe("3.13" if family == "rabbitmq" else "5.18")
