@@ -30,6 +30,8 @@ from archls.model import (
 
 HTTP_PROTOCOLS = frozenset({"http", "https", "grpc", "ws", "wss", "graphql"})
 OUTSIDE_TYPES = frozenset({ComponentType.CLIENT, ComponentType.EXTERNAL})
+#: An AWS region name such as eu-west-1.
+_AWS_REGION = re.compile(r"[a-z]{2}-[a-z]+-[0-9]{1,2}")
 #: Availability (percent) from which data stores are replicated across zones.
 MULTI_AZ_FROM = 99.9
 
@@ -484,13 +486,13 @@ class ExportContext:
         return Safe(self._aws_region())
 
     def _aws_region(self) -> str:
+        # Only text shaped like a region is taken: it is written where CI systems evaluate expressions.
         for c in self.components:
             for zone in c.c.zones:
-                region = zone[:-1] if zone and zone[-1].isalpha() and zone[-2:-1].isdigit() else None
-                if region and region.count("-") == 2:
-                    return region
+                if _AWS_REGION.fullmatch(zone[:-1]) and zone[-1:].isalpha():
+                    return zone[:-1]
             for region in c.c.regions:
-                if region.count("-") == 2:
+                if _AWS_REGION.fullmatch(region):
                     return region
         residency = [r.lower() for r in self.model.requirements.data_residency]
         return "eu-west-1" if any(r.startswith("eu") for r in residency) else "us-east-1"
