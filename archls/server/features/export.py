@@ -89,9 +89,15 @@ def _model(ls: ArchServer, uri: str) -> tuple[Path, str, Any, Any]:
 
 def _output(ls: ArchServer, path: Path, output: Any, default: Path) -> Path:
     if output:
-        if not isinstance(output, str):
+        given: str | None = None
+        if isinstance(output, str):
+            try:
+                given = to_fs_path(output) if output.startswith("file:") else output
+            except ValueError:  # a file: URI that does not parse
+                given = None
+        if not given:
             raise CommandError("archls: the output folder must be a path or a file: URI")
-        folder = Path(to_fs_path(output) if output.startswith("file:") else output)
+        folder = Path(given)
         if not folder.is_absolute():
             folder = path.parent / folder
     else:
