@@ -21,7 +21,7 @@ from archls.export.quoting import Safe
 from archls.export.registry import get
 from archls.export.targets import ci, compose, docs
 from archls.export.templating import render
-from archls.export.writer import prepare_root, write_tree
+from archls.export.writer import write_tree
 from archls.formats.archyaml import is_arch_file
 
 if TYPE_CHECKING:
@@ -175,7 +175,6 @@ def scaffold(
     if progress:
         progress("rendering")
     files = files_for(model, source_text, graph)
-    prepare_root(root)
     if progress:
         progress("writing")
     written = write_tree(root, files)

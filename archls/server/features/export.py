@@ -207,12 +207,12 @@ def register(server: ArchServer) -> None:
     @server.command("archls.scaffold")
     async def scaffold_command(ls: ArchServer, *args: Any) -> dict[str, Any]:
         from archls import export
+        from archls.commands.export import default_output
         from archls.export import scaffold
 
         params = _arguments(args, ("uri", "output"))
         path, text, model, graph = _model(ls, params["uri"])
-        stem = path.name.split(".")[0] or "architecture"
-        output = _output(ls, path, params["output"], path.parent / f"{stem}-scaffold")
+        output = _output(ls, path, params["output"], default_output(path, "scaffold"))
         progress = _Progress(ls, "archls: scaffolding a repository")
         await progress.begin("rendering")
         steps = {"rendering": 10, "writing": 60, "committing": 80, "pushing": 90}
