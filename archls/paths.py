@@ -14,6 +14,11 @@ def cache_dir(kind: str) -> Path | None:
     folder = Path(base) / "archls" / f"{kind}-{__version__}"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
     except OSError:
+        return None
+    # Compiled templates are loaded from here and run: a folder that was already there, owned or
+    # writable by someone else, is not one to load code from (Jinja's own default cache checks the same).
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
         return None
     return folder if os.access(folder, os.W_OK) else None

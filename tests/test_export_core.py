@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import subprocess
@@ -178,3 +179,93 @@ def test_network_policies_follow_the_connections():
 def test_examples_folder_is_exported(tmp_path: Path):
     for example in sorted((ROOT / "examples").glob("*.arch.yaml")):
         assert main(["export", "all", str(example), "-o", str(tmp_path / example.stem)]) == 0
+
+
+def test_a_chain_longer_than_the_recursion_limit_is_laid_out():
+    from archls.export import diagram
+    from archls.export.context import build
+    from archls.model import Architecture
+
+    n = sys.getrecursionlimit() + 200
+    ids = [f"s{i:05d}" for i in range(n)]
+    model = Architecture.model_validate(
+        {
+            "archls": 1,
+            "name": "chain",
+            "components": {i: {"type": "service"} for i in ids},
+            "connections": [{"from": a, "to": b} for a, b in itertools.pairwise(ids)],
+        }
+    )
+    boxes, edges, _, _ = diagram.layout(build(model))
+    assert [b.column for b in boxes] == list(range(n)) and len(edges) == n - 1
+    assert export.render(model, "svg")["architecture.svg"].startswith("<")
+
+
+@pytest.mark.parametrize("command", ["export", "scaffold"])
+def test_cli_refuses_a_file_that_is_not_utf8(tmp_path: Path, capsys, command: str):
+    bad = tmp_path / "bad.arch.yaml"
+    bad.write_bytes(SHOP.read_bytes().replace(b"name:", b"name: \xff", 1))
+    argv = [command, "compose", str(bad)] if command == "export" else [command, str(bad)]
+    assert main([*argv, "-o", str(tmp_path / "out")]) == 2
+    assert "byte 0xff" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_the_cache_is_not_a_folder_others_can_write_to(tmp_path: Path, monkeypatch):
+    from archls import __version__
+    from archls.paths import cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir("templates") == tmp_path / "archls" / f"templates-{__version__}"
+    shared = tmp_path / "archls" / f"shared-{__version__}"
+    shared.mkdir()
+    shared.chmod(0o777)  # planted before archls ran: anyone could leave compiled templates there
+    assert cache_dir("shared") is None
+
+
+def test_cli_never_writes_over_the_file_it_exports(tmp_path: Path, capsys):
+    source = tmp_path / "compose.yaml"
+    text = "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    source.write_text(text)
+    assert main(["export", "compose", str(source), "-o", str(tmp_path)]) == 2
+    assert "the file being exported" in capsys.readouterr().err
+    assert source.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml"]
+    assert main(["export", "compose", str(source), "-o", str(tmp_path / "out")]) == 0
+
+
+def test_prisma_models_never_take_a_name_prisma_reserves(tmp_path: Path):
+    from archls.export.targets.prisma import RESERVED
+    from archls.model import Architecture
+    from tests.export_support import PRISMA, prisma_env, run
+
+    names = ("strings", "big-ints", "date-times", "json", "prisma-clients")
+    model = Architecture.model_validate(
+        {
+            "archls": 1,
+            "name": "shop",
+            "components": {f"{n}-db": {"type": "database", "technology": "postgresql", "data": ["pii"]} for n in names},
+        }
+    )
+    schemas = {rel: text for rel, text in export.render(model, "prisma").items() if rel.endswith(".prisma")}
+    models = {m for text in schemas.values() for m in re.findall(r"^model (\w+)", text, re.M)}
+    assert {"StringRecord", "BigIntRecord", "DateTimeRecord", "JsonRecord", "PrismaClientRecord"} <= models
+    assert not models & RESERVED
+    if PRISMA.exists():
+        for rel, text in schemas.items():
+            path = tmp_path / rel
+            path.parent.mkdir(parents=True)
+            path.write_text(text)
+            done = run([str(PRISMA), "validate", "--schema", str(path)], env=prisma_env(text))
+            assert done.returncode == 0, f"{rel}: {done.stdout}{done.stderr}"
+
+
+def test_gcp_service_accounts_are_6_to_30_characters():
+    from archls.model import Architecture
+
+    ids = ["a", "b1", "api", "x" * 300]
+    model = Architecture.model_validate(
+        {"archls": 1, "name": "shop", "components": {i: {"type": "service"} for i in ids}}
+    )
+    program = export.render(model, "pulumi-gcp")["__main__.py"]
+    accounts = re.findall(r"account_id='([^']*)'", program)
+    assert len(accounts) == len(ids) == len(set(accounts))
+    assert all(re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", a) for a in accounts), accounts

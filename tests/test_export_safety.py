@@ -100,6 +100,12 @@ def test_terraform_identifiers_and_no_interpolation_of_user_text(files):
         assert not re.search(r"(?<!%)%\{ if", code), rel
 
 
+def test_aws_names_fit_their_services_limits(files):
+    doc = hcl2.loads(files["terraform-aws/messaging.tf"])
+    brokers = [body for block in doc.get("resource", []) for body in block.get("aws_mq_broker", {}).values()]
+    assert brokers and all(re.fullmatch(r"[A-Za-z0-9_-]{1,50}", b["broker_name"]) for b in brokers)
+
+
 def test_compose_keeps_dollar_signs_as_text(files, tmp_path: Path):
     compose = tmp_path / "compose.yaml"
     compose.write_text(files["compose/compose.yaml"])
@@ -238,3 +244,13 @@ def test_cli_export_of_the_hostile_file_stays_in_its_folder(tmp_path: Path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_health_paths_reach_the_compose_probes_only_as_arguments(files):
+    model, _ = export.load(HOSTILE)
+    services = yaml.safe_load(files["compose/compose.yaml"])["services"]
+    for cid, name in (("../../etc/evil", "etc-evil"), ("a/b; rm -rf /", "a-b-rm-rf")):
+        test = services[name]["healthcheck"]["test"]
+        assert test[0] == "CMD" and "PWNED" not in " ".join(test[:-1])  # no shell, a fixed program
+        path = model.components[cid].health_check.path
+        assert test[-1].replace("$$", "$") == f"http://127.0.0.1:8080{path}"

@@ -134,3 +134,16 @@ def test_scaffold_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys):
 def test_scaffold_reports_a_push_that_fails(tmp_path: Path, capsys):
     assert main(["scaffold", str(SHOP), "-o", str(tmp_path / "r"), "--push", str(tmp_path / "missing.git")]) == 2
     assert "git push failed" in capsys.readouterr().err
+
+
+def test_a_repository_from_compose_keeps_an_architecture_file_that_loads(tmp_path: Path):
+    from archls import export
+
+    source = tmp_path / "compose.yaml"
+    source.write_text(
+        "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    )
+    out = tmp_path / "repo"
+    assert main(["scaffold", str(source), "-o", str(out)]) == 0
+    model, _ = export.load(out / "architecture.arch.yaml")  # refuses a file with loader errors
+    assert {"api", "db"} <= set(model.components)

@@ -10,14 +10,14 @@ from pathlib import Path
 from archls.cli import EXIT_OK, UsageError
 
 
-def default_output(file: Path) -> Path:
-    """``<name>-export/`` beside the architecture file (``shop.arch.yaml`` -> ``shop-export``)."""
+def default_output(file: Path, what: str = "export") -> Path:
+    """``<name>-<what>/`` beside the architecture file (``shop.arch.yaml`` -> ``shop-export``)."""
     stem = file.name
     for suffix in (".arch.yaml", ".arch.yml", ".yaml", ".yml", ".json", ".tf"):
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break
-    return file.parent / f"{stem or 'architecture'}-export"
+    return file.parent / f"{stem or 'architecture'}-{what}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else default_output(file)
     try:
         model, graph = export.load(file)
-        written = export.export(model, args.target, out, graph)
+        written = export.export(model, args.target, out, graph, source=file)
     except (export.ExportError, export.UnsafePath) as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:

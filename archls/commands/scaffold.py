@@ -14,12 +14,12 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
 
     file = Path(args.file)
     try:
-        model, graph = export.load(file)
-        text = file.read_text(encoding="utf-8")
+        text = export.read(file)
+        model, graph = export.parse(file, text)
         written = scaffold.scaffold(
             model,
             Path(args.output),
-            source_text=text,
+            source_text=scaffold.architecture_text(file, text, model.name),
             graph=graph,
             git=args.git,
             push=args.push,

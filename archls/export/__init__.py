@@ -7,7 +7,6 @@ folder). :func:`render` is the pure part: the files of a target as a mapping, no
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,15 +16,26 @@ from archls.export.writer import UnsafePath, write_tree
 if TYPE_CHECKING:
     from archls.config import Config
     from archls.engine import Analysis
+    from archls.export.context import ExportContext
     from archls.graph import ArchGraph
     from archls.model import Architecture
 
-__all__ = ["ExportError", "Target", "UnsafePath", "all_targets", "export", "load", "render", "target_names"]
+__all__ = [
+    "ExportError",
+    "Target",
+    "UnsafePath",
+    "all_targets",
+    "export",
+    "files_of",
+    "load",
+    "parse",
+    "read",
+    "render",
+    "target_names",
+    "targets_for",
+]
 
 ALL = "all"
-
-#: Called with (target name, index, count) before each target is rendered.
-Progress = Callable[[str, int, int], None]
 
 
 class ExportError(Exception):
@@ -36,7 +46,8 @@ def target_names() -> list[str]:
     return [t.name for t in all_targets()]
 
 
-def _targets_for(name: str) -> list[Target]:
+def targets_for(name: str) -> list[Target]:
+    """The target called ``name``, or every target for ``all``; :class:`ExportError` for any other name."""
     if name == ALL:
         return all_targets()
     found = get(name)
@@ -59,8 +70,8 @@ def analysis_model(analysis: Analysis) -> Architecture:
     return analysis.model
 
 
-def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGraph | None]:
-    """Read and audit an architecture file; raise :class:`ExportError` when it cannot be exported."""
+def read(path: Path) -> str:
+    """The text of a file to export; :class:`ExportError` when it cannot be read or is not UTF-8."""
     from archls import engine
 
     try:
@@ -70,43 +81,47 @@ def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGr
     text, bad = engine.decode(data)
     if bad is not None:
         raise ExportError(f"{path}: {bad.message}")
+    return text
+
+
+def parse(path: Path, text: str, config: Config | None = None) -> tuple[Architecture, ArchGraph | None]:
+    """Audit the text of ``path``; raise :class:`ExportError` when it cannot be exported."""
+    from archls import engine
+
     if not engine.claims(str(path), text):
         raise ExportError(f"{path}: not a file archls reads (architecture, compose, Terraform or Kubernetes)")
     analysis = engine.analyse(text, str(path), config)
     return analysis_model(analysis), analysis.graph
 
 
+def load(path: Path, config: Config | None = None) -> tuple[Architecture, ArchGraph | None]:
+    """Read and audit an architecture file; raise :class:`ExportError` when it cannot be exported."""
+    return parse(path, read(path), config)
+
+
+def files_of(ctx: ExportContext, target: Target, name: str) -> dict[str, str]:
+    """The files of one target, under the target's own folder when ``name`` is ``all``."""
+    prefix = f"{target.name}/" if name == ALL else ""
+    return {prefix + rel: content for rel, content in target.render(ctx).items()}
+
+
 def render(model: Architecture, name: str, graph: ArchGraph | None = None) -> dict[str, str]:
     """The files of target ``name`` (or of every target, each under its own folder, for ``all``)."""
     from archls.export.context import build
 
-    chosen = _targets_for(name)
+    chosen = targets_for(name)
     ctx = build(model, graph)
-    if name != ALL:
-        return chosen[0].render(ctx)
     files: dict[str, str] = {}
-    for t in chosen:
-        files.update({f"{t.name}/{rel}": content for rel, content in t.render(ctx).items()})
+    for target in chosen:
+        files.update(files_of(ctx, target, name))
     return files
 
 
 def export(
-    model: Architecture,
-    name: str,
-    out: Path,
-    graph: ArchGraph | None = None,
-    progress: Progress | None = None,
+    model: Architecture, name: str, out: Path, graph: ArchGraph | None = None, *, source: Path | None = None
 ) -> list[Path]:
-    """Render target ``name`` (or ``all``) and write it under ``out``; return the files written."""
-    from archls.export.context import build
+    """Render target ``name`` (or ``all``) and write it under ``out``; return the files written.
 
-    chosen = _targets_for(name)
-    ctx = build(model, graph)
-    files: dict[str, str] = {}
-    for index, t in enumerate(chosen):
-        if progress is not None:
-            progress(t.name, index, len(chosen))
-        rendered = t.render(ctx)
-        prefix = f"{t.name}/" if name == ALL else ""
-        files.update({prefix + rel: content for rel, content in rendered.items()})
-    return write_tree(out, files, executable=frozenset(f for f in files if f.endswith(".sh")))
+    ``source``, the file exported, is never written over (``export compose compose.yaml -o .``).
+    """
+    return write_tree(out, render(model, name, graph), keep=source)

@@ -8,11 +8,12 @@ same input gives the same output.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from archls.export import tech as techs
-from archls.export.naming import Namer, dns_label, snake
+from archls.export.naming import Namer, dns_label
 from archls.export.quoting import Safe
 from archls.graph import ArchGraph
 from archls.model import (
@@ -29,6 +30,8 @@ from archls.model import (
 
 HTTP_PROTOCOLS = frozenset({"http", "https", "grpc", "ws", "wss", "graphql"})
 OUTSIDE_TYPES = frozenset({ComponentType.CLIENT, ComponentType.EXTERNAL})
+#: An AWS region name such as eu-west-1.
+_AWS_REGION = re.compile(r"[a-z]{2}-[a-z]+-[0-9]{1,2}")
 #: Availability (percent) from which data stores are replicated across zones.
 MULTI_AZ_FROM = 99.9
 
@@ -42,9 +45,6 @@ class Comp:
     incoming: list[Conn] = field(default_factory=list)
 
     # --- names ---------------------------------------------------------------------------------
-
-    def dns_n(self, max_len: int) -> Safe:
-        return self.ctx.namer.name("dns", self.id, max_len)
 
     @cached_property
     def dns(self) -> Safe:
@@ -70,7 +70,10 @@ class Comp:
 
     @cached_property
     def tech(self) -> techs.Tech | None:
-        return techs.lookup(self.c.technology)
+        """The technology the model names, else the one its image runs (as the audits read it)."""
+        if self.c.technology:
+            return techs.lookup(self.c.technology)
+        return techs.for_image(self.c.image)
 
     @property
     def technology(self) -> str:
@@ -103,6 +106,23 @@ class Comp:
         return self.is_compute
 
     @property
+    def runs_container(self) -> bool:
+        """The exports run a container for it: a service, or a data store with an image they know."""
+        if self.deployable:
+            return True
+        return self.is_stateful and self.tech is not None and self.tech.image is not None
+
+    @property
+    def needs_password(self) -> bool:
+        """Its image starts only with a password, which the exports read from outside the files they write."""
+        return self.tech is not None and any("PASSWORD" in key for key, _ in self.tech.dev_env)
+
+    @property
+    def data_path(self) -> str:
+        """Where its container keeps its data."""
+        return self.tech.volume if self.tech and self.tech.volume else "/data"
+
+    @property
     def language(self) -> str | None:
         return self.tech.language if self.tech else None
 
@@ -116,9 +136,6 @@ class Comp:
     def port(self) -> int:
         if self.c.ports:
             return self.c.ports[0]
-        known = techs.catalog_port(self.c.technology)
-        if known:
-            return known
         if self.tech and self.tech.port:
             return self.tech.port
         return 8080 if self.is_compute else (techs.PROTOCOL_PORTS.get(self.protocol or "", 0) or 8080)
@@ -129,10 +146,9 @@ class Comp:
 
     @property
     def protocol(self) -> str | None:
-        incoming = sorted({c.protocol for c in self.incoming if c.protocol})
         if self.tech and self.tech.protocol:
             return self.tech.protocol
-        return incoming[0] if incoming else None
+        return min((c.protocol for c in self.incoming if c.protocol), default=None)
 
     @property
     def speaks_http(self) -> bool:
@@ -232,10 +248,6 @@ class Comp:
         return 7
 
     @property
-    def point_in_time(self) -> bool:
-        return isinstance(self.c.backups, Backups) and bool(self.c.backups.point_in_time)
-
-    @property
     def cross_region_backups(self) -> bool:
         return isinstance(self.c.backups, Backups) and bool(self.c.backups.cross_region)
 
@@ -299,8 +311,6 @@ def _versioned_tag(default: str, version: str) -> str:
 
 def safe_tag(text: str) -> str:
     """A container image tag (``[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}``)."""
-    import re
-
     tag = re.sub(r"[^A-Za-z0-9_.-]", "-", text)[:128].lstrip(".-")
     return tag or "latest"
 
@@ -432,10 +442,6 @@ class ExportContext:
     def slug(self) -> Safe:
         return Safe(dns_label(self.name, 40, fallback="app"))
 
-    @cached_property
-    def slug_snake(self) -> Safe:
-        return Safe(snake(self.name, 40, fallback="app"))
-
     @property
     def description(self) -> str:
         return str(self.model.description or "")
@@ -456,9 +462,6 @@ class ExportContext:
     @property
     def components(self) -> list[Comp]:
         return list(self.by_id.values())
-
-    def of_type(self, *types: str) -> list[Comp]:
-        return [c for c in self.components if c.type in types]
 
     @property
     def services(self) -> list[Comp]:
@@ -483,13 +486,13 @@ class ExportContext:
         return Safe(self._aws_region())
 
     def _aws_region(self) -> str:
+        # Only text shaped like a region is taken: it is written where CI systems evaluate expressions.
         for c in self.components:
             for zone in c.c.zones:
-                region = zone[:-1] if zone and zone[-1].isalpha() and zone[-2:-1].isdigit() else None
-                if region and region.count("-") == 2:
-                    return region
+                if _AWS_REGION.fullmatch(zone[:-1]) and zone[-1:].isalpha():
+                    return zone[:-1]
             for region in c.c.regions:
-                if region.count("-") == 2:
+                if _AWS_REGION.fullmatch(region):
                     return region
         residency = [r.lower() for r in self.model.requirements.data_residency]
         return "eu-west-1" if any(r.startswith("eu") for r in residency) else "us-east-1"

@@ -62,21 +62,33 @@ def _columns(ctx: ExportContext) -> dict[str, int]:
     starts = [c.id for c in comps if c.id not in has_in] or [comps[0].id] if comps else []
     column: dict[str, int] = {}
 
-    def visit(cid: str, depth: int, path: frozenset[str]) -> None:
-        if column.get(cid, -1) >= depth:
+    def visit(start: str) -> None:
+        # Depth first with a stack of its own: a chain of components can be longer than Python's
+        # recursion limit. A component moves right whenever a longer path reaches it.
+        if start in column:
             return
-        column[cid] = depth
-        if depth > len(comps):  # only reachable through a cycle; stop deepening
-            return
-        for nxt in out[cid]:
-            if nxt not in path:
-                visit(nxt, depth + 1, path | {nxt})
+        column[start] = 0
+        on_path = {start}
+        stack = [(start, iter(out[start]))]
+        while stack:
+            cid, rest = stack[-1]
+            nxt = next(rest, None)
+            if nxt is None:
+                stack.pop()
+                on_path.discard(cid)
+                continue
+            depth = len(stack)
+            if nxt in on_path or column.get(nxt, -1) >= depth:
+                continue
+            column[nxt] = depth
+            if depth <= len(comps):  # deeper is only reachable through a cycle; stop deepening
+                on_path.add(nxt)
+                stack.append((nxt, iter(out[nxt])))
 
     for start in starts:
-        visit(start, 0, frozenset({start}))
+        visit(start)
     for c in comps:  # parts of cycles not reachable from an entry
-        if c.id not in column:
-            visit(c.id, 0, frozenset({c.id}))
+        visit(c.id)
     return column
 
 

@@ -100,7 +100,7 @@ def _toml_table(data: dict[str, Any], path: list[str], lines: list[str]) -> None
 
 
 def _is_table(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("__inline__") is None
+    return isinstance(value, dict)
 
 
 def _is_table_list(value: Any) -> bool:

@@ -42,31 +42,29 @@ def _fit(base: str, original: str, max_len: int, sep: str, force_suffix: bool) -
     return f"{head}{sep}{suffix}" if head else suffix
 
 
-def dns_label(text: str, max_len: int = 63, *, force_suffix: bool = False, fallback: str = "c") -> str:
-    """A DNS-1035 label (also a valid DNS-1123 label): ``[a-z]([-a-z0-9]*[a-z0-9])?``."""
-    base = "-".join(w.lower() for w in _words(text))
+def _identifier(text: str, base: str, sep: str, max_len: int, force_suffix: bool, fallback: str) -> str:
+    """``base`` (``text``'s words joined by a scheme) made to start with a letter and fit ``max_len``."""
     if not base:
         base = fallback
         force_suffix = True
     if not base[0].isalpha():
-        base = f"{fallback}-{base}"
-    name = _fit(base, text, max_len, "-", force_suffix)
+        base = f"{fallback}{sep}{base}"
+    name = _fit(base, text, max_len, sep, force_suffix)
     if not name[0].isalpha():  # a bare digest may start with a digit
         name = f"{fallback}{name}"[:max_len]
     return name
 
 
+def dns_label(text: str, max_len: int = 63, *, force_suffix: bool = False, fallback: str = "c") -> str:
+    """A DNS-1035 label (also a valid DNS-1123 label): ``[a-z]([-a-z0-9]*[a-z0-9])?``."""
+    base = "-".join(w.lower() for w in _words(text))
+    return _identifier(text, base, "-", max_len, force_suffix, fallback)
+
+
 def snake(text: str, max_len: int = 64, *, force_suffix: bool = False, fallback: str = "c") -> str:
     """An identifier valid in HCL, Python, Prisma fields, DOT and most languages: ``[a-z_][a-z0-9_]*``."""
     base = "_".join(w.lower() for w in _words(text))
-    if not base:
-        base = fallback
-        force_suffix = True
-    if not base[0].isalpha():
-        base = f"{fallback}_{base}"
-    name = _fit(base, text, max_len, "_", force_suffix)
-    if not name[0].isalpha():
-        name = f"{fallback}{name}"[:max_len]
+    name = _identifier(text, base, "_", max_len, force_suffix, fallback)
     if keyword.iskeyword(name) or name in _RESERVED:
         name = f"{name}_"
     return name
@@ -75,20 +73,7 @@ def snake(text: str, max_len: int = 64, *, force_suffix: bool = False, fallback:
 def pascal(text: str, max_len: int = 64, *, force_suffix: bool = False, fallback: str = "C") -> str:
     """``PascalCase`` for type names (Prisma models, Structurizr and C4 identifiers)."""
     base = "".join(w[:1].upper() + w[1:] for w in _words(text))
-    if not base:
-        base = fallback
-        force_suffix = True
-    if not base[0].isalpha():
-        base = f"{fallback}{base}"
-    name = _fit(base, text, max_len, "", force_suffix)
-    if not name[0].isalpha():
-        name = f"{fallback}{name}"[:max_len]
-    return name
-
-
-def env_name(text: str, max_len: int = 64) -> str:
-    """``UPPER_SNAKE`` for environment variables."""
-    return snake(text, max_len, fallback="x").upper().rstrip("_")
+    return _identifier(text, base, "", max_len, force_suffix, fallback)
 
 
 #: Words several targets give a meaning to; a name equal to one gets a trailing underscore.

@@ -21,7 +21,8 @@ from archls.export.quoting import Safe
 from archls.export.registry import get
 from archls.export.targets import ci, compose, docs
 from archls.export.templating import render
-from archls.export.writer import prepare_root, write_tree
+from archls.export.writer import write_tree
+from archls.formats.archyaml import is_arch_file
 
 if TYPE_CHECKING:
     from archls.graph import ArchGraph
@@ -111,6 +112,21 @@ def service_files(ctx: ExportContext, comp: Comp) -> dict[str, str]:
     }
 
 
+def architecture_text(path: Path, text: str, name: str | None = None) -> str | None:
+    """What the repository keeps as ``architecture.arch.yaml``, the file it is exported again from.
+
+    An architecture file is kept as written. Compose, Terraform and Kubernetes files are not
+    architecture files, so the repository gets what ``archls import`` makes of the file on disk
+    instead (None when that reads nothing).
+    """
+    if is_arch_file(str(path)):
+        return text
+    from archls import importer
+
+    imported = importer.build([str(path)], name)
+    return importer.render(imported) if imported.sources else None
+
+
 def files_for(model: Architecture, source_text: str | None = None, graph: ArchGraph | None = None) -> dict[str, str]:
     ctx = build(model, graph)
     files: dict[str, str] = {"README.md": docs.readme_text(ctx, scaffold=True)}
@@ -159,7 +175,6 @@ def scaffold(
     if progress:
         progress("rendering")
     files = files_for(model, source_text, graph)
-    prepare_root(root)
     if progress:
         progress("writing")
     written = write_tree(root, files)

@@ -50,37 +50,30 @@ def _bytecode_cache() -> BytecodeCache | None:
     return FileSystemBytecodeCache(str(folder)) if folder is not None else None
 
 
-def _common(env: ImmutableSandboxedEnvironment) -> ImmutableSandboxedEnvironment:
+def _environment(**options: Any) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        bytecode_cache=_bytecode_cache(),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **options,
+    )
     env.filters.update(quoting.FILTERS)
     # lowerCamel from a PascalCase identifier (still an identifier)
     env.filters["lower_first"] = lambda v: Safe(v[:1].lower() + v[1:]) if isinstance(v, Safe) else _guard(v)
-    env.trim_blocks = True
-    env.lstrip_blocks = True
-    env.keep_trailing_newline = True
     return env
 
 
 @cache
 def text_env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,
-        undefined=StrictUndefined,
-        finalize=_guard,
-        bytecode_cache=_bytecode_cache(),
-    )
-    return _common(env)
+    return _environment(autoescape=False, finalize=_guard)
 
 
 @cache
 def markup_env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        bytecode_cache=_bytecode_cache(),
-    )
-    return _common(env)
+    return _environment(autoescape=True)
 
 
 def render(template: str, **context: Any) -> str:

@@ -41,10 +41,30 @@ def prepare_root(root: Path) -> Path:
     return root.resolve()
 
 
-def write_tree(root: Path, files: Mapping[str, str | bytes], *, executable: frozenset[str] = frozenset()) -> list[Path]:
-    """Write ``files`` (relative POSIX paths -> content) under ``root``; return the paths written, sorted."""
+def _refuse_replacing(root: Path, checked: Mapping[str, tuple[str, ...]], keep: Path) -> None:
+    try:
+        kept = os.stat(keep)
+    except OSError:
+        return
+    for name, parts in checked.items():
+        try:
+            found = os.stat(root.joinpath(*parts))
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (kept.st_dev, kept.st_ino):
+            raise UnsafePath(f"refusing to write {name!r}: it is {keep}, the file being exported")
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes], *, keep: Path | None = None) -> list[Path]:
+    """Write ``files`` (relative POSIX paths -> content) under ``root``; return the paths written, sorted.
+
+    ``keep`` (the file being exported) is never written over: nothing is written when one of the
+    files would replace it.
+    """
     root = prepare_root(root)
     checked = {name: check_relative(name) for name in files}
+    if keep is not None:
+        _refuse_replacing(root, checked, keep)
     written: list[Path] = []
     folders: set[Path] = {root}  # checked to be real folders (not links) inside root
     for name in sorted(files):
@@ -69,14 +89,13 @@ def write_tree(root: Path, files: Mapping[str, str | bytes], *, executable: froz
         content = files[name]
         data = content.encode("utf-8") if isinstance(content, str) else content
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-        mode = 0o755 if name in executable else 0o644
         try:
-            fd = os.open(target, flags, mode)
+            fd = os.open(target, flags, 0o644)
         except OSError as exc:
             if target.is_symlink():
                 raise UnsafePath(f"refusing to write {name!r}: {target} is a symbolic link") from exc
             raise
-        os.fchmod(fd, mode)  # O_CREAT's mode is masked by the umask; the bits should not depend on it
+        os.fchmod(fd, 0o644)  # O_CREAT's mode is masked by the umask; the bits should not depend on it
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         written.append(target)

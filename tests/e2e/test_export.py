@@ -76,6 +76,14 @@ async def test_export_refuses_to_write_outside_the_workspace(client: LanguageCli
     assert not Path("/tmp/archls-outside-the-workspace").exists()
 
 
+@pytest.mark.parametrize("output", ["file://[bad", "file:", 42])
+async def test_export_refuses_an_output_that_is_not_a_folder(client: LanguageClient, output):
+    uri = write(client, "shop.arch.yaml", SHOP)
+    with pytest.raises(Exception, match="must be a path or a file: URI"):
+        await execute(client, "archls.export", uri, "compose", output)
+    assert not (client.workspace_root / "shop-export").exists()
+
+
 async def test_export_refuses_through_a_symlink_out_of_the_workspace(client: LanguageClient, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     (client.workspace_root / "link").symlink_to(elsewhere, target_is_directory=True)
@@ -91,6 +99,14 @@ async def test_export_refuses_a_file_with_loading_errors(client: LanguageClient)
     with pytest.raises(Exception, match="loading errors"):
         await execute(client, "archls.export", uri, "compose")
     assert not (client.workspace_root / "broken-export").exists()
+
+
+async def test_export_never_writes_over_the_file_it_exports(client: LanguageClient):
+    text = "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    depends_on: [db]\n  db:\n    image: postgres:16\n"
+    uri = write(client, "compose.yaml", text)
+    with pytest.raises(Exception, match="the file being exported"):
+        await execute(client, "archls.export", uri, "compose", ".")
+    assert (client.workspace_root / "compose.yaml").read_text() == text
 
 
 async def test_export_refuses_an_unknown_target(client: LanguageClient):

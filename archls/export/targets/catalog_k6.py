@@ -3,6 +3,7 @@ architecture's peak rates with its latency budgets as thresholds."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from archls.export.context import Comp, ExportContext
@@ -60,8 +61,6 @@ def backstage(ctx: ExportContext) -> dict[str, str]:
 
 def _tag(text: str) -> str:
     # Backstage tags: lowercase [a-z0-9:+#] words separated by '-', at most 63 characters.
-    import re
-
     return re.sub(r"[^a-z0-9:+#-]+", "-", text.lower()).strip("-")[:63]
 
 

@@ -32,7 +32,7 @@ def runtime_version(comp: Comp) -> str:
     version = (comp.version or "").strip()
     if runtime(comp) == "node":
         major = version.split(".")[0]
-        return major if major.isdigit() and comp.language == "node" else NODE_DEFAULT
+        return major if major.isdigit() else NODE_DEFAULT
     parts = version.split(".")
     ok = comp.language == "python" and len(parts) >= 2 and parts[0] == "3" and parts[1].isdigit()
     return f"3.{parts[1]}" if ok else PYTHON_DEFAULT
@@ -43,6 +43,18 @@ def test_command(comp: Comp) -> str:
     if runtime(comp) == "node":
         return f"cd {folder} && npm install --no-audit --no-fund && npm test"
     return f'cd {folder} && python -m unittest discover -s tests -p "test_*.py"'
+
+
+def terraform_check() -> list[str]:
+    """Commands that check the Terraform without credentials or state."""
+    tf = f"terraform -chdir={layout.TERRAFORM}"
+    return [f"{tf} fmt -check -recursive", f"{tf} init -backend=false -input=false", f"{tf} validate"]
+
+
+def terraform_apply(image_tag: str) -> list[str]:
+    """Commands that apply the Terraform with the images tagged ``image_tag`` (a CI variable)."""
+    tf = f"terraform -chdir={layout.TERRAFORM}"
+    return [f"{tf} init -input=false", f'{tf} apply -input=false -auto-approve -var "image_tag={image_tag}"']
 
 
 def header(ctx: ExportContext, what: str) -> str:
@@ -107,9 +119,7 @@ def github_actions(ctx: ExportContext) -> dict[str, str]:
         "steps": [
             {"uses": "actions/checkout@v4"},
             {"uses": "hashicorp/setup-terraform@v3", "with": {"terraform_version": "1.9.8"}},
-            {"run": f"terraform -chdir={layout.TERRAFORM} fmt -check -recursive"},
-            {"run": f"terraform -chdir={layout.TERRAFORM} init -backend=false -input=false"},
-            {"run": f"terraform -chdir={layout.TERRAFORM} validate"},
+            *({"run": command} for command in terraform_check()),
         ],
     }
     jobs["deploy"] = {
@@ -127,11 +137,7 @@ def github_actions(ctx: ExportContext) -> dict[str, str]:
                 "with": {"role-to-assume": "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "aws-region": ctx.aws_region},
             },
             {"uses": "hashicorp/setup-terraform@v3", "with": {"terraform_version": "1.9.8"}},
-            {"run": f"terraform -chdir={layout.TERRAFORM} init -input=false"},
-            {
-                "run": f"terraform -chdir={layout.TERRAFORM} apply -input=false -auto-approve "
-                '-var "image_tag=${{ github.sha }}"'
-            },
+            *({"run": command} for command in terraform_apply("${{ github.sha }}")),
         ],
     }
     workflow = {
@@ -186,21 +192,14 @@ def gitlab_ci(ctx: ExportContext) -> dict[str, str]:
     doc["terraform-validate"] = {
         "stage": "test",
         "image": terraform_image,
-        "script": [
-            f"terraform -chdir={layout.TERRAFORM} fmt -check -recursive",
-            f"terraform -chdir={layout.TERRAFORM} init -backend=false -input=false",
-            f"terraform -chdir={layout.TERRAFORM} validate",
-        ],
+        "script": terraform_check(),
     }
     doc["deploy"] = {
         "stage": "deploy",
         "image": terraform_image,
         "environment": {"name": "production"},
         "resource_group": "production",
-        "script": [
-            f"terraform -chdir={layout.TERRAFORM} init -input=false",
-            f'terraform -chdir={layout.TERRAFORM} apply -input=false -auto-approve -var "image_tag=$CI_COMMIT_SHA"',
-        ],
+        "script": terraform_apply("$CI_COMMIT_SHA"),
         "rules": on_default,
     }
     return {".gitlab-ci.yml": yaml_docs([doc], header(ctx, "GitLab CI"))}

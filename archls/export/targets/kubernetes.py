@@ -49,13 +49,6 @@ def selector(comp: Comp) -> dict[str, str]:
     return {"app.kubernetes.io/name": comp.dns}
 
 
-def k8s_deployed(comp: Comp) -> bool:
-    """Runs in the cluster: services, and data stores whose technology has an image."""
-    if comp.deployable:
-        return True
-    return comp.is_stateful and comp.tech is not None and comp.tech.image is not None
-
-
 def service_host(ctx: ExportContext, comp: Comp) -> str:
     return f"{comp.dns}.{ctx.slug}.svc.cluster.local"
 
@@ -63,7 +56,7 @@ def service_host(ctx: ExportContext, comp: Comp) -> str:
 def config_data(ctx: ExportContext, comp: Comp) -> dict[str, str]:
     data = {"PORT": str(comp.port), "SERVICE_NAME": str(comp.dns)}
     for peer in comp.callees + comp.consumes:
-        if peer.is_outside or not k8s_deployed(peer):
+        if peer.is_outside or not peer.runs_container:
             continue
         data[f"{peer.env}_HOST"] = service_host(ctx, peer)
         data[f"{peer.env}_PORT"] = str(peer.port)
@@ -147,7 +140,7 @@ def _secret_refs(comp: Comp) -> list[dict[str, Any]]:
     """Passwords of the stores a service uses, read from the stores' Secrets (created outside git)."""
     env = []
     for store in comp.uses:
-        if store.tech and any("PASSWORD" in k for k, _ in store.tech.dev_env):
+        if store.needs_password:
             env.append(
                 {
                     "name": f"{store.env}_PASSWORD",
@@ -201,7 +194,6 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
             del spec["replicas"]
         return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
     user = STORE_USERS.get(comp.family, STORE_USER_DEFAULT)
-    volume = comp.tech.volume if comp.tech and comp.tech.volume else "/data"
     container = {
         "name": comp.dns,
         "image": image or comp.image,
@@ -213,7 +205,7 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
         "livenessProbe": _probe(comp, 30),
         # Data stores write beside their data (sockets, pid files), so their root stays writable.
         "securityContext": _container_security(False),
-        "volumeMounts": [{"name": "data", "mountPath": volume}],
+        "volumeMounts": [{"name": "data", "mountPath": comp.data_path}],
     }
     if not container["env"]:
         del container["env"]
@@ -312,7 +304,7 @@ def component_docs(ctx: ExportContext, comp: Comp, image: str | None = None, rep
 
 def network_policies(ctx: ExportContext) -> list[dict]:
     """Default deny, then one policy per workload allowing its callers in and its callees out."""
-    deployed = [c for c in ctx.components if k8s_deployed(c)]
+    deployed = [c for c in ctx.components if c.runs_container]
     ids = {c.id for c in deployed}
     docs: list[dict] = [
         {
@@ -324,17 +316,7 @@ def network_policies(ctx: ExportContext) -> list[dict]:
     ]
     entry = {c.id for c in ctx.entry_services}
     for comp in deployed:
-        ingress: list[dict[str, Any]] = []
-        callers: dict[int, set[str]] = {}
-        for peer, port in _peers_in(comp, ids):
-            callers.setdefault(port, set()).add(peer.dns)
-        for port, names in sorted(callers.items()):
-            ingress.append(
-                {
-                    "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in sorted(names)],
-                    "ports": [{"protocol": "TCP", "port": port}],
-                }
-            )
+        ingress = _by_port(_peers_in(comp, ids), "from")
         if comp.id in entry:
             ingress.append(
                 {
@@ -355,17 +337,8 @@ def network_policies(ctx: ExportContext) -> list[dict]:
                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
             }
         ]
-        callees: dict[int, set[str]] = {}
-        for peer, port in _peers_out(comp, ids):
-            callees.setdefault(port, set()).add(peer.dns)
-        for port, names in sorted(callees.items()):
-            egress.append(
-                {
-                    "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in sorted(names)],
-                    "ports": [{"protocol": "TCP", "port": port}],
-                }
-            )
-        if any(c.target.is_outside or not k8s_deployed(c.target) for c in comp.outgoing if not c.target.is_edge):
+        egress += _by_port(_peers_out(comp, ids), "to")
+        if any(c.target.is_outside or not c.target.runs_container for c in comp.outgoing if not c.target.is_edge):
             egress.append(
                 {
                     "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
@@ -385,6 +358,20 @@ def network_policies(ctx: ExportContext) -> list[dict]:
             }
         )
     return docs
+
+
+def _by_port(peers: list[tuple[Comp, int]], side: str) -> list[dict[str, Any]]:
+    """One rule per port, naming every peer on it under ``side`` ("from" or "to"); ports in order."""
+    names: dict[int, set[str]] = {}
+    for peer, port in peers:
+        names.setdefault(port, set()).add(peer.dns)
+    return [
+        {
+            side: [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in sorted(group)],
+            "ports": [{"protocol": "TCP", "port": port}],
+        }
+        for port, group in sorted(names.items())
+    ]
 
 
 def _peers_in(comp: Comp, ids: set[str]) -> list[tuple[Comp, int]]:
@@ -465,7 +452,7 @@ def kubernetes(ctx: ExportContext) -> dict[str, str]:
     resources = ["namespace.yaml"]
     skipped = []
     for comp in ctx.components:
-        if not k8s_deployed(comp):
+        if not comp.runs_container:
             if comp.is_stateful:
                 skipped.append(comp)
             continue
@@ -482,7 +469,7 @@ def kubernetes(ctx: ExportContext) -> dict[str, str]:
     notes += [
         f"kubectl -n {ctx.slug} create secret generic {c.dns}-credentials --from-literal=password=..."
         for c in ctx.stores
-        if k8s_deployed(c) and c.tech and any("PASSWORD" in k for k, _ in c.tech.dev_env)
+        if c.runs_container and c.needs_password
     ]
     if ingress:
         notes.append(f"kubectl -n {ctx.slug} create secret tls {ctx.slug}-tls --cert=... --key=...")

@@ -490,9 +490,8 @@ PLATFORMS = {
 
 def traces_sample_rate(ctx: ExportContext, comp: Comp) -> float:
     """About ten traces per second at peak, whatever the traffic."""
-    rps = ctx.requirements.peak_rps or 0
-    share = max((f.rps or 0) for f in ctx.flows if comp in f.path) if any(comp in f.path for f in ctx.flows) else 0
-    traffic = share or rps
+    share = max((f.rps or 0 for f in ctx.flows if comp in f.path), default=0)
+    traffic = share or ctx.requirements.peak_rps or 0
     if not traffic:
         return 0.2
     return round(min(1.0, 10 / traffic), 4)

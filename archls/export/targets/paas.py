@@ -75,7 +75,7 @@ def _render_service(ctx: ExportContext, comp: Comp, kinds: dict[str, str]) -> di
     if not comp.deployable:
         svc["disk"] = {
             "name": "data",
-            "mountPath": comp.tech.volume if comp.tech and comp.tech.volume else "/data",
+            "mountPath": comp.data_path,
             "sizeGB": comp.storage_gb,
         }
         svc.pop("numInstances", None)
@@ -99,7 +99,7 @@ def render_blueprint(ctx: ExportContext) -> dict[str, str]:
             kinds[comp.id] = "keyvalue"
         elif comp.deployable:
             kinds[comp.id] = _render_type(comp)
-        elif comp.is_stateful and comp.tech and comp.tech.image:
+        elif comp.runs_container:
             kinds[comp.id] = "pserv"
     for comp in ctx.components:
         kind = kinds.get(comp.id)
@@ -192,10 +192,9 @@ def fly(ctx: ExportContext) -> dict[str, str]:
             f"- {md_code(comp.dns)}: `fly deploy --config {comp.dns}/fly.toml`, then "
             f"`fly scale count {comp.min_replicas} --config {comp.dns}/fly.toml`"
         )
-    stores = [c for c in ctx.stores]
-    if stores:
+    if ctx.stores:
         lines += ["", "## Data stores", ""]
-        for comp in stores:
+        for comp in ctx.stores:
             how = {
                 "postgresql": f"`fly postgres create --name {dns_label(f'{ctx.slug}-{comp.dns}', 63)}` and "
                 "`fly postgres attach` to each service that uses it",
@@ -253,9 +252,8 @@ def railway(ctx: ExportContext) -> dict[str, str]:
         source = "its Dockerfile" if comp.builds_image else f"the image {md_code(comp.image)}"
         line = f"- {md_code(comp.dns)}: built from {source}"
         lines.append(line + (("; variables " + ", ".join(refs)) if refs else ""))
-    stores = [c for c in ctx.stores]
-    if stores:
+    if ctx.stores:
         lines += ["", "## Databases and caches", "", "Add each as a Railway database service with this name:", ""]
-        lines += [f"- {md_code(c.dns)}: {md(c.technology or c.type)}" for c in stores]
+        lines += [f"- {md_code(c.dns)}: {md(c.technology or c.type)}" for c in ctx.stores]
     files["README.md"] = "\n".join(lines) + "\n"
     return files

@@ -18,6 +18,9 @@ from archls.export.templating import render
 
 PROVIDERS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlserver": "sqlserver",
              "mongodb": "mongodb", "cockroachdb": "cockroachdb"}  # fmt: skip
+#: Names ``prisma validate`` refuses for a model: its scalar types and its client's class.
+RESERVED = frozenset({"String", "Boolean", "Int", "BigInt", "Float", "Decimal", "DateTime", "Json", "Bytes",
+                      "PrismaClient"})  # fmt: skip
 SUFFIXES = ("-database", "_database", "-db", "_db", "-store", "_store", "-data", "database", "db")
 
 
@@ -71,7 +74,7 @@ class _Schema:
 
     def add(self, model: Model) -> Model:
         name = model.name
-        while name in self.models:
+        while name in self.models or name in RESERVED:
             name = Safe(name + "Record")
         model.name = name
         self.models[name] = model

@@ -29,6 +29,12 @@ def gcp_kind(comp: Comp) -> str | None:
     return None
 
 
+def service_account(comp: Comp) -> Safe:
+    """A service account id: 6 to 30 of ``[a-z0-9-]``, starting with a letter (a digest lengthens short ones)."""
+    text = f"run-{comp.dns}"
+    return Safe(dns_label(text, 30, force_suffix=len(text) < 6))
+
+
 def sql_version(comp: Comp) -> Safe:
     major = (comp.version or "").split(".")[0]
     if comp.family == "postgresql":
@@ -56,7 +62,7 @@ def pulumi_gcp(ctx: ExportContext) -> dict[str, str]:
     mapped = [(c, k) for c, k in stores if k]
     services = ctx.services
     names = {c.id: Safe(dns_label(f"{ctx.slug}-{c.dns}", 49)) for c in ctx.components}
-    accounts = {c.id: Safe(dns_label(f"run-{c.dns}", 30)) for c in services}
+    accounts = {c.id: service_account(c) for c in services}
     program = render(
         "pulumi-gcp/__main__.py.j2",
         ctx=ctx,

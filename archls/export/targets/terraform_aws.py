@@ -47,8 +47,16 @@ FARGATE = {
 IN_VPC = frozenset(
     {"rds", "aurora", "docdb", "elasticache-redis", "elasticache-memcached", "msk", "mq", "opensearch", "efs"}
 )
-#: Reached over AWS's HTTPS APIs (through VPC endpoints), governed by IAM rather than security groups.
-API_SERVICES = frozenset({"sqs", "sns", "s3", "dynamodb", "kinesis", "secretsmanager"})
+#: Reached over AWS's HTTPS APIs (through VPC endpoints), governed by IAM rather than security groups:
+#: the resource, the variable a task finds it by and the resource's attribute that variable holds.
+API_SERVICES = {
+    "sqs": ("aws_sqs_queue", "QUEUE_URL", "url"),
+    "sns": ("aws_sns_topic", "TOPIC_ARN", "arn"),
+    "kinesis": ("aws_kinesis_stream", "STREAM_NAME", "name"),
+    "s3": ("aws_s3_bucket", "BUCKET", "bucket"),
+    "dynamodb": ("aws_dynamodb_table", "TABLE", "name"),
+    "secretsmanager": ("aws_secretsmanager_secret", "SECRET_ARN", "arn"),
+}
 #: The port clients reach a managed service on, where it is not the technology's usual one
 #: (MSK with IAM authentication listens on 9098, OpenSearch domains on 443, Amazon MQ on AMQPS).
 MANAGED_PORTS = {
@@ -128,7 +136,6 @@ class Plan:
     stores: list[dict] = field(default_factory=list)
     unmapped: list[Comp] = field(default_factory=list)
     ingress: list[Rule] = field(default_factory=list)
-    egress: list[Rule] = field(default_factory=list)
     internet_egress: list[Comp] = field(default_factory=list)
     alb_targets: list[dict] = field(default_factory=list)
     cdns: list[Comp] = field(default_factory=list)
@@ -179,11 +186,7 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
             if "postgres" in engine
             else (["error", "general", "slowquery"] if "sql" in engine else [])
         )
-        store["class"] = (
-            comp.instance
-            if comp.instance and comp.instance.startswith("db.")
-            else ("db.r6g.large" if kind == "aurora" else "db.t4g.medium")
-        )
+        store["class"] = _class(comp, "db.", "db.r6g.large" if kind == "aurora" else "db.t4g.medium")
         store["env"] = [
             (
                 "HOST",
@@ -199,11 +202,11 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
             f"aws_{'rds_cluster' if kind == 'aurora' else 'db_instance'}.{comp.snake}.master_user_secret[0].secret_arn"
         )
     elif kind == "docdb":
-        store["class"] = comp.instance if comp.instance and comp.instance.startswith("db.") else "db.r6g.large"
+        store["class"] = _class(comp, "db.", "db.r6g.large")
         store["env"] = [("HOST", Safe(f"aws_docdb_cluster.{comp.snake}.endpoint")), ("PORT", hcl_str("27017"))]
         store["secret"] = Safe(f"aws_docdb_cluster.{comp.snake}.master_user_secret[0].secret_arn")
     elif kind == "elasticache-redis":
-        store["class"] = comp.instance if comp.instance and comp.instance.startswith("cache.") else "cache.t4g.medium"
+        store["class"] = _class(comp, "cache.", "cache.t4g.medium")
         store["engine"] = Safe("valkey" if family == "valkey" else "redis")
         store["env"] = [
             (
@@ -213,19 +216,20 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
         ]
         store["secret"] = Safe(f"aws_secretsmanager_secret.{comp.snake}_auth.arn")
     elif kind == "elasticache-memcached":
-        store["class"] = comp.instance if comp.instance and comp.instance.startswith("cache.") else "cache.t4g.medium"
+        store["class"] = _class(comp, "cache.", "cache.t4g.medium")
         store["env"] = [
             ("HOST", Safe(f"aws_elasticache_cluster.{comp.snake}.cluster_address")),
             ("PORT", hcl_str("11211")),
         ]
     elif kind == "msk":
-        store["class"] = comp.instance if comp.instance and comp.instance.startswith("kafka.") else "kafka.m7g.large"
+        store["class"] = _class(comp, "kafka.", "kafka.m7g.large")
         store["brokers"] = max(comp.replicas, plan.az_count) // plan.az_count * plan.az_count
         store["kafka_version"] = Safe(_kafka_version(comp.version))
         store["env"] = [("BROKERS", Safe(f"aws_msk_cluster.{comp.snake}.bootstrap_brokers_sasl_iam"))]
     elif kind == "mq":
+        store["name"] = aws_name(ctx, comp, 50)  # Amazon MQ takes broker names of at most 50 characters
         store["engine"] = Safe("RabbitMQ" if family == "rabbitmq" else "ActiveMQ")
-        store["class"] = comp.instance if comp.instance and comp.instance.startswith("mq.") else "mq.m5.large"
+        store["class"] = _class(comp, "mq.", "mq.m5.large")
         store["mq_version"] = Safe("3.13" if family == "rabbitmq" else "5.18")
         store["env"] = [("URL", Safe(f"aws_mq_broker.{comp.snake}.instances[0].endpoints[0]"))]
         store["secret"] = Safe(f"aws_secretsmanager_secret.{comp.snake}_auth.arn")
@@ -235,25 +239,16 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
         store["env"] = [("URL", Safe(f'"https://${{aws_opensearch_domain.{comp.snake}.endpoint}}"'))]
     elif kind == "efs":
         store["env"] = [("FILE_SYSTEM_ID", Safe(f"aws_efs_file_system.{comp.snake}.id"))]
-    elif kind == "sqs":
-        store["env"] = [("QUEUE_URL", Safe(f"aws_sqs_queue.{comp.snake}.url"))]
-        store["arn"] = Safe(f"aws_sqs_queue.{comp.snake}.arn")
-    elif kind == "sns":
-        store["env"] = [("TOPIC_ARN", Safe(f"aws_sns_topic.{comp.snake}.arn"))]
-        store["arn"] = Safe(f"aws_sns_topic.{comp.snake}.arn")
-    elif kind == "kinesis":
-        store["env"] = [("STREAM_NAME", Safe(f"aws_kinesis_stream.{comp.snake}.name"))]
-        store["arn"] = Safe(f"aws_kinesis_stream.{comp.snake}.arn")
-    elif kind == "s3":
-        store["env"] = [("BUCKET", Safe(f"aws_s3_bucket.{comp.snake}.bucket"))]
-        store["arn"] = Safe(f"aws_s3_bucket.{comp.snake}.arn")
-    elif kind == "dynamodb":
-        store["env"] = [("TABLE", Safe(f"aws_dynamodb_table.{comp.snake}.name"))]
-        store["arn"] = Safe(f"aws_dynamodb_table.{comp.snake}.arn")
-    elif kind == "secretsmanager":
-        store["env"] = [("SECRET_ARN", Safe(f"aws_secretsmanager_secret.{comp.snake}.arn"))]
-        store["arn"] = Safe(f"aws_secretsmanager_secret.{comp.snake}.arn")
+    elif kind in API_SERVICES:
+        resource, variable, attribute = API_SERVICES[kind]
+        store["env"] = [(variable, Safe(f"{resource}.{comp.snake}.{attribute}"))]
+        store["arn"] = Safe(f"{resource}.{comp.snake}.arn")
     return store
+
+
+def _class(comp: Comp, prefix: str, default: str) -> str:
+    """The model's instance class when it is one of this service's (``db.``, ``cache.``, ...), else ``default``."""
+    return comp.instance if comp.instance and comp.instance.startswith(prefix) else default
 
 
 def _kafka_version(version: str | None) -> str:

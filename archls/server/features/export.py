@@ -59,6 +59,8 @@ def inside_workspace(ls: ArchServer, folder: Path) -> bool:
 
 
 def _source(ls: ArchServer, uri: str) -> tuple[Path, str]:
+    from archls import export
+
     if not isinstance(uri, str) or not uri.startswith("file:"):
         raise CommandError("archls: give the file: URI of an architecture file")
     path = path_of(uri)
@@ -68,12 +70,9 @@ def _source(ls: ArchServer, uri: str) -> tuple[Path, str]:
     if document is not None:
         return Path(path), document.source
     try:
-        text, bad = engine.decode(Path(path).read_bytes())
-    except OSError as exc:
-        raise CommandError(f"archls: cannot read {path}: {exc.strerror or exc}") from exc
-    if bad is not None:
-        raise CommandError(f"archls: {path}: {bad.message}")
-    return Path(path), text
+        return Path(path), export.read(Path(path))
+    except export.ExportError as exc:
+        raise CommandError(f"archls: {exc}") from exc
 
 
 def _model(ls: ArchServer, uri: str) -> tuple[Path, str, Any, Any]:
@@ -90,9 +89,15 @@ def _model(ls: ArchServer, uri: str) -> tuple[Path, str, Any, Any]:
 
 def _output(ls: ArchServer, path: Path, output: Any, default: Path) -> Path:
     if output:
-        if not isinstance(output, str):
+        given: str | None = None
+        if isinstance(output, str):
+            try:
+                given = to_fs_path(output) if output.startswith("file:") else output
+            except ValueError:  # a file: URI that does not parse
+                given = None
+        if not given:
             raise CommandError("archls: the output folder must be a path or a file: URI")
-        folder = Path(to_fs_path(output) if output.startswith("file:") else output)
+        folder = Path(given)
         if not folder.is_absolute():
             folder = path.parent / folder
     else:
@@ -177,7 +182,7 @@ def register(server: ArchServer) -> None:
             raise CommandError(f"archls: no export target {name!r}")
         path, _text, model, graph = _model(ls, params["uri"])
         output = _output(ls, path, params["output"], default_output(path))
-        chosen = export.all_targets() if name == export.ALL else [t for t in export.all_targets() if t.name == name]
+        chosen = export.targets_for(name)
         progress = _Progress(ls, f"archls: exporting {name}")
         await progress.begin(f"{len(chosen)} targets")
         try:
@@ -185,11 +190,10 @@ def register(server: ArchServer) -> None:
             files: dict[str, str] = {}
             for index, target in enumerate(chosen):
                 progress.report(target.name, int(index * 90 / len(chosen)))
-                prefix = f"{target.name}/" if name == export.ALL else ""
-                files.update({prefix + rel: text for rel, text in target.render(ctx).items()})
+                files.update(export.files_of(ctx, target, name))
                 await asyncio.sleep(0)  # let the report go out before the next target
             progress.report("writing files", 95)
-            written = write_tree(output, files)
+            written = write_tree(output, files, keep=path)
         except (export.UnsafePath, OSError) as exc:
             progress.end("failed")
             raise CommandError(f"archls: export failed: {exc}") from exc
@@ -203,18 +207,18 @@ def register(server: ArchServer) -> None:
     @server.command("archls.scaffold")
     async def scaffold_command(ls: ArchServer, *args: Any) -> dict[str, Any]:
         from archls import export
+        from archls.commands.export import default_output
         from archls.export import scaffold
 
         params = _arguments(args, ("uri", "output"))
         path, text, model, graph = _model(ls, params["uri"])
-        stem = path.name.split(".")[0] or "architecture"
-        output = _output(ls, path, params["output"], path.parent / f"{stem}-scaffold")
+        output = _output(ls, path, params["output"], default_output(path, "scaffold"))
         progress = _Progress(ls, "archls: scaffolding a repository")
         await progress.begin("rendering")
         steps = {"rendering": 10, "writing": 60, "committing": 80, "pushing": 90}
         try:
             written = scaffold.scaffold(
-                model, output, source_text=text, graph=graph,
+                model, output, source_text=scaffold.architecture_text(path, text, model.name), graph=graph,
                 progress=lambda step: progress.report(step, steps.get(step, 50)),
             )  # fmt: skip
         except (scaffold.ScaffoldError, export.UnsafePath, OSError) as exc:
