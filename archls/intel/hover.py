@@ -68,8 +68,9 @@ def _main(analysis: Analysis, lines: list[str], line: int, col: int) -> Hover | 
         return None
     if analysis.format != "arch":
         return native(analysis, line, col)
-    idx = refs.index(analysis)
-    occurrence = idx.at(line, col)
+    smap = analysis.loaded.smap
+    path = smap.path_at(line, col)
+    occurrence = refs.at_path(analysis, path, line, col)
     if occurrence is not None:
         if occurrence.kind == refs.COMPONENT:
             body = component_markdown(analysis, occurrence.name)
@@ -77,8 +78,6 @@ def _main(analysis: Analysis, lines: list[str], line: int, col: int) -> Hover | 
             body = group_markdown(analysis, occurrence.name)
         if body is not None:
             return Hover(body, occurrence.range)
-    smap = analysis.loaded.smap
-    path = smap.path_at(line, col)
     if not path:
         return None
     entry = smap.get(path)

@@ -21,7 +21,7 @@ def _at(ls: ArchServer, uri: str, position: lsp.Position) -> tuple[Analysis, ref
     if analysis is None:
         return None
     line, col = views.position(ls.document(uri), position)
-    return analysis, refs.index(analysis).at(line, col)
+    return analysis, refs.at(analysis, line, col)
 
 
 def definition(ls: ArchServer, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
@@ -39,7 +39,7 @@ def definition(ls: ArchServer, params: lsp.DefinitionParams) -> list[lsp.Locatio
         return [lsp.Location(uri, views.lsp_range(doc, target[2]))]
     if occurrence is None:
         return None
-    defined = refs.index(analysis).definitions.get((occurrence.kind, occurrence.name))
+    defined = refs.definition(analysis, occurrence.kind, occurrence.name)
     if defined is None:
         return None
     return [lsp.Location(uri, views.lsp_range(doc, defined.range))]
