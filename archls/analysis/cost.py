@@ -90,12 +90,6 @@ class ComponentCost:
     assumed: list[str] = field(default_factory=list)  #: assumptions the estimate rests on
     note: str = ""  #: why there is no estimate
 
-    @property
-    def basis(self) -> str:
-        if self.overridden:
-            return "cost_monthly"
-        return "; ".join(f"{line.label}: {line.basis}" for line in self.lines)
-
 
 @dataclass
 class Saving:
