@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from archls.analysis.load import DEFAULT_TARGET
 from archls.analysis.memo import IdentityMemo
 from archls.analysis.text import number, unit_price
 from archls.catalog import Instance, parse_instance
@@ -444,7 +445,7 @@ def analyse(
         unpriced=[cid for cid, c in components.items() if c.monthly is None],
         worst_case=worst,
     )
-    result.savings = list(_savings(model, catalog, config, profiles, load, components))
+    result.savings = _savings(model, catalog, config, profiles, load, components, total)
     return result
 
 
@@ -463,11 +464,11 @@ def _savings(
     profiles: dict[str, Profile],
     load: LoadResult,
     costs: dict[str, ComponentCost],
+    total: float,
 ) -> list[Saving]:
     out: list[Saving] = []
-    target = float(config.thresholds.get("load.target_utilisation", 0.7))
+    target = float(config.thresholds.get("load.target_utilisation", DEFAULT_TARGET))
     # A suggestion worth the work: at least this many dollars and this share of the total.
-    total = sum(c.monthly for c in costs.values() if c.monthly is not None)
     scale = max(total, model.requirements.budget_monthly or 0.0)
     minimum = max(
         float(config.thresholds.get("cost.min_saving_monthly", 20.0)),
