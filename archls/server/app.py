@@ -83,13 +83,14 @@ class ArchServer(LanguageServer):
         doc = self.workspace.text_documents.get(uri)
         return engine.claims(path, doc.source if doc is not None else None)
 
-    def analyse(self, uri: str) -> engine.Analysis:
+    def analyse(self, uri: str, settings: Config | None = None) -> engine.Analysis:
+        """Audit the document's current text (cached by content); ``settings`` when already read."""
         doc = self.document(uri)
         path = path_of(uri) or uri
         return engine.analyse(
             doc.source,
             path,
-            self.config_for(uri),
+            settings if settings is not None else self.config_for(uri),
             read=self.read_file,
             on_rule_error=self._rule_failed,
         )

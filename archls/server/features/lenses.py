@@ -20,9 +20,10 @@ SHOW_DETAILS = "archls.showDetails"
 
 def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
     uri = params.text_document.uri
-    if not ls.claims(uri) or not ls.config_for(uri).code_lens:
+    if not ls.claims(uri):
         return []
-    analysis = views.fresh(ls, uri)
+    settings = ls.config_for(uri)
+    analysis = views.fresh(ls, uri, settings) if settings.code_lens else None
     if analysis is None:
         return []
     doc = ls.document(uri)
@@ -37,9 +38,10 @@ def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens
 
 def inlay_hints(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
     uri = params.text_document.uri
-    if not ls.claims(uri) or not ls.config_for(uri).inlay_hints:
+    if not ls.claims(uri):
         return []
-    analysis = views.fresh(ls, uri)
+    settings = ls.config_for(uri)
+    analysis = views.fresh(ls, uri, settings) if settings.inlay_hints else None
     if analysis is None:
         return []
     doc = ls.document(uri)
