@@ -29,7 +29,7 @@ class Hover:
 
 
 def hover(analysis: Analysis, line: int, col: int) -> Hover | None:
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     if line >= len(lines):
         return None
     text = lines[line]
@@ -252,7 +252,7 @@ def _is_connection_at(analysis: Analysis, index: int) -> bool:
     entry = loaded.smap.get(("connections", index, "from"))
     if entry is None:
         return True
-    written = unquote(slice_range(analysis.text.split("\n"), entry.value))
+    written = unquote(slice_range(analysis.lines, entry.value))
     return written == analysis.model.connections[index].source
 
 

@@ -40,7 +40,7 @@ def symbols(analysis: Analysis) -> list[Symbol]:
     if analysis.format != "arch":
         return _native_symbols(analysis)
     smap = analysis.loaded.smap
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     out: list[Symbol] = []
     for section in SECTIONS:
         entry = smap.get((section,))
@@ -141,7 +141,7 @@ def selection(analysis: Analysis, line: int, col: int) -> list[Range]:
     if analysis.loaded is None:
         return []
     smap = analysis.loaded.smap
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     out: list[Range] = []
 
     def add(r: Range) -> None:

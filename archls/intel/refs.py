@@ -119,7 +119,7 @@ class _Reader:
     def __init__(self, analysis: Analysis, loaded: Loaded) -> None:
         model = analysis.model
         self.smap = loaded.smap
-        self.lines = analysis.text.split("\n")
+        self.lines = analysis.lines
         self.components = set(loaded.known_ids) | (set(model.components) if model else set())
         self.groups = list(model.groups) if model else []
         self.flows = list(model.flows) if model else []
@@ -234,7 +234,7 @@ def rename(analysis: Analysis, at: Occurrence, new_name: str) -> list[Edit]:
         taken |= analysis.loaded.known_ids
     if new_name in taken:
         raise RenameError(f"a {what} named '{new_name}' already exists")
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     edits = []
     for occurrence in idx.of(at.kind, at.name):
         r = occurrence.range

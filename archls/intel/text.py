@@ -12,10 +12,6 @@ WORD = re.compile(r"[A-Za-z0-9_.\-/@+]+")
 _ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
-def lines_of(text: str) -> list[str]:
-    return text.split("\n")
-
-
 def word_at(line: str, col: int, chars: frozenset[str] = _ID_CHARS) -> tuple[int, int]:
     """The span [start, end) of the word touching ``col`` (empty when there is none)."""
     start = col
