@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from archls.findings import Edit, ModelPath, Range
 from archls.intel.facts import memo
-from archls.intel.text import inner, slice_range, unquote, yaml_scalar
+from archls.intel.text import inner, range_order, slice_range, unquote, yaml_scalar
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -46,8 +46,7 @@ class Index:
         self.occurrences.append(occurrence)
 
     def finish(self) -> Index:
-        # Range's own ordering, as a tuple: the generated __lt__ is several times slower.
-        self.occurrences.sort(key=lambda o: (o.range.start_line, o.range.start_col, o.range.end_line, o.range.end_col))
+        self.occurrences.sort(key=range_order)
         self._starts = [(o.range.start_line, o.range.start_col) for o in self.occurrences]
         for o in self.occurrences:
             self.by_name.setdefault((o.kind, o.name), []).append(o)
