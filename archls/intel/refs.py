@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archls.findings import Edit, ModelPath, Range
-from archls.intel.facts import memo
+from archls.intel.facts import memo, memoised
 from archls.intel.text import inner, range_order, slice_range, unquote, yaml_scalar
 
 if TYPE_CHECKING:
@@ -82,15 +82,22 @@ def index(analysis: Analysis) -> Index:
 def at(analysis: Analysis, line: int, col: int) -> Occurrence | None:
     """The id written at the position, as ``index(analysis).at(line, col)`` finds it.
 
-    It reads only the entry under the position, so a request that follows an edit (a hover, a
-    definition) does not index every id of the file to answer about one.
+    Unless the index is built already, it reads only the entry under the position, so a request
+    that follows an edit (a hover, a definition) does not index every id of the file to answer
+    about one.
     """
+    built: Index | None = memoised(analysis, "refs")
+    if built is not None:
+        return built.at(line, col)
     reader = _reader(analysis)
     return at_path(analysis, reader.smap.path_at(line, col), line, col) if reader is not None else None
 
 
 def at_path(analysis: Analysis, path: ModelPath | None, line: int, col: int) -> Occurrence | None:
     """:func:`at` for a caller that has already found the path under the position."""
+    built: Index | None = memoised(analysis, "refs")
+    if built is not None:
+        return built.at(line, col)
     reader = _reader(analysis)
     if reader is None or not path:
         return None
@@ -104,6 +111,9 @@ _SECTIONS = {COMPONENT: "components", GROUP: "groups"}
 
 def definition(analysis: Analysis, kind: str, name: str) -> Occurrence | None:
     """Where the id is defined, as ``index(analysis).definitions`` has it."""
+    built: Index | None = memoised(analysis, "refs")
+    if built is not None:
+        return built.definitions.get((kind, name))
     reader = _reader(analysis)
     if reader is None:
         return None

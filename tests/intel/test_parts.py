@@ -13,7 +13,7 @@ from archls.config import Config
 from archls.engine import Analysis
 from archls.findings import Edit, Range
 from archls.formats import Loaded
-from archls.intel import complete, docs, native, outline, refs, technologies, workspace
+from archls.intel import complete, docs, facts, native, outline, refs, technologies, workspace
 from archls.model import Architecture, Component
 from archls.sourcemap import SourceMap
 
@@ -68,8 +68,8 @@ ODD_IDS = (
     ids=[*(p.name for p in EXAMPLES), "odd-ids", "odd-ids-read-whole"],
 )
 def test_the_id_at_a_position_is_the_one_the_index_holds(text: str):
-    a = engine.analyse(text, "/tmp/ids.arch.yaml")
-    idx = refs.index(a)
+    idx = refs.index(engine.analyse(text, "/tmp/indexed.arch.yaml"))
+    a = engine.analyse(text, "/tmp/ids.arch.yaml")  # another analysis, never indexed: looked up by path
     assert idx.occurrences
     for line, written in enumerate(text.split("\n")):
         for col in range(len(written) + 1):
@@ -79,6 +79,7 @@ def test_the_id_at_a_position_is_the_one_the_index_holds(text: str):
                 assert refs.definition(a, expected.kind, expected.name) == idx.definitions.get(
                     (expected.kind, expected.name)
                 )
+    assert facts.memoised(a, "refs") is None
 
 
 def test_key_documentation_and_types():
