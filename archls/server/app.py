@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -115,6 +117,25 @@ class ArchServer(LanguageServer):
         self.window_log_message(
             lsp.LogMessageParams(lsp.MessageType.Error, f"archls: {what} failed\n{traceback.format_exc()}")
         )
+
+
+def guarded(
+    what: str, handler: Callable[[ArchServer, Any], Any], fallback: Callable[[Any], Any] = lambda params: None
+) -> Callable[[ArchServer, Any], Any]:
+    """``handler`` answering ``fallback(params)`` when it fails, with the trace logged to the client:
+    a bug in one feature must not turn every request of its kind into an error. JSON-RPC errors a
+    handler raises on purpose (a rename that cannot be done) still reach the client."""
+
+    def answer(ls: ArchServer, params: Any) -> Any:
+        try:
+            return handler(ls, params)
+        except JsonRpcException:
+            raise
+        except Exception:
+            ls.log_exception(what)
+            return fallback(params)
+
+    return answer
 
 
 def path_of(uri: str) -> str | None:

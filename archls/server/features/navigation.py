@@ -10,6 +10,7 @@ from pygls.exceptions import JsonRpcException
 
 from archls.intel import native, refs
 from archls.server import views
+from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -114,18 +115,6 @@ def rename(ls: ArchServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None
 
 
 def register(server: ArchServer) -> None:
-    def guarded(name: str, fn):  # type: ignore[no-untyped-def]
-        def handler(ls: ArchServer, params):  # type: ignore[no-untyped-def]
-            try:
-                return fn(ls, params)
-            except JsonRpcException:
-                raise
-            except Exception:
-                ls.log_exception(name)
-                return None
-
-        return handler
-
     server.feature(lsp.TEXT_DOCUMENT_DEFINITION)(guarded("definition", definition))
     server.feature(lsp.TEXT_DOCUMENT_REFERENCES)(guarded("references", references))
     server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(guarded("document highlight", highlights))
