@@ -103,12 +103,7 @@ class ArchServer(LanguageServer):
         doc = self.workspace.text_documents.get(uri)
         if doc is not None:
             return doc.source
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(config.Config.model_fields["max_file_bytes"].default + 1)
-        except OSError:
-            return None
-        return engine.decode(data)[0]
+        return engine.read_disk(path)
 
     def _rule_failed(self, rule_id: str, trace: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))

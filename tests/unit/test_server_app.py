@@ -1,13 +1,16 @@
-"""A failing editor feature answers its fallback and logs why; errors meant for the client pass."""
+"""The server object's own parts: guarded feature handlers, and the other files formats read."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
+from pygls.workspace import Workspace
 
-from archls.server.app import guarded
+from archls.server.app import ArchServer, guarded
 
 
 class Server:
@@ -38,3 +41,17 @@ def test_errors_meant_for_the_client_reach_it() -> None:
     with pytest.raises(JsonRpcException):
         guarded("rename", refuses)(ls, object())
     assert ls.logged == []
+
+
+def test_other_files_come_from_the_editor_first_and_are_never_read_cut_short(tmp_path: Path) -> None:
+    ls = ArchServer()
+    ls.protocol._workspace = Workspace(tmp_path.as_uri())  # what initialize sets up
+    small, big, opened = tmp_path / "variables.tf", tmp_path / "huge.tf", tmp_path / "main.tf"
+    small.write_text('variable "x" {}\n', encoding="utf-8")
+    big.write_bytes(b"#" * 5_000_001)
+    opened.write_text("on disk\n", encoding="utf-8")
+    ls.workspace.put_text_document(lsp.TextDocumentItem(opened.as_uri(), "terraform", 1, "in the editor\n"))
+    assert ls.read_file(str(small)) == 'variable "x" {}\n'
+    assert ls.read_file(str(opened)) == "in the editor\n"
+    assert ls.read_file(str(big)) is None  # too large to read, as the engine's own reader says
+    assert ls.read_file(str(tmp_path / "missing.tf")) is None
