@@ -10,7 +10,8 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.workspace import Workspace
 
-from archls.server.app import ArchServer, guarded
+from archls.server import views
+from archls.server.app import ArchServer, create_server, guarded
 
 
 class Server:
@@ -55,3 +56,20 @@ def test_other_files_come_from_the_editor_first_and_are_never_read_cut_short(tmp
     assert ls.read_file(str(opened)) == "in the editor\n"
     assert ls.read_file(str(big)) is None  # too large to read, as the engine's own reader says
     assert ls.read_file(str(tmp_path / "missing.tf")) is None
+
+
+def test_a_closed_document_leaves_no_analysis_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ls = create_server()
+    ls.protocol._workspace = Workspace(tmp_path.as_uri())
+    published: list[lsp.PublishDiagnosticsParams] = []
+    monkeypatch.setattr(ls, "text_document_publish_diagnostics", published.append)
+    uri = (tmp_path / "shop.arch.yaml").as_uri()
+    ls.workspace.put_text_document(
+        lsp.TextDocumentItem(uri, "yaml", 1, "name: shop\ncomponents:\n  api: {type: service}\n")
+    )
+    assert views.fresh(ls, uri) is not None and uri in views._good
+    ls.workspace.remove_text_document(uri)  # what pygls does before the server's own handler runs
+    close = ls.protocol.fm.features[lsp.TEXT_DOCUMENT_DID_CLOSE]
+    close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))  # the server is bound in
+    assert uri not in views._good
+    assert [(p.uri, p.diagnostics) for p in published] == [(uri, [])]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from archls.server import views
 from archls.server.convert import to_diagnostic
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def register(server: ArchServer) -> None:
     def did_close(ls: ArchServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         cancel(uri)
+        views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
         if ls.claims(uri):
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
