@@ -50,6 +50,11 @@ class Analysis:
         return self.loaded.model if self.loaded else None
 
     @cached_property
+    def lines(self) -> list[str]:
+        """The text split at line feeds, once for all the editor requests on it (read, never modify)."""
+        return self.text.split("\n")
+
+    @cached_property
     def graph(self) -> ArchGraph | None:
         if self.rule_context is not None:
             return self.rule_context.graph

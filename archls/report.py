@@ -25,10 +25,7 @@ class Located:
 
 
 def display_path(path: str) -> str:
-    return _display_path(path)
-
-
-def _display_path(path: str) -> str:
+    """``path`` relative to the working folder when it lies inside it, with forward slashes."""
     try:
         return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -38,7 +35,7 @@ def _display_path(path: str) -> str:
 def as_dict(item: Located) -> dict[str, Any]:
     f = item.finding
     return {
-        "file": _display_path(item.file),
+        "file": display_path(item.file),
         "rule": f.code,
         "category": f.category,
         "severity": f.severity.value,
@@ -54,7 +51,7 @@ def as_dict(item: Located) -> dict[str, Any]:
 
 def text(items: Sequence[Located], files: int, *, summary_lines: Iterable[str] = ()) -> str:
     lines = [
-        f"{_display_path(i.file)}:{i.finding.range.start_line + 1}:{i.finding.range.start_col + 1}: "
+        f"{display_path(i.file)}:{i.finding.range.start_line + 1}:{i.finding.range.start_col + 1}: "
         f"{i.finding.code} [{i.finding.severity.value}] {i.finding.message}"
         for i in items
     ]
@@ -81,7 +78,7 @@ def github(items: Sequence[Located]) -> str:
     for i in items:
         f = i.finding
         props = (
-            f"file={_escape_property(_display_path(i.file))},line={f.range.start_line + 1},col={f.range.start_col + 1},"
+            f"file={_escape_property(display_path(i.file))},line={f.range.start_line + 1},col={f.range.start_col + 1},"
             f"endLine={f.range.end_line + 1},endColumn={f.range.end_col + 1},title={_escape_property(f.code)}"
         )
         out.append(f"::{level[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}")
@@ -128,7 +125,7 @@ def sarif(items: Sequence[Located]) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": Path(_display_path(i.file)).as_posix()},
+                        "artifactLocation": {"uri": display_path(i.file)},
                         "region": {
                             "startLine": f.range.start_line + 1,
                             "startColumn": f.range.start_col + 1,

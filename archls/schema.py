@@ -38,23 +38,23 @@ def render_schema() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 
-def _unwrap(annotation: Any) -> list[Any]:
+def options(annotation: Any) -> list[Any]:
     """The concrete types an annotation can hold: Optional, unions and Annotated peeled off."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
+        return options(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         out: list[Any] = []
         for arg in typing.get_args(annotation):
             if arg is not type(None):
-                out.extend(_unwrap(arg))
+                out.extend(options(arg))
         return out
     return [annotation]
 
 
 def _step(annotation: Any, key: str | int) -> Any | None:
     """The annotation reached from ``annotation`` by one path step, if any."""
-    for option in _unwrap(annotation):
+    for option in options(annotation):
         origin = typing.get_origin(option)
         if origin is dict and isinstance(key, str):
             return typing.get_args(option)[1]
@@ -87,7 +87,7 @@ def model_at(path: ModelPath, root: type[BaseModel] = Architecture) -> type[Base
     annotation = annotation_at(path, root)
     if annotation is None:
         return None
-    for option in _unwrap(annotation):
+    for option in options(annotation):
         if isinstance(option, type) and issubclass(option, BaseModel):
             return option
     return None
@@ -96,7 +96,7 @@ def model_at(path: ModelPath, root: type[BaseModel] = Architecture) -> type[Base
 def enum_values(annotation: Any) -> list[str]:
     """Allowed values of an enum or literal annotation (inside lists and optionals too)."""
     values: list[str] = []
-    for option in _unwrap(annotation):
+    for option in options(annotation):
         origin = typing.get_origin(option)
         if origin is list:
             values.extend(enum_values(typing.get_args(option)[0]))

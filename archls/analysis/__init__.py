@@ -34,7 +34,6 @@ class ComponentFigures:
     dependents: int = 0  #: components that fail when this one fails (blocking callers, transitively)
     arrival_rps: float | None = None  #: requests per second reaching it at peak
     availability: float | None = None  #: percent, from replicas and zones (or the SLA)
-    cost_basis: str = ""  #: how the cost was estimated
 
 
 @dataclass
@@ -135,7 +134,6 @@ def figures(model: Architecture, config: Config, graph: ArchGraph | None = None)
             dependents=dependents.get(cid, 0),
             arrival_rps=lc.arrival_rps if loaded else None,
             availability=ac.value * 100 if ac.value is not None else None,
-            cost_basis=cc.basis or cc.note,
         )
     for fid, flow in model.flows.items():
         fl = res.load.flows[fid]

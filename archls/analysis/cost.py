@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from archls.analysis.load import DEFAULT_TARGET
 from archls.analysis.memo import IdentityMemo
 from archls.analysis.text import number, unit_price
 from archls.catalog import Instance, parse_instance
@@ -89,12 +90,6 @@ class ComponentCost:
     replicas: int = 1
     assumed: list[str] = field(default_factory=list)  #: assumptions the estimate rests on
     note: str = ""  #: why there is no estimate
-
-    @property
-    def basis(self) -> str:
-        if self.overridden:
-            return "cost_monthly"
-        return "; ".join(f"{line.label}: {line.basis}" for line in self.lines)
 
 
 @dataclass
@@ -450,7 +445,7 @@ def analyse(
         unpriced=[cid for cid, c in components.items() if c.monthly is None],
         worst_case=worst,
     )
-    result.savings = list(_savings(model, catalog, config, profiles, load, components))
+    result.savings = _savings(model, catalog, config, profiles, load, components, total)
     return result
 
 
@@ -469,11 +464,11 @@ def _savings(
     profiles: dict[str, Profile],
     load: LoadResult,
     costs: dict[str, ComponentCost],
+    total: float,
 ) -> list[Saving]:
     out: list[Saving] = []
-    target = float(config.thresholds.get("load.target_utilisation", 0.7))
+    target = float(config.thresholds.get("load.target_utilisation", DEFAULT_TARGET))
     # A suggestion worth the work: at least this many dollars and this share of the total.
-    total = sum(c.monthly for c in costs.values() if c.monthly is not None)
     scale = max(total, model.requirements.budget_monthly or 0.0)
     minimum = max(
         float(config.thresholds.get("cost.min_saving_monthly", 20.0)),

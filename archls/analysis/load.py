@@ -36,6 +36,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from archls.analysis import queueing
+from archls.analysis.memo import IdentityMemo
 from archls.model import ComponentType
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from archls.catalog import Catalog
     from archls.config import Config
     from archls.graph import ArchGraph
-    from archls.model import Architecture, Connection
+    from archls.model import Architecture, Component, Connection
 
 #: Utilisation a scaler aims for when the file does not say (autoscaling.target_cpu).
 DEFAULT_TARGET = 0.7
@@ -194,11 +195,6 @@ def _order(model: Architecture, adj: Adjacency) -> tuple[list[str], set[int]]:
             indegree[c.target] -= 1
             if indegree[c.target] == 0:
                 ready.append(c.target)
-    # Connections into components visited earlier, found from their side.
-    seen = {cid: n for n, cid in enumerate(order)}
-    for index, c in enumerate(model.connections):
-        if c.source in seen and c.target in seen and c.source != c.target and seen[c.target] < seen[c.source]:
-            back.add(index)
     return order, back
 
 
@@ -254,7 +250,8 @@ def arrivals(
         for cid in roots:
             seed[cid] += unattributed / len(roots)
 
-    order, back = _order(model, adj)
+    # The call order depends only on how components are wired, which most edits leave as it was.
+    order, back = graph.structural("load.call_order", lambda: _order(model, adj))
     is_cdn = {cid: c.type == ComponentType.CDN for cid, c in components.items()}
     arrival = dict(seed)
     traffic: dict[int, float] = {}
@@ -320,6 +317,42 @@ def network_rtt(model: Architecture, catalog: Catalog, a: str, b: str) -> float:
     return catalog.network("same_zone_rtt_ms").value
 
 
+def _component(
+    cid: str, component: Component, prof: Profile, lam: float, flow_rps: float, default_target: float
+) -> ComponentLoad:
+    load = ComponentLoad(cid, arrival_rps=lam, flow_rps=flow_rps, service_ms=prof.service_ms)
+    load.replicas = prof.replicas
+    load.replicas_max = prof.replicas_max
+    if prof.queued and prof.per_replica_rps is not None:
+        load.queued = True
+        per = prof.per_replica_rps
+        load.per_replica_rps = per
+        replicas = prof.replicas
+        if component.autoscaling is not None:
+            target = (component.autoscaling.target_cpu or default_target * 100) / 100
+            wanted = math.ceil(lam / (per * target)) if lam > 0 else 0
+            replicas = min(max(wanted, component.autoscaling.min, 1), component.autoscaling.max)
+        load.replicas = replicas
+        load.capacity_rps = replicas * per
+        load.max_capacity_rps = prof.replicas_max * per
+        load.servers = max(1, replicas * prof.servers_per_replica)
+        if load.capacity_rps > 0:
+            load.utilisation = lam / load.capacity_rps
+        elif lam > 0:
+            load.utilisation = math.inf
+        else:
+            load.utilisation = 0.0
+        if not load.saturated and load.capacity_rps > 0:
+            load.wait_probability = queueing.erlang_c(load.servers, load.utilisation * load.servers)
+    load.p50_ms = load.quantile(0.5)
+    load.p99_ms = load.quantile(0.99)
+    return load
+
+
+# Components whose text, profile and arrivals did not change keep their figures across edits.
+_memo = IdentityMemo()
+
+
 def analyse(
     model: Architecture, graph: ArchGraph, catalog: Catalog, config: Config, profiles: dict[str, Profile]
 ) -> LoadResult:
@@ -335,36 +368,16 @@ def analyse(
     for cid, component in model.components.items():
         prof = profiles[cid]
         lam = arrival.get(cid, 0.0)
-        load = ComponentLoad(cid, arrival_rps=lam, flow_rps=flow_in.get(cid, 0.0), service_ms=prof.service_ms)
-        load.replicas = prof.replicas
-        load.replicas_max = prof.replicas_max
-        if prof.queued and prof.per_replica_rps is not None:
-            load.queued = True
-            per = prof.per_replica_rps
-            load.per_replica_rps = per
-            replicas = prof.replicas
-            if component.autoscaling is not None:
-                target = (component.autoscaling.target_cpu or default_target * 100) / 100
-                wanted = math.ceil(lam / (per * target)) if lam > 0 else 0
-                replicas = min(max(wanted, component.autoscaling.min, 1), component.autoscaling.max)
-            load.replicas = replicas
-            load.capacity_rps = replicas * per
-            load.max_capacity_rps = prof.replicas_max * per
-            load.servers = max(1, replicas * prof.servers_per_replica)
-            if load.capacity_rps > 0:
-                load.utilisation = lam / load.capacity_rps
-            elif lam > 0:
-                load.utilisation = math.inf
-            else:
-                load.utilisation = 0.0
-            if not load.saturated and load.capacity_rps > 0:
-                load.wait_probability = queueing.erlang_c(load.servers, load.utilisation * load.servers)
-            if lam > 0 and load.max_capacity_rps is not None:
-                scale = load.max_capacity_rps / lam
-                if limit is None or scale < limit:
-                    limit, limiting = scale, cid
-        load.p50_ms = load.quantile(0.5)
-        load.p99_ms = load.quantile(0.99)
+        flow_rps = flow_in.get(cid, 0.0)
+        load = _memo.get(
+            (component, prof),
+            (cid, lam, flow_rps, default_target),
+            lambda: _component(cid, component, prof, lam, flow_rps, default_target),  # noqa: B023
+        )
+        if lam > 0 and load.max_capacity_rps is not None:
+            scale = load.max_capacity_rps / lam
+            if limit is None or scale < limit:
+                limit, limiting = scale, cid
         out[cid] = load
 
     flows = {fid: _flow(model, adj, catalog, fid, out) for fid in model.flows}

@@ -9,6 +9,7 @@ mistaken for a new object that happens to reuse it.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from operator import is_
 from typing import Any
 
 _LIMIT = 50_000
@@ -21,13 +22,9 @@ class IdentityMemo:
     def get(self, owners: tuple[Any, ...], extra: Hashable, compute: Callable[[], Any]) -> Any:
         key = (*map(id, owners), extra)
         hit = self._entries.get(key)
-        if hit is not None:
-            kept = hit[0]
-            for n in range(len(owners)):
-                if kept[n] is not owners[n]:
-                    break
-            else:
-                return hit[1]
+        # Every analysis asks once per component: the identity check stays in C.
+        if hit is not None and all(map(is_, hit[0], owners)):
+            return hit[1]
         if len(self._entries) > _LIMIT:
             self._entries.clear()
         value = compute()

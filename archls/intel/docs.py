@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 import typing
 from enum import Enum
 from typing import Any
@@ -13,7 +12,7 @@ from pydantic_core import PydanticUndefined
 
 from archls import model as m
 from archls.findings import ModelPath
-from archls.schema import annotation_at, enum_values, field_by_key, model_at
+from archls.schema import annotation_at, enum_values, field_by_key, model_at, options
 
 
 def field_at(path: ModelPath) -> FieldInfo | None:
@@ -34,20 +33,6 @@ def type_text(annotation: Any) -> str:
         if part not in seen:
             seen.append(part)
     return " or ".join(seen)
-
-
-def options(annotation: Any) -> list[Any]:
-    """The concrete types an annotation allows (Optional, unions and Annotated peeled off)."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return options(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        out: list[Any] = []
-        for arg in typing.get_args(annotation):
-            if arg is not type(None):
-                out.extend(options(arg))
-        return out
-    return [annotation]
 
 
 def _one(option: Any) -> str:

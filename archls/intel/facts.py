@@ -35,6 +35,12 @@ def memo(analysis: Analysis, name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def memoised(analysis: Analysis, name: str) -> Any:
+    """What :func:`memo` holds for ``name`` on this analysis, or None when it has not been computed."""
+    found = _MEMO.get((id(analysis), name))
+    return found[1] if found is not None and found[0] is analysis else None
+
+
 def figures_of(analysis: Analysis) -> Figures | None:
     """Cost, load and availability figures of the analysed model, or None when there is no model."""
 

@@ -29,7 +29,7 @@ class Hover:
 
 
 def hover(analysis: Analysis, line: int, col: int) -> Hover | None:
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     if line >= len(lines):
         return None
     text = lines[line]
@@ -68,8 +68,9 @@ def _main(analysis: Analysis, lines: list[str], line: int, col: int) -> Hover | 
         return None
     if analysis.format != "arch":
         return native(analysis, line, col)
-    idx = refs.index(analysis)
-    occurrence = idx.at(line, col)
+    smap = analysis.loaded.smap
+    path = smap.path_at(line, col)
+    occurrence = refs.at_path(analysis, path, line, col)
     if occurrence is not None:
         if occurrence.kind == refs.COMPONENT:
             body = component_markdown(analysis, occurrence.name)
@@ -77,8 +78,6 @@ def _main(analysis: Analysis, lines: list[str], line: int, col: int) -> Hover | 
             body = group_markdown(analysis, occurrence.name)
         if body is not None:
             return Hover(body, occurrence.range)
-    smap = analysis.loaded.smap
-    path = smap.path_at(line, col)
     if not path:
         return None
     entry = smap.get(path)
@@ -253,7 +252,7 @@ def _is_connection_at(analysis: Analysis, index: int) -> bool:
     entry = loaded.smap.get(("connections", index, "from"))
     if entry is None:
         return True
-    written = unquote(slice_range(analysis.text.split("\n"), entry.value))
+    written = unquote(slice_range(analysis.lines, entry.value))
     return written == analysis.model.connections[index].source
 
 

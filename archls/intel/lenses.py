@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from archls.findings import Range
 from archls.intel import facts
+from archls.intel.text import range_order
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -85,7 +86,7 @@ def lenses(analysis: Analysis) -> list[Lens]:
             title = flow_title(figs)
             if entry is not None and entry.key is not None and title is not None:
                 out.append(Lens(entry.key, title, "flow", fid))
-    out.sort(key=lambda lens: lens.range)
+    out.sort(key=range_order)
     return out
 
 

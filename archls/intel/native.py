@@ -108,7 +108,7 @@ def reference_at(analysis: Analysis, line: int, col: int) -> tuple[str, Range, R
     (``aws_db_instance.main.endpoint``), or a host inside an address (``postgres://db:5432/app``,
     ``cartservice:7070``, ``db.shop.svc.cluster.local``).
     """
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     if line >= len(lines):
         return None
     text = lines[line]

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archls.findings import ModelPath, Range
-from archls.intel.text import slice_range, unquote, word_at
+from archls.intel.facts import memo
+from archls.intel.text import range_order, slice_range, unquote, word_at
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -35,12 +36,19 @@ def span(entry: Entry) -> Range:
 
 
 def symbols(analysis: Analysis) -> list[Symbol]:
+    """The file's symbols, read once per analysis: document symbols and folding ranges, which
+    editors ask for after every edit, both start from them. Callers must not change them."""
+    return memo(analysis, "outline", lambda: read_symbols(analysis))
+
+
+def read_symbols(analysis: Analysis) -> list[Symbol]:
+    """:func:`symbols` without remembering them, for analyses made only to list a file's symbols."""
     if analysis.loaded is None:
         return []
     if analysis.format != "arch":
         return _native_symbols(analysis)
     smap = analysis.loaded.smap
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     out: list[Symbol] = []
     for section in SECTIONS:
         entry = smap.get((section,))
@@ -50,7 +58,7 @@ def symbols(analysis: Analysis) -> list[Symbol]:
         symbol.children = _children(analysis, smap, lines, section)
         symbol.detail = str(len(symbol.children)) if section != "requirements" else None
         out.append(symbol)
-    out.sort(key=lambda s: s.range)
+    out.sort(key=range_order)
     return out
 
 
@@ -95,7 +103,7 @@ def _children(analysis: Analysis, smap: SourceMap, lines: list[str], section: st
                 child = smap.get(("requirements", key))
                 if child is not None and child.key is not None:
                     out.append(Symbol(key, "requirement", span(child), child.key))
-    out.sort(key=lambda s: s.range)
+    out.sort(key=range_order)
     return out
 
 
@@ -117,7 +125,7 @@ def _native_symbols(analysis: Analysis) -> list[Symbol]:
         if component is not None and component.technology:
             detail = f"{detail} · {component.technology}"
         out.append(Symbol(place.cid, "component", place.block, place.head, detail))
-    out.sort(key=lambda s: s.range)
+    out.sort(key=range_order)
     return out
 
 
@@ -141,7 +149,7 @@ def selection(analysis: Analysis, line: int, col: int) -> list[Range]:
     if analysis.loaded is None:
         return []
     smap = analysis.loaded.smap
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     out: list[Range] = []
 
     def add(r: Range) -> None:

@@ -9,16 +9,18 @@ without quotes, so a rename keeps the author's quoting.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archls.findings import Edit, ModelPath, Range
-from archls.intel.facts import memo
-from archls.intel.text import inner, slice_range, unquote, yaml_scalar
+from archls.intel.facts import memo, memoised
+from archls.intel.text import inner, range_order, slice_range, unquote, yaml_scalar
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
-    from archls.sourcemap import SourceMap
+    from archls.formats import Loaded
+    from archls.sourcemap import Entry, SourceMap
 
 COMPONENT = "component"
 GROUP = "group"
@@ -44,7 +46,7 @@ class Index:
         self.occurrences.append(occurrence)
 
     def finish(self) -> Index:
-        self.occurrences.sort(key=lambda o: o.range)
+        self.occurrences.sort(key=range_order)
         self._starts = [(o.range.start_line, o.range.start_col) for o in self.occurrences]
         for o in self.occurrences:
             self.by_name.setdefault((o.kind, o.name), []).append(o)
@@ -77,53 +79,141 @@ def index(analysis: Analysis) -> Index:
     return memo(analysis, "refs", lambda: _build(analysis))
 
 
-def _build(analysis: Analysis) -> Index:
-    out = Index()
+def at(analysis: Analysis, line: int, col: int) -> Occurrence | None:
+    """The id written at the position, as ``index(analysis).at(line, col)`` finds it.
+
+    Unless the index is built already, it reads only the entry under the position, so a request
+    that follows an edit (a hover, a definition) does not index every id of the file to answer
+    about one.
+    """
+    built: Index | None = memoised(analysis, "refs")
+    if built is not None:
+        return built.at(line, col)
+    reader = _reader(analysis)
+    return at_path(analysis, reader.smap.path_at(line, col), line, col) if reader is not None else None
+
+
+def at_path(analysis: Analysis, path: ModelPath | None, line: int, col: int) -> Occurrence | None:
+    """:func:`at` for a caller that has already found the path under the position."""
+    built: Index | None = memoised(analysis, "refs")
+    if built is not None:
+        return built.at(line, col)
+    reader = _reader(analysis)
+    if reader is None or not path:
+        return None
+    entry = reader.smap.get(path)
+    found = reader.occurrence(path, entry) if entry is not None else None
+    return found if found is not None and found.range.contains(line, col) else None
+
+
+_SECTIONS = {COMPONENT: "components", GROUP: "groups"}
+
+
+def definition(analysis: Analysis, kind: str, name: str) -> Occurrence | None:
+    """Where the id is defined, as ``index(analysis).definitions`` has it."""
+    built: Index | None = memoised(analysis, "refs")
+    if built is not None:
+        return built.definitions.get((kind, name))
+    reader = _reader(analysis)
+    if reader is None:
+        return None
+    path = (_SECTIONS[kind], name)
+    entry = reader.smap.get(path)
+    return reader.occurrence(path, entry) if entry is not None else None
+
+
+class _Reader:
+    """Which paths of an architecture file hold an id, and the occurrence written there."""
+
+    def __init__(self, analysis: Analysis, loaded: Loaded) -> None:
+        model = analysis.model
+        self.smap = loaded.smap
+        self.lines = analysis.lines
+        self.components = set(loaded.known_ids) | (set(model.components) if model else set())
+        self.groups = list(model.groups) if model else []
+        self.flows = list(model.flows) if model else []
+        self._groups = set(self.groups)
+        self._flows = set(self.flows)
+
+    def kind(self, path: ModelPath) -> tuple[str, bool] | None:
+        """(COMPONENT or GROUP, whether ``path`` defines it) when ``path`` holds an id."""
+        match path:
+            case ("components", name) if name in self.components:
+                return COMPONENT, True
+            case ("groups", name) if name in self._groups:
+                return GROUP, True
+            case ("connections", int(), "from" | "to"):
+                return COMPONENT, False
+            case ("flows", fid, "path", int()) if fid in self._flows:
+                return COMPONENT, False
+            case ("groups", gid, "members", int()) if gid in self._groups:
+                return COMPONENT, False
+            case ("groups", gid, "parent") if gid in self._groups:
+                return GROUP, False
+        return None
+
+    def occurrence(self, path: ModelPath, entry: Entry) -> Occurrence | None:
+        what = self.kind(path)
+        if what is None:
+            return None
+        kind, defines = what
+        if defines:
+            if entry.key is None:
+                return None
+            return Occurrence(str(path[1]), kind, inner(self.lines, entry.key), path, True)
+        r = entry.value
+        if r.start_line != r.end_line:
+            return None
+        written = slice_range(self.lines, r)
+        if not written or written[0] in "[{":
+            return None
+        return Occurrence(unquote(written), kind, inner(self.lines, r), path, False)
+
+    def entries(self) -> Iterator[tuple[ModelPath, Entry]]:
+        """Every entry that may hold an id, definitions first."""
+        smap = self.smap
+
+        def present(paths: Iterable[ModelPath]) -> Iterator[tuple[ModelPath, Entry]]:
+            for path in paths:
+                entry = smap.get(path)
+                if entry is not None:
+                    yield path, entry
+
+        yield from present(("components", cid) for cid in self.components)
+        yield from present(("groups", gid) for gid in self.groups)
+        i = 0
+        while ("connections", i) in smap:
+            yield from present((("connections", i, "from"), ("connections", i, "to")))
+            i += 1
+        for fid in self.flows:
+            yield from _items(smap, ("flows", fid, "path"))
+        for gid in self.groups:
+            yield from _items(smap, ("groups", gid, "members"))
+            yield from present([("groups", gid, "parent")])
+
+
+def _reader(analysis: Analysis) -> _Reader | None:
     loaded = analysis.loaded
     if loaded is None or analysis.format != "arch":
-        return out.finish()
-    smap = loaded.smap
-    lines = analysis.text.split("\n")
-    model = analysis.model
+        return None
+    return memo(analysis, "refs.reader", lambda: _Reader(analysis, loaded))
 
-    def define(kind: str, name: str, path: ModelPath) -> None:
-        entry = smap.get(path)
-        if entry is not None and entry.key is not None:
-            out.add(Occurrence(name, kind, inner(lines, entry.key), path, True))
 
-    def refer(kind: str, path: ModelPath) -> bool:
-        entry = smap.get(path)
-        if entry is None:
-            return False
-        r = entry.value
-        if r.start_line == r.end_line:
-            written = slice_range(lines, r)
-            if written and written[0] not in "[{":
-                out.add(Occurrence(unquote(written), kind, inner(lines, r), path, False))
-        return True
-
-    component_ids = set(loaded.known_ids) | (set(model.components) if model else set())
-    for cid in component_ids:
-        define(COMPONENT, cid, ("components", cid))
-    groups = list(model.groups) if model else []
-    for gid in groups:
-        define(GROUP, gid, ("groups", gid))
-    i = 0
-    while ("connections", i) in smap:
-        refer(COMPONENT, ("connections", i, "from"))
-        refer(COMPONENT, ("connections", i, "to"))
-        i += 1
-    for fid in model.flows if model else ():
-        _items(smap, ("flows", fid, "path"), lambda p: refer(COMPONENT, p))
-    for gid in groups:
-        _items(smap, ("groups", gid, "members"), lambda p: refer(COMPONENT, p))
-        refer(GROUP, ("groups", gid, "parent"))
+def _build(analysis: Analysis) -> Index:
+    out = Index()
+    reader = _reader(analysis)
+    if reader is not None:
+        for path, entry in reader.entries():
+            found = reader.occurrence(path, entry)
+            if found is not None:
+                out.add(found)
     return out.finish()
 
 
-def _items(smap: SourceMap, path: ModelPath, visit: object) -> None:
+def _items(smap: SourceMap, path: ModelPath) -> Iterator[tuple[ModelPath, Entry]]:
     n = 0
-    while visit((*path, n)):  # type: ignore[operator]
+    while (entry := smap.get((*path, n))) is not None:
+        yield (*path, n), entry
         n += 1
 
 
@@ -153,7 +243,7 @@ def rename(analysis: Analysis, at: Occurrence, new_name: str) -> list[Edit]:
         taken |= analysis.loaded.known_ids
     if new_name in taken:
         raise RenameError(f"a {what} named '{new_name}' already exists")
-    lines = analysis.text.split("\n")
+    lines = analysis.lines
     edits = []
     for occurrence in idx.of(at.kind, at.name):
         r = occurrence.range

@@ -1,9 +1,5 @@
-"""Technology names and versions for completion and hover.
-
-The reference data lives in ``archls.catalog`` (each figure with its source). Until a catalog
-answers, a short built-in list of common technologies keeps completion useful; it carries no
-figures, only names, the component types they fit and their current major versions.
-"""
+"""Technology names and versions for completion and hover, read from ``archls.catalog`` (each
+figure with its source) into the few fields the editor shows."""
 
 from __future__ import annotations
 
@@ -29,80 +25,10 @@ class Technology:
     source: str | None = None
 
 
-def _t(name: str, types: str, title: str, versions: str = "") -> Technology:
-    return Technology(name, tuple(types.split()), title, versions=tuple(Version(v) for v in versions.split() if v))
-
-
-_BUILTIN = (
-    _t("go", "service worker function scheduler", "Go", "1.23 1.22"),
-    _t("java", "service worker function", "Java (JVM)", "21 17"),
-    _t("kotlin", "service worker", "Kotlin (JVM)", "2.0 1.9"),
-    _t("python", "service worker function scheduler", "Python", "3.13 3.12 3.11 3.10"),
-    _t("node", "service worker function", "Node.js", "22 20"),
-    _t("rust", "service worker function", "Rust"),
-    _t("dotnet", "service worker function", ".NET", "8.0"),
-    _t("ruby", "service worker", "Ruby", "3.3 3.2"),
-    _t("php", "service worker", "PHP", "8.3 8.2"),
-    _t("postgresql", "database", "PostgreSQL", "17 16 15 14 13"),
-    _t("mysql", "database", "MySQL", "8.4 8.0"),
-    _t("mariadb", "database", "MariaDB", "11.4 10.11"),
-    _t("mongodb", "database", "MongoDB", "8.0 7.0 6.0"),
-    _t("cassandra", "database", "Apache Cassandra", "5.0 4.1"),
-    _t("dynamodb", "database", "Amazon DynamoDB"),
-    _t("aurora-postgresql", "database", "Amazon Aurora PostgreSQL", "16 15"),
-    _t("cockroachdb", "database", "CockroachDB", "24.2"),
-    _t("redis", "cache database queue", "Redis", "7.4 7.2 6.2"),
-    _t("valkey", "cache", "Valkey", "8.0 7.2"),
-    _t("memcached", "cache", "Memcached", "1.6"),
-    _t("rabbitmq", "queue", "RabbitMQ", "4.0 3.13"),
-    _t("sqs", "queue", "Amazon SQS"),
-    _t("kafka", "stream queue", "Apache Kafka", "3.8 3.7"),
-    _t("kinesis", "stream", "Amazon Kinesis Data Streams"),
-    _t("nats", "queue stream", "NATS", "2.10"),
-    _t("elasticsearch", "search logging", "Elasticsearch", "8.15 7.17"),
-    _t("opensearch", "search logging", "OpenSearch", "2.17"),
-    _t("s3", "object-storage", "Amazon S3"),
-    _t("gcs", "object-storage", "Google Cloud Storage"),
-    _t("minio", "object-storage", "MinIO"),
-    _t("efs", "file-storage", "Amazon EFS"),
-    _t("nginx", "load-balancer api-gateway", "nginx", "1.27 1.26"),
-    _t("haproxy", "load-balancer", "HAProxy", "3.0 2.8"),
-    _t("envoy", "load-balancer api-gateway", "Envoy", "1.31"),
-    _t("alb", "load-balancer", "AWS Application Load Balancer"),
-    _t("nlb", "load-balancer", "AWS Network Load Balancer"),
-    _t("kong", "api-gateway", "Kong Gateway", "3.8 3.6"),
-    _t("aws-api-gateway", "api-gateway", "Amazon API Gateway"),
-    _t("traefik", "api-gateway load-balancer", "Traefik", "3.1"),
-    _t("cloudfront", "cdn", "Amazon CloudFront"),
-    _t("cloudflare", "cdn waf dns", "Cloudflare"),
-    _t("fastly", "cdn", "Fastly"),
-    _t("aws-waf", "waf", "AWS WAF"),
-    _t("route53", "dns", "Amazon Route 53"),
-    _t("keycloak", "identity", "Keycloak", "25"),
-    _t("cognito", "identity", "Amazon Cognito"),
-    _t("auth0", "identity", "Auth0"),
-    _t("vault", "secrets", "HashiCorp Vault", "1.17"),
-    _t("aws-secrets-manager", "secrets", "AWS Secrets Manager"),
-    _t("prometheus", "monitoring", "Prometheus", "2.54"),
-    _t("datadog", "monitoring logging", "Datadog"),
-    _t("loki", "logging", "Grafana Loki", "3.2"),
-    _t("snowflake", "data-warehouse", "Snowflake"),
-    _t("bigquery", "data-warehouse", "Google BigQuery"),
-    _t("redshift", "data-warehouse", "Amazon Redshift"),
-    _t("aws-lambda", "function", "AWS Lambda"),
-    _t("airflow", "scheduler", "Apache Airflow", "2.10"),
-    _t("react", "client", "React (web)"),
-    _t("react-native", "client", "React Native"),
-    _t("ios", "client", "iOS app"),
-    _t("android", "client", "Android app"),
-)
-
-
 @cache
 def technologies() -> tuple[Technology, ...]:
-    """Every known technology: the catalog's when it answers, else the built-in list."""
-    from_catalog = _from_catalog()
-    return from_catalog if from_catalog else _BUILTIN
+    """Every technology the catalog knows; none when it cannot be read (completion goes on without)."""
+    return _from_catalog() or ()
 
 
 def find(name: str | None) -> Technology | None:

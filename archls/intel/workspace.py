@@ -109,7 +109,7 @@ def file_symbols(path: str, text: str) -> list[WorkspaceSymbol]:
     from archls.config import Config
     from archls.engine import Analysis
     from archls.formats import LoadContext, detect
-    from archls.intel.outline import symbols
+    from archls.intel.outline import read_symbols
 
     fmt = detect(path, text)
     if fmt is None:
@@ -120,9 +120,9 @@ def file_symbols(path: str, text: str) -> list[WorkspaceSymbol]:
         return []
     analysis = Analysis(path, text, Config(), fmt.name, loaded)
     container = loaded.model.name if loaded.model is not None else Path(path).name
-    lines = text.split("\n")
+    lines = analysis.lines
     out = []
-    for top in symbols(analysis):
+    for top in read_symbols(analysis):
         for symbol in [top, *top.children] if top.kind != "section" else top.children:
             if symbol.kind in ("component", "flow", "group"):
                 r = symbol.selection

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -83,13 +85,14 @@ class ArchServer(LanguageServer):
         doc = self.workspace.text_documents.get(uri)
         return engine.claims(path, doc.source if doc is not None else None)
 
-    def analyse(self, uri: str) -> engine.Analysis:
+    def analyse(self, uri: str, settings: Config | None = None) -> engine.Analysis:
+        """Audit the document's current text (cached by content); ``settings`` when already read."""
         doc = self.document(uri)
         path = path_of(uri) or uri
         return engine.analyse(
             doc.source,
             path,
-            self.config_for(uri),
+            settings if settings is not None else self.config_for(uri),
             read=self.read_file,
             on_rule_error=self._rule_failed,
         )
@@ -100,12 +103,7 @@ class ArchServer(LanguageServer):
         doc = self.workspace.text_documents.get(uri)
         if doc is not None:
             return doc.source
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(config.Config.model_fields["max_file_bytes"].default + 1)
-        except OSError:
-            return None
-        return engine.decode(data)[0]
+        return engine.read_disk(path)
 
     def _rule_failed(self, rule_id: str, trace: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))
@@ -114,6 +112,25 @@ class ArchServer(LanguageServer):
         self.window_log_message(
             lsp.LogMessageParams(lsp.MessageType.Error, f"archls: {what} failed\n{traceback.format_exc()}")
         )
+
+
+def guarded(
+    what: str, handler: Callable[[ArchServer, Any], Any], fallback: Callable[[Any], Any] = lambda params: None
+) -> Callable[[ArchServer, Any], Any]:
+    """``handler`` answering ``fallback(params)`` when it fails, with the trace logged to the client:
+    a bug in one feature must not turn every request of its kind into an error. JSON-RPC errors a
+    handler raises on purpose (a rename that cannot be done) still reach the client."""
+
+    def answer(ls: ArchServer, params: Any) -> Any:
+        try:
+            return handler(ls, params)
+        except JsonRpcException:
+            raise
+        except Exception:
+            ls.log_exception(what)
+            return fallback(params)
+
+    return answer
 
 
 def path_of(uri: str) -> str | None:

@@ -14,6 +14,7 @@ from archls.server.convert import from_lsp_position, to_lsp_range
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
+    from archls.config import Config
     from archls.server.app import ArchServer
 
 #: Per document URI: the last analysis that read the file into a model (no syntax error).
@@ -26,11 +27,11 @@ def _remember(uri: str, analysis: engine.Analysis) -> engine.Analysis:
     return analysis
 
 
-def fresh(ls: ArchServer, uri: str) -> engine.Analysis | None:
+def fresh(ls: ArchServer, uri: str, settings: Config | None = None) -> engine.Analysis | None:
     """The analysis of the document's current text (cached by content, so usually free)."""
     if not ls.claims(uri):
         return None
-    return _remember(uri, ls.analyse(uri))
+    return _remember(uri, ls.analyse(uri, settings))
 
 
 def recent(ls: ArchServer, uri: str) -> engine.Analysis | None:

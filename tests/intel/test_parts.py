@@ -13,7 +13,7 @@ from archls.config import Config
 from archls.engine import Analysis
 from archls.findings import Edit, Range
 from archls.formats import Loaded
-from archls.intel import complete, docs, native, outline, refs, technologies, workspace
+from archls.intel import complete, docs, facts, native, outline, refs, technologies, workspace
 from archls.model import Architecture, Component
 from archls.sourcemap import SourceMap
 
@@ -49,6 +49,37 @@ def test_an_unreadable_file_has_no_ids():
     a = engine.analyse("name: [unclosed\n", "/tmp/broken.arch.yaml")
     assert refs.index(a).occurrences == []
     assert outline.symbols(a) == []
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.arch.yaml"))
+
+ODD_IDS = (
+    "name: q\ncomponents:\n  'api':\n    type: servise\n  db: {type: database}\n  \"web\": {type: client}\n"
+    'connections:\n  - {from: "api", to: db}\n  - from: [api]\n    to: nowhere\n  - from: web\n    to: >-\n'
+    "      api\n  - {}\nflows:\n  f: {path: [web,api, 'db']}\n  g:\n    path:\n      - web\n      - {x: y}\n"
+    "  h: {path: db}\ngroups:\n  outer: {type: vpc, members: [api]}\n  inner:\n    type: subnet\n    parent: outer\n"
+    "    members:\n      - db\n      - 'web'\n  lost: {type: vpc, parent: [outer]}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*(p.read_text(encoding="utf-8") for p in EXAMPLES), ODD_IDS, ODD_IDS.replace("db: {", "db: &db {")],
+    ids=[*(p.name for p in EXAMPLES), "odd-ids", "odd-ids-read-whole"],
+)
+def test_the_id_at_a_position_is_the_one_the_index_holds(text: str):
+    idx = refs.index(engine.analyse(text, "/tmp/indexed.arch.yaml"))
+    a = engine.analyse(text, "/tmp/ids.arch.yaml")  # another analysis, never indexed: looked up by path
+    assert idx.occurrences
+    for line, written in enumerate(text.split("\n")):
+        for col in range(len(written) + 1):
+            expected = idx.at(line, col)
+            assert refs.at(a, line, col) == expected, (line, col)
+            if expected is not None:
+                assert refs.definition(a, expected.kind, expected.name) == idx.definitions.get(
+                    (expected.kind, expected.name)
+                )
+    assert facts.memoised(a, "refs") is None
 
 
 def test_key_documentation_and_types():

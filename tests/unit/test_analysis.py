@@ -436,5 +436,25 @@ def test_analyses_are_deterministic_and_cached_per_model() -> None:
     assert again.load.flows["request-ride"].p99_ms == results(model, config).load.flows["request-ride"].p99_ms
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    replicas: 3\n", "    replicas: 9\n"),  # one component's capacity
+        ("    rps: 300\n", "    rps: 900\n"),  # every arrival on a flow's path
+        ("  - from: gateway\n    to: trips", "  - from: matching\n    to: trips"),  # the wiring, into a cycle
+    ],
+    ids=["replicas", "rate", "wiring"],
+)
+def test_figures_after_an_edit_are_those_of_a_fresh_read(old: str, new: str) -> None:
+    text = (EXAMPLES / "ride-sharing.arch.yaml").read_text(encoding="utf-8")
+    assert old in text
+    before, config = analyse(text)
+    figures(before, config)  # the analyses of the unchanged parts are remembered from here
+    edited, _ = analyse(text.replace(old, new, 1))
+    fresh = Architecture.model_validate(edited.model_dump(by_alias=True))
+    assert figures(edited, config) == figures(fresh, config)
+    assert figures(edited, config) != figures(before, config)
+
+
 def test_as_of_is_a_date_in_the_configuration() -> None:
     assert build({"as_of": "2026-11-26"}).as_of == datetime.date(2026, 11, 26)

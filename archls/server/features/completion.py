@@ -9,6 +9,7 @@ from lsprotocol import types as lsp
 from archls.formats.archyaml import is_arch_file
 from archls.intel import complete as completing
 from archls.server import views
+from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -84,21 +85,8 @@ def resolve(ls: ArchServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
 
 
 def register(server: ArchServer) -> None:
-    @server.feature(
+    server.feature(
         lsp.TEXT_DOCUMENT_COMPLETION,
         lsp.CompletionOptions(trigger_characters=list(completing.TRIGGERS), resolve_provider=True),
-    )
-    def completion(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-        try:
-            return items_for(ls, params)
-        except Exception:
-            ls.log_exception("completion")
-            return None
-
-    @server.feature(lsp.COMPLETION_ITEM_RESOLVE)
-    def completion_resolve(ls: ArchServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
-        try:
-            return resolve(ls, item)
-        except Exception:
-            ls.log_exception("completion resolve")
-            return item
+    )(guarded("completion", items_for))
+    server.feature(lsp.COMPLETION_ITEM_RESOLVE)(guarded("completion resolve", resolve, lambda item: item))

@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from archls.server import views
 from archls.server.convert import to_diagnostic
 
 if TYPE_CHECKING:
+    from archls.config import Config
     from archls.server.app import ArchServer
 
 _pending: dict[str, asyncio.Task[None]] = {}
 
 
-def diagnostics_for(ls: ArchServer, uri: str) -> list[lsp.Diagnostic]:
+def diagnostics_for(ls: ArchServer, uri: str, settings: Config | None = None) -> list[lsp.Diagnostic]:
     try:
-        analysis = ls.analyse(uri)
+        analysis = ls.analyse(uri, settings)
     except Exception:
         ls.log_exception(f"audit of {uri}")
         return []
@@ -34,18 +36,24 @@ def diagnostics_for(ls: ArchServer, uri: str) -> list[lsp.Diagnostic]:
     return out
 
 
-def pushing(ls: ArchServer, uri: str) -> bool:
-    return ls.config_for(uri).diagnostic_mode == "push" and ls.claims(uri)
+def pushing(ls: ArchServer, uri: str, settings: Config) -> bool:
+    return settings.diagnostic_mode == "push" and ls.claims(uri)
 
 
-def publish(ls: ArchServer, uri: str) -> None:
-    """Audit the current text of ``uri`` and publish the result with its version."""
+def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
+    """Audit the current text of ``uri`` and publish the result with its version.
+
+    ``settings`` are the document's configuration when the caller has read them already: reading
+    them walks the folders for a project file, which one edit needs to do only once.
+    """
     cancel(uri)
-    if not pushing(ls, uri):
+    if settings is None:
+        settings = ls.config_for(uri)
+    if not pushing(ls, uri, settings):
         return
     doc = ls.document(uri)
     version = doc.version
-    items = diagnostics_for(ls, uri)
+    items = diagnostics_for(ls, uri, settings)
     if ls.workspace.text_documents.get(uri) is None or ls.document(uri).version != version:
         return  # the document changed or closed meanwhile; its own audit is scheduled
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
@@ -66,15 +74,17 @@ def _running_loop() -> bool:
     return True
 
 
-def schedule(ls: ArchServer, uri: str) -> None:
-    """Publish after the debounce delay, unless another edit comes first."""
-    delay = ls.config_for(uri).debounce_ms / 1000
+def schedule(ls: ArchServer, uri: str, settings: Config) -> None:
+    """Publish after the debounce delay, unless another edit comes first. The audit uses ``settings``
+    as read at the edit: a change of settings, or of a project file the client watches, meanwhile
+    audits every document again anyway."""
+    delay = settings.debounce_ms / 1000
 
     async def later() -> None:
         await asyncio.sleep(delay)
         if _pending.get(uri) is asyncio.current_task():
             _pending.pop(uri, None)
-            publish(ls, uri)
+            publish(ls, uri, settings)
 
     cancel(uri)
     _pending[uri] = asyncio.get_running_loop().create_task(later())
@@ -87,8 +97,10 @@ def register(server: ArchServer) -> None:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ArchServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        if pushing(ls, params.text_document.uri):
-            schedule(ls, params.text_document.uri)
+        uri = params.text_document.uri
+        settings = ls.config_for(uri)
+        if pushing(ls, uri, settings):
+            schedule(ls, uri, settings)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ArchServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -98,6 +110,7 @@ def register(server: ArchServer) -> None:
     def did_close(ls: ArchServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         cancel(uri)
+        views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
         if ls.claims(uri):
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

@@ -8,6 +8,7 @@ from lsprotocol import types as lsp
 
 from archls.intel import hover as hovering
 from archls.server import views
+from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -30,10 +31,4 @@ def hover_at(ls: ArchServer, params: lsp.HoverParams) -> lsp.Hover | None:
 
 
 def register(server: ArchServer) -> None:
-    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
-    def hover(ls: ArchServer, params: lsp.HoverParams) -> lsp.Hover | None:
-        try:
-            return hover_at(ls, params)
-        except Exception:
-            ls.log_exception("hover")
-            return None
+    server.feature(lsp.TEXT_DOCUMENT_HOVER)(guarded("hover", hover_at))

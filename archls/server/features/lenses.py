@@ -11,6 +11,7 @@ from pygls.workspace.position_codec import ServerTextPosition
 
 from archls.intel import lenses as figures_beside
 from archls.server import views
+from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -20,9 +21,10 @@ SHOW_DETAILS = "archls.showDetails"
 
 def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
     uri = params.text_document.uri
-    if not ls.claims(uri) or not ls.config_for(uri).code_lens:
+    if not ls.claims(uri):
         return []
-    analysis = views.fresh(ls, uri)
+    settings = ls.config_for(uri)
+    analysis = views.fresh(ls, uri, settings) if settings.code_lens else None
     if analysis is None:
         return []
     doc = ls.document(uri)
@@ -37,9 +39,10 @@ def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens
 
 def inlay_hints(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
     uri = params.text_document.uri
-    if not ls.claims(uri) or not ls.config_for(uri).inlay_hints:
+    if not ls.claims(uri):
         return []
-    analysis = views.fresh(ls, uri)
+    settings = ls.config_for(uri)
+    analysis = views.fresh(ls, uri, settings) if settings.inlay_hints else None
     if analysis is None:
         return []
     doc = ls.document(uri)
@@ -71,18 +74,5 @@ def refresh(ls: ArchServer) -> None:
 
 
 def register(server: ArchServer) -> None:
-    @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
-    def code_lens(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
-        try:
-            return code_lenses(ls, params)
-        except Exception:
-            ls.log_exception("code lens")
-            return []
-
-    @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
-    def inlay_hint(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
-        try:
-            return inlay_hints(ls, params)
-        except Exception:
-            ls.log_exception("inlay hints")
-            return []
+    server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)(guarded("code lens", code_lenses, lambda params: []))
+    server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)(guarded("inlay hints", inlay_hints, lambda params: []))

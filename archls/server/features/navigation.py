@@ -10,6 +10,7 @@ from pygls.exceptions import JsonRpcException
 
 from archls.intel import native, refs
 from archls.server import views
+from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -21,7 +22,7 @@ def _at(ls: ArchServer, uri: str, position: lsp.Position) -> tuple[Analysis, ref
     if analysis is None:
         return None
     line, col = views.position(ls.document(uri), position)
-    return analysis, refs.index(analysis).at(line, col)
+    return analysis, refs.at(analysis, line, col)
 
 
 def definition(ls: ArchServer, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
@@ -39,7 +40,7 @@ def definition(ls: ArchServer, params: lsp.DefinitionParams) -> list[lsp.Locatio
         return [lsp.Location(uri, views.lsp_range(doc, target[2]))]
     if occurrence is None:
         return None
-    defined = refs.index(analysis).definitions.get((occurrence.kind, occurrence.name))
+    defined = refs.definition(analysis, occurrence.kind, occurrence.name)
     if defined is None:
         return None
     return [lsp.Location(uri, views.lsp_range(doc, defined.range))]
@@ -114,18 +115,6 @@ def rename(ls: ArchServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None
 
 
 def register(server: ArchServer) -> None:
-    def guarded(name: str, fn):  # type: ignore[no-untyped-def]
-        def handler(ls: ArchServer, params):  # type: ignore[no-untyped-def]
-            try:
-                return fn(ls, params)
-            except JsonRpcException:
-                raise
-            except Exception:
-                ls.log_exception(name)
-                return None
-
-        return handler
-
     server.feature(lsp.TEXT_DOCUMENT_DEFINITION)(guarded("definition", definition))
     server.feature(lsp.TEXT_DOCUMENT_REFERENCES)(guarded("references", references))
     server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(guarded("document highlight", highlights))

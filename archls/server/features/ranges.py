@@ -8,6 +8,7 @@ from lsprotocol import types as lsp
 
 from archls.intel import outline
 from archls.server import views
+from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -41,18 +42,5 @@ def selection_ranges(ls: ArchServer, params: lsp.SelectionRangeParams) -> list[l
 
 
 def register(server: ArchServer) -> None:
-    @server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
-    def folding_range(ls: ArchServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange] | None:
-        try:
-            return folding_ranges(ls, params)
-        except Exception:
-            ls.log_exception("folding ranges")
-            return None
-
-    @server.feature(lsp.TEXT_DOCUMENT_SELECTION_RANGE)
-    def selection_range(ls: ArchServer, params: lsp.SelectionRangeParams) -> list[lsp.SelectionRange] | None:
-        try:
-            return selection_ranges(ls, params)
-        except Exception:
-            ls.log_exception("selection ranges")
-            return None
+    server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)(guarded("folding ranges", folding_ranges))
+    server.feature(lsp.TEXT_DOCUMENT_SELECTION_RANGE)(guarded("selection ranges", selection_ranges))

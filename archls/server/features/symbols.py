@@ -11,7 +11,7 @@ from pygls.uris import from_fs_path
 from archls.intel import outline
 from archls.intel import workspace as spaces
 from archls.server import views
-from archls.server.app import path_of
+from archls.server.app import guarded, path_of
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -111,20 +111,5 @@ def workspace_symbols(ls: ArchServer, params: lsp.WorkspaceSymbolParams) -> list
 
 
 def register(server: ArchServer) -> None:
-    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(
-        ls: ArchServer, params: lsp.DocumentSymbolParams
-    ) -> list[lsp.DocumentSymbol] | list[lsp.SymbolInformation] | None:
-        try:
-            return document_symbols(ls, params)
-        except Exception:
-            ls.log_exception("document symbols")
-            return None
-
-    @server.feature(lsp.WORKSPACE_SYMBOL)
-    def workspace_symbol(ls: ArchServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation]:
-        try:
-            return workspace_symbols(ls, params)
-        except Exception:
-            ls.log_exception("workspace symbols")
-            return []
+    server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(guarded("document symbols", document_symbols))
+    server.feature(lsp.WORKSPACE_SYMBOL)(guarded("workspace symbols", workspace_symbols, lambda params: []))
