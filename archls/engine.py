@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from archls import suppress
 from archls.config import Config
-from archls.findings import FILE_START, Finding, Range, Severity
+from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect
 from archls.rules.registry import Code, Hit, RuleContext, all_codes
 
@@ -200,7 +200,7 @@ def _analyse(
         return Analysis(path, text, config, fmt.name, None, [finding])
     findings = list(loaded.findings)
     context = None
-    fatal = any(f.code in {"ARCH001", "ARCH002", "ARCH008", "ARCH009"} for f in findings)
+    fatal = any(f.code in UNREADABLE for f in findings)
     if loaded.model is not None and not fatal:
         context = RuleContext(loaded.model, config, fmt.name, loaded.native)
         findings.extend(run_rules(context, loaded, on_rule_error))

@@ -49,6 +49,9 @@ class Range:
 
 FILE_START = Range(0, 0, 0, 0)
 
+#: Codes that mean the file could not be read at all: no audit runs and no grade is given.
+UNREADABLE = frozenset({"ARCH001", "ARCH002", "ARCH008", "ARCH009"})
+
 
 @dataclass(slots=True)
 class Finding:

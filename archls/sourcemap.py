@@ -9,6 +9,7 @@ when lines were added above it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,12 +33,15 @@ class Entry:
 
 
 class SourceMap:
-    __slots__ = ("_entries", "_mount_depths", "_mounts", "file")
+    __slots__ = ("_entries", "_mount_depths", "_mounts", "_starts", "_unrooted", "file")
 
     def __init__(self, file: str | None = None) -> None:
         self._entries: dict[ModelPath, Entry] = {}
         self._mounts: dict[ModelPath, tuple[int, SourceMap]] = {}
         self._mount_depths: set[int] = set()
+        #: Mounts ordered by line, for finding the one under a position; built when first needed.
+        self._starts: list[tuple[int, ModelPath]] | None = None
+        self._unrooted: list[ModelPath] = []
         self.file = file
 
     def add(self, path: ModelPath, key: Range | None, value: Range) -> None:
@@ -47,19 +51,25 @@ class SourceMap:
         """Make ``child``'s paths (relative to ``prefix``, lines relative to ``line_offset``) part of this map."""
         self._mounts[prefix] = (line_offset, child)
         self._mount_depths.add(len(prefix))
+        self._starts = None
 
     def get(self, path: ModelPath) -> Entry | None:
-        entry = self._entries.get(path)
-        if entry is not None:
-            return entry
-        for depth in self._mount_depths:
-            if len(path) >= depth:
-                mounted = self._mounts.get(path[:depth])
-                if mounted is not None:
-                    offset, child = mounted
-                    found = child.get(path[depth:])
-                    return found.shifted(offset) if found is not None else None
-        return None
+        # Walk down through mounted maps adding up their offsets, and shift once at the end.
+        smap, offset = self, 0
+        while True:
+            entry = smap._entries.get(path)
+            if entry is not None:
+                return entry.shifted(offset)
+            for depth in smap._mount_depths:
+                if len(path) >= depth:
+                    mounted = smap._mounts.get(path[:depth])
+                    if mounted is not None:
+                        offset += mounted[0]
+                        smap = mounted[1]
+                        path = path[depth:]
+                        break
+            else:
+                return None
 
     def __contains__(self, path: ModelPath) -> bool:
         return self.get(path) is not None
@@ -81,7 +91,11 @@ class SourceMap:
 
     def first_key(self) -> Range:
         """The first top-level key: where findings about the file as a whole go."""
-        heads = [entry.head for path, entry in self.items() if len(path) == 1]
+        heads = [entry.head for path, entry in self._entries.items() if len(path) == 1]
+        for prefix, (offset, child) in self._mounts.items():
+            root = child._entries.get(())
+            if len(prefix) == 1 and root is not None:
+                heads.append(root.shifted(offset).head)
         return min(heads) if heads else FILE_START
 
     def value_range(self, path: ModelPath) -> Range | None:
@@ -97,16 +111,36 @@ class SourceMap:
 
     def path_at(self, line: int, col: int) -> ModelPath | None:
         """The deepest path whose key or value contains the position."""
-        best: ModelPath | None = None
-        for prefix, (offset, child) in self._mounts.items():
+        for prefix in self._mounts_near(line):
+            offset, child = self._mounts[prefix]
             root = child._entries.get(())
-            if root is not None and _within(root.shifted(offset), line, col):
+            if root is None or _within(root.shifted(offset), line, col):
                 inner = child.path_at(line - offset, col)
-                return prefix + (inner or ())
+                if root is not None or inner is not None:
+                    return prefix + (inner or ())
+        best: ModelPath | None = None
         for path, entry in self._entries.items():
             if _within(entry, line, col) and (best is None or len(path) > len(best)):
                 best = path
         return best
+
+    def _mounts_near(self, line: int) -> list[ModelPath]:
+        """Mounted maps that may hold ``line``: the two starting last at or above it (mounted blocks
+        do not overlap), then any without a root entry to place them."""
+        if not self._mounts:
+            return []
+        if self._starts is None:
+            rooted, self._unrooted = [], []
+            for prefix, (offset, child) in self._mounts.items():
+                root = child._entries.get(())
+                if root is None:
+                    self._unrooted.append(prefix)
+                else:
+                    start = root.shifted(offset)
+                    rooted.append((min(start.key or start.value, start.value).start_line, prefix))
+            self._starts = sorted(rooted, key=lambda item: item[0])
+        index = bisect_right(self._starts, line, key=lambda item: item[0])
+        return [prefix for _, prefix in self._starts[max(index - 2, 0) : index][::-1]] + self._unrooted
 
 
 def _within(entry: Entry, line: int, col: int) -> bool:

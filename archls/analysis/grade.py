@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archls.findings import Finding, Severity
+from archls.findings import UNREADABLE, Finding, Severity
 
 if TYPE_CHECKING:
     from archls.model import Architecture
@@ -31,7 +31,6 @@ LETTERS = (("A", 90.0), ("B", 80.0), ("C", 70.0), ("D", 60.0))
 #: Codes about the tooling, not the design.
 NOT_GRADED = frozenset({"ARCH000", "ARCH011"})
 #: Codes that mean nothing could be audited.
-UNREADABLE = frozenset({"ARCH001", "ARCH002", "ARCH008", "ARCH009"})
 
 FORMULA = (
     "Each finding weighs by severity (error 8, warning 2, info 0.5). Per category the weights are scaled to "

@@ -179,3 +179,36 @@ def test_a_stream_is_read_document_by_document_within_its_bounds() -> None:
     assert stopped.stop.message.startswith("archls read the first 3 documents")
     assert stopped.stop.range.start_line == 7  # the first document left unread
     assert stopped.docs[2].smap.get(("k2",)).key.start_line == 5  # lines count from the stream's start
+
+
+def _deepest_by_scan(smap: SourceMap, line: int, col: int) -> tuple | None:
+    best = None
+    for path, entry in smap.items():
+        inside = (entry.key is not None and entry.key.contains(line, col)) or entry.value.contains(line, col)
+        if inside and (best is None or len(path) > len(best)):
+            best = path
+    return best
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*sorted((ROOT / "examples").glob("*.arch.yaml"))[:3], ROOT / "tests" / "editors" / "workspace" / "shop.arch.yaml"],
+    ids=lambda p: p.name,
+)
+def test_path_at_finds_what_a_full_scan_finds(path: Path) -> None:
+    text = path.read_text()
+    smap = blockwise(text).smap
+    for line, content in enumerate(text.split("\n")):
+        for col in range(0, len(content) + 1, 2):
+            assert smap.path_at(line, col) == _deepest_by_scan(smap, line, col), (line, col)
+
+
+def test_path_at_in_documents_mounted_at_the_same_offset() -> None:
+    from archls import engine
+
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n"
+    )
+    smap = engine.analyse(text, "k8s.yaml").loaded.smap
+    assert smap.path_at(7, 9) == ("documents", 1, "metadata", "name")
+    assert smap.path_at(2, 17) == ("documents", 0, "metadata", "name")
