@@ -1,0 +1,1019 @@
+"""Chaos: what happens to the rest of the system when components, groups or zones fail.
+
+A pure analysis over the model, its graph and the load, availability and queueing results. The
+semantics are documented in ``docs/chaos.md``; in short:
+
+- a failed component is down; a zone failure takes away the replicas in that zone (evenly spread
+  over the zones a component lists) and every member of a zone group;
+- a caller that waits for a callee (synchronous, ``required``, no ``fallback``) loses the share of
+  its requests that make the call; when that is all of them it is down too. An optional call or a
+  fallback degrades the caller; an async hand-over leaves it up while a backlog grows;
+- failed calls are assumed to hang until the caller's ``timeout_ms`` (a blackholed host, the worst
+  common case). Waiting holds the caller's workers, so its utilisation is recomputed with the longer
+  service time; a caller without a timeout is held for good. A circuit breaker fails fast once a
+  callee is down and stops the calls reaching it;
+- callers retry failed calls ``retries`` times: the attempts multiply the load on the replicas that
+  are left (a retry storm). Traffic is propagated again in call order with the existing arrival
+  figures scaled, utilisation is recomputed with the queueing model, and a component pushed past
+  saturation goes down as well. States only ever get worse, so the cascade settles.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+from archls.analysis import availability as avail
+from archls.analysis import queueing
+from archls.analysis.load import BROKERS, ROUTERS, _carries_load, _order, hop_connection
+from archls.model import STATEFUL_TYPES, ComponentType, GroupType
+
+if TYPE_CHECKING:
+    from archls.analysis import Results
+    from archls.analysis.load import ComponentLoad
+    from archls.config import Config
+    from archls.graph import ArchGraph
+    from archls.model import Architecture, Component, Connection
+
+
+class State(StrEnum):
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+_RANK = {State.UP: 0, State.DEGRADED: 1, State.DOWN: 2}
+
+#: Group types whose failure is a zone failure (every member goes down).
+ZONE_GROUPS = frozenset({GroupType.ZONE, GroupType.REGION, GroupType.SUBNET})
+
+#: Infrastructure at the edge that checks its targets itself.
+EDGE_TYPES = frozenset(
+    {ComponentType.LOAD_BALANCER, ComponentType.API_GATEWAY, ComponentType.CDN, ComponentType.DNS, ComponentType.WAF}
+)
+
+#: Components that send each request to one of their targets (the load model's routers, and a CDN,
+#: which goes to the origin the path names).
+_ROUTERS = ROUTERS | {ComponentType.CDN}
+
+#: Below this, a change in a probability or a utilisation is noise.
+_EPS = 1e-9
+
+
+class ChaosError(ValueError):
+    """A name that is neither a component, a group nor a zone."""
+
+
+@dataclass
+class Reason:
+    text: str
+    cause: str | None = None  #: the component whose state led here; None for what was failed on purpose
+    kind: str = "failed"  #: failed, zone, dependency, optional, fallback, async, saturated, timeouts, replicas, backlog
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "cause": self.cause, "kind": self.kind}
+
+
+@dataclass
+class ComponentImpact:
+    cid: str
+    state: State = State.UP
+    reasons: list[Reason] = field(default_factory=list)
+    capacity_left: float = 1.0  #: share of the replicas still running
+    replicas_left: int | None = None
+    failure: float = 0.0  #: share of the requests reaching it that fail (after its callers' retries)
+    arrival_before: float = 0.0
+    arrival_after: float = 0.0
+    utilisation_before: float | None = None
+    utilisation_after: float | None = None
+    step: int = 0  #: how many hops from a failure (for the page's animation)
+    chain: list[str] = field(default_factory=list)  #: from the failed component to this one
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.cid,
+            "state": self.state.value,
+            "reasons": [r.to_json() for r in self.reasons],
+            "chain": self.chain,
+            "step": self.step,
+            "capacity_left": round(self.capacity_left, 4),
+            "replicas_left": self.replicas_left,
+            "failure": round(self.failure, 4),
+            "arrival_rps_before": round(self.arrival_before, 3),
+            "arrival_rps_after": round(self.arrival_after, 3),
+            "utilisation_before": _round(self.utilisation_before),
+            "utilisation_after": _round(self.utilisation_after),
+        }
+
+
+@dataclass
+class FlowImpact:
+    fid: str
+    state: str = "ok"  #: ok, degraded or broken
+    rps: float | None = None
+    lost_rps: float = 0.0
+    lost_share: float = 0.0
+    broken_at: str | None = None
+    reason: str | None = None
+    p99_before: float | None = None
+    p99_after: float | None = None
+    budget_ms: float | None = None
+    availability_before: float | None = None  #: 0..1
+    availability_after: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.fid,
+            "state": self.state,
+            "rps": self.rps,
+            "lost_rps": round(self.lost_rps, 3),
+            "lost_share": round(self.lost_share, 4),
+            "broken_at": self.broken_at,
+            "reason": self.reason,
+            "p99_ms_before": _round(self.p99_before),
+            "p99_ms_after": _round(self.p99_after),
+            "budget_ms": self.budget_ms,
+            "availability_before": _percent(self.availability_before),
+            "availability_after": _percent(self.availability_after),
+        }
+
+
+@dataclass
+class Backlog:
+    broker: str
+    consumers: list[str]
+    arrival_rps: float
+    drain_rps: float
+
+    @property
+    def growth_per_hour(self) -> float:
+        return max(0.0, self.arrival_rps - self.drain_rps) * 3600
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "broker": self.broker,
+            "consumers": self.consumers,
+            "arrival_rps": round(self.arrival_rps, 3),
+            "drain_rps": round(self.drain_rps, 3),
+            "growth_per_hour": round(self.growth_per_hour, 1),
+        }
+
+
+@dataclass
+class ChaosResult:
+    failed: list[str]  #: components and groups failed on purpose, as given
+    zones: list[str]
+    components: dict[str, ComponentImpact]
+    flows: dict[str, FlowImpact]
+    traffic_lost: float  #: share of the requests entering the system that now fail, 0..1
+    traffic_basis: str  #: "flows" (their rps) or "entry points" (peak_rps at the entries)
+    availability_before: float | None  #: 0..1, traffic-weighted over the flows
+    availability_after: float | None
+    backlogs: list[Backlog] = field(default_factory=list)
+
+    def in_state(self, state: State) -> list[str]:
+        return [cid for cid, c in self.components.items() if c.state == state]
+
+    @property
+    def flows_broken(self) -> list[str]:
+        return [fid for fid, f in self.flows.items() if f.state == "broken"]
+
+    @property
+    def flows_degraded(self) -> list[str]:
+        return [fid for fid, f in self.flows.items() if f.state == "degraded"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "failed": self.failed,
+            "zones": self.zones,
+            "traffic_lost": round(self.traffic_lost, 4),
+            "traffic_basis": self.traffic_basis,
+            "availability_before": _percent(self.availability_before),
+            "availability_after": _percent(self.availability_after),
+            "down": self.in_state(State.DOWN),
+            "degraded": self.in_state(State.DEGRADED),
+            "flows_broken": self.flows_broken,
+            "flows_degraded": self.flows_degraded,
+            "components": [c.to_json() for c in self.components.values()],
+            "flows": [f.to_json() for f in self.flows.values()],
+            "backlogs": [b.to_json() for b in self.backlogs],
+        }
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def _percent(value: float | None) -> float | None:
+    return round(value * 100, 5) if value is not None else None
+
+
+# --- what can fail ---------------------------------------------------------------------------------
+
+
+def zone_names(model: Architecture) -> list[str]:
+    """Zones a ``--zone`` may name: those components list, then groups of a zone-like type."""
+    seen: dict[str, None] = {}
+    for component in model.components.values():
+        for zone in component.zones:
+            seen.setdefault(str(zone), None)
+    for gid, group in model.groups.items():
+        if group.type in ZONE_GROUPS:
+            seen.setdefault(gid, None)
+    return list(seen)
+
+
+def group_members(model: Architecture, gid: str) -> list[str]:
+    """Members of a group and of the groups nested in it (through ``parent``)."""
+    out: dict[str, None] = {}
+    pending, seen = [gid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in model.groups:
+            continue
+        seen.add(current)
+        for member in model.groups[current].members:
+            if member in model.components:
+                out.setdefault(member, None)
+        pending.extend(g for g, group in model.groups.items() if group.parent == current)
+    return list(out)
+
+
+def resolve(model: Architecture, fail: list[str], zones: list[str]) -> tuple[dict[str, Reason], dict[str, list[int]]]:
+    """The components failed on purpose (with why) and, per component, the positions of its zones lost.
+
+    Raises :class:`ChaosError` naming what is unknown and what is known.
+    """
+    down: dict[str, Reason] = {}
+    for name in fail:
+        if name in model.components:
+            down.setdefault(name, Reason(f"{name} failed", None, "failed"))
+        elif name in model.groups:
+            for member in group_members(model, name):
+                down.setdefault(member, Reason(f"its group {name} failed", None, "failed"))
+        else:
+            raise ChaosError(_unknown(model, name, "component or group", list(model.components) + list(model.groups)))
+    lost: dict[str, list[int]] = {}
+    known = zone_names(model)
+    for zone in zones:
+        found = False
+        if zone in model.groups:
+            found = True
+            for member in group_members(model, zone):
+                down.setdefault(member, Reason(f"zone {zone} failed", None, "zone"))
+        for cid, component in model.components.items():
+            listed = list(dict.fromkeys(str(z) for z in component.zones))
+            if zone in listed:
+                found = True
+                lost.setdefault(cid, []).append(listed.index(zone))
+        if not found:
+            raise ChaosError(_unknown(model, zone, "zone", known))
+    return down, lost
+
+
+def _unknown(model: Architecture, name: str, what: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"no {what} named {name!r} in {model.name!r}{hint} (known: {listing or 'none'})"
+
+
+def _replicas_left(replicas: int, zones: int, lost: list[int]) -> int:
+    """Replicas still running when the zones at positions ``lost`` of the ``zones`` a component
+    lists fail: replicas are spread evenly, the first zones listed taking the remainder."""
+    if zones <= 0 or not lost:
+        return replicas
+    per = [replicas // zones + (1 if n < replicas % zones else 0) for n in range(zones)]
+    return replicas - sum(per[n] for n in set(lost) if n < zones)
+
+
+# --- the engine ------------------------------------------------------------------------------------
+
+
+class _Setup:
+    """What every scenario on one model shares: the baseline traffic and the call order."""
+
+    def __init__(self, model: Architecture, graph: ArchGraph, res: Results) -> None:
+        from archls.analysis.load import adjacency
+
+        self.model = model
+        self.graph = graph
+        self.res = res
+        adj = res.load.adjacency or adjacency(model)
+        self.adj = adj
+        components = model.components
+        self.order, back = graph.structural("load.call_order", lambda: _order(model, adj))
+        in_flow = _flow_connections(model, adj)
+        self.out: dict[str, list[tuple[int, Connection]]] = {cid: [] for cid in components}
+        self.counted: dict[int, bool] = {}
+        incoming = dict.fromkeys(components, 0.0)
+        for index, c in enumerate(model.connections):
+            if c.source == c.target or c.source not in components or c.target not in components:
+                continue
+            self.out[c.source].append((index, c))
+            counted = index not in back and _carries_load(c, components[c.target].type, index in in_flow)
+            self.counted[index] = counted
+            if counted:
+                incoming[c.target] += res.load.connections.get(index, 0.0)
+        loads = res.load.components
+        self.base = {cid: loads[cid].arrival_rps for cid in components}
+        self.seed = {cid: max(0.0, self.base[cid] - incoming[cid]) for cid in components}
+        self.entries = [cid for cid in graph.entry_points if cid in components]
+        # The share of a caller's requests that make each call. A router (a client, a load balancer,
+        # a gateway) sends each request to one of its targets, as the load model reads it; every
+        # request needs the name server first.
+        self.weight: dict[int, float] = {}
+        self.routes: dict[str, bool] = {}
+        for cid, edges in self.out.items():
+            spread = components[cid].type in _ROUTERS and all(c.share == 1.0 for _, c in edges)
+            # Calls whose shares add up to at most 1 split the requests: each request makes one of them.
+            sync = [c.share for _, c in edges if not c.is_async and components[c.target].type != ComponentType.DNS]
+            split = len(sync) > 1 and all(x < 1 for x in sync) and sum(sync) <= 1 + 1e-6
+            self.routes[cid] = spread or split
+            targets = [i for i, c in edges if components[c.target].type != ComponentType.DNS]
+            for index, c in edges:
+                needs_all = components[c.target].type == ComponentType.DNS
+                self.weight[index] = 1.0 / len(targets) if spread and not needs_all else min(1.0, c.share)
+        self.callers: dict[str, list[tuple[int, Connection]]] = {cid: [] for cid in components}
+        for edges in self.out.values():
+            for index, c in edges:
+                self.callers[c.target].append((index, c))
+
+
+def _flow_connections(model: Architecture, adj: dict[str, list[tuple[int, Connection]]]) -> set[int]:
+    """Connections some flow with a rate travels forward (their traffic is load even when async)."""
+    out: set[int] = set()
+    for flow in model.flows.values():
+        if not flow.rps or flow.path[0] not in model.components:
+            continue
+        for a, b in pairwise(flow.path):
+            if b not in model.components:
+                break
+            index = hop_connection(adj, a, b)
+            if index is not None and model.connections[index].source == a:
+                out.add(index)
+    return out
+
+
+def _routes_around(component: Component, managed: bool) -> bool:
+    """Whether requests stop going to a lost replica: a health check takes it out of rotation, a
+    managed service or a stateful cluster fails over on its own, an edge service probes its targets."""
+    return bool(
+        component.has_health_check or managed or component.type in STATEFUL_TYPES or component.type in EDGE_TYPES
+    )
+
+
+def _attempts(p: float, retries: int) -> float:
+    """Expected attempts per call when each fails with probability p and failures are retried."""
+    if p <= 0:
+        return 1.0
+    if p >= 1:
+        return float(retries + 1)
+    return (1 - p ** (retries + 1)) / (1 - p)
+
+
+def _uses_breaker(c: Connection, p: float) -> bool:
+    # A breaker opens on repeated failures: once the callee is down, calls fail fast and stop reaching it.
+    return bool(c.circuit_breaker) and p >= 1 - _EPS
+
+
+class _Scenario:
+    def __init__(self, setup: _Setup, down: dict[str, Reason], lost_zones: dict[str, list[int]]) -> None:
+        self.s = setup
+        model = setup.model
+        res = setup.res
+        self.impacts = {cid: ComponentImpact(cid) for cid in model.components}
+        self.own = dict.fromkeys(model.components, 0.0)  # failure from the component's own replicas
+        self.p = dict.fromkeys(model.components, 0.0)  # failure seen by a caller's attempt
+        self.left = dict.fromkeys(model.components, 1.0)
+        self.zones_lost = {cid: len(set(positions)) for cid, positions in lost_zones.items()}
+        self.routed = {cid: _routes_around(c, res.profiles[cid].managed) for cid, c in model.components.items()}
+        for cid, positions in lost_zones.items():
+            prof = res.profiles[cid]
+            component = model.components[cid]
+            zones = len({str(z) for z in component.zones})
+            count = len(set(positions))
+            lost_names = f"{count} of its {zones} zones"
+            if prof.managed or prof.figures.sla is not None:
+                # A managed service spans its zones itself: it loses their share of capacity, not its replicas.
+                if count >= zones:
+                    self._worsen(cid, State.DOWN, Reason(f"every zone it runs in failed ({lost_names})", None, "zone"))
+                    continue
+                share = (zones - count) / zones
+                replicas, left = None, None
+                text = f"runs on in {zones - count} of its {zones} zones"
+            else:
+                replicas = prof.replicas
+                left = _replicas_left(replicas, zones, positions)
+                if left <= 0:
+                    self._worsen(
+                        cid,
+                        State.DOWN,
+                        Reason(f"all its replicas were in the failed zones ({lost_names})", None, "zone"),
+                    )
+                    continue
+                share = left / replicas if replicas else 0.0
+                text = f"lost {replicas - left} of {replicas} replicas with {lost_names}"
+                if left == replicas:
+                    continue  # none of its replicas was in the lost zone
+            impact = self.impacts[cid]
+            impact.replicas_left = left
+            self.left[cid] = share
+            impact.capacity_left = share
+            if not self.routed[cid]:
+                self.own[cid] = 1 - share
+                text += f"; without a health check {1 - share:.0%} of requests still go to the lost ones"
+            self._worsen(cid, State.DEGRADED, Reason(text, None, "replicas"))
+        for cid, reason in down.items():
+            self._worsen(cid, State.DOWN, reason)
+            self.impacts[cid].capacity_left = 0.0
+
+    def _worsen(self, cid: str, state: State, reason: Reason) -> bool:
+        """Move a component to a worse state (or add a reason to its state); True when anything changed."""
+        impact = self.impacts[cid]
+        if _RANK[state] < _RANK[impact.state]:
+            return False
+        for n, known in enumerate(impact.reasons):
+            if (known.kind, known.cause) == (reason.kind, reason.cause):
+                if _RANK[state] == _RANK[impact.state]:
+                    impact.reasons[n] = reason  # the same cause, with today's figures
+                    return False
+                impact.reasons.pop(n)
+                break
+        if _RANK[state] > _RANK[impact.state]:
+            # The reasons that count are those of the worst state; milder ones stay after them as context.
+            impact.reasons.insert(0, reason)
+            impact.state = state
+            cause = self.impacts.get(reason.cause) if reason.cause else None
+            impact.step = cause.step + 1 if cause is not None else 0
+            impact.chain = [*cause.chain, cid] if cause is not None else [cid]
+        else:
+            impact.reasons.append(reason)
+        if state == State.DOWN:
+            self.left[cid] = 0.0
+            self.p[cid] = 1.0
+        return True
+
+    def run(self) -> None:
+        limit = len(self.impacts) + 8
+        for _ in range(limit):
+            arrival, traffic = self._traffic()
+            changed = self._dependencies()
+            changed = self._load(arrival, traffic) or changed
+            if not changed:
+                break
+        arrival, traffic = self._traffic()
+        self.arrival, self.traffic = arrival, traffic
+        for cid, impact in self.impacts.items():
+            impact.arrival_before = self.s.base[cid]
+            impact.arrival_after = arrival[cid]
+            impact.failure = self.p[cid]
+
+    def _traffic(self) -> tuple[dict[str, float], dict[int, float]]:
+        """Arrivals per component and traffic per connection, given the states so far."""
+        s = self.s
+        base_traffic = s.res.load.connections
+        arrival = dict(s.seed)
+        traffic: dict[int, float] = {}
+        for cid in s.order:
+            total = arrival[cid]
+            if self.left[cid] <= 0 and self.impacts[cid].state == State.DOWN and self._dead(cid):
+                ratio = 0.0  # nothing of it runs, so it calls nothing; one down for want of a callee still does
+            elif s.base[cid] > 0:
+                ratio = total / s.base[cid]
+            else:
+                ratio = 1.0
+            for index, c in s.out[cid]:
+                rate = base_traffic.get(index, 0.0) * ratio
+                p = self.p[c.target]
+                if _uses_breaker(c, p):
+                    rate = 0.0
+                elif p > 0:
+                    rate *= _attempts(p, c.retries or 0)
+                traffic[index] = rate
+                if s.counted.get(index):
+                    arrival[c.target] += rate
+        return arrival, traffic
+
+    def _dead(self, cid: str) -> bool:
+        return any(r.kind in ("failed", "zone") for r in self.impacts[cid].reasons)
+
+    def _load(self, arrival: dict[str, float], traffic: dict[int, float]) -> bool:
+        """Recompute utilisation; a component pushed past saturation goes down."""
+        changed = False
+        loads = self.s.res.load.components
+        for cid, impact in self.impacts.items():
+            load = loads[cid]
+            impact.utilisation_before = load.utilisation if load.capacity_rps is not None else None
+            if impact.state == State.DOWN or load.capacity_rps is None or load.capacity_rps <= 0:
+                continue
+            hung = self._hung(cid)
+            left = self.left[cid]
+            lam = arrival[cid] * (left if not self.routed[cid] else 1.0)
+            if hung is not None and arrival[cid] > 0:
+                impact.utilisation_after = math.inf
+                changed |= self._worsen(
+                    cid,
+                    State.DOWN,
+                    Reason(f"its calls to {hung} wait without a timeout and hold every worker", hung, "timeouts"),
+                )
+                continue
+            util = lam / (load.capacity_rps * left) if left > 0 else math.inf
+            impact.utilisation_after = util
+            before = load.utilisation or 0.0
+            if util >= 1 and before < 1:
+                cause, why = self._pressure(cid, arrival)
+                if load.replicas_max > load.replicas and util * load.replicas / load.replicas_max < 1:
+                    changed |= self._worsen(
+                        cid,
+                        State.DEGRADED,
+                        Reason(
+                            f"saturated at {util:.0%} ({why}) until the autoscaler adds replicas "
+                            f"(up to {load.replicas_max})",
+                            cause,
+                            "saturated",
+                        ),
+                    )
+                else:
+                    changed |= self._worsen(
+                        cid, State.DOWN, Reason(f"pushed past saturation: {util:.0%} busy ({why})", cause, "saturated")
+                    )
+        return changed
+
+    def _hung(self, cid: str) -> str | None:
+        """A callee that is down and called synchronously without a timeout (and without a breaker)."""
+        for _, c in self.s.out[cid]:
+            if c.is_async or c.timeout_ms is not None:
+                continue
+            p = self.p[c.target]
+            if p >= 1 - _EPS and not _uses_breaker(c, p):
+                return c.target
+        return None
+
+    def _pressure(self, cid: str, arrival: dict[str, float]) -> tuple[str | None, str]:
+        """What pushed a component over: its callers' retries or its lost replicas."""
+        s = self.s
+        base = s.base[cid]
+        retrying = sorted(
+            {c.source for _, c in s.callers[cid] if (c.retries or 0) > 0 and not _uses_breaker(c, self.p[cid])}
+        )
+        parts = []
+        cause: str | None = None
+        grown = base > 0 and arrival[cid] > base * (1 + 1e-6)
+        if grown and retrying and self.p[cid] > 0:
+            parts.append(f"retries from {', '.join(retrying)} raise its load {arrival[cid] / base:.1f}x")
+            cause = retrying[0]
+        elif grown:
+            parts.append(f"load up {arrival[cid] / base:.1f}x")
+        if self.left[cid] < 1:
+            parts.append(f"{self.left[cid]:.0%} of its replicas left")
+        if cause is None:
+            failing = [c.target for _, c in s.out[cid] if self.p[c.target] > 0]
+            cause = failing[0] if failing else None
+        return cause, "; ".join(parts) or "more load than its capacity"
+
+    def _dependencies(self) -> bool:
+        """Callers of failing components: down, degraded, or falling back."""
+        changed = False
+        s = self.s
+        for cid in reversed(s.order):  # callees first, so a chain resolves in one pass
+            impact = self.impacts[cid]
+            if impact.state == State.DOWN or s.model.components[cid].type == ComponentType.CLIENT:
+                continue  # a client's lost requests are counted as traffic lost, not as a client failing
+            success = 1 - self.own[cid]
+            for index, c in s.out[cid]:
+                target = self.impacts[c.target]
+                p = self.p[c.target]
+                if p <= _EPS and target.state == State.UP:
+                    continue
+                if c.is_async:
+                    # A broker's consumers falling behind is a backlog (see _backlogs), not a failure of the broker.
+                    if target.state == State.DOWN and s.model.components[cid].type not in BROKERS:
+                        changed |= self._worsen(
+                            cid,
+                            State.DEGRADED,
+                            Reason(
+                                f"cannot hand work to {c.target}, which is down: it waits or is lost", c.target, "async"
+                            ),
+                        )
+                    continue
+                failed = 1.0 if _uses_breaker(c, p) else p ** ((c.retries or 0) + 1)
+                if failed <= _EPS:
+                    continue
+                if c.fallback:
+                    changed |= self._worsen(
+                        cid,
+                        State.DEGRADED,
+                        Reason(f"falls back when {c.target} fails: {c.fallback}", c.target, "fallback"),
+                    )
+                    continue
+                if not c.required:
+                    changed |= self._worsen(
+                        cid,
+                        State.DEGRADED,
+                        Reason(f"its optional call to {c.target} fails", c.target, "optional"),
+                    )
+                    continue
+                share = s.weight[index]
+                success *= 1 - share * failed
+                what = "is down" if target.state == State.DOWN else f"fails {failed:.0%} of calls"
+                if share >= 1 and failed >= 1 - _EPS:
+                    changed |= self._worsen(
+                        cid,
+                        State.DOWN,
+                        Reason(f"needs {c.target} (sync, required), which {what}", c.target, "dependency"),
+                    )
+                else:
+                    changed |= self._worsen(
+                        cid,
+                        State.DEGRADED,
+                        Reason(
+                            f"{share:.0%} of its requests need {c.target}, which {what}",
+                            c.target,
+                            "dependency",
+                        ),
+                    )
+            if impact.state == State.DOWN:
+                continue
+            failure = min(1.0, max(0.0, 1 - success))
+            if failure > self.p[cid] + 1e-12:
+                self.p[cid] = failure
+                changed = True
+        return changed
+
+
+# --- flows, traffic lost, availability, backlogs -----------------------------------------------------
+
+
+def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
+    s = scenario.s
+    model = s.model
+    res = s.res
+    out: dict[str, FlowImpact] = {}
+    for fid, flow in model.flows.items():
+        fl = res.load.flows[fid]
+        fa = res.availability.flows[fid]
+        impact = FlowImpact(
+            fid,
+            rps=flow.rps,
+            p99_before=fl.p99_ms,
+            budget_ms=flow.latency_budget_ms,
+            availability_before=fa.value,
+        )
+        path = [cid for cid in flow.path if cid in model.components]
+        waited: list[str] = path[:1]
+        after: list[str] = []
+        for a, b in pairwise(path):
+            index = hop_connection(s.adj, a, b)
+            connection = model.connections[index] if index is not None else None
+            if connection is not None and connection.source != a:
+                connection = None
+            if after or not avail.waits_for(connection):
+                after.append(b)
+            elif b not in waited:
+                waited.append(b)
+        success = 1.0
+        for n, cid in enumerate(waited):
+            ci = scenario.impacts[cid]
+            if ci.state == State.DOWN:
+                impact.state, impact.broken_at = "broken", cid
+                impact.reason = ci.reasons[0].text if ci.reasons else f"{cid} is down"
+                success = 0.0
+                break
+            nxt = waited[n + 1] if n + 1 < len(waited) else None
+            success *= 1 - _own_failure(scenario, cid, nxt)
+        if impact.state != "broken":
+            route = waited + after
+            troubled = [
+                cid
+                for n, cid in enumerate(route)
+                if _troubled(scenario, cid, route[n + 1] if n + 1 < len(route) else None)
+            ]
+            if troubled or success < 1 - 1e-9:
+                impact.state = "degraded"
+                first = troubled[0] if troubled else waited[0]
+                reasons = scenario.impacts[first].reasons
+                impact.reason = f"{first}: {reasons[0].text}" if reasons else None
+        impact.lost_share = 1 - success
+        impact.lost_rps = (flow.rps or 0.0) * impact.lost_share
+        if impact.state != "broken" and success <= 1e-9:
+            impact.state = "broken"
+            impact.broken_at = next((m for m in waited if _own_failure(scenario, m, None) >= 1 - 1e-9), waited[0])
+            reasons = [r for m in waited for r in _failing_calls(scenario, m)]
+            impact.reason = reasons[0] if reasons else impact.reason
+        if impact.state != "broken":
+            impact.p99_after = _flow_p99(scenario, fid)
+            if impact.p99_after is None and impact.state == "ok":
+                impact.state = "degraded"
+                impact.reason = "a component on its path is saturated"
+            composite = _flow_availability(scenario, waited)
+            impact.availability_after = composite * success if composite is not None else None
+        else:
+            impact.availability_after = 0.0
+        out[fid] = impact
+    return out
+
+
+def _own_failure(scenario: _Scenario, cid: str, next_hop: str | None) -> float:
+    """Failure at ``cid`` not counted at the next step of the same path: its own replicas, and the
+    required calls it makes elsewhere (a router sends the flow's requests to the next step only)."""
+    s = scenario.s
+    success = 1 - scenario.own[cid]
+    for index, c in s.out[cid]:
+        if c.target == next_hop or c.is_async or c.fallback or not c.required:
+            continue
+        if next_hop is not None and s.routes[cid] and s.model.components[c.target].type != ComponentType.DNS:
+            continue
+        p = scenario.p[c.target]
+        if p <= 0:
+            continue
+        failed = 1.0 if _uses_breaker(c, p) else p ** ((c.retries or 0) + 1)
+        success *= 1 - s.weight[index] * failed
+    return 1 - success
+
+
+def _troubled(scenario: _Scenario, cid: str, next_hop: str | None) -> bool:
+    """Whether what went wrong at ``cid`` concerns a flow that goes on to ``next_hop``."""
+    impact = scenario.impacts[cid]
+    if impact.state == State.UP:
+        return False
+    if next_hop is None or not scenario.s.routes[cid]:
+        return True
+    # A router's requests on this flow go to the next step only: its other calls do not concern it.
+    return any(r.cause in (None, next_hop) or r.kind in ("saturated", "replicas", "backlog") for r in impact.reasons)
+
+
+def _failing_calls(scenario: _Scenario, cid: str) -> list[str]:
+    out = []
+    for _, c in scenario.s.out[cid]:
+        if c.is_async or c.fallback or not c.required or scenario.p[c.target] <= 0:
+            continue
+        state = scenario.impacts[c.target].state
+        out.append(f"{cid} needs {c.target}, which {'is down' if state == State.DOWN else 'fails'}")
+    return out
+
+
+def _flow_p99(scenario: _Scenario, fid: str) -> float | None:
+    s = scenario.s
+    fl = s.res.load.flows[fid]
+    if fl.p99_ms is None:
+        return None
+    total = 0.0
+    steps = fl.steps
+    for n, step in enumerate(steps):
+        load = s.res.load.components[step.cid]
+        impact = scenario.impacts[step.cid]
+        if step.p99_ms is None:
+            return None
+        if (
+            s.model.components[step.cid].type == ComponentType.CLIENT
+            or load.service_ms is None
+            or not load.queued
+            or impact.utilisation_after is None
+        ):
+            value: float | None = step.p99_ms
+        else:
+            value = _quantile(load, impact.utilisation_after, scenario.left[step.cid], step.fanout)
+        if value is None:
+            return None
+        nxt = steps[n + 1].cid if n + 1 < len(steps) else None
+        total += value + step.network_ms + _waiting(scenario, step.cid, nxt)
+    return total
+
+
+def _waiting(scenario: _Scenario, cid: str, next_hop: str | None) -> float:
+    """Time a slow request spends waiting for failing calls to time out (calls other than the next hop)."""
+    worst = 0.0
+    s = scenario.s
+    for index, c in s.out[cid]:
+        if c.target == next_hop or c.is_async or c.timeout_ms is None:
+            continue
+        if next_hop is not None and s.routes[cid]:
+            continue
+        p = scenario.p[c.target]
+        if p <= 0 or _uses_breaker(c, p) or s.weight[index] * p < 0.01:
+            continue
+        worst = max(worst, c.timeout_ms * _attempts(p, c.retries or 0) * p)
+    return worst
+
+
+def _quantile(load: ComponentLoad, utilisation: float, left: float, fanout: float) -> float | None:
+    if not math.isfinite(utilisation) or utilisation >= 1:
+        return None
+    servers = max(1, round(load.servers * left))
+    capacity = (load.capacity_rps or 0.0) * left
+    changed = replace(load, utilisation=utilisation, servers=servers, capacity_rps=capacity)
+    return changed.quantile(queueing.fanout_quantile(0.99, fanout))
+
+
+def _flow_availability(scenario: _Scenario, members: list[str]) -> float | None:
+    res = scenario.s.res
+    value: float | None = None
+    for cid in members:
+        base = res.availability.components[cid]
+        if base.value is None:
+            continue
+        impact = scenario.impacts[cid]
+        figure: float | None = base.value
+        if impact.replicas_left is not None and impact.replicas_left < base.replicas:
+            prof = res.profiles[cid]
+            lost = scenario.zones_lost.get(cid, 0)
+            changed = replace(prof, replicas=impact.replicas_left, zones=max(0, prof.zones - lost))
+            figure = avail.component(cid, changed, res.catalog).value
+        if figure is None:
+            continue
+        value = (1.0 if value is None else value) * figure
+    return value
+
+
+def _backlogs(scenario: _Scenario) -> list[Backlog]:
+    s = scenario.s
+    model = s.model
+    loads = s.res.load.components
+    out = []
+    for cid, component in model.components.items():
+        if component.type not in BROKERS or scenario.impacts[cid].state == State.DOWN:
+            continue
+        consumers = [c for _, c in s.out[cid]]
+        if not consumers:
+            continue
+        drain_before = drain_after = 0.0
+        for c in consumers:
+            consumer = loads[c.target]
+            before = consumer.capacity_rps if consumer.capacity_rps is not None else math.inf
+            impact = scenario.impacts[c.target]
+            if impact.state == State.DOWN:
+                after = 0.0
+            elif consumer.capacity_rps is not None:
+                after = consumer.capacity_rps * scenario.left[c.target]
+            else:
+                after = math.inf
+            drain_before += before
+            drain_after += after
+        arrival_before = s.base[cid]
+        arrival_after = scenario.arrival[cid]
+        grew = max(0.0, arrival_after - drain_after) - max(0.0, arrival_before - drain_before)
+        if grew > 1e-9:
+            names = [c.target for c in consumers]
+            out.append(Backlog(cid, names, arrival_after, drain_after))
+            scenario._worsen(
+                cid,
+                State.DEGRADED,
+                Reason(
+                    f"its backlog grows by {_count(max(0.0, arrival_after - drain_after) * 3600)} messages an hour "
+                    f"while {', '.join(n for n in names if scenario.impacts[n].state != State.UP) or 'its consumers'} "
+                    "cannot keep up",
+                    next((n for n in names if scenario.impacts[n].state != State.UP), None),
+                    "backlog",
+                ),
+            )
+    return out
+
+
+def _count(value: float) -> str:
+    from archls.analysis.text import number
+
+    return number(value)
+
+
+def _traffic_lost(scenario: _Scenario, flows: dict[str, FlowImpact]) -> tuple[float, str]:
+    rated = [f for f in flows.values() if f.rps]
+    total = sum(f.rps or 0.0 for f in rated)
+    if total > 0:
+        return min(1.0, sum(f.lost_rps for f in rated) / total), "flows"
+    s = scenario.s
+    entries = [cid for cid in s.entries if s.base[cid] > 0] or s.entries
+    if not entries:
+        return 0.0, "entry points"
+    weights = {cid: s.base[cid] or 1.0 for cid in entries}
+    lost = sum(weights[cid] * _entry_failure(scenario, cid) for cid in entries)
+    return min(1.0, lost / sum(weights.values())), "entry points"
+
+
+def _entry_failure(scenario: _Scenario, cid: str) -> float:
+    if scenario.impacts[cid].state == State.DOWN:
+        return 1.0
+    if scenario.s.model.components[cid].type != ComponentType.CLIENT:
+        return scenario.p[cid]
+    return _own_failure(scenario, cid, None)
+
+
+def _weighted_availability(flows: dict[str, FlowImpact], which: str) -> float | None:
+    values = [(f.rps or 0.0, getattr(f, which)) for f in flows.values() if getattr(f, which) is not None]
+    if not values:
+        return None
+    weight = sum(w for w, _ in values)
+    if weight <= 0:
+        return sum(v for _, v in values) / len(values)
+    return sum(w * v for w, v in values) / weight
+
+
+# --- entry points ------------------------------------------------------------------------------------
+
+
+def simulate(
+    model: Architecture,
+    config: Config,
+    fail: list[str] | tuple[str, ...] = (),
+    zones: list[str] | tuple[str, ...] = (),
+    graph: ArchGraph | None = None,
+    res: Results | None = None,
+    setup: _Setup | None = None,
+) -> ChaosResult:
+    """Fail components, groups and zones; the state of everything else, flows, traffic and backlogs."""
+    from archls.analysis import results
+    from archls.graph import ArchGraph
+
+    graph = graph or ArchGraph(model)
+    res = res or results(model, config, graph)
+    setup = setup or _Setup(model, graph, res)
+    down, lost = resolve(model, list(fail), list(zones))
+    scenario = _Scenario(setup, down, lost)
+    scenario.run()
+    backlogs = _backlogs(scenario)
+    flows = _flow_impacts(scenario)
+    lost_share, basis = _traffic_lost(scenario, flows)
+    return ChaosResult(
+        failed=list(fail),
+        zones=list(zones),
+        components=scenario.impacts,
+        flows=flows,
+        traffic_lost=lost_share,
+        traffic_basis=basis,
+        availability_before=_weighted_availability(flows, "availability_before"),
+        availability_after=_weighted_availability(flows, "availability_after"),
+        backlogs=backlogs,
+    )
+
+
+@dataclass
+class Blast:
+    """What failing one component or zone costs."""
+
+    target: str
+    kind: str  #: component or zone
+    traffic_lost: float
+    down: list[str]
+    degraded: list[str]
+    flows_broken: list[str]
+    flows_degraded: list[str]
+    availability_after: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "traffic_lost": round(self.traffic_lost, 4),
+            "down": self.down,
+            "degraded": self.degraded,
+            "flows_broken": self.flows_broken,
+            "flows_degraded": self.flows_degraded,
+            "availability_after": _percent(self.availability_after),
+        }
+
+
+def each(
+    model: Architecture, config: Config, graph: ArchGraph | None = None, res: Results | None = None
+) -> list[Blast]:
+    """Fail every component (clients aside) and every zone in turn, worst first."""
+    from archls.analysis import results
+    from archls.graph import ArchGraph
+
+    graph = graph or ArchGraph(model)
+    res = res or results(model, config, graph)
+    setup = _Setup(model, graph, res)
+    out = []
+    targets = [(cid, "component") for cid, c in model.components.items() if c.type != ComponentType.CLIENT]
+    targets += [(zone, "zone") for zone in zone_names(model)]
+    for name, kind in targets:
+        result = simulate(
+            model,
+            config,
+            fail=[name] if kind == "component" else [],
+            zones=[name] if kind == "zone" else [],
+            graph=graph,
+            res=res,
+            setup=setup,
+        )
+        down = [cid for cid in result.in_state(State.DOWN) if cid != name]
+        out.append(
+            Blast(
+                name,
+                kind,
+                result.traffic_lost,
+                down,
+                result.in_state(State.DEGRADED),
+                result.flows_broken,
+                result.flows_degraded,
+                result.availability_after,
+            )
+        )
+    out.sort(key=lambda b: (-round(b.traffic_lost, 6), -len(b.down), -len(b.flows_broken), b.kind, b.target))
+    return out
