@@ -9,6 +9,7 @@ TEST_STAMP := $(VENV)/.stamp-test
 # eglot, Chromium for VS Code, and what code-server's install needs). scripts/system-deps.sh installs
 # the missing ones when run as root.
 ARCHLS_DEBIAN_PACKAGES += docker-compose nginx openssl
+ARCHLS_DEBIAN_PACKAGES += graphviz prometheus default-jre-headless
 ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot chromium libkrb5-dev ripgrep
 export ARCHLS_DEBIAN_PACKAGES
 

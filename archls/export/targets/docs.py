@@ -4,7 +4,7 @@ Structurizr DSL, PlantUML (C4), Graphviz DOT and a self-laid-out SVG."""
 from __future__ import annotations
 
 from archls.export import diagram
-from archls.export.context import Comp, ExportContext
+from archls.export.context import Comp, ExportContext, FlowView
 from archls.export.quoting import Safe, mermaid_label, mermaid_text
 from archls.export.registry import target
 from archls.export.templating import render
@@ -65,23 +65,21 @@ def mermaid_flowchart(ctx: ExportContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mermaid_sequences(ctx: ExportContext) -> str:
-    blocks = []
-    for flow in ctx.flows:
-        lines = [f"%% flow {mermaid_text(flow.id)}", "sequenceDiagram", f"  title {mermaid_text(flow.id)}"]
-        seen = []
-        for comp in flow.path:
-            if comp not in seen:
-                seen.append(comp)
-                kind = "actor" if comp.type == "client" else "participant"
-                lines.append(f"  {kind} {node_id(comp)} as {mermaid_text(comp.id)}")
-        for a, b in flow.hops:
-            conns = [c for c in a.outgoing if c.target is b]
-            text = conns[0].label if conns and conns[0].label else "call"
-            arrow = "-)" if conns and conns[0].is_async else "->>"
-            lines.append(f"  {node_id(a)}{arrow}{node_id(b)}: {mermaid_text(text)}")
-        blocks.append("\n".join(lines) + "\n")
-    return "\n".join(blocks)
+def mermaid_sequence(flow: FlowView) -> str:
+    """One flow as a sequence diagram (Mermaid reads one diagram per file)."""
+    lines = [f"%% flow {mermaid_text(flow.id)}", "sequenceDiagram", f"  title {mermaid_text(flow.id)}"]
+    seen = []
+    for comp in flow.path:
+        if comp not in seen:
+            seen.append(comp)
+            kind = "actor" if comp.type == "client" else "participant"
+            lines.append(f"  {kind} {node_id(comp)} as {mermaid_text(comp.id)}")
+    for a, b in flow.hops:
+        conns = [c for c in a.outgoing if c.target is b]
+        text = conns[0].label if conns and conns[0].label else "call"
+        arrow = "-)" if conns and conns[0].is_async else "->>"
+        lines.append(f"  {node_id(a)}{arrow}{node_id(b)}: {mermaid_text(text)}")
+    return "\n".join(lines) + "\n"
 
 
 @target(
@@ -95,11 +93,16 @@ def readme_text(ctx: ExportContext, scaffold: bool = False) -> str:
     return render("docs/README.md.j2", ctx=ctx, mermaid=Safe(mermaid_flowchart(ctx)), scaffold=scaffold)
 
 
-@target("mermaid", "Mermaid", kind="docs", description="Flowchart of the architecture and a sequence diagram per flow")
+@target(
+    "mermaid",
+    "Mermaid",
+    kind="docs",
+    description="Flowchart of the architecture and a sequence diagram per flow, one per file",
+)
 def mermaid(ctx: ExportContext) -> dict[str, str]:
     files = {"architecture.mmd": mermaid_flowchart(ctx)}
-    if ctx.flows:
-        files["flows.mmd"] = mermaid_sequences(ctx)
+    for flow in ctx.flows:
+        files[f"flows/{flow.dns}.mmd"] = mermaid_sequence(flow)
     return files
 
 
