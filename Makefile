@@ -13,7 +13,7 @@ ARCHLS_DEBIAN_PACKAGES += graphviz prometheus default-jre-headless
 ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot chromium libkrb5-dev ripgrep
 export ARCHLS_DEBIAN_PACKAGES
 
-.PHONY: run test check lint schema docs bench clean system-deps export-validators vsix editor-deps
+.PHONY: run test check lint schema docs bench clean system-deps export-validators preview-deps vsix editor-deps
 
 VSIX := editors/vscode/archls.vsix
 VSIX_INPUTS := pyproject.toml $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
@@ -41,7 +41,11 @@ system-deps:
 export-validators:
 	@scripts/export-validators.sh
 
-test: $(TEST_STAMP) system-deps export-validators vsix editor-deps
+# elkjs, which the layout test and benchmark compare the preview's layout with.
+preview-deps:
+	@scripts/preview-deps.sh
+
+test: $(TEST_STAMP) system-deps export-validators preview-deps vsix editor-deps
 	$(BIN)/ruff check archls tests bench
 	$(BIN)/archls schema --check
 	$(BIN)/archls docs --check

@@ -182,7 +182,6 @@ def test_examples_folder_is_exported(tmp_path: Path):
 
 
 def test_a_chain_longer_than_the_recursion_limit_is_laid_out():
-    from archls.export import diagram
     from archls.export.context import build
     from archls.model import Architecture
 
@@ -196,8 +195,10 @@ def test_a_chain_longer_than_the_recursion_limit_is_laid_out():
             "connections": [{"from": a, "to": b} for a, b in itertools.pairwise(ids)],
         }
     )
-    boxes, edges, _, _ = diagram.layout(build(model))
-    assert [b.column for b in boxes] == list(range(n)) and len(edges) == n - 1
+    from archls.preview import scene
+
+    drawn = scene.of_model(build(model).model)
+    assert [drawn.layout.layer[i] for i in ids] == list(range(n)) and len(drawn.layout.routes) == n - 1
     assert export.render(model, "svg")["architecture.svg"].startswith("<")
 
 

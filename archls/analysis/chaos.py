@@ -690,12 +690,7 @@ def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
             nxt = waited[n + 1] if n + 1 < len(waited) else None
             success *= 1 - _own_failure(scenario, cid, nxt)
         if impact.state != "broken":
-            route = waited + after
-            troubled = [
-                cid
-                for n, cid in enumerate(route)
-                if _troubled(scenario, cid, route[n + 1] if n + 1 < len(route) else None)
-            ]
+            troubled = _troubled(scenario, waited + after)
             if troubled or success < 1 - 1e-9:
                 impact.state = "degraded"
                 first = troubled[0] if troubled else waited[0]
@@ -739,15 +734,28 @@ def _own_failure(scenario: _Scenario, cid: str, next_hop: str | None) -> float:
     return 1 - success
 
 
-def _troubled(scenario: _Scenario, cid: str, next_hop: str | None) -> bool:
-    """Whether what went wrong at ``cid`` concerns a flow that goes on to ``next_hop``."""
-    impact = scenario.impacts[cid]
-    if impact.state == State.UP:
-        return False
-    if next_hop is None or not scenario.s.routes[cid]:
-        return True
-    # A router's requests on this flow go to the next step only: its other calls do not concern it.
-    return any(r.cause in (None, next_hop) or r.kind in ("saturated", "replicas", "backlog") for r in impact.reasons)
+def _troubled(scenario: _Scenario, route: list[str]) -> list[str]:
+    """The components of a flow's route whose trouble concerns this flow: their own (lost replicas,
+    saturation, a backlog, a failure on purpose), a later step's trouble, or a call elsewhere that
+    every request makes (a router's or a split caller's other calls serve other requests)."""
+    concerned: dict[str, bool] = {}
+    for n in range(len(route) - 1, -1, -1):
+        cid = route[n]
+        impact = scenario.impacts[cid]
+        later = set(route[n + 1 :])
+        hit = False
+        if impact.state != State.UP:
+            for reason in impact.reasons:
+                if reason.cause is None or reason.kind in ("saturated", "replicas", "backlog"):
+                    hit = True
+                elif reason.cause in later:
+                    hit = concerned.get(reason.cause, False)
+                else:
+                    hit = not scenario.s.routes[cid]
+                if hit:
+                    break
+        concerned[cid] = hit
+    return [cid for cid in route if concerned[cid]]
 
 
 def _failing_calls(scenario: _Scenario, cid: str) -> list[str]:

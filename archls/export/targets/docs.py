@@ -157,10 +157,4 @@ def graphviz(ctx: ExportContext) -> dict[str, str]:
     "svg", "SVG diagram", kind="docs", description="A standalone SVG picture of the architecture, laid out by archls"
 )
 def svg(ctx: ExportContext) -> dict[str, str]:
-    boxes, edges, width, height = diagram.layout(ctx)
-    return {
-        "architecture.svg": render(
-            "docs/architecture.svg.j2", ctx=ctx, boxes=boxes, edges=edges, width=width, height=height,
-            colors=diagram.COLORS, box_w=diagram.BOX_W, box_h=diagram.BOX_H,
-        )
-    }  # fmt: skip
+    return {"architecture.svg": diagram.render(ctx)}

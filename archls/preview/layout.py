@@ -1,0 +1,967 @@
+"""A layered (Sugiyama) layout, left to right, with groups drawn as boxes around their members.
+
+One layout serves the preview page and the SVG export. The steps are the classic ones, each chosen
+for readable architecture diagrams:
+
+1. cycles are broken by reversing a small set of edges (Eades, Lin and Smyth's greedy order);
+2. layers: longest path from the sources, then nodes pulled towards their successors where that
+   shortens more edges than it lengthens (a greedy stand-in for network simplex);
+3. long edges get a dummy node per layer they cross; a group that spans a layer without members there
+   gets a placeholder, so its box can be drawn as one rectangle that nothing else enters;
+4. order within layers: barycenter sweeps, then adjacent swaps (transpose) while they remove crossings,
+   from several starting orders, keeping the best. Members of a group stay next to each other, and
+   sibling groups keep one order in every layer (so their boxes never overlap);
+5. vertical positions: nodes are pulled towards the centre of their neighbours (dummies harder, so long
+   edges run straight) under separation constraints, solved by variable placement with separation
+   constraints (Dwyer, Marriott and Stuckey's "satisfy"), a few rounds;
+6. edges leave and enter at ports spread along a box's side in the order of the other end.
+
+Everything is deterministic: ties are broken by the input order.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+LAYER_GAP = 110.0  #: horizontal space between layers (edges and their labels run there)
+NODE_GAP = 26.0  #: vertical space between boxes of a layer
+GROUP_PAD = 14.0  #: space between a group's border and what it holds
+GROUP_HEADER = 22.0  #: room for a group's title above its first member
+MARGIN = 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    width: float
+    height: float
+    group: str | None = None  #: the innermost group it belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    key: Hashable  #: the caller's handle for the routed edge
+    source: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    parent: str | None = None
+
+
+@dataclass(slots=True)
+class Box:
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.width / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.height / 2
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.x < other.x + other.width
+            and other.x < self.x + self.width
+            and self.y < other.y + other.height
+            and other.y < self.y + self.height
+        )
+
+
+@dataclass(slots=True)
+class Route:
+    key: Hashable
+    source: str
+    target: str
+    points: list[tuple[float, float]]  #: from the source's port to the target's, through the layers
+    reversed: bool  #: drawn against the layering (it closed a cycle)
+    label_at: tuple[float, float] = (0.0, 0.0)  #: a point midway on a segment between two layers
+
+
+@dataclass
+class Layout:
+    nodes: dict[str, Box]
+    groups: dict[str, Box]
+    routes: list[Route]
+    width: float
+    height: float
+    layer: dict[str, int] = field(default_factory=dict)
+
+    def crossings(self) -> int:
+        """Crossings between the drawn edges (one per pair of connected components, counted on segments)."""
+        seen: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for route in self.routes:
+            seen.setdefault((route.source, route.target), route.points)
+        return count_crossings(list(seen.values()))
+
+
+# --- internal graph ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _V:
+    """A node of the layered graph: a real node, a dummy on a long edge, or a group placeholder."""
+
+    n: int
+    id: str | None  #: the real node's id
+    width: float
+    height: float
+    group: str | None
+    layer: int = 0
+    pos: int = 0  #: index within its layer
+    y: float = 0.0
+    kind: str = "node"  #: node, dummy or placeholder
+    up: list[int] = field(default_factory=list)  #: neighbours in the previous layer
+    down: list[int] = field(default_factory=list)  #: neighbours in the next layer
+
+
+def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group] = ()) -> Layout:
+    """Lay the graph out left to right. Edges naming unknown nodes and self-loops are left out."""
+    index = {node.id: n for n, node in enumerate(nodes)}
+    group_of = {g.id: g for g in groups}
+    # Group membership as a chain from the outermost group in: a node's items sit inside each.
+    chains: dict[str | None, tuple[str, ...]] = {None: ()}
+    for g in groups:
+        chains[g.id] = _chain(g.id, group_of)
+    pairs: dict[tuple[int, int], list[Edge]] = {}
+    for edge in edges:
+        a, b = index.get(edge.source), index.get(edge.target)
+        if a is None or b is None or a == b:
+            continue
+        pairs.setdefault((a, b), []).append(edge)
+    reversed_pairs = _hierarchical_feedback(
+        [chains[node.group if node.group in chains else None] for node in nodes], list(pairs)
+    )
+    dag: list[tuple[int, int]] = []
+    for a, b in pairs:
+        dag.append((b, a) if (a, b) in reversed_pairs else (a, b))
+    members: dict[str, list[int]] = {}
+    for n, node in enumerate(nodes):
+        for gid in chains.get(node.group, ()):
+            members.setdefault(gid, []).append(n)
+    layers = _layers(len(nodes), dag, members)
+
+    vs: list[_V] = [
+        _V(n, node.id, node.width, node.height, node.group if node.group in chains else None, layers[n])
+        for n, node in enumerate(nodes)
+    ]
+    chains_of = [chains[v.group] for v in vs]
+    paths: dict[tuple[int, int], list[int]] = {}
+    for a, b in dict.fromkeys(dag):
+        path = [a]
+        shared = _common(chains_of[a], chains_of[b])
+        for layer in range(vs[a].layer + 1, vs[b].layer):
+            d = _V(len(vs), None, 0.0, 0.0, shared[-1] if shared else None, layer, kind="dummy")
+            vs.append(d)
+            chains_of.append(shared)
+            path.append(d.n)
+        path.append(b)
+        for u, w in pairwise(path):
+            vs[u].down.append(w)
+            vs[w].up.append(u)
+        paths[(a, b)] = path
+    depth = max((v.layer for v in vs), default=0) + 1
+    _placeholders(vs, chains_of, depth)
+    ordered = _order(vs, chains_of, depth)
+    xs, widths = _columns(vs, ordered)
+    _vertical(vs, ordered, chains_of, groups)
+
+    boxes = {v.id: Box(xs[v.layer] + (widths[v.layer] - v.width) / 2, v.y, v.width, v.height) for v in vs if v.id}
+    routes = _routes(vs, xs, widths, pairs, reversed_pairs, paths, boxes, nodes)
+    group_boxes = _group_boxes(vs, chains_of, xs, widths, groups)
+    out = Layout(boxes, group_boxes, routes, 0.0, 0.0, {node.id: layers[n] for n, node in enumerate(nodes)})
+    _normalise(out)
+    return out
+
+
+def _chain(gid: str, groups: dict[str, Group]) -> tuple[str, ...]:
+    chain = [gid]
+    parent = groups[gid].parent
+    while parent is not None and parent in groups and parent not in chain:
+        chain.append(parent)
+        parent = groups[parent].parent
+    return tuple(reversed(chain))
+
+
+def _common(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+# --- 1. cycles -----------------------------------------------------------------------------------------
+
+
+def _feedback(count: int, edges: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Edges to reverse so the graph has no cycle: those pointing backwards in Eades' greedy order."""
+    out_of: list[set[int]] = [set() for _ in range(count)]
+    into: list[set[int]] = [set() for _ in range(count)]
+    for a, b in edges:
+        out_of[a].add(b)
+        into[b].add(a)
+    alive = set(range(count))
+    left: list[int] = []
+    right: list[int] = []
+    outdeg = [len(s) for s in out_of]
+    indeg = [len(s) for s in into]
+
+    def remove(v: int) -> None:
+        alive.discard(v)
+        for w in out_of[v]:
+            if w in alive:
+                indeg[w] -= 1
+        for w in into[v]:
+            if w in alive:
+                outdeg[w] -= 1
+
+    while alive:
+        changed = True
+        while changed:
+            changed = False
+            for v in sorted(alive):
+                if outdeg[v] == 0:
+                    right.append(v)
+                    remove(v)
+                    changed = True
+            for v in sorted(alive):
+                if indeg[v] == 0:
+                    left.append(v)
+                    remove(v)
+                    changed = True
+        if alive:
+            best = max(sorted(alive), key=lambda v: outdeg[v] - indeg[v])
+            left.append(best)
+            remove(best)
+    rank = {v: n for n, v in enumerate(left + list(reversed(right)))}
+    return {(a, b) for a, b in edges if rank[a] > rank[b]}
+
+
+def _hierarchical_feedback(chains: list[tuple[str, ...]], edges: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Edges to reverse, chosen level by level: first between the outermost groups (each taken as one
+    node) and the nodes outside any group, then inside each group. Two groups calling each other would
+    otherwise stretch both boxes across each other's layers."""
+    out: set[tuple[int, int]] = set()
+
+    def solve(items: list[int], level: int) -> None:
+        unit: dict[int, tuple[str, ...] | int] = {}
+        for n in items:
+            unit[n] = chains[n][: level + 1] if len(chains[n]) > level else n
+        keys = list(dict.fromkeys(unit.values()))
+        position = {k: i for i, k in enumerate(keys)}
+        inside = set(items)
+        collapsed: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for a, b in edges:
+            if a in inside and b in inside and unit[a] != unit[b]:
+                collapsed.setdefault((position[unit[a]], position[unit[b]]), []).append((a, b))
+        for pair in _feedback(len(keys), list(collapsed)):
+            out.update(collapsed[pair])
+        for key in keys:
+            if isinstance(key, tuple):
+                solve([n for n in items if unit[n] == key], level + 1)
+
+    solve(list(range(len(chains))), 0)
+    return out
+
+
+# --- 2. layers ------------------------------------------------------------------------------------------
+
+
+#: How much a layer of a group's width costs against a layer of an edge's length: groups stay compact.
+GROUP_SPAN_COST = 3
+
+
+def _layers(count: int, dag: list[tuple[int, int]], members: dict[str, list[int]]) -> list[int]:
+    """Layers that minimise the total length of the edges plus the groups' widths (each edge at least
+    one layer long): a linear program whose dual is a minimum-cost flow, solved by networkx's network
+    simplex; the layers are the potentials of the optimal flow."""
+    import networkx as nx
+
+    if count == 0:
+        return []
+    arcs: list[tuple[int, int, int]] = []  # (u, v, delta): y_v - y_u >= delta
+    coefficient = [0] * count
+    for a, b in dict.fromkeys(dag):
+        arcs.append((a, b, 1))
+        coefficient[b] += 1
+        coefficient[a] -= 1
+    variables = count
+    for group_members in members.values():
+        if len(group_members) < 2:
+            continue
+        low, high = variables, variables + 1
+        variables += 2
+        coefficient += [-GROUP_SPAN_COST, GROUP_SPAN_COST]
+        for m in group_members:
+            arcs.append((low, m, 0))
+            arcs.append((m, high, 0))
+    graph = nx.DiGraph()
+    graph.add_nodes_from((v, {"demand": coefficient[v]}) for v in range(variables))
+    graph.add_edges_from((u, v, {"weight": -delta}) for u, v, delta in arcs)
+    _, flow = nx.network_simplex(graph)
+    # The layers: the smallest potentials meeting every constraint, tight where flow runs.
+    bounds: list[list[tuple[int, int]]] = [[] for _ in range(variables)]
+    for u, v, delta in arcs:
+        bounds[u].append((v, delta))
+        if flow[u][v] > 0:
+            bounds[v].append((u, -delta))
+    layer = [0] * variables
+    queue = list(range(variables))
+    queued = [True] * variables
+    while queue:
+        u = queue.pop()
+        queued[u] = False
+        for v, delta in bounds[u]:
+            if layer[u] + delta > layer[v]:
+                layer[v] = layer[u] + delta
+                if not queued[v]:
+                    queued[v] = True
+                    queue.append(v)
+    low = min(layer[:count], default=0)
+    return [value - low for value in layer[:count]]
+
+
+# --- 3. group placeholders -----------------------------------------------------------------------------
+
+
+def _placeholders(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> None:
+    """A group's box spans the layers from its first to its last item; in a layer it spans without an
+    item of its own, a placeholder holds its place in the order."""
+    span: dict[str, list[int]] = {}
+    present: dict[str, set[int]] = {}
+    for v in vs:
+        for gid in chains_of[v.n]:
+            low_high = span.setdefault(gid, [v.layer, v.layer])
+            low_high[0] = min(low_high[0], v.layer)
+            low_high[1] = max(low_high[1], v.layer)
+            present.setdefault(gid, set()).add(v.layer)
+    # Innermost groups first, so a placeholder of a nested group also counts for its parents.
+    for gid in sorted(span, key=lambda g: -len(_chain_of(g, chains_of, vs))):
+        low, high = span[gid]
+        chain = _chain_of(gid, chains_of, vs)
+        for layer in range(low, high + 1):
+            if layer in present[gid]:
+                continue
+            p = _V(len(vs), None, 0.0, 0.0, gid, layer, kind="placeholder")
+            vs.append(p)
+            chains_of.append(chain)
+            for g in chain:
+                present.setdefault(g, set()).add(layer)
+
+
+def _chain_of(gid: str, chains_of: list[tuple[str, ...]], vs: list[_V]) -> tuple[str, ...]:
+    for chain in chains_of:
+        if gid in chain:
+            return chain[: chain.index(gid) + 1]
+    return (gid,)
+
+
+# --- 4. order within layers ----------------------------------------------------------------------------
+
+
+def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[list[int]]:
+    layers: list[list[int]] = [[] for _ in range(depth)]
+    # A first order from a breadth-first walk from the sources keeps related nodes together.
+    seen: set[int] = set()
+    queue = [v.n for v in vs if v.layer == 0 or (not v.up and v.kind != "placeholder")]
+    for n in queue:
+        if n in seen:
+            continue
+        seen.add(n)
+        layers[vs[n].layer].append(n)
+        queue.extend(w for w in vs[n].down if w not in seen)
+    for v in vs:
+        if v.n not in seen:
+            layers[v.layer].append(v.n)
+    starts = [layers, [list(reversed(layer)) for layer in layers]]
+    # More starting orders where the graph is small enough for them to be cheap: the sweeps find a
+    # local optimum, and another start often finds a better one.
+    rng = random.Random(len(vs))
+    real = sum(1 for v in vs if v.kind == "node")
+    for _ in range(18 if real <= 40 else 6 if real <= 120 else 2):
+        shuffled = [list(layer) for layer in layers]
+        for layer in shuffled:
+            rng.shuffle(layer)
+        starts.append(shuffled)
+    best: list[list[int]] | None = None
+    best_count = -1
+    group_rank: dict[str, float] = {}
+    for start in starts:
+        order = [list(layer) for layer in start]
+        for layer in order:
+            _grouped(vs, chains_of, layer, {n: float(p) for p, n in enumerate(layer)}, group_rank)
+        _set_positions(vs, order)
+        count = _total_crossings(vs, order)
+        candidate = [list(layer) for layer in order]
+        candidate_count = count
+        for sweep in range(10):
+            downward = sweep % 2 == 0
+            sequence = range(1, depth) if downward else range(depth - 2, -1, -1)
+            for li in sequence:
+                layer = order[li]
+                keys: dict[int, float] = {}
+                for n in layer:
+                    near = vs[n].up if downward else vs[n].down
+                    if near:
+                        keys[n] = sum(vs[w].pos for w in near) / len(near)
+                    else:
+                        keys[n] = float(vs[n].pos)
+                _grouped(vs, chains_of, layer, keys, group_rank)
+                for p, n in enumerate(layer):
+                    vs[n].pos = p
+            _transpose(vs, chains_of, order)
+            count = _total_crossings(vs, order)
+            if count < candidate_count:
+                candidate, candidate_count = [list(layer) for layer in order], count
+            if count == 0:
+                break
+        if best is None or candidate_count < best_count:
+            best, best_count = candidate, candidate_count
+        group_rank = _group_ranks(vs, chains_of, candidate)
+    assert best is not None
+    # Sibling groups take one order in every layer, so their boxes never cross.
+    group_rank = _group_ranks(vs, chains_of, best)
+    for layer in best:
+        _set_positions(vs, [layer])
+        _grouped(vs, chains_of, layer, {n: float(vs[n].pos) for n in layer}, group_rank, fixed=True)
+    _set_positions(vs, best)
+    _sift(vs, chains_of, best)
+    return best
+
+
+#: Layers with more items than this are not sifted (the pairwise table grows with the square).
+SIFT_LIMIT = 80
+
+
+def _sift(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]]) -> None:
+    """Move each node (and each group, between the groups on either side of it) to the place in its
+    layer where it crosses least, until nothing moves."""
+    for _ in range(4):
+        moved = False
+        for layer in order:
+            if len(layer) > SIFT_LIMIT:
+                continue
+            before = list(layer)
+            layer[:] = _sift_items(vs, chains_of, layer, 0)
+            for p, n in enumerate(layer):
+                vs[n].pos = p
+            moved = moved or layer != before
+        if not moved:
+            break
+
+
+def _sift_items(vs: list[_V], chains_of: list[tuple[str, ...]], items: list[int], level: int) -> list[int]:
+    entries: list[list[int]] = []
+    blocks: list[bool] = []
+    for n in items:
+        chain = chains_of[n]
+        key = chain[level] if len(chain) > level else None
+        if key is not None and entries and blocks[-1] and chains_of[entries[-1][0]][level] == key:
+            entries[-1].append(n)
+        else:
+            entries.append([n])
+            blocks.append(key is not None)
+    count = len(entries)
+    if count > 1:
+        up = {n: sorted(vs[w].pos for w in vs[n].up) for entry in entries for n in entry}
+        down = {n: sorted(vs[w].pos for w in vs[n].down) for entry in entries for n in entry}
+        cost = [[0] * count for _ in range(count)]
+        for i in range(count):
+            for j in range(count):
+                if i != j:
+                    cost[i][j] = sum(
+                        _pair_crossings(up[a], up[b]) + _pair_crossings(down[a], down[b])
+                        for a in entries[i]
+                        for b in entries[j]
+                    )
+        sequence = list(range(count))
+        for e in range(count):
+            at = sequence.index(e)
+            rest = sequence[:at] + sequence[at + 1 :]
+            # A group may not pass another group: sibling groups keep one order in every layer.
+            low, high = 0, len(rest)
+            if blocks[e]:
+                for p, other in enumerate(rest):
+                    if blocks[other]:
+                        if p < at:
+                            low = p + 1
+                        elif high == len(rest):
+                            high = p
+            best_p, best_cost = at, None
+            for p in range(low, high + 1):
+                total = sum(cost[x][e] for x in rest[:p]) + sum(cost[e][x] for x in rest[p:])
+                if best_cost is None or total < best_cost or (total == best_cost and p == at):
+                    best_p, best_cost = p, total
+            sequence = [*rest[:best_p], e, *rest[best_p:]]
+        entries = [entries[e] for e in sequence]
+        blocks = [blocks[e] for e in sequence]
+    out: list[int] = []
+    for entry, block in zip(entries, blocks, strict=True):
+        out.extend(_sift_items(vs, chains_of, entry, level + 1) if block else entry)
+    return out
+
+
+def _set_positions(vs: list[_V], order: list[list[int]]) -> None:
+    for layer in order:
+        for p, n in enumerate(layer):
+            vs[n].pos = p
+
+
+def _group_ranks(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]]) -> dict[str, float]:
+    """Each group's mean relative position over the layers it is in."""
+    total: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for layer in order:
+        size = max(1, len(layer) - 1)
+        for p, n in enumerate(layer):
+            for gid in chains_of[n]:
+                total[gid] = total.get(gid, 0.0) + p / size
+                count[gid] = count.get(gid, 0) + 1
+    return {gid: total[gid] / count[gid] for gid in total}
+
+
+def _grouped(
+    vs: list[_V],
+    chains_of: list[tuple[str, ...]],
+    layer: list[int],
+    keys: dict[int, float],
+    group_rank: dict[str, float],
+    fixed: bool = False,
+) -> None:
+    """Sort a layer by ``keys`` keeping each group's items together (in place).
+
+    A group sorts by the mean key of its items; with ``fixed``, sibling groups are put in the order of
+    ``group_rank`` in the slots they took, so every layer agrees on it.
+    """
+
+    # Ties keep the current order, so a sweep never undoes what an earlier one found for no gain.
+    tie = {n: p for p, n in enumerate(layer)}
+
+    def arrange(items: list[int], level: int) -> list[int]:
+        singles: list[tuple[float, int, list[int]]] = []
+        blocks: dict[str, list[int]] = {}
+        for n in items:
+            chain = chains_of[n]
+            if len(chain) > level:
+                blocks.setdefault(chain[level], []).append(n)
+            else:
+                singles.append((keys[n], tie[n], [n]))
+        entries: list[tuple[float, int, list[int], str | None]] = [(k, n, seq, None) for k, n, seq in singles]
+        for gid, members in blocks.items():
+            key = sum(keys[n] for n in members) / len(members)
+            entries.append((key, min(tie[n] for n in members), arrange(members, level + 1), gid))
+        entries.sort(key=lambda e: (e[0], e[1]))
+        if fixed:
+            slots = [i for i, e in enumerate(entries) if e[3] is not None]
+            ranked = sorted((entries[i] for i in slots), key=lambda e: (group_rank.get(e[3] or "", 0.0), e[3] or ""))
+            for i, entry in zip(slots, ranked, strict=True):
+                entries[i] = entry
+        out: list[int] = []
+        for entry in entries:
+            out.extend(entry[2])
+        return out
+
+    layer[:] = arrange(layer, 0)
+
+
+def _pair_crossings(above: list[int], below: list[int]) -> int:
+    """Crossings between two nodes' edges to one neighbouring layer when ``above`` comes first:
+    pairs (a, b) with a below b. ``below`` is sorted."""
+    if not above or not below:
+        return 0
+    if len(below) == 1:
+        b = below[0]
+        return sum(1 for a in above if a > b)
+    return sum(bisect_left(below, a) for a in above)
+
+
+def _transpose(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]]) -> None:
+    """Swap neighbours of the same group while that removes crossings."""
+    for _ in range(4):
+        improved = False
+        for layer in order:
+            for i in range(len(layer) - 1):
+                a, b = layer[i], layer[i + 1]
+                if chains_of[a] != chains_of[b]:
+                    continue
+                va, vb = vs[a], vs[b]
+                ua = sorted(vs[w].pos for w in va.up)
+                ub = sorted(vs[w].pos for w in vb.up)
+                da = sorted(vs[w].pos for w in va.down)
+                db = sorted(vs[w].pos for w in vb.down)
+                now = _pair_crossings(ua, ub) + _pair_crossings(da, db)
+                if now == 0:
+                    continue
+                swapped = _pair_crossings(ub, ua) + _pair_crossings(db, da)
+                if swapped < now:
+                    layer[i], layer[i + 1] = b, a
+                    va.pos, vb.pos = i + 1, i
+                    improved = True
+        if not improved:
+            break
+
+
+def _total_crossings(vs: list[_V], order: list[list[int]]) -> int:
+    total = 0
+    for layer in order[:-1]:
+        pairs = sorted((vs[n].pos, vs[w].pos) for n in layer for w in vs[n].down)
+        total += _inversions([b for _, b in pairs])
+    return total
+
+
+def _inversions(values: list[int]) -> int:
+    """Pairs i < j with values[i] > values[j] (a Fenwick tree over the values)."""
+    if len(values) < 2:
+        return 0
+    size = max(values) + 2
+    tree = [0] * (size + 1)
+    count = 0
+    for seen, value in enumerate(values):
+        # How many already inserted are <= value.
+        i, below = value + 1, 0
+        while i > 0:
+            below += tree[i]
+            i -= i & -i
+        count += seen - below
+        i = value + 1
+        while i <= size:
+            tree[i] += 1
+            i += i & -i
+    return count
+
+
+# --- 5. coordinates -------------------------------------------------------------------------------------
+
+
+def _columns(vs: list[_V], order: list[list[int]]) -> tuple[list[float], list[float]]:
+    widths = [max((vs[n].width for n in layer), default=0.0) for layer in order]
+    xs = []
+    x = 0.0
+    for width in widths:
+        xs.append(x)
+        x += width + LAYER_GAP
+    return xs, widths
+
+
+class _Constraints:
+    """Variables (node tops, group tops and bottoms) and separation constraints ``right >= left + gap``."""
+
+    def __init__(self) -> None:
+        self.desired: list[float] = []
+        self.weight: list[float] = []
+        self.incoming: list[list[tuple[int, float]]] = []
+        self.outgoing: list[list[tuple[int, float]]] = []
+
+    def variable(self, desired: float, weight: float) -> int:
+        self.desired.append(desired)
+        self.weight.append(weight)
+        self.incoming.append([])
+        self.outgoing.append([])
+        return len(self.desired) - 1
+
+    def separate(self, left: int, right: int, gap: float) -> None:
+        self.incoming[right].append((left, gap))
+        self.outgoing[left].append((right, gap))
+
+    def satisfy(self) -> list[float]:
+        """Positions close to the desired ones (weighted least squares) meeting every constraint:
+        variables merge into blocks that move together whenever a constraint is violated."""
+        count = len(self.desired)
+        indeg = [len(c) for c in self.incoming]
+        ready = [v for v in range(count) if indeg[v] == 0]
+        topo: list[int] = []
+        while ready:
+            v = ready.pop()
+            topo.append(v)
+            for w, _ in self.outgoing[v]:
+                indeg[w] -= 1
+                if indeg[w] == 0:
+                    ready.append(w)
+        block = list(range(count))
+        offset = [0.0] * count
+        members: dict[int, list[int]] = {v: [v] for v in range(count)}
+        wsum = {v: self.weight[v] * self.desired[v] for v in range(count)}
+        wtot = {v: self.weight[v] for v in range(count)}
+
+        def position(v: int) -> float:
+            b = block[v]
+            return wsum[b] / wtot[b] + offset[v]
+
+        for v in topo:
+            while True:
+                b = block[v]
+                worst, worst_c = 1e-9, None
+                for m in members[b]:
+                    for left, gap in self.incoming[m]:
+                        if block[left] == b:
+                            continue
+                        violation = position(left) + gap - position(m)
+                        if violation > worst:
+                            worst, worst_c = violation, (left, m, gap)
+                if worst_c is None:
+                    break
+                left, m, gap = worst_c
+                into = block[left]
+                # Put b's variables into the left block so that m sits exactly gap after left.
+                shift = offset[left] + gap - offset[m]
+                for x in members[b]:
+                    offset[x] += shift
+                    block[x] = into
+                    wsum[into] += self.weight[x] * (self.desired[x] - offset[x])
+                    wtot[into] += self.weight[x]
+                members[into].extend(members.pop(b))
+                del wsum[b], wtot[b]
+        return [position(v) for v in range(count)]
+
+
+def _vertical(vs: list[_V], order: list[list[int]], chains_of: list[tuple[str, ...]], groups: Sequence[Group]) -> None:
+    """Top coordinate of every node: packed first, then pulled towards the centre of its neighbours."""
+    for layer in order:
+        y = 0.0
+        for n in layer:
+            vs[n].y = y
+            y += vs[n].height + NODE_GAP
+    for round_ in range(8):
+        system = _Constraints()
+        var: dict[int, int] = {}
+        for layer in order:
+            for n in layer:
+                v = vs[n]
+                near = v.up + v.down
+                if near and v.kind != "placeholder":
+                    centre = sum(vs[w].y + vs[w].height / 2 for w in near) / len(near)
+                    desired = 0.5 * v.y + 0.5 * (centre - v.height / 2) if round_ else centre - v.height / 2
+                else:
+                    desired = v.y
+                weight = {"node": 1.0, "dummy": 2.0, "placeholder": 0.001}[v.kind]
+                var[n] = system.variable(desired, weight)
+        groups_vars = _GroupVariables(system)
+        for layer in order:
+            _separate_layer(vs, chains_of, layer, system, var, groups_vars)
+        positions = system.satisfy()
+        for layer in order:
+            for n in layer:
+                vs[n].y = positions[var[n]]
+    low = min((v.y for v in vs), default=0.0)
+    for v in vs:
+        v.y -= low
+
+
+class _GroupVariables:
+    """The top and bottom of each group's box, created when a layer first meets the group."""
+
+    def __init__(self, system: _Constraints) -> None:
+        self.system = system
+        self.known: dict[str, tuple[int, int]] = {}
+
+    def __call__(self, gid: str) -> tuple[int, int]:
+        if gid not in self.known:
+            self.known[gid] = (self.system.variable(0.0, 1e-4), self.system.variable(0.0, 1e-4))
+        return self.known[gid]
+
+
+def _separate_layer(
+    vs: list[_V],
+    chains_of: list[tuple[str, ...]],
+    layer: list[int],
+    system: _Constraints,
+    var: dict[int, int],
+    group_vars: _GroupVariables,
+) -> None:
+    """Constraints keeping one layer's items in order, apart, and inside their groups' boxes."""
+
+    def walk(items: list[int], level: int) -> list[tuple[int, int]]:
+        # Each entry: (top variable, bottom variable or -1 for a node: its bottom is top + height).
+        entries: list[tuple[int, int, float]] = []  # (top var, bottom var, height of a node)
+        i = 0
+        while i < len(items):
+            n = items[i]
+            chain = chains_of[n]
+            if len(chain) > level:
+                gid = chain[level]
+                j = i
+                while j < len(items) and len(chains_of[items[j]]) > level and chains_of[items[j]][level] == gid:
+                    j += 1
+                top, bottom = group_vars(gid)
+                inner = walk(items[i:j], level + 1)
+                first_top = inner[0][0]
+                last_bottom, last_height = inner[-1][1], inner[-1][2]
+                system.separate(top, first_top, GROUP_HEADER + GROUP_PAD)
+                if last_bottom >= 0:
+                    system.separate(last_bottom, bottom, GROUP_PAD)
+                else:
+                    system.separate(inner[-1][0], bottom, last_height + GROUP_PAD)
+                entries.append((top, bottom, 0.0))
+                i = j
+            else:
+                entries.append((var[n], -1, vs[n].height))
+                i += 1
+        for (top_a, bottom_a, height_a), (top_b, _, _) in pairwise(entries):
+            if bottom_a >= 0:
+                system.separate(bottom_a, top_b, NODE_GAP)
+            else:
+                system.separate(top_a, top_b, height_a + NODE_GAP)
+        return [(t, b, h) for t, b, h in entries]
+
+    walk(layer, 0)
+
+
+# --- 6. routes and boxes --------------------------------------------------------------------------------
+
+
+def _routes(
+    vs: list[_V],
+    xs: list[float],
+    widths: list[float],
+    pairs: dict[tuple[int, int], list[Edge]],
+    reversed_pairs: set[tuple[int, int]],
+    paths: dict[tuple[int, int], list[int]],
+    boxes: dict[str, Box],
+    nodes: Sequence[Node],
+) -> list[Route]:
+    # Ports: a box's outgoing edges leave its right side, incoming ones enter its left side, spread
+    # along it in the order of the other end, so edges do not cross at the box.
+    out_ports: dict[int, list[tuple[float, int, int]]] = {}
+    in_ports: dict[int, list[tuple[float, int, int]]] = {}
+    for (a, b), path in paths.items():
+        first, last = path[1], path[-2]
+        out_ports.setdefault(a, []).append((vs[first].y + vs[first].height / 2, vs[first].pos, b))
+        in_ports.setdefault(b, []).append((vs[last].y + vs[last].height / 2, vs[last].pos, a))
+    port_out: dict[tuple[int, int], float] = {}
+    port_in: dict[tuple[int, int], float] = {}
+    for a, ends in out_ports.items():
+        ends.sort()
+        for k, (_, _, b) in enumerate(ends):
+            port_out[(a, b)] = vs[a].y + vs[a].height * (k + 1) / (len(ends) + 1)
+    for b, ends in in_ports.items():
+        ends.sort()
+        for k, (_, _, a) in enumerate(ends):
+            port_in[(a, b)] = vs[b].y + vs[b].height * (k + 1) / (len(ends) + 1)
+
+    routes = []
+    for (a, b), edges in pairs.items():
+        flipped = (a, b) in reversed_pairs
+        u, w = (b, a) if flipped else (a, b)
+        path = paths[(u, w)]
+        box_u, box_w = boxes[vs[u].id or ""], boxes[vs[w].id or ""]
+        points = [(box_u.x + box_u.width, port_out[(u, w)])]
+        for d in path[1:-1]:
+            dv = vs[d]
+            points.append((xs[dv.layer], dv.y))
+            points.append((xs[dv.layer] + widths[dv.layer], dv.y))
+        points.append((box_w.x, port_in[(u, w)]))
+        # The label goes midway on the first stretch between layers (no box is there).
+        (x1, y1), (x2, y2) = points[0], points[1]
+        label = ((x1 + x2) / 2, (y1 + y2) / 2)
+        if flipped:
+            points.reverse()
+        for edge in edges:
+            routes.append(Route(edge.key, edge.source, edge.target, list(points), flipped, label))
+    return routes
+
+
+def _group_boxes(
+    vs: list[_V], chains_of: list[tuple[str, ...]], xs: list[float], widths: list[float], groups: Sequence[Group]
+) -> dict[str, Box]:
+    extent: dict[str, list[float]] = {}
+    layers_of: dict[str, list[int]] = {}
+    for v in vs:
+        chain = chains_of[v.n]
+        for level, gid in enumerate(chain):
+            bottom = v.y + v.height
+            depth_below = len(chain) - 1 - level  # nested groups inside this one around v
+            e = extent.setdefault(gid, [v.y, bottom, 0.0])
+            e[0] = min(e[0], v.y - (GROUP_HEADER + GROUP_PAD) * (depth_below + 1))
+            e[1] = max(e[1], bottom + GROUP_PAD * (depth_below + 1))
+            e[2] = max(e[2], float(depth_below))
+            span = layers_of.setdefault(gid, [v.layer, v.layer])
+            span[0] = min(span[0], v.layer)
+            span[1] = max(span[1], v.layer)
+    out = {}
+    for g in groups:
+        if g.id not in extent:
+            continue
+        top, bottom, nested = extent[g.id]
+        low, high = layers_of[g.id]
+        pad = GROUP_PAD * (nested + 1)
+        left = xs[low] - pad
+        right = xs[high] + widths[high] + pad
+        out[g.id] = Box(left, top, right - left, bottom - top)
+    return out
+
+
+def _normalise(out: Layout) -> None:
+    boxes: Iterable[Box] = [*out.nodes.values(), *out.groups.values()]
+    points = [p for route in out.routes for p in route.points]
+    left = min([b.x for b in boxes] + [x for x, _ in points], default=0.0)
+    top = min([b.y for b in [*out.nodes.values(), *out.groups.values()]] + [y for _, y in points], default=0.0)
+    dx, dy = MARGIN - left, MARGIN - top
+    right = bottom = 0.0
+    for box in [*out.nodes.values(), *out.groups.values()]:
+        box.x += dx
+        box.y += dy
+        right = max(right, box.x + box.width)
+        bottom = max(bottom, box.y + box.height)
+    for route in out.routes:
+        route.points = [(x + dx, y + dy) for x, y in route.points]
+        route.label_at = (route.label_at[0] + dx, route.label_at[1] + dy)
+        for x, y in route.points:
+            right, bottom = max(right, x), max(bottom, y)
+    out.width = right + MARGIN
+    out.height = bottom + MARGIN
+
+
+# --- measures -------------------------------------------------------------------------------------------
+
+
+def count_crossings(polylines: Sequence[Sequence[tuple[float, float]]]) -> int:
+    """Proper crossings between segments of different polylines (touching ends do not count), each
+    pair of polylines counted once per crossing point."""
+    segments: list[tuple[float, float, float, float, int]] = []
+    for n, line in enumerate(polylines):
+        for (x1, y1), (x2, y2) in pairwise(line):
+            if (x1, y1) != (x2, y2):
+                segments.append((x1, y1, x2, y2, n))
+    segments.sort(key=lambda s: min(s[0], s[2]))
+    active: list[tuple[float, float, float, float, int]] = []
+    count = 0
+    for seg in segments:
+        x_low = min(seg[0], seg[2])
+        active = [s for s in active if max(s[0], s[2]) >= x_low]
+        for other in active:
+            if other[4] != seg[4] and _cross(seg, other):
+                count += 1
+        active.append(seg)
+    return count
+
+
+def _cross(s: tuple[float, float, float, float, int], t: tuple[float, float, float, float, int]) -> bool:
+    ax, ay, bx, by, _ = s
+    cx, cy, dx, dy, _ = t
+
+    def orient(px: float, py: float, qx: float, qy: float, rx: float, ry: float) -> float:
+        return (qx - px) * (ry - py) - (qy - py) * (rx - px)
+
+    d1 = orient(cx, cy, dx, dy, ax, ay)
+    d2 = orient(cx, cy, dx, dy, bx, by)
+    d3 = orient(ax, ay, bx, by, cx, cy)
+    d4 = orient(ax, ay, bx, by, dx, dy)
+    eps = 1e-6
+    return ((d1 > eps and d2 < -eps) or (d1 < -eps and d2 > eps)) and (
+        (d3 > eps and d4 < -eps) or (d3 < -eps and d4 > eps)
+    )
+
+
+def area(out: Layout) -> float:
+    return out.width * out.height

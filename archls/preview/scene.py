@@ -1,0 +1,416 @@
+"""What the picture shows, built once per analysis: components with their figures, findings and
+source position, connections, groups and flows, laid out by :mod:`archls.preview.layout`.
+
+The page and the SVG export draw the same scene; the page also embeds it as JSON for its side panel,
+flow picker and chaos mode.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from archls.findings import Finding, Range, Severity
+from archls.preview import layout as layered
+
+if TYPE_CHECKING:
+    from archls.engine import Analysis
+    from archls.model import Architecture
+
+NODE_HEIGHT = 56.0
+NODE_MIN_WIDTH = 156.0
+NODE_MAX_WIDTH = 236.0
+#: Average advance of a character of the node title at 13 px, with the icon and padding around it.
+CHAR_WIDTH = 7.6
+NODE_CHROME = 58.0
+
+_SEVERITY_ORDER = {s.value: s.rank for s in Severity}
+
+
+@dataclass
+class SceneFinding:
+    code: str
+    severity: str
+    message: str
+    line: int  #: 0-based, code points
+    character: int
+    href: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "line": self.line,
+            "character": self.character,
+            "href": self.href,
+        }
+
+
+@dataclass
+class SceneNode:
+    id: str
+    type: str
+    technology: str | None
+    version: str | None
+    description: str | None
+    replicas: int
+    public: bool
+    group: str | None  #: the group whose box holds it
+    also_in: list[str]  #: other groups it belongs to (drawn as tags)
+    line: int | None  #: where it is defined (0-based)
+    character: int | None
+    findings: list[SceneFinding] = field(default_factory=list)
+    figures: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str | None:
+        if not self.findings:
+            return None
+        return max(self.findings, key=lambda f: _SEVERITY_ORDER[f.severity]).severity
+
+    @property
+    def subtitle(self) -> str:
+        parts = [self.type]
+        if self.technology:
+            parts.append(self.technology + (f" {self.version}" if self.version else ""))
+        if self.replicas != 1:
+            parts.append(f"×{self.replicas}")
+        return " · ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "technology": self.technology,
+            "version": self.version,
+            "description": self.description,
+            "replicas": self.replicas,
+            "public": self.public,
+            "group": self.group,
+            "alsoIn": self.also_in,
+            "line": self.line,
+            "character": self.character,
+            "severity": self.severity,
+            "findings": [f.to_json() for f in self.findings],
+            "figures": self.figures,
+        }
+
+
+@dataclass
+class SceneEdge:
+    key: str  #: "from->to"
+    source: str
+    target: str
+    label: str  #: protocols, comma separated
+    is_async: bool
+    optional: bool  #: none of its connections is required without a fallback
+    indices: list[int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "from": self.source,
+            "to": self.target,
+            "label": self.label,
+            "async": self.is_async,
+            "optional": self.optional,
+            "connections": self.indices,
+        }
+
+
+@dataclass
+class SceneGroup:
+    id: str
+    type: str
+    public: bool
+    description: str | None
+    parent: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "public": self.public,
+            "description": self.description,
+            "parent": self.parent,
+        }
+
+
+@dataclass
+class Scene:
+    name: str
+    path: str
+    format: str
+    nodes: dict[str, SceneNode]
+    edges: list[SceneEdge]
+    groups: dict[str, SceneGroup]
+    flows: dict[str, dict[str, Any]]
+    summary: dict[str, Any]
+    other_findings: list[SceneFinding]
+    layout: layered.Layout
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "format": self.format,
+            "nodes": [n.to_json() for n in self.nodes.values()],
+            "edges": [e.to_json() for e in self.edges],
+            "groups": [g.to_json() for g in self.groups.values()],
+            "flows": self.flows,
+            "summary": self.summary,
+            "otherFindings": [f.to_json() for f in self.other_findings],
+        }
+
+
+def node_width(cid: str) -> float:
+    return max(NODE_MIN_WIDTH, min(NODE_MAX_WIDTH, NODE_CHROME + CHAR_WIDTH * len(cid)))
+
+
+def primary_groups(model: Architecture) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The group whose box holds each component, and the other groups it belongs to.
+
+    A box can hold a component only when the groups holding it nest; the innermost group of the first
+    chain that lists it wins, and groups outside that chain are listed as tags.
+    """
+    groups = model.groups
+    chain_of: dict[str, list[str]] = {}
+    for gid, group in groups.items():
+        chain = [gid]
+        parent = group.parent
+        while parent is not None and parent in groups and parent not in chain:
+            chain.append(parent)
+            parent = groups[parent].parent
+        chain_of[gid] = chain
+    primary: dict[str, str] = {}
+    others: dict[str, list[str]] = {}
+    for gid, group in groups.items():
+        for member in group.members:
+            if member not in model.components:
+                continue
+            current = primary.get(member)
+            if current is None:
+                primary[member] = gid
+            elif current in chain_of[gid]:
+                primary[member] = gid  # a group nested inside the one already holding it
+            elif gid not in chain_of[current]:
+                others.setdefault(member, []).append(gid)
+    return primary, others
+
+
+def build(analysis: Analysis, *, docs: Any = None) -> Scene:
+    """The scene of an analysed file (its model must have been read), with its findings."""
+    from archls.intel import facts
+
+    model = analysis.model
+    assert model is not None, "build a scene only from an analysis with a model"
+    heads = _heads(analysis)
+    href = docs or _docs_href(analysis)
+    found = scene_of(model, facts.figures_of(analysis), analysis.path, analysis.format or "", heads)
+    for finding in facts.own_findings(analysis):
+        owner = _owner(analysis, finding, heads)
+        item = SceneFinding(
+            finding.code,
+            finding.severity.value,
+            finding.message,
+            finding.range.start_line,
+            finding.range.start_col,
+            href(finding.code),
+        )
+        if owner is not None and owner in found.nodes:
+            found.nodes[owner].findings.append(item)
+        else:
+            found.other_findings.append(item)
+    found.flows = _flows(model, analysis.config, analysis.graph, found.flows)
+    found.summary = _summary(analysis, facts.figures_of(analysis), facts.grade_of(analysis))
+    return found
+
+
+def of_model(model: Architecture, config: Any = None, graph: Any = None, path: str = "") -> Scene:
+    """The scene of a model alone (the SVG export): figures, no findings."""
+    from archls.analysis import figures
+    from archls.config import Config
+
+    config = config or Config()
+    try:
+        figs = figures(model, config, graph)
+    except Exception:  # a figure that cannot be estimated leaves it out, never the picture
+        figs = None
+    found = scene_of(model, figs, path, "arch", {})
+    found.flows = _flows(model, config, graph, found.flows)
+    return found
+
+
+def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: dict[str, tuple[Range, Range]]) -> Scene:
+    primary, others = primary_groups(model)
+    nodes: dict[str, SceneNode] = {}
+    for cid, component in model.components.items():
+        head = heads.get(cid)
+        figs = figures.components.get(cid) if figures else None
+        nodes[cid] = SceneNode(
+            id=cid,
+            type=component.type.value,
+            technology=component.technology,
+            version=component.version,
+            description=component.description,
+            replicas=component.replica_count,
+            public=component.public,
+            group=primary.get(cid),
+            also_in=others.get(cid, []),
+            line=head[0].start_line if head else None,
+            character=head[0].start_col if head else None,
+            figures=_component_figures(figs),
+        )
+    edges: dict[tuple[str, str], SceneEdge] = {}
+    for index, c in enumerate(model.connections):
+        if c.source not in nodes or c.target not in nodes or c.source == c.target:
+            continue
+        key = (c.source, c.target)
+        waited = not c.is_async and c.required and not c.fallback
+        protocol = c.protocol.value if c.protocol is not None else ""
+        edge = edges.get(key)
+        if edge is None:
+            edges[key] = SceneEdge(
+                f"{c.source}->{c.target}", c.source, c.target, protocol, c.is_async, not waited, [index]
+            )
+            continue
+        edge.indices.append(index)
+        if protocol and protocol not in edge.label.split(", "):
+            edge.label = f"{edge.label}, {protocol}" if edge.label else protocol
+        edge.is_async = edge.is_async and c.is_async
+        edge.optional = edge.optional and not waited
+
+    groups = {
+        gid: SceneGroup(gid, g.type.value, g.public, g.description, g.parent if g.parent in model.groups else None)
+        for gid, g in model.groups.items()
+        if any(primary.get(m) == gid for m in model.components) or _holds_nested(gid, model, primary)
+    }
+    laid = layered.layout(
+        [layered.Node(cid, node_width(cid), NODE_HEIGHT, primary.get(cid)) for cid in nodes],
+        [layered.Edge(e.key, e.source, e.target) for e in edges.values()],
+        [layered.Group(gid, g.parent) for gid, g in groups.items()],
+    )
+    flows = {fid: {"figures": figures.flows.get(fid) if figures else None} for fid in model.flows}
+    return Scene(
+        name=model.name,
+        path=path,
+        format=format,
+        nodes=nodes,
+        edges=list(edges.values()),
+        groups=groups,
+        flows=flows,
+        summary={"components": len(nodes)},
+        other_findings=[],
+        layout=laid,
+    )
+
+
+def _holds_nested(gid: str, model: Architecture, primary: dict[str, str]) -> bool:
+    children = [g for g, group in model.groups.items() if group.parent == gid]
+    return any(any(primary.get(m) == c for m in model.components) or _holds_nested(c, model, primary) for c in children)
+
+
+def _finite(value: float | None, digits: int = 4) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def _component_figures(figs: Any) -> dict[str, float | None]:
+    if figs is None:
+        return {}
+    return {
+        "costMonthly": _finite(figs.cost_monthly, 2),
+        "utilisation": _finite(figs.utilisation),
+        "p50Ms": _finite(figs.p50_ms, 3),
+        "p99Ms": _finite(figs.p99_ms, 3),
+        "availability": _finite(figs.availability, 5),
+        "arrivalRps": _finite(figs.arrival_rps, 3),
+        "capacityRps": _finite(figs.capacity_rps, 3),
+        "dependents": figs.dependents,
+    }
+
+
+def _heads(analysis: Analysis) -> dict[str, tuple[Range, Range]]:
+    """Where each component is defined: its key (or first line) and the block read for it."""
+    loaded, model = analysis.loaded, analysis.model
+    if loaded is None or model is None:
+        return {}
+    if analysis.format != "arch":
+        from archls.intel.native import places
+
+        return {p.cid: (p.head, p.block) for p in places(analysis)}
+    out = {}
+    for cid in model.components:
+        entry = loaded.smap.get(("components", cid))
+        if entry is not None and entry.key is not None:
+            out[cid] = (entry.key, entry.value)
+    return out
+
+
+def _owner(analysis: Analysis, finding: Finding, heads: dict[str, tuple[Range, Range]]) -> str | None:
+    """The component a finding is about: by its model path, the connection it is on (the caller's),
+    or the block of text it lands in (native formats' own rules)."""
+    model = analysis.model
+    path = finding.path
+    if model is not None and len(path) >= 2:
+        if path[0] == "components" and path[1] in model.components:
+            return str(path[1])
+        if path[0] == "connections" and isinstance(path[1], int) and path[1] < len(model.connections):
+            return model.connections[path[1]].source
+    if analysis.format != "arch":
+        for cid, (_, block) in heads.items():
+            if block.contains(finding.range.start_line, finding.range.start_col):
+                return cid
+    return None
+
+
+def _docs_href(analysis: Analysis) -> Any:
+    from archls.server.convert import docs_href
+
+    return lambda code: docs_href(code, analysis.config)
+
+
+def _flows(
+    model: Architecture, config: Any, graph: Any, partial: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    from archls.analysis import results
+    from archls.commands.loadtest import verdicts
+
+    try:
+        states = verdicts(model, results(model, config, graph))
+    except Exception:  # an estimate that fails leaves verdicts out, never the picture
+        states = {}
+    out: dict[str, dict[str, Any]] = {}
+    for fid, flow in model.flows.items():
+        figs = partial.get(fid, {}).get("figures")
+        path = [cid for cid in flow.path if cid in model.components]
+        out[fid] = {
+            "id": fid,
+            "path": path,
+            "rps": flow.rps,
+            "budgetMs": flow.latency_budget_ms,
+            "p50Ms": _finite(figs.p50_ms, 3) if figs else None,
+            "p99Ms": _finite(figs.p99_ms, 3) if figs else None,
+            "availability": _finite(figs.availability, 5) if figs else None,
+            "bottleneck": figs.bottleneck if figs else None,
+            "verdict": states.get(fid),
+            "description": flow.description,
+        }
+    return out
+
+
+def _summary(analysis: Analysis, figures: Any, grade: Any) -> dict[str, Any]:
+    from archls.intel import facts
+
+    return {
+        "grade": facts.grade_letter(grade),
+        "score": facts.grade_score(grade),
+        "costMonthly": _finite(figures.cost_monthly, 2) if figures else None,
+        "budgetMonthly": figures.budget_monthly if figures else None,
+        "availabilityTarget": figures.availability_target if figures else None,
+        "findings": facts.counts(facts.own_findings(analysis)),
+        "components": len(analysis.model.components) if analysis.model else 0,
+    }

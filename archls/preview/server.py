@@ -1,0 +1,342 @@
+"""The loopback server behind a live preview in a browser.
+
+It binds 127.0.0.1 only, on a port the system picks, and every request must carry the random token
+that is in the page's address (a request without it, or for another host name, is refused: no other
+process or web page can read the architecture or drive the editor through it). The page receives
+each redraw as a server-sent event, asks for chaos results with POST /chaos, and "go to source" with
+POST /reveal, which the owner turns into a ``window/showDocument`` (the language server) or a line on
+the terminal (``archls preview``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from archls.engine import Analysis
+
+log = logging.getLogger(__name__)
+
+#: The largest request body accepted (chaos requests are a few names).
+MAX_BODY = 64 * 1024
+#: Seconds between keep-alive comments on an idle event stream.
+KEEPALIVE = 15.0
+
+#: Called with a component id; answers with a message for the page.
+Reveal = Callable[[str], str]
+
+
+class PreviewServer:
+    """One architecture's live page, served on 127.0.0.1 with a token."""
+
+    def __init__(self, *, port: int = 0, on_reveal: Reveal | None = None) -> None:
+        self.token = secrets.token_urlsafe(24)
+        self.on_reveal = on_reveal
+        self._lock = threading.Condition()
+        self._analysis: Analysis | None = None
+        self._payload: dict[str, Any] | None = None
+        self._version = 0
+        self._closed = False
+        handler = type("Handler", (_Handler,), {"preview": self})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.port = int(self.httpd.server_address[1])
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?token={self.token}"
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="archls-preview", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def publish(self, analysis: Analysis) -> None:
+        """Draw ``analysis`` and send it to every open page."""
+        from archls.preview import page, scene
+
+        if analysis.model is None:
+            problems = "; ".join(f"line {f.range.start_line + 1}: {f.message}" for f in analysis.findings[:2])
+            self.publish_error(f"cannot draw {Path(analysis.path).name}: {problems or 'nothing to read'}")
+            return
+        drawn = scene.build(analysis)
+        data = page.payload(analysis, drawn)
+        with self._lock:
+            self._version += 1
+            data["version"] = self._version
+            self._analysis = analysis
+            self._payload = data
+            self._lock.notify_all()
+
+    def publish_error(self, message: str) -> None:
+        """Keep the last picture and tell the pages why it is not redrawn."""
+        with self._lock:
+            self._version += 1
+            previous = dict(self._payload or {})
+            previous.update({"error": message, "version": self._version})
+            self._payload = previous
+            self._lock.notify_all()
+
+    # --- what the handler asks ----------------------------------------------------------------
+
+    def page(self) -> str | None:
+        from archls.preview import page, scene
+
+        with self._lock:
+            analysis = self._analysis
+        if analysis is None:
+            return None
+        return page.render(analysis, scene.build(analysis), mode="http", token=self.token)
+
+    def wait(self, seen: int, timeout: float) -> tuple[int, dict[str, Any] | None]:
+        with self._lock:
+            if self._version == seen and not self._closed:
+                self._lock.wait(timeout)
+            return self._version, (self._payload if self._version != seen else None)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def chaos(self, fail: list[str], zones: list[str]) -> dict[str, Any]:
+        from archls.analysis import chaos
+
+        with self._lock:
+            analysis = self._analysis
+        if analysis is None or analysis.model is None:
+            raise chaos.ChaosError("nothing to fail yet")
+        result = chaos.simulate(analysis.model, analysis.config, fail, zones, analysis.graph)
+        return result.to_json()
+
+    def rule(self, code: str) -> str | None:
+        from archls.report import rule_text
+        from archls.rules.registry import get
+
+        found = get(code)
+        return rule_text(found) if found is not None else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    preview: PreviewServer
+    server_version = "archls-preview"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("preview %s: " + format, self.address_string(), *args)
+
+    # --- checks -------------------------------------------------------------------------------
+
+    def _allowed(self) -> bool:
+        host = (self.headers.get("Host") or "").lower()
+        port = self.preview.port
+        if host not in {f"127.0.0.1:{port}", f"localhost:{port}"}:
+            # A page on another origin reaching this port by a name it controls (DNS rebinding).
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": "wrong host"})
+            return False
+        query = parse_qs(urlsplit(self.path).query)
+        given = (query.get("token") or [self.headers.get("X-Archls-Token") or ""])[0]
+        if not hmac.compare_digest(given.encode(), self.preview.token.encode()):
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": "missing or wrong token"})
+            return False
+        return True
+
+    def _headers(self, status: HTTPStatus, content_type: str, length: int | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        self.send_header("X-Frame-Options", "DENY")
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _send_json(self, status: HTTPStatus, data: Any) -> None:
+        body = json.dumps(data).encode()
+        self._headers(status, "application/json", len(body))
+        self.wfile.write(body)
+
+    def _body(self) -> dict[str, Any] | None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "request too large"})
+            return None
+        try:
+            data = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": "the body is not JSON"})
+            return None
+        if not isinstance(data, dict):
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": "the body must be a JSON object"})
+            return None
+        return data
+
+    # --- routes -------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        if not self._allowed():
+            return
+        route = urlsplit(self.path).path
+        if route == "/":
+            html = self.preview.page()
+            if html is None:
+                self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "nothing drawn yet"})
+                return
+            body = html.encode()
+            self._headers(HTTPStatus.OK, "text/html; charset=utf-8", len(body))
+            self.wfile.write(body)
+        elif route == "/events":
+            self._events()
+        elif route.startswith("/rules/"):
+            text = self.preview.rule(route.removeprefix("/rules/"))
+            if text is None:
+                self._send_json(HTTPStatus.NOT_FOUND, {"error": "no such rule"})
+                return
+            body = text.encode()
+            self._headers(HTTPStatus.OK, "text/plain; charset=utf-8", len(body))
+            self.wfile.write(body)
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+    def do_POST(self) -> None:
+        if not self._allowed():
+            return
+        route = urlsplit(self.path).path
+        data = self._body()
+        if data is None:
+            return
+        if route == "/chaos":
+            from archls.analysis.chaos import ChaosError
+
+            fail, zones = data.get("fail") or [], data.get("zones") or []
+            if not (isinstance(fail, list) and isinstance(zones, list)) or not all(
+                isinstance(n, str) for n in [*fail, *zones]
+            ):
+                self._send_json(HTTPStatus.BAD_REQUEST, {"error": "fail and zones are lists of names"})
+                return
+            try:
+                self._send_json(HTTPStatus.OK, self.preview.chaos(fail, zones))
+            except ChaosError as exc:
+                self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+        elif route == "/reveal":
+            cid = data.get("id")
+            if not isinstance(cid, str) or self.preview.on_reveal is None:
+                self._send_json(HTTPStatus.BAD_REQUEST, {"error": "give the id of a component"})
+                return
+            self._send_json(HTTPStatus.OK, {"message": self.preview.on_reveal(cid)})
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+    def _events(self) -> None:
+        self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8")
+        seen = 0
+        try:
+            while not self.preview.closed:
+                version, payload = self.preview.wait(seen, KEEPALIVE)
+                if payload is None:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    seen = version
+                    self.wfile.write(b"event: update\ndata: " + json.dumps(payload).encode() + b"\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+# --- `archls preview FILE` ------------------------------------------------------------------------------
+
+
+def _stamp(paths: list[str]) -> tuple[tuple[str, float, int], ...]:
+    out = []
+    for path in paths:
+        try:
+            stat = Path(path).stat()
+            out.append((path, stat.st_mtime, stat.st_size))
+        except OSError:
+            out.append((path, 0.0, -1))
+    return tuple(out)
+
+
+def serve_file(path: Path, *, port: int = 0, open_browser: bool = True, out: IO[str], poll: float = 0.25) -> int:
+    """Serve one file's page until interrupted, redrawing it whenever it (or a file it reads) is saved."""
+    from archls.commands.loadtest import load_file
+
+    def reveal(cid: str) -> str:
+        from archls.preview.scene import _heads
+
+        with server._lock:
+            analysis = server._analysis
+        head = _heads(analysis).get(cid) if analysis is not None else None
+        where = f"{path}:{head[0].start_line + 1}:{head[0].start_col + 1}" if head else str(path)
+        print(f"go to source: {where} ({cid})", file=out, flush=True)
+        return where
+
+    analysis = load_file(str(path))
+    server = PreviewServer(port=port, on_reveal=reveal)
+    server.publish(analysis)
+    server.start()
+    print(f"archls preview of {path} at {server.url}", file=out, flush=True)
+    print("redrawn on every save; Ctrl-C stops", file=out, flush=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    watched = [str(path), *analysis.inputs]
+    stamp = _stamp(watched)
+    try:
+        while True:
+            time.sleep(poll)
+            now = _stamp(watched)
+            if now == stamp:
+                continue
+            time.sleep(0.15)  # let the editor finish writing
+            stamp = _stamp(watched)
+            try:
+                analysis = _reload(path)
+            except Exception as exc:  # a file being rewritten, a format error: keep the last picture
+                server.publish_error(str(exc))
+                continue
+            server.publish(analysis)
+            watched = [str(path), *analysis.inputs]
+            stamp = _stamp(watched)
+            print(f"redrawn ({time.strftime('%H:%M:%S')})", file=out, flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _reload(path: Path) -> Analysis:
+    from archls import config as configuration
+    from archls import engine
+
+    data = path.read_bytes()
+    text, _ = engine.decode(data)
+    return engine.analyse(text, str(path), configuration.for_path(path))
