@@ -123,7 +123,8 @@ def render(
     """The page. ``mode`` says where it lives: a saved file, a loopback server (``token`` required) or
     a VS Code webview (``csp_source`` is the webview's own origin, for its stylesheet rules)."""
     nonce = nonce or secrets.token_urlsafe(18)
-    data = payload(analysis, scene, with_chaos=True)
+    # A live page asks its host for any combination of failures; a saved one carries the single ones.
+    data = payload(analysis, scene, with_chaos=mode == "static")
     config: dict[str, Any] = {"mode": mode}
     if token:
         config["token"] = token

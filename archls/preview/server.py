@@ -82,7 +82,7 @@ class PreviewServer:
             self.publish_error(f"cannot draw {Path(analysis.path).name}: {problems or 'nothing to read'}")
             return
         drawn = scene.build(analysis)
-        data = page.payload(analysis, drawn)
+        data = page.payload(analysis, drawn, with_chaos=False)
         with self._lock:
             self._version += 1
             data["version"] = self._version

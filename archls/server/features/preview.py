@@ -1,0 +1,150 @@
+"""The preview from the editor.
+
+- ``archls.preview`` (document URI): starts a loopback server for the document's live page and asks the
+  client to open it in the browser (``window/showDocument`` with ``external: true``); answers ``{url}``.
+  The page redraws after each edit (the document's text, saved or not, debounced); its "go to source"
+  comes back as a ``window/showDocument`` selecting the component.
+- ``archls.previewPage`` (document URI, optional ``{"cspSource"}``): the page for a VS Code webview.
+- ``archls.previewData`` (document URI): what the webview redraws from (``svg``, ``scene``, ``version``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+
+from archls.server import views
+from archls.server.app import ArchServer
+
+log = logging.getLogger(__name__)
+
+#: How often an open preview looks for a new version of its document, and how long the text must
+#: stay unchanged before it is redrawn.
+POLL_S = 0.1
+DEBOUNCE_S = 0.15
+
+
+@dataclass
+class _Session:
+    uri: str
+    server: Any  # archls.preview.server.PreviewServer
+    version: int | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+_sessions: dict[str, _Session] = {}
+
+
+def _analysis(ls: ArchServer, uri: Any) -> Any:
+    if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+        raise JsonRpcInvalidParams(f"archls: {uri!r} is not an open document")
+    analysis = views.fresh(ls, uri)
+    if analysis is None:
+        raise JsonRpcInvalidParams(f"archls: {uri} is not a file archls reads")
+    if analysis.model is None:
+        raise JsonRpcInvalidParams(f"archls: {uri} cannot be drawn yet; see its diagnostics")
+    return analysis
+
+
+def _reveal(ls: ArchServer, loop: asyncio.AbstractEventLoop, uri: str, cid: str) -> str:
+    """Select a component's key in the editor (called from the preview server's thread)."""
+    from archls.findings import Range
+    from archls.preview.scene import _heads
+
+    analysis = views.recent(ls, uri)
+    head = _heads(analysis).get(cid) if analysis is not None else None
+    if head is None:
+        return f"{cid} has no place in the file"
+    key = head[0]
+    end = key if key.end_line != key.start_line else key
+    doc = ls.document(uri)
+    selection = views.lsp_range(doc, Range(key.start_line, key.start_col, end.end_line, end.end_col))
+    params = lsp.ShowDocumentParams(uri=uri, take_focus=True, selection=selection)
+
+    def send() -> None:
+        asyncio.ensure_future(ls.window_show_document_async(params))
+
+    loop.call_soon_threadsafe(send)
+    return f"{cid}: line {key.start_line + 1}"
+
+
+async def _follow(ls: ArchServer, session: _Session) -> None:
+    """Redraw the page whenever the document changes (and has stayed unchanged for a moment)."""
+    while not session.server.closed:
+        await asyncio.sleep(POLL_S)
+        doc = ls.workspace.text_documents.get(session.uri)
+        if doc is None or doc.version == session.version:
+            continue
+        version = doc.version
+        await asyncio.sleep(DEBOUNCE_S)
+        doc = ls.workspace.text_documents.get(session.uri)
+        if doc is None or doc.version != version:
+            continue
+        try:
+            analysis = views.fresh(ls, session.uri)
+            if analysis is not None:
+                session.server.publish(analysis)
+        except Exception:  # a broken redraw must not end the preview
+            ls.log_exception("redrawing the preview")
+        session.version = version
+
+
+async def open_preview(ls: ArchServer, uri: Any) -> dict[str, Any]:
+    from archls.preview.server import PreviewServer
+
+    analysis = _analysis(ls, uri)
+    loop = asyncio.get_running_loop()
+    session = _sessions.get(uri)
+    if session is None or session.server.closed:
+        server = PreviewServer(on_reveal=lambda cid: _reveal(ls, loop, uri, cid))
+        server.publish(analysis)
+        server.start()
+        session = _Session(uri, server, ls.document(uri).version)
+        session.task = loop.create_task(_follow(ls, session))
+        _sessions[uri] = session
+    url = session.server.url
+    shown = False
+    if views.capability(ls, "window.show_document.support"):
+        try:
+            answer = await ls.window_show_document_async(lsp.ShowDocumentParams(uri=url, external=True))
+            shown = bool(answer and answer.success)
+        except Exception:
+            log.warning("window/showDocument failed", exc_info=True)
+    if not shown:
+        ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Info, f"archls preview: open {url}"))
+    return {"url": url, "shown": shown}
+
+
+def register(server: ArchServer) -> None:
+    @server.command("archls.preview")
+    async def preview(ls: ArchServer, *args: Any) -> dict[str, Any]:
+        uri = args[0].get("uri") if args and isinstance(args[0], dict) else (args[0] if args else None)
+        return await open_preview(ls, uri)
+
+    @server.command("archls.previewPage")
+    def preview_page(ls: ArchServer, *args: Any) -> dict[str, Any]:
+        from archls.preview import page, scene
+
+        uri = args[0] if args else None
+        options = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+        analysis = _analysis(ls, uri)
+        csp = options.get("cspSource")
+        html = page.render(
+            analysis, scene.build(analysis), mode="vscode", csp_source=csp if isinstance(csp, str) else None
+        )
+        return {"html": html, "version": ls.document(uri).version}
+
+    @server.command("archls.previewData")
+    def preview_data(ls: ArchServer, *args: Any) -> dict[str, Any]:
+        from archls.preview import page, scene
+
+        uri = args[0] if args else None
+        analysis = _analysis(ls, uri)
+        data = page.payload(analysis, scene.build(analysis), with_chaos=False)
+        data["version"] = ls.document(uri).version
+        return data

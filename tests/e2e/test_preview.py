@@ -1,0 +1,98 @@
+"""``archls.preview`` through the real server: a loopback page opened with window/showDocument, redrawn
+after an unsaved edit, and "go to source" coming back to the editor as a selection."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import http.client
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+
+from tests.e2e.conftest import ROOT, change, open_doc
+
+SHOP = (ROOT / "examples" / "ecommerce.arch.yaml").read_text(encoding="utf-8")
+
+
+def fetch(url: str, method: str = "GET", path: str | None = None, body: Any = None) -> tuple[int, bytes]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    data = json.dumps(body).encode() if body is not None else None
+    connection.request(method, path or f"{parts.path}?{parts.query}", body=data)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def next_update(url: str, after: int) -> dict[str, Any]:
+    """The first update event on the page's stream with a version above ``after``."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=20)
+    connection.request("GET", f"/events?{parts.query}")
+    response = connection.getresponse()
+    assert response.status == 200
+    data = b""
+    while True:
+        line = response.readline()
+        if not line:
+            raise AssertionError("the event stream ended")
+        if line.startswith(b"data: "):
+            data = line[6:]
+        elif line == b"\n" and data:
+            payload = json.loads(data)
+            if payload["version"] > after:
+                connection.close()
+                return payload
+            data = b""
+
+
+async def test_preview_opens_updates_and_reveals(client: LanguageClient):
+    uri = (await open_doc(client, "shop.arch.yaml", SHOP)).uri
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.preview", arguments=[uri])
+    )
+    url = result["url"]
+    assert url.startswith("http://127.0.0.1:") and "token=" in url
+    if result["shown"]:
+        assert [(p.uri, p.external) for p in client.shown_documents] == [(url, True)]
+    else:
+        assert any(url in m.message for m in client.messages)
+
+    status, page = await asyncio.to_thread(fetch, url)
+    assert status == 200 and b'data-component-id="shop-db"' in page
+    assert (await asyncio.to_thread(fetch, url, "GET", "/"))[0] == 403
+
+    # An unsaved edit is redrawn.
+    first = await asyncio.to_thread(next_update, url, 0)
+    edited = SHOP.replace("  images:\n", "  thumbnails:\n    type: object-storage\n  images:\n", 1)
+    change(client, uri, 2, edited)
+    update = await asyncio.to_thread(next_update, url, first["version"])
+    assert "thumbnails" in {n["id"] for n in update["scene"]["nodes"]}
+    assert 'data-component-id="thumbnails"' in update["svg"]
+
+    # "Go to source" selects the component's key in the editor.
+    client.shown_documents.clear()
+    status, body = await asyncio.to_thread(fetch, url, "POST", f"/reveal?{urlsplit(url).query}", {"id": "catalog"})
+    assert status == 200
+    for _ in range(100):
+        if client.shown_documents:
+            break
+        await asyncio.sleep(0.05)
+    line = edited.split("\n").index("  catalog:")
+    assert [(p.uri, p.selection.start.line, p.selection.start.character) for p in client.shown_documents] == [(uri, line, 2)]
+    assert json.loads(body)["message"] == f"catalog: line {line + 1}"
+
+
+async def test_preview_data_for_a_webview(client: LanguageClient):
+    uri = (await open_doc(client, "shop.arch.yaml", SHOP)).uri
+    page = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.previewPage", arguments=[uri, {"cspSource": "vscode-webview:"}])
+    )
+    assert '"mode":"vscode"' in page["html"] and "style-src vscode-webview: 'nonce-" in html.unescape(page["html"])
+    data = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.previewData", arguments=[uri])
+    )
+    assert data["version"] == 1 and len(data["scene"]["nodes"]) == 19 and data["svg"].startswith("<svg")
