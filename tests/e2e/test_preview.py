@@ -82,7 +82,9 @@ async def test_preview_opens_updates_and_reveals(client: LanguageClient):
             break
         await asyncio.sleep(0.05)
     line = edited.split("\n").index("  catalog:")
-    assert [(p.uri, p.selection.start.line, p.selection.start.character) for p in client.shown_documents] == [(uri, line, 2)]
+    assert [(p.uri, p.selection.start.line, p.selection.start.character) for p in client.shown_documents] == [
+        (uri, line, 2)
+    ]
     assert json.loads(body)["message"] == f"catalog: line {line + 1}"
 
 

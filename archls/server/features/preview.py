@@ -38,6 +38,7 @@ class _Session:
 
 
 _sessions: dict[str, _Session] = {}
+_pending: set[asyncio.Future[Any]] = set()  # requests to the client in flight (kept from the collector)
 
 
 def _analysis(ls: ArchServer, uri: Any) -> Any:
@@ -61,13 +62,14 @@ def _reveal(ls: ArchServer, loop: asyncio.AbstractEventLoop, uri: str, cid: str)
     if head is None:
         return f"{cid} has no place in the file"
     key = head[0]
-    end = key if key.end_line != key.start_line else key
     doc = ls.document(uri)
-    selection = views.lsp_range(doc, Range(key.start_line, key.start_col, end.end_line, end.end_col))
+    selection = views.lsp_range(doc, Range(key.start_line, key.start_col, key.end_line, key.end_col))
     params = lsp.ShowDocumentParams(uri=uri, take_focus=True, selection=selection)
 
     def send() -> None:
-        asyncio.ensure_future(ls.window_show_document_async(params))
+        task = asyncio.ensure_future(ls.window_show_document_async(params))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
 
     loop.call_soon_threadsafe(send)
     return f"{cid}: line {key.start_line + 1}"
