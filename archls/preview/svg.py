@@ -85,8 +85,9 @@ def edge_path(points: list[tuple[float, float]]) -> str:
     return " ".join(parts)
 
 
-def render(scene: Scene, *, title: bool = True) -> str:
-    """The whole drawing as an ``<svg>`` element (no XML declaration)."""
+def render(scene: Scene, *, title: bool = True, marks: dict[str, str] | None = None) -> str:
+    """The whole drawing as an ``<svg>`` element (no XML declaration). ``marks`` sets ``data-diff`` on
+    components (added, removed, changed) for the comparison page."""
     laid = scene.layout
     top = 44.0 if title else 0.0
     width, height = laid.width, laid.height + top
@@ -134,7 +135,7 @@ def render(scene: Scene, *, title: bool = True) -> str:
     for cid, node in scene.nodes.items():
         box = laid.nodes.get(cid)
         if box is not None:
-            out.append(_node(node, box.x, box.y, box.width, box.height))
+            out.append(_node(node, box.x, box.y, box.width, box.height, (marks or {}).get(cid)))
     out.append("</g>")
     out.append("</g></svg>")
     return "\n".join(out)
@@ -171,13 +172,15 @@ def _edge(key: str, source: str, target: str, label: str, is_async: bool, option
     )
 
 
-def _node(node: SceneNode, x: float, y: float, w: float, h: float) -> str:
+def _node(node: SceneNode, x: float, y: float, w: float, h: float, mark: str | None = None) -> str:
     from archls.model import STATEFUL_TYPES, ComponentType
 
     stateful = ComponentType(node.type) in STATEFUL_TYPES
     outside = node.type in ("client", "external")
     severity = node.severity
     attrs = f' data-severity="{severity}"' if severity else ""
+    if mark:
+        attrs += f' data-diff="{esc(mark)}"'
     rx = 14 if stateful else 6
     stroke = "#8c959f" if outside else "#57606a"
     dash = ' stroke-dasharray="4 3"' if outside else ""

@@ -98,3 +98,14 @@ async def test_preview_data_for_a_webview(client: LanguageClient):
         lsp.ExecuteCommandParams(command="archls.previewData", arguments=[uri])
     )
     assert data["version"] == 1 and len(data["scene"]["nodes"]) == 19 and data["svg"].startswith("<svg")
+
+
+async def test_compare_an_open_document_with_a_file_on_disk(client: LanguageClient):
+    uri = (await open_doc(client, "shop.arch.yaml", SHOP)).uri
+    other = client.workspace_root / "other.arch.yaml"
+    other.write_text(SHOP.replace("  admin:\n", "  reviews:\n    type: service\n  admin:\n", 1), encoding="utf-8")
+    answer = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.compare", arguments=[uri, "other.arch.yaml", "html"])
+    )
+    assert answer["comparison"]["components"]["added"] == ["reviews"]
+    assert "+ reviews" in answer["text"] and 'data-diff="added"' in answer["html"]

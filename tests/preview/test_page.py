@@ -165,3 +165,29 @@ def test_a_saved_page_says_how_to_combine_failures(watched: Watched, tmp_path: P
     # The picture still shows the single failure that could be answered.
     assert p.get_attribute('.node[data-component-id="search"]', "data-state") == "down"
     assert watched.errors == []
+
+
+def test_the_compare_page_renders_both_sides(watched: Watched, tmp_path: Path) -> None:
+    from archls import compare
+    from archls.preview import compare_page
+
+    other = tmp_path / "other.arch.yaml"
+    other.write_text(
+        (ROOT / "examples" / "ecommerce.arch.yaml")
+        .read_text("utf-8")
+        .replace("  admin:\n", "  reviews:\n    type: service\n  admin:\n", 1),
+        encoding="utf-8",
+    )
+    a, b = analysed(ROOT / "examples" / "ecommerce.arch.yaml"), analysed(other)
+    html = tmp_path / "compare.html"
+    html.write_text(compare_page.render(compare.compare(a, b), a, b), encoding="utf-8")
+    p = watched.page
+    p.goto(html.as_uri())
+    for side, model in (("#side-a", a.model), ("#side-b", b.model)):
+        assert model is not None
+        assert p.locator(f"{side} .node").count() == len(model.components)
+    assert p.get_attribute('#side-b .node[data-component-id="reviews"]', "data-diff") == "added"
+    assert p.locator("tr.differs").count() >= 1
+    watched.shot("compare")
+    assert watched.errors == []
+    assert watched.remote() == []

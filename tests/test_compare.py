@@ -1,0 +1,68 @@
+"""`archls compare A B` as a user runs it: the same format or two different ones, text, JSON and HTML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archls.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOP = ROOT / "examples" / "ecommerce.arch.yaml"
+COMPOSE = ROOT / "tests" / "editors" / "workspace" / "docker-compose.yml"
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    text = SHOP.read_text("utf-8")
+    text = text.replace(
+        "  cart-cache:\n    type: cache\n    technology: redis\n",
+        "  cart-cache:\n    type: cache\n    technology: redis\n    replicas: 2\n",
+    )
+    text = text.replace("  admin:\n", "  reviews:\n    type: service\n    technology: go\n  admin:\n", 1)
+    text = text.replace("  - {from: cdn, to: images, protocol: s3}\n", "")
+    text = text.replace(
+        "  images:\n    type: object-storage\n    technology: s3\n    data: [public]\n    encryption_at_rest: true\n",
+        "",
+    )
+    path = tmp_path_factory.mktemp("compare") / "shop-b.arch.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_text_marks_what_differs_and_which_side_is_better(changed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(SHOP), str(changed)]) == 0
+    out = capsys.readouterr().out
+    lines = {line[2:].split("  ")[0].strip(): line for line in out.splitlines() if line.startswith(("* ", "  "))}
+    assert lines["single points of failure"].startswith("*") and lines["single points of failure"].endswith("B better")
+    assert "admin, cart-cache" in lines["single points of failure"]
+    assert lines["cost per month"].endswith("A better")  # a second cache replica costs more
+    assert not lines["p99 browse (budget 800 ms)"].startswith("*")
+    assert "Components: 1 added, 1 removed, 1 changed" in out
+    assert "  + reviews" in out and "  - images" in out and "  ~ cart-cache: replicas 1 -> 2" in out
+
+
+def test_json_across_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(SHOP), str(COMPOSE), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["a"]["format"] == "arch" and data["b"]["format"] == "compose"
+    assert set(data["a"]) >= {"cost_monthly", "availability", "flows", "single_points_of_failure", "grade"}
+    assert data["a"]["flows"]["browse"]["budget_ms"] == 800
+    assert "shoppers" in data["components"]["removed"] and data["components"]["matched"]
+    assert data["a"]["findings_by_severity"]["warning"] > 0
+
+
+def test_html_writes_both_diagrams_with_changes_coloured(changed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "compare.html"
+    assert main(["compare", str(SHOP), str(changed), "--format", "html", "-o", str(out)]) == 0
+    html = out.read_text("utf-8")
+    assert 'data-component-id="images" data-type="object-storage"' in html
+    assert 'data-diff="removed"' in html and 'data-diff="added"' in html and 'data-diff="changed"' in html
+    assert "<script" not in html
+
+
+def test_refuses_to_write_over_a_compared_file(changed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(SHOP), str(changed), "-o", str(changed)]) == 2
+    assert "refusing to write over" in capsys.readouterr().err
