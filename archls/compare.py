@@ -219,7 +219,7 @@ def rows(result: Comparison) -> list[tuple[str, str, str, str]]:
 
     def better(x: float | None, y: float | None, lower: bool) -> str:
         if x is None or y is None or abs(x - y) < 1e-9:
-            return "" if x == y or x is None or y is None else ""
+            return ""
         return ("a" if x < y else "b") if lower else ("a" if x > y else "b")
 
     out.append(("name", a.name, b.name, ""))
