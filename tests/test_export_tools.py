@@ -273,3 +273,50 @@ def test_plantuml_renders_the_c4_diagram(plantuml_run, tree: Path, name: str):
     assert f"in file: {source}" not in plantuml_run.stdout + plantuml_run.stderr, plantuml_run.stderr
     svg = source.with_suffix(".svg").read_text()
     assert "<svg" in svg and "Syntax Error" not in svg
+
+
+# --- checkov -------------------------------------------------------------------------------------
+
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_TARGETS = ("terraform-aws", "sentry", "kubernetes")
+
+
+@pytest.fixture(scope="module")
+def checkov_results(tree: Path, tmp_path_factory) -> list[dict]:
+    """One checkov run over the Terraform and Kubernetes of every architecture."""
+    if not CHECKOV.exists():
+        pytest.skip(f"checkov is not installed: scripts/checkov-venv.sh makes its environment ({INSTALL_HINT})")
+    # One folder holding only what is scanned: checkov is three times slower given many folders.
+    scanned = tmp_path_factory.mktemp("checkov")
+    for name in NAMES:
+        for target in CHECKOV_TARGETS:
+            shutil.copytree(tree / name / target, scanned / name / target, ignore=shutil.ignore_patterns(".terraform*"))
+    done = run([str(CHECKOV), "-d", str(scanned), "--framework", "terraform", "kubernetes", "-o", "json",
+                "--compact", "--skip-download"], timeout=600)  # fmt: skip
+    assert done.stdout.lstrip().startswith(("[", "{")), done.stderr[-2000:]
+    # One JSON document per folder and framework, one after the other.
+    reports, decoder, at = [], json.JSONDecoder(), 0
+    while at < len(done.stdout):
+        if done.stdout[at].isspace():
+            at += 1
+            continue
+        found, at = decoder.raw_decode(done.stdout, at)
+        reports += found if isinstance(found, list) else [found]
+    return reports
+
+
+def test_checkov_finds_nothing_unexplained(checkov_results: list[dict]):
+    failed = [
+        f"{f['file_path']}: {f['check_id']} {f['resource']} ({f['check_name']})"
+        for report in checkov_results
+        for f in report["results"].get("failed_checks", [])
+    ]
+    assert not failed, "\n".join(failed)
+    skipped = [f for report in checkov_results for f in report["results"].get("skipped_checks", [])]
+    assert skipped, "the exports explain some checks away; checkov saw none of the explanations"
+    unexplained = [
+        f"{f['check_id']} on {f['resource']}"
+        for f in skipped
+        if len((f["check_result"].get("suppress_comment") or "").split()) < 5
+    ]
+    assert not unexplained, f"skipped without a reason a reviewer can weigh: {unexplained}"

@@ -32,6 +32,9 @@ HTTP_PROTOCOLS = frozenset({"http", "https", "grpc", "ws", "wss", "graphql"})
 OUTSIDE_TYPES = frozenset({ComponentType.CLIENT, ComponentType.EXTERNAL})
 #: An AWS region name such as eu-west-1.
 _AWS_REGION = re.compile(r"[a-z]{2}-[a-z]+-[0-9]{1,2}")
+#: Tag of the images built from the scaffolded repository until a pipeline deploys its own (the
+#: version its packages start at): a fixed tag, never "latest".
+FIRST_VERSION = "0.1.0"
 #: Availability (percent) from which data stores are replicated across zones.
 MULTI_AZ_FROM = 99.9
 
@@ -168,7 +171,7 @@ class Comp:
             return str(self.c.image)
         if not self.builds_image and self.tech and self.tech.image:
             return f"{self.tech.image}:{self.image_tag}"
-        return f"{self.ctx.registry}/{self.ctx.slug}/{self.dns}:latest"
+        return f"{self.ctx.registry}/{self.ctx.slug}/{self.dns}:{FIRST_VERSION}"
 
     @property
     def image_tag(self) -> str:

@@ -150,15 +150,37 @@ def _secret_refs(comp: Comp) -> list[dict[str, Any]]:
     return env
 
 
+#: checkov findings a workload accepts, with the reason a reviewer reads in its annotations.
+DIGEST_REASON = "images are named by tag in the architecture; pin digests at deploy (kustomize edit set image)"
+
+
+def _skips(comp: Comp, user: int | None) -> dict[str, str]:
+    reasons = [("CKV_K8S_43", DIGEST_REASON)]
+    if comp.c.image and comp.image.rpartition(":")[2] in ("latest", comp.image) and "@" not in comp.image:
+        reasons.append(("CKV_K8S_14", "the architecture names this image without a fixed tag (archls reports it)"))
+    if not comp.deployable:
+        reasons.append(
+            ("CKV_K8S_22", "the image writes beside its data (sockets, pid and lock files) outside its volume")
+        )
+        if user is not None and user < 10000:
+            reasons.append(("CKV_K8S_40", f"the image runs as the user it was built with (uid {user})"))
+    if any("secretKeyRef" in str(e) for e in (_store_env(comp) if not comp.deployable else _secret_refs(comp))):
+        reasons.append(("CKV_K8S_35", "the program reads its password from this variable, filled from a Secret"))
+    return {f"checkov.io/skip{n}": f"{check}={reason}" for n, (check, reason) in enumerate(reasons, start=1)}
+
+
 def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas: int | None = None) -> dict:
-    meta = {"name": comp.dns, "namespace": ctx.slug, "labels": labels(ctx, comp)}
+    meta: dict[str, Any] = {"name": comp.dns, "namespace": ctx.slug, "labels": labels(ctx, comp)}
+    user = None if comp.deployable else STORE_USERS.get(comp.family, STORE_USER_DEFAULT)
+    annotations = _skips(comp, user)
     if comp.description:
-        meta["annotations"] = {"archls.dev/description": comp.description}
+        annotations["archls.dev/description"] = comp.description
+    meta["annotations"] = annotations
     if comp.deployable:
         container: dict[str, Any] = {
             "name": comp.dns,
             "image": image or comp.image,
-            "imagePullPolicy": "IfNotPresent",
+            "imagePullPolicy": "Always",
             "ports": [
                 {"name": "http" if i == 0 else f"p{port}", "containerPort": port, "protocol": "TCP"}
                 for i, port in enumerate(comp.ports)
@@ -193,11 +215,11 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
         if comp.autoscaled:
             del spec["replicas"]
         return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
-    user = STORE_USERS.get(comp.family, STORE_USER_DEFAULT)
+    assert user is not None
     container = {
         "name": comp.dns,
         "image": image or comp.image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": "Always",
         "ports": [{"name": "main", "containerPort": comp.port, "protocol": "TCP"}],
         "env": _store_env(comp),
         "resources": _resources(comp),

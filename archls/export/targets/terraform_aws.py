@@ -170,6 +170,7 @@ def _store(plan: Plan, comp: Comp, kind: str) -> dict:
         "name": aws_name(ctx, comp),
         "name40": aws_name(ctx, comp, 40),
         "name36": aws_name(ctx, comp, 36),  # S3 bucket prefixes take at most 37 characters
+        "replica": aws_name(ctx, comp, 30),  # and "-copy-" after it
         "sg": Safe(f"aws_security_group.{comp.snake}.id") if kind in IN_VPC else None,
         "multi_az": comp.multi_az or ctx.ha,
         "backup_days": min(max(comp.backup_days, 1), 35),
@@ -290,7 +291,6 @@ def plan_for(ctx: ExportContext) -> Plan:
             }
         )
     plan.cdns = [c for c in ctx.components if c.type == "cdn"]
-    plan.waf = any(c.c.waf for c in ctx.components) or any(c.type == "waf" for c in ctx.components) or ctx.sensitive
     behind_gateway = {t.id for g in plan.gateways for t in g["targets"]}
     entry = [c for c in ctx.entry_services if c.id in service_ids and c.id not in behind_gateway]
     for comp in services:
@@ -336,12 +336,14 @@ def plan_for(ctx: ExportContext) -> Plan:
                 else hcl_str(comp.image),
                 "read_only": comp.c.container.read_only_root
                 if comp.c.container and comp.c.container.read_only_root is not None
-                else comp.builds_image,
+                else True,
             }
         )
         if any(c.target.is_outside for c in comp.outgoing):
             plan.internet_egress.append(comp)
     plan.alb_targets = [s for s in plan.services if s["alb"]]
+    # Whatever the internet reaches through the load balancer or a CDN goes through a firewall.
+    plan.waf = plan.has_alb
     _rules(plan, stores, service_ids)
     endpoints = set(BASE_ENDPOINTS)
     for kind in plan.kinds & {"sqs", "sns", "kinesis"}:
