@@ -169,6 +169,27 @@ function scenarios.show_document()
     or client.config.capabilities.window.showDocument.support
 end
 
+function scenarios.preview()
+  -- :ArchlsPreview starts the live page; the server asks Neovim to open it (xdg-open, a stand-in).
+  local bufnr = open(scenario.file)
+  wait("the server", function()
+    return #archls.clients(bufnr) > 0 and #vim.diagnostic.get(bufnr) > 0
+  end)
+  vim.cmd("ArchlsPreview")
+  wait("the browser to be asked", function()
+    return (vim.uv or vim.loop).fs_stat(scenario.opened) ~= nil
+  end, 20000)
+  wait("the preview's answer", function()
+    return require("archls.preview").last_preview ~= nil
+  end, 20000)
+  result.answer = require("archls.preview").last_preview
+  vim.cmd("ArchlsCompare " .. vim.fn.fnameescape(scenario.other))
+  wait("the comparison", function()
+    return vim.api.nvim_buf_get_name(0):find("archls://compare/", 1, true) ~= nil
+  end, 20000)
+  result.compare = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
 function scenarios.restart()
   local bufnr = open(scenario.file)
   wait("the first server", function()

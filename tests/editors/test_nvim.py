@@ -176,3 +176,32 @@ def test_show_document_opens_the_browser(nvim: str, workspace: Path, tmp_path: P
     assert result["answer"] == {"success": True}
     assert result["capability"] is True
     assert opened.read_text("utf-8") == uri
+
+
+def test_preview_and_compare_commands(nvim: str, workspace: Path, tmp_path: Path) -> None:
+    if support.missing_command("archls.preview"):
+        pytest.skip(support.missing_command("archls.preview") or "")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    opened = tmp_path / "opened.txt"
+    opener = bin_dir / "xdg-open"
+    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n', encoding="utf-8")
+    opener.chmod(0o755)
+    other = workspace / "other.arch.yaml"
+    other.write_text(
+        (workspace / support.EXPORT_FILE).read_text("utf-8").replace("  db:\n", "  cache:\n    type: cache\n  db:\n", 1),
+        encoding="utf-8",
+    )
+    result = drive(
+        nvim,
+        workspace,
+        "preview",
+        env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "DISPLAY": ":0"},
+        file=support.EXPORT_FILE,
+        opened=str(opened),
+        other=str(other),
+    )
+    url = opened.read_text("utf-8")
+    assert url.startswith("http://127.0.0.1:") and "token=" in url
+    assert result["answer"]["url"] == url
+    assert "  + cache" in result["compare"]

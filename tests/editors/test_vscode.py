@@ -79,6 +79,17 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
     export = support.missing_command("archls.export")
     steps["export"] = {"skip": export} if export else {"file": support.EXPORT_FILE}
 
+    preview = support.missing_command("archls.previewPage")
+    steps["preview"] = (
+        {"skip": preview}
+        if preview
+        else {
+            "file": support.EXPORT_FILE,
+            "components": ["web", "api", "db"],
+            "edit": {"line": 8, "from": "python", "to": "go", "component": "api", "expect": "go 3.12"},
+        }
+    )
+
     compose = workspace / support.COMPOSE_FILE
     reason = support.compose_supported()
     steps["compose"] = (
@@ -191,3 +202,7 @@ def test_export_from_the_command_palette(session: dict[str, Any]) -> None:
 
 def test_compose_file_squiggles(session: dict[str, Any]) -> None:
     _result(session, "compose")
+
+
+def test_preview_panel_draws_and_follows_edits(session: dict[str, Any]) -> None:
+    _result(session, "preview")

@@ -443,6 +443,54 @@ try {
     return `wrote ${written.length} files: ${written.slice(0, 8).join(", ")}`;
   });
 
+  await step("preview", async (spec) => {
+    await openFile(spec.file);
+    await runCommand("archls: Open Preview to the Side");
+    // The webview's page lives in nested frames; find the one holding the diagram.
+    const diagram = async () => {
+      for (const frame of page.frames()) {
+        try {
+          if ((await frame.locator(".archls-diagram .node").count()) > 0) {
+            return frame;
+          }
+        } catch {}
+      }
+      return undefined;
+    };
+    let frame = await until("the preview's diagram", diagram, 60000);
+    const ids = await frame.locator(".node").evaluateAll((els) => els.map((e) => e.getAttribute("data-component-id")).sort());
+    if (JSON.stringify(ids) !== JSON.stringify([...spec.components].sort())) {
+      throw new Error(`the preview shows ${JSON.stringify(ids)}, expected ${JSON.stringify(spec.components)}`);
+    }
+    await screenshot("preview-opened");
+    // Edit the file in the editor (unsaved): the preview redraws.
+    await page.keyboard.press("Control+G");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`:${spec.edit.line}`);
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("End");
+    for (let i = 0; i < spec.edit.from.length; i += 1) {
+      await page.keyboard.press("Backspace");
+    }
+    await page.keyboard.type(spec.edit.to);
+    const subtitle = `.node[data-component-id="${spec.edit.component}"] .node-sub`;
+    let seen = "";
+    await until(
+      "the preview to redraw after the edit",
+      async () => {
+        frame = (await diagram()) ?? frame;
+        seen = (await frame.locator(subtitle).textContent().catch(() => "")) ?? "";
+        return seen.includes(spec.edit.expect);
+      },
+      30000,
+    ).catch((error) => {
+      throw new Error(`${error.message}; the component shows "${seen}"`);
+    });
+    await page.keyboard.press("Control+Z");
+    return `the preview shows ${ids.length} components and redrew "${seen}" after the edit`;
+  });
+
   await step("compose", async (spec) => {
     await openFile(spec.file);
     return expectSquiggles(spec);

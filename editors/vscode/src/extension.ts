@@ -35,6 +35,7 @@ import {
   resolveServer,
 } from "./resolve";
 import { ARCH_GLOB, DOCUMENT_SELECTOR, exportable } from "./selector";
+import { compareWith, Preview, previewable } from "./preview";
 import { explicitServerSettings, RESTART_KEYS, type ServerSettings } from "./settings";
 
 let client: LanguageClient | undefined;
@@ -65,6 +66,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("archls.client.scaffold", scaffoldCommand);
   command("archls.client.restart", () => restart(context));
   command("archls.client.showOutput", async () => output.show(true));
+  const preview = new Preview(serverCommand, output);
+  context.subscriptions.push(preview);
+  command("archls.client.openPreviewToSide", async () => {
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document || !previewable(document)) {
+      void vscode.window.showWarningMessage("archls: open an architecture, compose, Terraform or Kubernetes file first.");
+      return;
+    }
+    await preview.open(document.uri);
+  });
+  command("archls.client.compare", async () => {
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document || !previewable(document)) {
+      void vscode.window.showWarningMessage("archls: open the architecture to compare first.");
+      return;
+    }
+    await compareWith(serverCommand, document.uri);
+  });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
@@ -249,6 +268,15 @@ function serverHas(running: LanguageClient, command: string): boolean {
 
 async function execute(running: LanguageClient, command: string, args: unknown[]): Promise<unknown> {
   return running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+}
+
+/** A server command for the preview; fails when the server is not running. */
+async function serverCommand(command: string, args: unknown[]): Promise<unknown> {
+  const running = await ready();
+  if (!running) {
+    throw new Error("the archls server is not running");
+  }
+  return execute(running, command, args);
 }
 
 function report(what: string, error: unknown): void {

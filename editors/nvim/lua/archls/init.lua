@@ -410,6 +410,12 @@ local function commands()
   vim.api.nvim_create_user_command("ArchlsRestart", function()
     M.restart()
   end, { nargs = 0, desc = "archls: restart the language server" })
+  vim.api.nvim_create_user_command("ArchlsPreview", function()
+    require("archls.preview").preview()
+  end, { nargs = 0, desc = "archls: the live diagram of this file in the browser" })
+  vim.api.nvim_create_user_command("ArchlsCompare", function(opts)
+    require("archls.preview").compare(opts.fargs[1], opts.bang)
+  end, { nargs = 1, bang = true, complete = "file", desc = "archls: compare with {file} (! opens the diagrams)" })
 end
 
 function M.setup(opts)
