@@ -67,13 +67,19 @@ end
 
 function scenarios.attach()
   result.attached = {}
+  -- The first attachment waits for the server process to start, which takes seconds on a busy
+  -- machine; after that a client attaches at once or not at all, and a wrongly attached one gets
+  -- time to show up.
+  local patience = 20000
   for _, name in ipairs(scenario.files) do
     local bufnr = open(name)
-    -- A client attaches at once or not at all; give a wrongly attached one time to show up.
-    vim.wait(1500, function()
+    vim.wait(patience, function()
       return #archls.clients(bufnr) > 0
     end, 50)
     result.attached[name] = #archls.clients(bufnr) > 0
+    if result.attached[name] then
+      patience = 1500
+    end
   end
   result.kinds = {}
   for _, name in ipairs(scenario.files) do
