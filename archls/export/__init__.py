@@ -49,7 +49,7 @@ def target_names() -> list[str]:
 def targets_for(name: str) -> list[Target]:
     """The target called ``name``, or every target for ``all``; :class:`ExportError` for any other name."""
     if name == ALL:
-        return all_targets()
+        return [t for t in all_targets() if t.in_all]
     found = get(name)
     if found is None:
         raise ExportError(f"no export target {name!r}; 'archls export --list' lists them")

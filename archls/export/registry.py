@@ -25,6 +25,7 @@ class Target:
     kind: str
     description: str
     render: Renderer
+    in_all: bool = True  #: exported by ``all`` (false for targets that need a tool archls does not ship)
 
     def to_json(self) -> dict[str, str]:
         return {"name": self.name, "title": self.title, "kind": self.kind, "description": self.description}
@@ -33,7 +34,9 @@ class Target:
 _targets: dict[str, Target] = {}
 
 
-def target(name: str, title: str, *, kind: str, description: str) -> Callable[[Renderer], Renderer]:
+def target(
+    name: str, title: str, *, kind: str, description: str, in_all: bool = True
+) -> Callable[[Renderer], Renderer]:
     """Register the decorated function as the renderer of target ``name``."""
     if kind not in KINDS:
         raise ValueError(f"unknown target kind {kind!r}")
@@ -41,7 +44,7 @@ def target(name: str, title: str, *, kind: str, description: str) -> Callable[[R
     def register(render: Renderer) -> Renderer:
         if name in _targets:
             raise ValueError(f"export target {name!r} registered twice")
-        _targets[name] = Target(name, title, kind, description, render)
+        _targets[name] = Target(name, title, kind, description, render, in_all)
         return render
 
     return register

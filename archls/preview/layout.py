@@ -47,6 +47,7 @@ class Edge:
     key: Hashable  #: the caller's handle for the routed edge
     source: str
     target: str
+    label_width: float = 0.0  #: room its label needs (0: no label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -850,6 +851,8 @@ def _routes(
             port_in[(a, b)] = vs[b].y + vs[b].height * (k + 1) / (len(ends) + 1)
 
     routes = []
+    placed: list[Box] = []  # labels placed so far
+    obstacles = list(boxes.values())
     for (a, b), edges in pairs.items():
         flipped = (a, b) in reversed_pairs
         u, w = (b, a) if flipped else (a, b)
@@ -861,14 +864,44 @@ def _routes(
             points.append((xs[dv.layer], dv.y))
             points.append((xs[dv.layer] + widths[dv.layer], dv.y))
         points.append((box_w.x, port_in[(u, w)]))
-        # The label goes midway on the first stretch between layers (no box is there).
-        (x1, y1), (x2, y2) = points[0], points[1]
-        label = ((x1 + x2) / 2, (y1 + y2) / 2)
+        width = max((e.label_width for e in edges), default=0.0)
+        label = _label_spot(points, width, placed, obstacles)
         if flipped:
             points.reverse()
         for edge in edges:
             routes.append(Route(edge.key, edge.source, edge.target, list(points), flipped, label))
     return routes
+
+
+LABEL_HEIGHT = 14.0
+
+
+def _label_spot(
+    points: list[tuple[float, float]], width: float, placed: list[Box], obstacles: list[Box]
+) -> tuple[float, float]:
+    """A point for an edge's label on one of its stretches between layers (where no box is), the
+    first that overlaps no label placed before; else the least crowded."""
+    candidates = []
+    for k in range(0, len(points) - 1, 2):
+        (x1, y1), (x2, y2) = points[k], points[k + 1]
+        for t in (0.5, 0.3, 0.7, 0.15, 0.85):
+            candidates.append((x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
+    if not candidates:
+        (x1, y1), (x2, y2) = points[0], points[-1]
+        candidates = [((x1 + x2) / 2, (y1 + y2) / 2)]
+    if width <= 0:
+        return candidates[0]
+    best, best_hits = candidates[0], None
+    for x, y in candidates:
+        box = Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT)
+        hits = sum(1 for other in placed if box.overlaps(other)) * 2 + sum(1 for o in obstacles if box.overlaps(o))
+        if best_hits is None or hits < best_hits:
+            best, best_hits = (x, y), hits
+        if hits == 0:
+            break
+    x, y = best
+    placed.append(Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT))
+    return best
 
 
 def _group_boxes(

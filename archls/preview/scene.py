@@ -165,8 +165,17 @@ class Scene:
         }
 
 
-def node_width(cid: str) -> float:
-    return max(NODE_MIN_WIDTH, min(NODE_MAX_WIDTH, NODE_CHROME + CHAR_WIDTH * len(cid)))
+#: Average advance of a character of the subtitle (10.5 px).
+SUB_CHAR_WIDTH = 5.9
+
+
+def node_width(cid: str, subtitle: str = "") -> float:
+    wanted = max(NODE_CHROME + CHAR_WIDTH * len(cid), 50 + SUB_CHAR_WIDTH * len(subtitle))
+    return max(NODE_MIN_WIDTH, min(NODE_MAX_WIDTH, wanted))
+
+
+def label_width(label: str) -> float:
+    return 6.2 * len(label) + 8 if label else 0.0
 
 
 def primary_groups(model: Architecture) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -288,8 +297,8 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
         if any(primary.get(m) == gid for m in model.components) or _holds_nested(gid, model, primary)
     }
     laid = layered.layout(
-        [layered.Node(cid, node_width(cid), NODE_HEIGHT, primary.get(cid)) for cid in nodes],
-        [layered.Edge(e.key, e.source, e.target) for e in edges.values()],
+        [layered.Node(cid, node_width(cid, n.subtitle), NODE_HEIGHT, primary.get(cid)) for cid, n in nodes.items()],
+        [layered.Edge(e.key, e.source, e.target, label_width(e.label)) for e in edges.values()],
         [layered.Group(gid, g.parent) for gid, g in groups.items()],
     )
     flows = {fid: {"figures": figures.flows.get(fid) if figures else None} for fid in model.flows}
