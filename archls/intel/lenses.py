@@ -48,14 +48,40 @@ def _component_heads(analysis: Analysis) -> list[tuple[str, Range]]:
     return out
 
 
-def component_title(figs: Any) -> str:
+def component_title(figs: Any, traffic_lost: float | None = None) -> str:
     parts = []
     if figs.cost_monthly is not None:
         parts.append(f"≈ {facts.money(figs.cost_monthly)}/mo")
     if figs.p99_ms is not None:
         parts.append(f"p99 {facts.ms(figs.p99_ms)}")
+    if traffic_lost:
+        lost = f"{traffic_lost * 100:.0f}%" if traffic_lost >= 0.01 else "<1%"
+        parts.append(f"its failure loses {lost} of traffic")
     parts.append(facts.plural(figs.dependents, "dependent"))
     return " · ".join(parts)
+
+
+#: Above this many components the blast radius is left out of the lenses (failing each one in turn
+#: grows with the square of the size); `archls chaos --each` still answers.
+BLAST_LIMIT = 80
+
+
+def blast_radius(analysis: Analysis) -> dict[str, float]:
+    """Traffic lost when each component fails on its own (the chaos engine's ``--each``)."""
+
+    def compute() -> dict[str, float]:
+        model = analysis.model
+        if model is None or len(model.components) > BLAST_LIMIT:
+            return {}
+        from archls.analysis import chaos
+
+        try:
+            blasts = chaos.each(model, analysis.config, analysis.graph)
+        except Exception:  # the figure is left out, never the lens
+            return {}
+        return {b.target: b.traffic_lost for b in blasts if b.kind == "component"}
+
+    return facts.memo(analysis, "blast-radius", compute)
 
 
 def flow_title(figs: Any) -> str | None:
@@ -76,10 +102,11 @@ def lenses(analysis: Analysis) -> list[Lens]:
     if figures is None:
         return []
     out = []
+    blasts = blast_radius(analysis)
     for cid, head in _component_heads(analysis):
         figs = figures.components.get(cid)
         if figs is not None:
-            out.append(Lens(head, component_title(figs), "component", cid))
+            out.append(Lens(head, component_title(figs, blasts.get(cid)), "component", cid))
     if analysis.format == "arch" and analysis.loaded is not None:
         for fid, figs in figures.flows.items():
             entry = analysis.loaded.smap.get(("flows", fid))

@@ -28,6 +28,7 @@ def known(monkeypatch: pytest.MonkeyPatch) -> Figures:
         budget_monthly=2000,
     )
     monkeypatch.setattr(facts, "figures_of", lambda analysis: figures)
+    monkeypatch.setattr(lenses, "blast_radius", lambda analysis: {"api": 0.5, "db": 0.004})
     return figures
 
 
@@ -70,8 +71,8 @@ def test_lenses_with_figures(known: Figures):
     found = lenses.lenses(analysis())
     assert [(lens.title, lens.kind, lens.id) for lens in found] == [
         ("≈ $40.50/mo · p99 2 ms · 0 dependents", "component", "web"),
-        ("≈ $300/mo · p99 42 ms · 1 dependent", "component", "api"),
-        ("≈ $1,234/mo · 2 dependents", "component", "db"),
+        ("≈ $300/mo · p99 42 ms · its failure loses 50% of traffic · 1 dependent", "component", "api"),
+        ("≈ $1,234/mo · its failure loses <1% of traffic · 2 dependents", "component", "db"),
         ("p99 180 ms of 300 ms budget · 99.95% available", "flow", "checkout"),
     ]
 
