@@ -390,7 +390,7 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[l
     # local optimum, and another start often finds a better one.
     rng = random.Random(len(vs))
     real = sum(1 for v in vs if v.kind == "node")
-    for _ in range(18 if real <= 40 else 6 if real <= 120 else 2):
+    for _ in range(18 if real <= 40 else 6 if real <= 120 else 0):
         shuffled = [list(layer) for layer in layers]
         for layer in shuffled:
             rng.shuffle(layer)
@@ -406,7 +406,7 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[l
         count = _total_crossings(vs, order)
         candidate = [list(layer) for layer in order]
         candidate_count = count
-        for sweep in range(10):
+        for sweep in range(10 if real <= 120 else 8):
             downward = sweep % 2 == 0
             sequence = range(1, depth) if downward else range(depth - 2, -1, -1)
             for li in sequence:
@@ -421,7 +421,7 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[l
                 _grouped(vs, chains_of, layer, keys, group_rank)
                 for p, n in enumerate(layer):
                     vs[n].pos = p
-            _transpose(vs, chains_of, order)
+            _transpose(vs, chains_of, order, 4 if real <= 120 else 2)
             count = _total_crossings(vs, order)
             if count < candidate_count:
                 candidate, candidate_count = [list(layer) for layer in order], count
@@ -587,27 +587,27 @@ def _pair_crossings(above: list[int], below: list[int]) -> int:
     return sum(bisect_left(below, a) for a in above)
 
 
-def _transpose(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]]) -> None:
+def _transpose(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]], rounds: int = 4) -> None:
     """Swap neighbours of the same group while that removes crossings."""
-    for _ in range(4):
+    for _ in range(rounds):
         improved = False
         for layer in order:
+            # Positions in the neighbouring layers do not change while this layer is worked on.
+            up = [sorted(vs[w].pos for w in vs[n].up) for n in layer]
+            down = [sorted(vs[w].pos for w in vs[n].down) for n in layer]
             for i in range(len(layer) - 1):
                 a, b = layer[i], layer[i + 1]
                 if chains_of[a] != chains_of[b]:
                     continue
-                va, vb = vs[a], vs[b]
-                ua = sorted(vs[w].pos for w in va.up)
-                ub = sorted(vs[w].pos for w in vb.up)
-                da = sorted(vs[w].pos for w in va.down)
-                db = sorted(vs[w].pos for w in vb.down)
-                now = _pair_crossings(ua, ub) + _pair_crossings(da, db)
+                now = _pair_crossings(up[i], up[i + 1]) + _pair_crossings(down[i], down[i + 1])
                 if now == 0:
                     continue
-                swapped = _pair_crossings(ub, ua) + _pair_crossings(db, da)
+                swapped = _pair_crossings(up[i + 1], up[i]) + _pair_crossings(down[i + 1], down[i])
                 if swapped < now:
                     layer[i], layer[i + 1] = b, a
-                    va.pos, vb.pos = i + 1, i
+                    up[i], up[i + 1] = up[i + 1], up[i]
+                    down[i], down[i + 1] = down[i + 1], down[i]
+                    vs[a].pos, vs[b].pos = i + 1, i
                     improved = True
         if not improved:
             break
@@ -851,21 +851,31 @@ def _routes(
             port_in[(a, b)] = vs[b].y + vs[b].height * (k + 1) / (len(ends) + 1)
 
     routes = []
-    placed: list[Box] = []  # labels placed so far
-    obstacles = list(boxes.values())
+    placed: dict[float, list[Box]] = {}  # labels placed so far, per gap between layers
     for (a, b), edges in pairs.items():
         flipped = (a, b) in reversed_pairs
         u, w = (b, a) if flipped else (a, b)
         path = paths[(u, w)]
         box_u, box_w = boxes[vs[u].id or ""], boxes[vs[w].id or ""]
-        points = [(box_u.x + box_u.width, port_out[(u, w)])]
+        # Straight through the layers (from a box to its column's edge, along a dummy's row), and
+        # across the gaps between them: no stretch of an edge runs diagonally inside a column.
+        start, end = port_out[(u, w)], port_in[(u, w)]
+        points = [(box_u.x + box_u.width, start)]
+        right = xs[vs[u].layer] + widths[vs[u].layer]
+        if right > points[-1][0]:
+            points.append((right, start))
+        gaps = [len(points) - 1]
         for d in path[1:-1]:
             dv = vs[d]
             points.append((xs[dv.layer], dv.y))
             points.append((xs[dv.layer] + widths[dv.layer], dv.y))
-        points.append((box_w.x, port_in[(u, w)]))
+            gaps.append(len(points) - 1)
+        left = xs[vs[w].layer]
+        if left < box_w.x:
+            points.append((left, end))
+        points.append((box_w.x, end))
         width = max((e.label_width for e in edges), default=0.0)
-        label = _label_spot(points, width, placed, obstacles)
+        label = _label_spot(points, gaps, width, placed)
         if flipped:
             points.reverse()
         for edge in edges:
@@ -877,31 +887,30 @@ LABEL_HEIGHT = 14.0
 
 
 def _label_spot(
-    points: list[tuple[float, float]], width: float, placed: list[Box], obstacles: list[Box]
+    points: list[tuple[float, float]], gaps: list[int], width: float, placed: dict[float, list[Box]]
 ) -> tuple[float, float]:
-    """A point for an edge's label on one of its stretches between layers (where no box is), the
-    first that overlaps no label placed before; else the least crowded."""
+    """A point for an edge's label on one of its stretches across a gap between layers (where no box
+    is): the first that overlaps no label placed before in that gap, else the least crowded."""
     candidates = []
-    for k in range(0, len(points) - 1, 2):
+    for k in gaps:
         (x1, y1), (x2, y2) = points[k], points[k + 1]
-        for t in (0.5, 0.3, 0.7, 0.15, 0.85):
-            candidates.append((x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
+        for t in (0.5, 0.32, 0.68):
+            candidates.append((x1, x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
     if not candidates:
-        (x1, y1), (x2, y2) = points[0], points[-1]
-        candidates = [((x1 + x2) / 2, (y1 + y2) / 2)]
+        return points[0]
     if width <= 0:
-        return candidates[0]
+        return candidates[0][1], candidates[0][2]
     best, best_hits = candidates[0], None
-    for x, y in candidates:
+    for gap, x, y in candidates:
         box = Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT)
-        hits = sum(1 for other in placed if box.overlaps(other)) * 2 + sum(1 for o in obstacles if box.overlaps(o))
+        hits = sum(1 for other in placed.get(gap, ()) if box.overlaps(other))
         if best_hits is None or hits < best_hits:
-            best, best_hits = (x, y), hits
+            best, best_hits = (gap, x, y), hits
         if hits == 0:
             break
-    x, y = best
-    placed.append(Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT))
-    return best
+    gap, x, y = best
+    placed.setdefault(gap, []).append(Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT))
+    return (x, y)
 
 
 def _group_boxes(
