@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tokenize
+import urllib.parse
 from pathlib import Path
 
 import hcl2
@@ -253,4 +254,7 @@ def test_health_paths_reach_the_compose_probes_only_as_arguments(files):
         test = services[name]["healthcheck"]["test"]
         assert test[0] == "CMD" and "PWNED" not in " ".join(test[:-1])  # no shell, a fixed program
         path = model.components[cid].health_check.path
-        assert test[-1].replace("$$", "$") == f"http://127.0.0.1:8080{path}"
+        # The path as a request line carries it: percent-encoded, the same text once decoded.
+        url = test[-1].replace("$$", "$")
+        assert url.startswith("http://127.0.0.1:8080/") and " " not in url and '"' not in url
+        assert urllib.parse.unquote(url.removeprefix("http://127.0.0.1:8080")) == path

@@ -39,12 +39,23 @@ def test_repository_layout(repo: Path):
 
 def test_dependencies_match_what_each_service_connects_to(repo: Path):
     api = tomllib.loads((repo / "services/api/pyproject.toml").read_text())["project"]["dependencies"]
-    assert any(d.startswith("redis") for d in api) and any(d.startswith("httpx") for d in api)
-    assert not any(d.startswith("psycopg") for d in api)  # api does not talk to the database
+    assert [d.split(">")[0] for d in api] == ["redis"]  # HTTP calls use the standard library
     worker = tomllib.loads((repo / "services/worker/pyproject.toml").read_text())["project"]["dependencies"]
     assert {d.split(">")[0].split("[")[0] for d in worker} == {"boto3", "confluent-kafka", "psycopg"}
     orders = json.loads((repo / "services/orders/package.json").read_text())
     assert set(orders["dependencies"]) == {"pg", "kafkajs"}
+
+
+def test_the_code_uses_each_connection_with_its_timeout_and_retries(repo: Path):
+    api = (repo / "services/api/clients.py").read_text()
+    assert "timeout=0.5, retries=2" in api  # api -> orders: timeout_ms 500 in the architecture
+    assert "class CacheClient(Client)" in api and ".set(key, json.dumps(work), ex=300)" in api
+    app = (repo / "services/api/app.py").read_text()
+    assert "'/flows/checkout': 'flow_checkout'" in app
+    assert "self.deps.orders.call(" in app  # the checkout flow's next hop after api
+    worker = (repo / "services/worker/app.py").read_text()
+    assert "def on_bus(self, message: bytes)" in worker and "def start_consumers(" in worker
+    assert "consumer.poll(1.0)" in (repo / "services/worker/clients.py").read_text()
 
 
 def test_compose_builds_the_services_from_their_folders(repo: Path):
@@ -93,16 +104,6 @@ def test_each_service_runs_and_answers_its_health_endpoint(repo: Path, service: 
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def test_service_tests_pass(repo: Path):
-    done = run(
-        [sys.executable, "-m", "unittest", "discover", "-s", "tests", "-p", "test_*.py"], cwd=repo / "services/api"
-    )
-    assert done.returncode == 0, done.stderr
-    if shutil.which("node"):
-        done = run(["node", "--test"], cwd=repo / "services/orders")
-        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_git_commit_is_deterministic_and_pushes_to_a_remote(tmp_path: Path):

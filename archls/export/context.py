@@ -9,6 +9,7 @@ same input gives the same output.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -145,7 +146,25 @@ class Comp:
 
     @property
     def ports(self) -> list[int]:
-        return sorted(set(self.c.ports)) if self.c.ports else [self.port]
+        ports = set(self.c.ports) if self.c.ports else {self.port}
+        if self.grpc_port is not None:
+            ports.add(self.grpc_port)
+        return sorted(ports)
+
+    @cached_property
+    def grpc_port(self) -> int | None:
+        """Where a service called over gRPC serves it: beside its HTTP port, which keeps the health,
+        readiness and metrics endpoints the platform probes and scrapes."""
+        if not self.is_compute:
+            return None
+        grpc = [c for c in self.incoming if c.protocol == "grpc"]
+        if not grpc:
+            return None
+        explicit = sorted(c.c.port for c in grpc if c.c.port)
+        if explicit:
+            return explicit[0]
+        default = techs.PROTOCOL_PORTS["grpc"]
+        return default if self.port != default else default + 1
 
     @property
     def protocol(self) -> str | None:
@@ -180,6 +199,14 @@ class Comp:
                 return safe_tag(_versioned_tag(self.tech.tag, self.version))
             return self.tech.tag
         return safe_tag(self.version or "latest")
+
+    @property
+    def team_code(self) -> bool:
+        """A service, worker or gateway whose code the team writes (the scaffold writes its start),
+        whether or not the architecture names its image; off-the-shelf servers (Kong, nginx) are not."""
+        if not self.is_compute:
+            return False
+        return self.tech is None or self.tech.language is not None or not self.tech.image
 
     @property
     def builds_image(self) -> bool:
@@ -234,7 +261,9 @@ class Comp:
         hc = self.c.health_check
         if isinstance(hc, HealthCheck) and hc.path:
             path = str(hc.path)
-            return path if path.startswith("/") else "/" + path
+            path = path if path.startswith("/") else "/" + path
+            # As a request line carries it: spaces, quotes and control characters percent-encoded.
+            return urllib.parse.quote(path, safe="/-._~!$&()*+,;=:@%")
         return "/healthz"
 
     @property
@@ -340,6 +369,8 @@ class Conn:
     def port(self) -> int:
         if self.c.port:
             return self.c.port
+        if self.protocol == "grpc" and self.target.grpc_port is not None:
+            return self.target.grpc_port
         return self.target.port
 
     @property

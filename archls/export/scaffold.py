@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archls.export import layout
-from archls.export.context import Comp, ExportContext, build
+from archls.export import layout, service_code
+from archls.export.context import FIRST_VERSION, Comp, ExportContext, build
 from archls.export.emit import json_doc, yaml_docs
 from archls.export.quoting import Safe
 from archls.export.registry import get
@@ -31,85 +31,86 @@ if TYPE_CHECKING:
 #: Author and date of the scaffold's commit, so the same architecture gives the same commit on any machine.
 AUTHOR = ("archls", "archls@users.noreply.invalid")
 COMMIT_DATE = "2000-01-01T00:00:00+00:00"
-PYTHON_HTTP = ("httpx>=0.27,<1",)
-PYTHON_GRPC = ("grpcio>=1.62,<2",)
-NODE_GRPC = (("@grpc/grpc-js", "^1.10.6"),)
+#: gRPC for Python: grpcio-tools loads the .proto files at start (grpc.protos_and_services).
+PYTHON_GRPC = ("grpcio>=1.62,<2", "grpcio-tools>=1.62,<2")
+NODE_GRPC = (("@grpc/grpc-js", "^1.10.6"), ("@grpc/proto-loader", "^0.7.13"))
 
 
 class ScaffoldError(Exception):
     pass
 
 
-def python_deps(comp: Comp) -> list[str]:
+def python_deps(code: service_code.ServiceCode) -> list[str]:
     deps: set[str] = set()
-    for store in comp.uses:
-        if store.tech:
-            deps.update(store.tech.python_deps)
-    protocols = {c.protocol for c in comp.outgoing if c.target.deployable or c.target.is_outside}
-    if protocols & {"http", "https", "graphql", "ws", "wss"} or (
-        any(c.target.deployable for c in comp.outgoing) and "grpc" not in protocols
-    ):
-        deps.update(PYTHON_HTTP)
-    if "grpc" in protocols:
+    for peer in code.peers:
+        if peer.kind == "store" and peer.comp.tech:
+            deps.update(peer.comp.tech.python_deps)
+    if code.uses_grpc:
         deps.update(PYTHON_GRPC)
     return sorted(deps)
 
 
-def node_deps(comp: Comp) -> dict[str, str]:
+def node_deps(code: service_code.ServiceCode) -> dict[str, str]:
     deps: dict[str, str] = {}
-    for store in comp.uses:
-        if store.tech:
-            deps.update(dict(store.tech.node_deps))
-    if any(c.protocol == "grpc" for c in comp.outgoing if c.target.deployable):
+    for peer in code.peers:
+        if peer.kind == "store" and peer.comp.tech:
+            deps.update(dict(peer.comp.tech.node_deps))
+    if code.uses_grpc:
         deps.update(dict(NODE_GRPC))
     return dict(sorted(deps.items()))
 
 
-def _peers(comp: Comp) -> list[dict]:
-    """What the service talks to, as the entry point's clients module presents it."""
-    out = []
-    for store in comp.uses:
-        out.append({"c": store, "family": Safe(store.family if store.tech else "other"), "kind": Safe("store")})
-    for callee in comp.callees:
-        if callee.deployable:
-            out.append({"c": callee, "family": Safe("service"), "kind": Safe("service")})
-    return out
+def protos(ctx: ExportContext, code: service_code.ServiceCode) -> dict[str, str]:
+    """The .proto files a service needs: its own when it serves gRPC, and each gRPC peer's."""
+    files = {}
+    served = [code] if code.grpc_served else []
+    served += [service_code.plan(ctx, p.comp) for p in code.grpc_peers]
+    for one in served:
+        files[f"proto/{service_code.proto_file(one.comp)}"] = service_code.proto(one, str(one.comp.snake))
+    return files
 
 
 def service_files(ctx: ExportContext, comp: Comp) -> dict[str, str]:
     runtime = ci.runtime(comp)
     version = Safe(ci.runtime_version(comp))
-    peers = _peers(comp)
-    common = {"ctx": ctx, "c": comp, "version": version, "peers": peers}
+    code = service_code.plan(ctx, comp)
+    common = {"ctx": ctx, "c": comp, "version": version, "code": code}
+    files = protos(ctx, code)
     if runtime == "node":
         package = {
             "name": str(comp.dns),
-            "version": "0.1.0",
+            "version": FIRST_VERSION,
             "private": True,
             "description": f"{comp.id} of {ctx.name}"[:200],
             "type": "module",
             "main": "server.js",
             "scripts": {"start": "node server.js", "test": "node --test"},
             "engines": {"node": f">={version}"},
-            "dependencies": node_deps(comp),
+            "dependencies": node_deps(code),
         }
-        return {
-            "package.json": json_doc(package),
-            "server.js": render("scaffold/node/server.js.j2", **common),
-            "clients.js": render("scaffold/node/clients.js.j2", **common),
-            "test/health.test.js": render("scaffold/node/health.test.js.j2", **common),
-            "Dockerfile": render("scaffold/node/Dockerfile.j2", **common),
-            ".dockerignore": "node_modules\nnpm-debug.log\n",
+        files.update(
+            {
+                "package.json": json_doc(package),
+                "server.js": render("scaffold/node/server.js.j2", **common),
+                "clients.js": render("scaffold/node/clients.js.j2", **common),
+                "test/service.test.js": render("scaffold/node/service.test.js.j2", **common),
+                "Dockerfile": render("scaffold/node/Dockerfile.j2", **common),
+                ".dockerignore": "node_modules\nnpm-debug.log\n",
+            }
+        )
+        return files
+    files.update(
+        {
+            "pyproject.toml": render("scaffold/python/pyproject.toml.j2", deps=python_deps(code), **common),
+            "app.py": render("scaffold/python/app.py.j2", **common),
+            "clients.py": render("scaffold/python/clients.py.j2", **common),
+            "tests/__init__.py": "",
+            "tests/test_service.py": render("scaffold/python/test_service.py.j2", **common),
+            "Dockerfile": render("scaffold/python/Dockerfile.j2", **common),
+            ".dockerignore": "__pycache__\n*.pyc\n.venv\n",
         }
-    return {
-        "pyproject.toml": render("scaffold/python/pyproject.toml.j2", deps=python_deps(comp), **common),
-        "app.py": render("scaffold/python/app.py.j2", **common),
-        "clients.py": render("scaffold/python/clients.py.j2", **common),
-        "tests/__init__.py": "",
-        "tests/test_health.py": render("scaffold/python/test_health.py.j2", **common),
-        "Dockerfile": render("scaffold/python/Dockerfile.j2", **common),
-        ".dockerignore": "__pycache__\n*.pyc\n.venv\n",
-    }
+    )
+    return files
 
 
 def architecture_text(path: Path, text: str, name: str | None = None) -> str | None:
@@ -134,7 +135,7 @@ def files_for(model: Architecture, source_text: str | None = None, graph: ArchGr
         [compose.compose_doc(ctx, build_root=f"./{layout.SERVICES}")], compose.header(ctx)
     )
     for comp in ctx.services:
-        if comp.builds_image:
+        if comp.team_code:
             for rel, content in service_files(ctx, comp).items():
                 files[f"{layout.SERVICES}/{comp.dns}/{rel}"] = content
     placed = {

@@ -20,7 +20,8 @@ NODE_DEFAULT = "20"
 
 
 def built(ctx: ExportContext) -> list[Comp]:
-    return [c for c in ctx.services if c.builds_image]
+    """The services whose code the repository holds (services/<name>), each tested and built."""
+    return [c for c in ctx.services if c.team_code]
 
 
 def runtime(comp: Comp) -> str:
@@ -38,11 +39,18 @@ def runtime_version(comp: Comp) -> str:
     return f"3.{parts[1]}" if ok else PYTHON_DEFAULT
 
 
+def lint_command(comp: Comp) -> str:
+    folder = f"{layout.SERVICES}/{comp.dns}"
+    if runtime(comp) == "node":
+        return f"cd {folder} && node --check server.js && node --check clients.js"
+    return f"cd {folder} && python -m pip install --quiet ruff && ruff check ."
+
+
 def test_command(comp: Comp) -> str:
     folder = f"{layout.SERVICES}/{comp.dns}"
     if runtime(comp) == "node":
         return f"cd {folder} && npm install --no-audit --no-fund && npm test"
-    return f'cd {folder} && python -m unittest discover -s tests -p "test_*.py"'
+    return f'cd {folder} && python -m pip install --quiet . && python -m unittest discover -s tests -p "test_*.py"'
 
 
 def terraform_check() -> list[str]:
@@ -88,6 +96,7 @@ def github_actions(ctx: ExportContext) -> dict[str, str]:
             "steps": [
                 {"uses": "actions/checkout@v4"},
                 setup,
+                {"name": "Lint", "run": lint_command(comp)},
                 {"name": "Test", "run": test_command(comp)},
                 {
                     "name": "AWS credentials",

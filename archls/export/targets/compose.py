@@ -52,11 +52,15 @@ def store_environment(comp: Comp) -> dict[str, str]:
 
 def service_environment(ctx: ExportContext, comp: Comp, running: set[str]) -> dict[str, str]:
     env = {"PORT": str(comp.port), "SERVICE_NAME": str(comp.dns)}
+    if comp.grpc_port is not None:
+        env["GRPC_PORT"] = str(comp.grpc_port)
     for peer in comp.callees + comp.consumes:
         if peer.id not in running:
             continue
         env[f"{peer.env}_HOST"] = str(peer.dns)
         env[f"{peer.env}_PORT"] = str(peer.port)
+        if peer.grpc_port is not None:
+            env[f"{peer.env}_GRPC_PORT"] = str(peer.grpc_port)
         if peer.deployable and peer.speaks_http:
             env[f"{peer.env}_URL"] = f"http://{peer.dns}:{peer.port}"
         if peer.needs_password:
@@ -69,8 +73,8 @@ NODE_PROBE = "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1)).cat
 PYTHON_PROBE = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)"
 
 
-def healthcheck(comp: Comp) -> dict[str, Any] | None:
-    if comp.deployable and comp.builds_image and comp.speaks_http:
+def healthcheck(comp: Comp, scaffolded: bool = False) -> dict[str, Any] | None:
+    if comp.deployable and (comp.builds_image or (comp.team_code and scaffolded)) and comp.speaks_http:
         # The URL holds the model's health path, so it is an argument of its own (exec form, no
         # shell): no text of the model is ever part of a shell line or of the probe's program.
         url = compose_literal(f"http://127.0.0.1:{comp.port}{comp.health_path}")
@@ -102,7 +106,8 @@ def compose_doc(ctx: ExportContext, build_root: str | None = None) -> dict[str, 
         if comp.id not in running:
             continue
         svc: dict[str, Any] = {}
-        if comp.builds_image and build_root is not None:
+        if comp.team_code and build_root is not None:
+            # In the scaffolded repository every service the team writes is built from its folder.
             svc["build"] = {"context": f"{build_root}/{comp.dns}"}
             svc["image"] = f"{ctx.slug}/{comp.dns}:dev"
         else:
@@ -113,7 +118,7 @@ def compose_doc(ctx: ExportContext, build_root: str | None = None) -> dict[str, 
         svc["restart"] = "unless-stopped"
         if comp.deployable:
             svc["environment"] = service_environment(ctx, comp, running)
-            if not comp.builds_image:
+            if not comp.team_code:
                 svc["environment"].update(store_environment(comp))
         else:
             env = store_environment(comp)
@@ -127,11 +132,11 @@ def compose_doc(ctx: ExportContext, build_root: str | None = None) -> dict[str, 
         depends: dict[str, Any] = {}
         for store in comp.uses:
             if store.id in running:
-                condition = "service_healthy" if healthcheck(store) else "service_started"
+                condition = "service_healthy" if healthcheck(store, build_root is not None) else "service_started"
                 depends[str(store.dns)] = {"condition": condition}
         if depends:
             svc["depends_on"] = dict(sorted(depends.items()))
-        check = healthcheck(comp)
+        check = healthcheck(comp, build_root is not None)
         if check:
             svc["healthcheck"] = check
         cpus = comp.cpu if comp.deployable else max(comp.cpu, 0.5)

@@ -55,14 +55,24 @@ def service_host(ctx: ExportContext, comp: Comp) -> str:
 
 def config_data(ctx: ExportContext, comp: Comp) -> dict[str, str]:
     data = {"PORT": str(comp.port), "SERVICE_NAME": str(comp.dns)}
+    if comp.grpc_port is not None:
+        data["GRPC_PORT"] = str(comp.grpc_port)
     for peer in comp.callees + comp.consumes:
         if peer.is_outside or not peer.runs_container:
             continue
         data[f"{peer.env}_HOST"] = service_host(ctx, peer)
         data[f"{peer.env}_PORT"] = str(peer.port)
+        if peer.grpc_port is not None:
+            data[f"{peer.env}_GRPC_PORT"] = str(peer.grpc_port)
         if peer.deployable and peer.speaks_http:
             data[f"{peer.env}_URL"] = f"http://{service_host(ctx, peer)}:{peer.port}"
     return dict(sorted(data.items()))
+
+
+def _port_name(comp: Comp, port: int) -> str:
+    if port == comp.port:
+        return "http"
+    return "grpc" if port == comp.grpc_port else f"p{port}"
 
 
 def _probe(comp: Comp, initial: int) -> dict[str, Any]:
@@ -182,8 +192,7 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
             "image": image or comp.image,
             "imagePullPolicy": "Always",
             "ports": [
-                {"name": "http" if i == 0 else f"p{port}", "containerPort": port, "protocol": "TCP"}
-                for i, port in enumerate(comp.ports)
+                {"name": _port_name(comp, port), "containerPort": port, "protocol": "TCP"} for port in comp.ports
             ],
             "envFrom": [{"configMapRef": {"name": f"{comp.dns}-config"}}],
             "env": _secret_refs(comp),
@@ -287,6 +296,10 @@ def component_docs(ctx: ExportContext, comp: Comp, image: str | None = None, rep
             "ports": [{"name": port_name, "port": comp.port, "targetPort": port_name, "protocol": "TCP"}],
         },
     }
+    if comp.grpc_port is not None:
+        service["spec"]["ports"].append(
+            {"name": "grpc", "port": comp.grpc_port, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "grpc"}
+        )
     if not comp.deployable:
         service["spec"]["clusterIP"] = "None"  # headless: each replica keeps its own name
     docs.append(service)

@@ -312,10 +312,11 @@ def plan_for(ctx: ExportContext) -> Plan:
             policies.append(_policy(store, consumer=used in comp.consumes, producer=used in comp.produces))
         for callee in comp.callees:
             if callee.id in service_ids:
-                scheme = "http"
-                env.append(
-                    (Safe(f"{callee.env}_URL"), hcl_str(f"{scheme}://{callee.dns}.{plan.name}.internal:{callee.port}"))
-                )
+                host = f"{callee.dns}.{plan.name}.internal"
+                env.append((Safe(f"{callee.env}_URL"), hcl_str(f"http://{host}:{callee.port}")))
+                env.append((Safe(f"{callee.env}_HOST"), hcl_str(host)))
+                if callee.grpc_port is not None:
+                    env.append((Safe(f"{callee.env}_GRPC_PORT"), hcl_str(str(callee.grpc_port))))
         cpu, memory = fargate_size(comp.cpu, comp.memory_mb)
         plan.services.append(
             {
