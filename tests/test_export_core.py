@@ -172,8 +172,12 @@ def test_network_policies_follow_the_connections():
     by_name = {d["metadata"]["name"]: d for d in docs}
     assert by_name["default-deny"]["spec"]["podSelector"] == {}
     db_from = [f["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-               for rule in by_name["db"]["spec"]["ingress"] for f in rule["from"]]  # fmt: skip
+               for rule in by_name["db"]["spec"]["ingress"] for f in rule["from"] if "podSelector" in f]  # fmt: skip
     assert sorted(db_from) == ["orders", "worker"]
+    # Besides its callers, only Prometheus (namespace monitoring) may reach it, on the exporter's port.
+    namespaces = [(f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"], rule["ports"])
+                  for rule in by_name["db"]["spec"]["ingress"] for f in rule["from"] if "namespaceSelector" in f]  # fmt: skip
+    assert namespaces == [("monitoring", [{"protocol": "TCP", "port": 9187}])]
 
 
 def test_examples_folder_is_exported(tmp_path: Path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -124,7 +125,10 @@ def test_helm_lint_strict_and_template_validate_strict(tree: Path, name: str):
         if d["kind"] in ("Deployment", "StatefulSet")
         for c in d["spec"]["template"]["spec"]["containers"]
     }
-    assert images and images <= {v["image"] for v in values["components"].values()}
+    from archls.export.exporters import EXPORTERS
+
+    configured = {v["image"] for v in values["components"].values()}
+    assert images and configured <= images and images - configured <= {e.image for e in EXPORTERS.values()}
     assert all(":" in image and "Slot" not in image for image in images), images
     assert all(d["metadata"].get("namespace", "demo") == "demo" for d in docs)
 
@@ -320,3 +324,45 @@ def test_checkov_finds_nothing_unexplained(checkov_results: list[dict]):
         if len((f["check_result"].get("suppress_comment") or "").split()) < 5
     ]
     assert not unexplained, f"skipped without a reason a reviewer can weigh: {unexplained}"
+
+
+# --- Monitoring ----------------------------------------------------------------------------------
+
+
+@by_arch
+def test_promtool_checks_the_rules_and_the_config(tree: Path, name: str):
+    promtool = tool("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed: apt-get install prometheus (make test installs it as root)")
+    folder = tree / name / "prometheus"
+    done = run([promtool, "check", "config", str(folder / "prometheus.yml")])
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run([promtool, "check", "rules", str(folder / "alerts.yaml")])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@by_arch
+def test_every_alert_reads_a_job_that_scrapes_something_deployed(tree: Path, name: str):
+    config = yaml.safe_load((tree / name / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job["static_configs"][0]["targets"][0] for job in config["scrape_configs"]}
+    rules = [r for g in yaml.safe_load((tree / name / "prometheus" / "alerts.yaml").read_text())["groups"]
+             for r in g["rules"]]  # fmt: skip
+    assert rules
+    for rule in rules:
+        read = set(re.findall(r'job="([^"]+)"', rule["expr"]))
+        assert read, f"{rule['alert']} reads no job: {rule['expr']}"
+        assert read <= set(jobs), f"{rule['alert']} reads {read - set(jobs)}, which nothing scrapes"
+    # Each target is something the Kubernetes and compose exports run, on that port.
+    k8s_ports = set()
+    for manifest in (tree / name / "kubernetes").glob("*.yaml"):
+        for doc in yaml.safe_load_all(manifest.read_text()):
+            if doc and doc["kind"] == "Service":
+                k8s_ports |= {(doc["metadata"]["name"], p["port"]) for p in doc["spec"]["ports"]}
+    compose = yaml.safe_load((tree / name / "compose" / "compose.yaml").read_text())["services"]
+    for job, target in jobs.items():
+        host, port = target.rsplit(":", 1)
+        assert (host, int(port)) in k8s_ports, f"{job}: no Kubernetes Service {host} on {port}"
+        assert host in compose, f"{job}: no compose service {host}"
+        sidecar = compose.get(f"{host}-exporter")
+        if sidecar is not None:
+            assert sidecar["network_mode"] == f"service:{host}"

@@ -97,7 +97,8 @@ _TABLE: tuple[Tech, ...] = (
          aliases=("google-pubsub", "cloud-pubsub")),
     # Object storage runs locally as MinIO, which speaks S3's API.
     Tech("s3", 9000, "minio/minio", "RELEASE.2024-05-10T01-41-38Z", ("CMD-SHELL", "mc ready local"), volume="/data",
-         dev_env=(("MINIO_ROOT_USER", "app"), ("MINIO_ROOT_PASSWORD", "${MINIO_ROOT_PASSWORD:-change-me-please}")),
+         dev_env=(("MINIO_ROOT_USER", "app"), ("MINIO_ROOT_PASSWORD", "${MINIO_ROOT_PASSWORD:-change-me-please}"),
+                  ("MINIO_PROMETHEUS_AUTH_TYPE", "public")),
          python_deps=("boto3>=1.34,<2",), node_deps=(("@aws-sdk/client-s3", "^3.540.0"),),
          aliases=("gcs", "cloud-storage", "r2", "blob-storage"), stands_for=("minio",)),
     Tech("elasticsearch", image="docker.elastic.co/elasticsearch/elasticsearch", tag="8.13.4",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archls.export import exporters
 from archls.export.context import Comp, ExportContext
 from archls.export.emit import yaml_docs
 from archls.export.quoting import compose_literal
@@ -160,11 +161,38 @@ def compose_doc(ctx: ExportContext, build_root: str | None = None) -> dict[str, 
             labels["dev.archls.description"] = compose_literal(comp.description)
         svc["labels"] = labels
         services[str(comp.dns)] = svc
+        exporter = exporters.exporter_for(comp)
+        if exporter is not None:
+            services[f"{comp.dns}-exporter"] = _exporter_service(comp, exporter)
     # No top-level `name`: Debian's docker-compose 1.29 rejects it; the folder names the project.
     doc: dict[str, Any] = {"services": services}
     if volumes:
         doc["volumes"] = volumes
     return doc
+
+
+def _exporter_service(comp: Comp, exporter: exporters.Exporter) -> dict[str, Any]:
+    """The store's Prometheus exporter, in the store's network namespace: it reads the store on
+    localhost and serves its metrics at <store>:<exporter port>, where Prometheus scrapes it."""
+    svc: dict[str, Any] = {"image": exporter.image, "network_mode": f"service:{comp.dns}"}
+    args = exporters.render_args(exporter, comp)
+    if args:
+        svc["command"] = args
+    env = {k: (v if v is not None else f"${{{password_var(comp)}:-change-me-locally}}") for k, v in
+           exporters.render_env(exporter, comp)}  # fmt: skip
+    if env:
+        svc["environment"] = env
+    svc.update(
+        {
+            "restart": "unless-stopped",
+            "depends_on": {str(comp.dns): {"condition": "service_started"}},
+            "read_only": True,
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges:true"],
+            "deploy": {"resources": {"limits": {"cpus": "0.1", "memory": "64M"}}},
+        }
+    )
+    return svc
 
 
 def header(ctx: ExportContext) -> str:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from archls.export import exporters
 from archls.export.context import Comp, ExportContext
 from archls.export.emit import yaml_docs
 from archls.export.registry import target
 
 INGRESS_NAMESPACE = "ingress-nginx"
+#: Where Prometheus runs; it may reach each workload's metrics port.
+MONITORING_NAMESPACE = "monitoring"
 #: Ranges a pod never needs to reach on the internet side: keeps "egress to third parties" off the cluster network.
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
 #: The user each store's image expects to run as (all non-root).
@@ -245,6 +248,9 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
         "securityContext": _pod_security(user),
         "containers": [container],
     }
+    exporter = exporters.exporter_for(comp)
+    if exporter is not None:
+        pod_spec["containers"].append(_exporter_container(comp, exporter))
     spread = _spread(comp)
     if spread:
         pod_spec["topologySpreadConstraints"] = spread
@@ -268,6 +274,31 @@ def workload(ctx: ExportContext, comp: Comp, image: str | None = None, replicas:
             ],
         },
     }
+
+
+def _exporter_container(comp: Comp, exporter: exporters.Exporter) -> dict[str, Any]:
+    """The store's Prometheus exporter as a sidecar: it reads the store on localhost."""
+    env: list[dict[str, Any]] = []
+    for key, value in exporters.render_env(exporter, comp):
+        if value is None:
+            env.append(
+                {"name": key, "valueFrom": {"secretKeyRef": {"name": f"{comp.dns}-credentials", "key": "password"}}}
+            )
+        else:
+            env.append({"name": key, "value": value})
+    container: dict[str, Any] = {
+        "name": "metrics",
+        "image": exporter.image,
+        "imagePullPolicy": "Always",
+        "args": exporters.render_args(exporter, comp),
+        "env": env,
+        "ports": [{"name": "metrics", "containerPort": exporter.port, "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+        "securityContext": {**_container_security(True), "runAsUser": 65534, "runAsGroup": 65534},
+        "readinessProbe": {"tcpSocket": {"port": "metrics"}, "periodSeconds": 10},
+        "livenessProbe": {"tcpSocket": {"port": "metrics"}, "periodSeconds": 30},
+    }
+    return {k: v for k, v in container.items() if v != []}
 
 
 def component_docs(ctx: ExportContext, comp: Comp, image: str | None = None, replicas: int | None = None) -> list[dict]:
@@ -296,6 +327,12 @@ def component_docs(ctx: ExportContext, comp: Comp, image: str | None = None, rep
             "ports": [{"name": port_name, "port": comp.port, "targetPort": port_name, "protocol": "TCP"}],
         },
     }
+    scrape = exporters.scrape_for(comp)
+    if scrape is not None and scrape.port != comp.port:
+        name = "metrics" if scrape.exporter is not None else f"p{scrape.port}"
+        service["spec"]["ports"].append(
+            {"name": name, "port": scrape.port, "targetPort": scrape.port, "protocol": "TCP"}
+        )
     if comp.grpc_port is not None:
         service["spec"]["ports"].append(
             {"name": "grpc", "port": comp.grpc_port, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "grpc"}
@@ -359,6 +396,16 @@ def network_policies(ctx: ExportContext) -> list[dict]:
                         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}
                     ],
                     "ports": [{"protocol": "TCP", "port": comp.port}],
+                }
+            )
+        scrape = exporters.scrape_for(comp)
+        if scrape is not None:
+            ingress.append(
+                {
+                    "from": [
+                        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
+                    ],
+                    "ports": [{"protocol": "TCP", "port": scrape.port}],
                 }
             )
         egress: list[dict[str, Any]] = [
