@@ -167,7 +167,8 @@ def scaffold(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write the repository under ``out``; optionally commit it and push it to ``push``."""
+    """Write the repository under ``out``; optionally commit it and push it to ``push``
+    (:func:`publish` then creates a GitHub repository for it)."""
     root = Path(os.path.abspath(out))
     if root.exists() and any(root.iterdir()) and not force:
         raise ScaffoldError(f"{root} is not empty; choose an empty folder (or --force to write over it)")
@@ -190,6 +191,28 @@ def scaffold(
     return written
 
 
+def publish(
+    root: Path, model: Architecture, full_name: str, token: str, progress: Callable[[str], None] | None = None
+) -> str:
+    """Create ``full_name`` on GitHub, push the commit to it and make it the ``origin`` remote."""
+    from archls.export import github as hub
+
+    if progress:
+        progress("creating the GitHub repository")
+    try:
+        repo = hub.create(full_name, token, description=f"{model.name}, scaffolded by archls")
+    except hub.GitHubError as exc:
+        raise ScaffoldError(f"{exc} (the commit is in {root})") from exc
+    if progress:
+        progress("pushing")
+    try:
+        _git(root, "push", "--quiet", repo.clone_url, "HEAD:refs/heads/main", extra=hub.push_environment(token))
+    except ScaffoldError as exc:
+        raise ScaffoldError(hub.scrub(f"{exc} ({repo.html_url} was created)", token)) from None
+    _git(root, "remote", "add", "origin", repo.clone_url)
+    return repo.html_url
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(
@@ -207,10 +230,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _git(root: Path, *args: str) -> str:
+def _git(root: Path, *args: str, extra: dict[str, str] | None = None) -> str:
     command = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args]
+    env = {**_env(), **(extra or {})}
     try:
-        done = subprocess.run(command, cwd=root, env=_env(), capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
     except FileNotFoundError as exc:
         raise ScaffoldError("git is not installed") from exc
     except subprocess.TimeoutExpired as exc:
