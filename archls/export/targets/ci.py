@@ -14,6 +14,7 @@ from archls.export.context import Comp, ExportContext
 from archls.export.emit import yaml_docs
 from archls.export.quoting import gha_literal
 from archls.export.registry import target
+from archls.export.targets import vercel
 
 PYTHON_DEFAULT = "3.12"
 NODE_DEFAULT = "20"
@@ -119,6 +120,19 @@ def github_actions(ctx: ExportContext) -> dict[str, str]:
                         "platforms": "linux/arm64",
                     },
                 },
+            ],
+        }
+    for comp in vercel.frontends(ctx):
+        folder = f"{layout.WEB}/{comp.dns}"
+        jobs[f"web-{comp.dns}"] = {
+            "name": f"{comp.dns}: test",
+            "runs-on": "ubuntu-latest",
+            "permissions": {"contents": "read"},
+            "steps": [
+                {"uses": "actions/checkout@v4"},
+                {"uses": "actions/setup-node@v4", "with": {"node-version": NODE_DEFAULT}},
+                {"name": "Lint", "run": f"cd {folder} && node --check src/api.js && node --check src/main.js"},
+                {"name": "Test", "run": f"cd {folder} && node --test"},
             ],
         }
     jobs["terraform"] = {
