@@ -111,7 +111,15 @@ mermaid() {
 
 pulumi() {
   local dir=$tools/pulumi want
-  want=$(PYTHONPATH=. "$PY" -c 'from archls.export.targets.pulumi_gcp import REQUIREMENTS; print(" ".join(REQUIREMENTS))')
+  # Read without importing archls, whose dependencies this interpreter may lack.
+  want=$("$PY" - <<'EOF'
+import ast
+tree = ast.parse(open("archls/export/targets/pulumi_gcp.py").read())
+for node in tree.body:
+    if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "REQUIREMENTS" for t in node.targets):
+        print(" ".join(ast.literal_eval(node.value)))
+EOF
+)
   [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements" 2>/dev/null)" = "$want" ] && return 0
   rm -rf "$dir"
   "$PY" -m venv "$dir" &&
