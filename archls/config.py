@@ -81,6 +81,11 @@ class Config(BaseModel):
         description="Container registries images may come from (host names, `*` wildcards); empty: well-known "
         "public registries, and any private registry is taken to be yours.",
     )
+    trusted_publishers: list[str] = Field(
+        default_factory=list,
+        description="Docker Hub namespaces (accounts or organisations) you trust beyond the official images and "
+        "the publishers archls knows.",
+    )
     catalog: CatalogOverride = Field(
         default_factory=CatalogOverride, description="Overrides of archls' reference figures and prices."
     )

@@ -168,6 +168,12 @@ def rule_markdown(code: Code) -> str:
         f"Category: {code.category.title} ({code.category.value}) · Default severity: {code.severity.value}"
         + (" · Quick fix available" if code.fixable else ""),
         "",
+    ]
+    if code.severity_note:
+        lines += [code.severity_note, ""]
+    if code.formats is not None:
+        lines += [f"Applies to: {_format_names(code.formats)}.", ""]
+    lines += [
         "## What it checks",
         "",
         code.what,
@@ -206,6 +212,18 @@ def rule_markdown(code: Code) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+_FORMAT_TITLES = {
+    "arch": "architecture files",
+    "compose": "compose files",
+    "kubernetes": "Kubernetes manifests",
+    "terraform": "Terraform",
+}
+
+
+def _format_names(formats: frozenset[str]) -> str:
+    return ", ".join(_FORMAT_TITLES.get(f, f) for f in sorted(formats, key=list(_FORMAT_TITLES).index))
 
 
 def rule_text(code: Code) -> str:

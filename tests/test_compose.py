@@ -53,7 +53,12 @@ def test_voting_app_has_five_components_and_their_connections() -> None:
     db = model.components["db"]
     assert (db.type.value, db.technology, db.version) == ("database", "postgresql", "15")
     assert model.components["redis"].technology == "redis"
-    assert model.components["vote"].public is True
+    # Published on every interface of the host, but whether the host faces the internet is not in the file.
+    assert model.components["vote"].public is False
+    assert model.components["vote"].ports == [80]
+    codes = {(f.code, f.range.start_line + 1) for f in analysis.findings}
+    assert ("SEC301", 22) in codes
+    assert not {code for code, _ in codes} & {"SEC003", "SEC005", "SEC008", "SEC013", "SEC016", "PERF005", "REL015"}
     edges = {(c.source, c.target): c for c in model.connections}
     assert set(edges) == {("vote", "redis"), ("result", "db"), ("worker", "redis"), ("worker", "db")}
     worker_db = edges[("worker", "db")]

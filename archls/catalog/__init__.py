@@ -342,7 +342,7 @@ class Catalog:
         ref = parse_image(image)
         if ref is None:
             return None
-        for candidate in ref.candidates():
+        for candidate in ref.candidates(self.publishers):
             hit = self._image.get(candidate)
             if hit is not None:
                 tid, versioned = hit
@@ -512,6 +512,11 @@ class Catalog:
 
     # --- registries ----------------------------------------------------------------------------
 
+    @cached_property
+    def publishers(self) -> frozenset[str]:
+        """Docker Hub namespaces whose repositories are named for the product they ship."""
+        return frozenset(p.lower() for p in self.images.known_publishers)
+
     def registry_trusted(self, host: str, allow: list[str] | None = None) -> bool:
         patterns = tuple(allow) if allow else tuple(self.images.trusted_registries)
         host = host.lower()
@@ -525,7 +530,7 @@ class Catalog:
     def _deprecated_image(self, ref: ImageRef) -> Deprecated | None:
         for entry in self.images.deprecated:
             pattern = entry.image.lower()
-            for candidate in ref.candidates():
+            for candidate in ref.candidates(self.publishers):
                 if candidate == pattern or (pattern.endswith("/*") and candidate.startswith(pattern[:-1])):
                     return entry
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,8 +39,12 @@ class ImageRef:
         """No tag, or ``latest``, and no digest: what runs changes whenever the tag moves."""
         return self.digest is None and (self.tag is None or self.tag.lower() == "latest")
 
-    def candidates(self) -> list[str]:
-        """Names to look the image up by, most specific first."""
+    def candidates(self, publishers: Collection[str] = ()) -> list[str]:
+        """Names to look the image up by, most specific first.
+
+        The bare last segment is a candidate only when the image is redistributed (see
+        :meth:`redistributed`): a private ``pay/vault`` is a payments vault, not HashiCorp Vault.
+        """
         out: list[str] = []
         if self.registry is not None:
             out.append(f"{self.registry}/{self.path}")
@@ -47,9 +52,23 @@ class ImageRef:
                 out.append(self.path.removeprefix("docker/library/"))
         out.append(self.path)
         last = self.path.rsplit("/", 1)[-1]
-        if last not in out:
+        if last not in out and self.redistributed(publishers):
             out.append(last)
         return out
+
+    def redistributed(self, publishers: Collection[str] = ()) -> bool:
+        return redistributed(self.path, publishers)
+
+
+def redistributed(path: str, publishers: Collection[str] = ()) -> bool:
+    """Whether a repository path's last segment names the product it ships: the parent is
+    ``library`` (an official image or a mirror of one), a known publisher (``bitnami/redis``) or
+    the product's own name (``prometheus/prometheus``)."""
+    parts = path.lower().split("/")
+    if len(parts) < 2:
+        return True
+    parent, last = parts[-2], parts[-1]
+    return parent == "library" or parent in publishers or parent == last or last.startswith(f"{parent}-")
 
 
 def parse_image(reference: str | None) -> ImageRef | None:

@@ -31,6 +31,48 @@ def disk_reader(path: str) -> str | None:
         return None
 
 
+#: Settings of the architecture model that a format has no way to write. Rules that report a
+#: missing setting stay quiet where the file could not have said it (a compose file has no key for
+#: a call's timeout), so every finding names something the author can change in that file.
+UNSAYABLE: dict[str, frozenset[str]] = {
+    "compose": frozenset(
+        {
+            "timeout_ms",
+            "retries",
+            "circuit_breaker",
+            "backups",
+            "encryption_at_rest",
+            "audit_log",
+            "retention_days",
+            "tls",
+            "auth",
+            "waf",
+            "rate_limit",
+            "zones",
+            "regions",
+        }
+    ),
+    "kubernetes": frozenset(
+        {
+            "timeout_ms",
+            "retries",
+            "circuit_breaker",
+            "backups",
+            "encryption_at_rest",
+            "audit_log",
+            "retention_days",
+            "auth",
+        }
+    ),
+    "terraform": frozenset({"timeout_ms", "retries", "circuit_breaker"}),
+}
+
+
+def can_say(format_name: str, setting: str) -> bool:
+    """Whether files of ``format_name`` can set the model setting ``setting`` at all."""
+    return setting not in UNSAYABLE.get(format_name, frozenset())
+
+
 @dataclass
 class LoadContext:
     read: FileReader | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archls.catalog.images import redistributed as image_path_redistributed
 from archls.model import ComponentType, Protocol
 
 
@@ -205,12 +206,19 @@ def from_image(image: str) -> tuple[Tech | None, str | None]:
             return tech, hit[1]
     ref = parse_image(image)
     repo = ref.repository.lower()
+    keys = [repo, "/".join(repo.split("/")[-2:])]
+    # The last segment alone names the product only for redistributed images: a private
+    # pay/vault is a payments service, not HashiCorp Vault.
+    publishers = getattr(catalog, "publishers", frozenset())
+    redistributed = image_path_redistributed(repo, publishers)
+    if redistributed:
+        keys.append(ref.name.lower())
     tech = None
-    for key in (repo, "/".join(repo.split("/")[-2:]), ref.name.lower()):
+    for key in keys:
         tech = IMAGES.get(key)
         if tech is not None:
             break
-    if tech is None:
+    if tech is None and redistributed:
         # vendor images such as bitnami/postgresql or confluentinc/cp-kafka
         stem = ref.name.lower().split("-")[0]
         tech = IMAGES.get(stem) if stem in {"postgres", "postgresql", "mysql", "redis", "mongo", "kafka"} else None

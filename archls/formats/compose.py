@@ -364,10 +364,9 @@ def _component(service: Service, dockerfile_tech: tuple[_tech.Tech | None, str |
         for i, port in enumerate(ports):
             places[("ports", i)] = ("ports", port.index)
         places[("ports",)] = ("ports",) if ports else ("expose",)
-    if any(publishes_openly(p) for p in ports):
-        data["public"] = True
-        first = next(p for p in ports if publishes_openly(p))
-        places[("public",)] = ("ports", first.index)
+    # A published port makes a service reachable from the host's networks, not from the internet:
+    # whether the host faces the internet is decided outside the file, so the service stays
+    # private in the model and SEC301 reports ports published on every interface of the host.
     env = _env_dict(d.get("environment"))
     if env:
         data["env"] = env

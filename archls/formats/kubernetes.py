@@ -728,7 +728,18 @@ def _ingresses(
         ingress_class = as_text(get(ingress.data, "spec", "ingressClassName")) or as_text(
             get(ingress.data, "metadata", "annotations", "kubernetes.io/ingress.class")
         )
-        data: dict[str, Any] = {"type": "load-balancer", "public": True, "tls": bool(get(ingress.data, "spec", "tls"))}
+        annotations = get(ingress.data, "metadata", "annotations")
+        annotations = annotations if isinstance(annotations, dict) else {}
+        certificate = next((key for key in _CERTIFICATE_ANNOTATIONS if as_text(annotations.get(key))), None)
+        data: dict[str, Any] = {
+            "type": "load-balancer",
+            "public": True,
+            "tls": bool(get(ingress.data, "spec", "tls")) or certificate is not None,
+        }
+        if any(as_text(annotations.get(key)) for key in _RATE_LIMIT_ANNOTATIONS):
+            data["rate_limit"] = True
+        if any(_annotation_on(annotations.get(key)) for key in _WAF_ANNOTATIONS):
+            data["waf"] = True
         if ingress_class:
             data["technology"] = ingress_class
         try:
@@ -743,8 +754,38 @@ def _ingresses(
         components[cid] = component
         out[ingress.id] = cid
         loaded.anchors[("components", cid)] = anchor
-        loaded.places[("components", cid, "tls")] = Place(ingress.file, ingress.native("spec", "tls"))
+        tls_at = ("spec", "tls") if get(ingress.data, "spec", "tls") or certificate is None else None
+        native_tls = ingress.native(*tls_at) if tls_at else ingress.native("metadata", "annotations", certificate)
+        loaded.places[("components", cid, "tls")] = Place(ingress.file, native_tls)
     return out
+
+
+#: Annotations by which a cloud's ingress controller terminates TLS with a certificate it manages
+#: (GKE managed or pre-shared certificates, an AWS Certificate Manager ARN), without `spec.tls`.
+_CERTIFICATE_ANNOTATIONS = (
+    "networking.gke.io/managed-certificates",
+    "ingress.gcp.kubernetes.io/pre-shared-cert",
+    "alb.ingress.kubernetes.io/certificate-arn",
+    "service.beta.kubernetes.io/aws-load-balancer-ssl-cert",
+)
+_RATE_LIMIT_ANNOTATIONS = (
+    "nginx.ingress.kubernetes.io/limit-rps",
+    "nginx.ingress.kubernetes.io/limit-rpm",
+    "nginx.ingress.kubernetes.io/limit-connections",
+    "nginx.ingress.kubernetes.io/global-rate-limit",
+)
+_WAF_ANNOTATIONS = (
+    "nginx.ingress.kubernetes.io/enable-modsecurity",
+    "alb.ingress.kubernetes.io/wafv2-acl-arn",
+    "alb.ingress.kubernetes.io/waf-acl-id",
+    "appgw.ingress.kubernetes.io/waf-policy-for-path",
+    "cloud.google.com/armor-config",
+)
+
+
+def _annotation_on(value: Any) -> bool:
+    text = as_text(value)
+    return bool(text) and text.strip().lower() not in {"false", "0", "off", "no"}
 
 
 def _port_name_protocol(name: str | None) -> Protocol | None:

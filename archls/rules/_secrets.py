@@ -56,6 +56,12 @@ def literal_secret(key: str, value: object) -> str | None:
         return shaped
     if not is_secret_key(key) or len(text) < 4 or _PLACEHOLDER.match(text) or "${" in text or "{{" in text:
         return None
-    if text.startswith(("/", "./", "file:", "vault:", "arn:", "secretsmanager:", "ssm:", "projects/")):
+    if points_elsewhere(text):
         return None
     return f"a literal value for '{key}'"
+
+
+def points_elsewhere(text: str) -> bool:
+    """Whether a value names where the secret is kept rather than being it: a file path (Docker and
+    Kubernetes mount secrets under /run/secrets), or a secrets-manager reference."""
+    return text.startswith(("/", "./", "file:", "vault:", "arn:", "secretsmanager:", "ssm:", "projects/"))

@@ -149,6 +149,7 @@ def cluster_admin_binding(ctx: RuleContext) -> Iterator[Hit]:
     kics=("611ab018-c4aa-4ba2-b0f6-a448337509a6",),
     trivy=("KSV110",),
     formats=K8S,
+    severity_note="An object in `namespace: default` is a warning; an object that names no namespace is info, since the namespace may be given on the command line (`kubectl -n`, Helm, Kustomize).",
 )
 def default_namespace(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)

@@ -782,6 +782,7 @@ def _as_list(value: Any) -> list[Any]:
     kics=("2f37c4a3-58b9-4afe-8a87-d7f1d2286f84", "575a2155-6af1-4026-b1af-d5bc8fe2a904"),
     trivy=("AVD-AWS-0057",),
     formats=TF,
+    severity_note="Every action on every resource (`*`) is an error; every action of some services (`s3:*`) is a warning.",
 )
 def iam_wildcards(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)

@@ -305,6 +305,8 @@ connections:
     fixable=True,
 )
 def no_timeout(ctx: RuleContext) -> Iterator[Hit]:
+    if not ctx.can_say("timeout_ms"):
+        return  # compose, Kubernetes and Terraform files have no key for a call's timeout
     model = ctx.model
     default = ctx.threshold("perf.default_timeout_ms", 1000)
     for index, conn in enumerate(model.connections):

@@ -288,6 +288,7 @@ components:
   orders-db: {type: database}   # postgresql? dynamodb?
 """,
     fix='Name the product or runtime, e.g. `technology: postgresql` with `version: "16"`.',
+    formats=("arch",),
 )
 def no_technology(ctx: RuleContext) -> Iterator[Hit]:
     for cid, c in ctx.model.components.items():

@@ -144,7 +144,11 @@ class Code:
     trivy: tuple[str, ...] = ()
     check: Check | None = None
     fixable: bool = False
-    #: None: a model rule, run for every format. Otherwise the formats it reads natively.
+    #: When some findings carry another severity than the default: which, and why.
+    severity_note: str = ""
+    #: None: run for every format. Otherwise the formats the rule applies to: those it reads natively
+    #: (native rules), or the architecture format alone for rules whose evidence only an architecture
+    #: file states (declared connections, trust zones).
     formats: frozenset[str] | None = None
 
     @property
@@ -186,6 +190,7 @@ def rule(
     trivy: Iterable[str] = (),
     fixable: bool = False,
     formats: Iterable[str] | None = None,
+    severity_note: str = "",
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of rule ``id``."""
 
@@ -208,6 +213,7 @@ def rule(
                 check=check,
                 fixable=fixable,
                 formats=frozenset(formats) if formats is not None else None,
+                severity_note=severity_note.strip(),
             )
         )
         return check
@@ -230,6 +236,13 @@ class RuleContext:
         from archls.graph import ArchGraph
 
         return ArchGraph(self.model)
+
+    def can_say(self, setting: str) -> bool:
+        """Whether this file's format can write the model setting ``setting``; rules that report its
+        absence stay quiet where it could not have been written."""
+        from archls.formats import can_say
+
+        return can_say(self.format, setting)
 
     def threshold(self, name: str, default: float) -> float:
         return float(self.config.thresholds.get(name, default))

@@ -114,7 +114,14 @@ _PROBED = frozenset({ComponentType.SERVICE, ComponentType.API_GATEWAY, Component
     "REL011",
     "No health check",
     severity=Severity.WARNING,
-    what="A service, API gateway or worker without `health_check`. Managed services are not reported.",
+    what=(
+        "A service or API gateway, or a worker that serves requests (it is public, listens on a port, or is "
+        "called synchronously), without `health_check`. In compose, Kubernetes and Terraform files, where every "
+        "long-running workload is read as a service, a workload counts only when a port, its exposure or a "
+        "caller shows it serves requests. Managed services are not reported, and neither are jobs, scheduled "
+        "tasks and queue consumers that nothing calls: no traffic is routed to them, so there is nothing for a "
+        "probe to steer away."
+    ),
     why=(
         "Load balancers and orchestrators route around dead instances and restart hung ones only if they can "
         "tell; without a probe a deadlocked process keeps receiving traffic until a person notices."
@@ -132,8 +139,14 @@ components:
     fixable=True,
 )
 def no_health_check(ctx: RuleContext) -> Iterator[Hit]:
+    graph = ctx.graph
     for cid, c in ctx.model.components.items():
         if c.type not in _PROBED or c.has_health_check or managed(c.technology):
+            continue
+        # An architecture file says what serves requests by the type; the loaders of other formats type
+        # every long-running workload a service, so there a port, exposure or a caller has to say it.
+        declared = ctx.format == "arch" and c.type is not ComponentType.WORKER
+        if not declared and not (c.public or c.ports or any(not conn.is_async for _, conn in graph.incoming(cid))):
             continue
         if c.type is ComponentType.WORKER:
             fix = Fix(f"Declare a health check for '{cid}'", "set", ("components", cid), value=True, key="health_check")
@@ -173,6 +186,8 @@ connections:
     fixable=True,
 )
 def external_without_retries(ctx: RuleContext) -> Iterator[Hit]:
+    if not ctx.can_say("retries"):
+        return
     model = ctx.model
     for index, conn in enumerate(model.connections):
         if conn.is_async or not conn.required or conn.retries is not None:
@@ -213,6 +228,8 @@ connections:
     fixable=True,
 )
 def external_without_breaker(ctx: RuleContext) -> Iterator[Hit]:
+    if not ctx.can_say("circuit_breaker"):
+        return
     model = ctx.model
     f = facts(ctx)
     for index, conn in enumerate(model.connections):
@@ -324,13 +341,16 @@ components:
     fixable=True,
 )
 def no_backups(ctx: RuleContext) -> Iterator[Hit]:
+    sayable = ctx.can_say("backups")
     for cid, c in ctx.model.components.items():
         if c.type not in RECORD_STORES or c.backups_enabled:
             continue
-        state = "backups: false" if c.backups_enabled is False else "no backups"
+        if c.backups_enabled is None and not sayable:
+            continue  # backups are run outside compose and Kubernetes files; their absence there says nothing
+        state = "has backups turned off" if c.backups_enabled is False else "keeps no backups"
         yield Hit(
             ("components", cid, "backups"),
-            f"{c.type.value} '{cid}' has {state}: a bad migration or deletion could not be undone",
+            f"{c.type.value} '{cid}' {state}: a bad migration or deletion could not be undone",
             fix=_backup_fix(cid),
         )
 

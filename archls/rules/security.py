@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from archls import catalog
 from archls.findings import Severity
-from archls.model import STATEFUL_TYPES, Auth, ComponentType, DataKind, GroupType, Protocol
+from archls.model import STATEFUL_TYPES, Auth, Component, ComponentType, DataKind, GroupType, Protocol
 from archls.rules._common import (
     CRITICAL_DATA,
     DATA_STORES,
@@ -26,6 +27,7 @@ from archls.rules._common import (
     sensitive,
     tls_fix,
 )
+from archls.rules._secrets import points_elsewhere
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
 OWASP_A01 = "OWASP Top 10 2021 A01: Broken Access Control"
@@ -77,6 +79,7 @@ connections:
     ),
     checkov=("CKV_AWS_17",),
     fixable=True,
+    severity_note="A store that is itself public is an error; an internet-facing component that connects straight to a private store is a warning, since the store is one step further away.",
 )
 def store_exposed(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
@@ -170,9 +173,12 @@ connections:
 def unauthenticated_entry(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     reaches = facts(ctx).reaches_sensitive
+    sayable = ctx.can_say("auth")
     for cid, via in _front(ctx):
         c = model.components[cid]
         if c.auth is not None and c.auth is not Auth.NONE:
+            continue
+        if c.auth is None and not sayable:
             continue
         holder = reaches.get(cid)
         if holder is None:
@@ -282,6 +288,7 @@ connections:
     ),
     checkov=("CKV_AWS_2", "CKV_AWS_30"),
     fixable=True,
+    severity_note="Card and health data, credentials and secrets are errors; other sensitive data (personal, financial) is a warning.",
 )
 def plaintext_sensitive(ctx: RuleContext) -> Iterator[Hit]:
     for index, conn, data in plaintext(ctx):
@@ -341,7 +348,7 @@ def public_without_tls(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
     for cid in sorted(facts(ctx).public_side):
         c = model.components[cid]
-        if c.type not in _TLS_CAPABLE or c.tls:
+        if c.type not in _TLS_CAPABLE or c.tls or not _serves_web(ctx, cid, c):
             continue
         if c.tls is None:
             incoming = ctx.graph.incoming(cid)
@@ -353,6 +360,27 @@ def public_without_tls(ctx: RuleContext) -> Iterator[Hit]:
             f"'{cid}' faces the internet with {state}; serve it over TLS",
             fix=Fix(f"Serve '{cid}' over TLS (tls: true)", "set", ("components", cid), value=True, key="tls"),
         )
+
+
+#: Ports web servers and development servers conventionally listen on.
+_WEB_PORTS = frozenset({80, 443, 3000, 4200, 5000, 5173, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9090})
+_WEB_PROTOCOLS = frozenset({"http", "https", "grpc", "ws", "wss", "graphql"})
+
+
+def _serves_web(ctx: RuleContext, cid: str, c: Component) -> bool:
+    """Whether the component serves HTTP-like traffic, which TLS protects in a browser-visible way.
+    A game server or a WireGuard endpoint (its own protocol, often UDP) is not asked for TLS."""
+    incoming = [conn.protocol for _, conn in ctx.graph.incoming(cid) if conn.protocol is not None]
+    if any(p.value in _WEB_PROTOCOLS for p in incoming):
+        return True
+    if c.type is not ComponentType.SERVICE:
+        return True  # load balancers, gateways, CDNs and WAFs front web traffic
+    tech = catalog.load().technology(c.technology) if c.technology else None
+    if tech is not None and tech.protocol:
+        return tech.protocol in _WEB_PROTOCOLS
+    if c.ports:
+        return any(port in _WEB_PORTS for port in c.ports)
+    return not incoming
 
 
 _PLAINTEXT_WEB = frozenset(
@@ -442,7 +470,7 @@ def secret_in(name: str, value: str | None) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if not text or _REFERENCE.match(text):
+    if not text or _REFERENCE.match(text) or points_elsewhere(text):
         return None
     for pattern, what in _SECRET_VALUE:
         if pattern.search(text):
@@ -584,10 +612,11 @@ def admin_port(ctx: RuleContext) -> Iterator[Hit]:
     for cid in sorted(f.public_side):
         c = model.components[cid]
         for i, port in enumerate(c.ports):
-            if port in ADMIN_PORTS:
+            product = port_product(c, port)
+            if product is not None:
                 yield Hit(
                     ("components", cid, "ports", i),
-                    f"'{cid}' faces the internet and listens on port {port} ({ADMIN_PORTS[port]})",
+                    f"'{cid}' faces the internet and listens on port {port} ({product})",
                     fix=Fix(f"Close port {port} on '{cid}'", "remove", ("components", cid, "ports", i), safe=False),
                     on_value=True,
                 )
@@ -600,6 +629,32 @@ def admin_port(ctx: RuleContext) -> Iterator[Hit]:
             f"{conn.source} reaches '{conn.target}' from outside on port {conn.port} ({ADMIN_PORTS[conn.port]})",
             on_value=True,
         )
+
+
+def port_product(component: Component, port: int) -> str | None:
+    """What an administration or data-store port exposes on ``component``; None when the port is not
+    one, or when the component runs a known technology that is not the port's product (a web app
+    that happens to listen on 5601 is not Kibana)."""
+    product = ADMIN_PORTS.get(port)
+    if product is None:
+        return None
+    if port in _ANY_PRODUCT_PORTS or not component.technology:
+        return product
+    tech = catalog.load().technology(component.technology)
+    names = {_key(component.technology), *((_key(tech.name), tech.id) if tech is not None else ())}
+    if any(name and (name in _key(product) or _key(product) in name) for name in names):
+        return product
+    if tech is None:
+        return f"the usual port of {product}"
+    return product if tech.port == port else None
+
+
+#: Ports whose exposure is a risk whatever listens on them: remote shells and the engine APIs.
+_ANY_PRODUCT_PORTS = frozenset({21, 22, 23, 135, 445, 2375, 2376, 3389, 5900, 6443, 10250})
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 # --- SEC009-012: containers and their host ------------------------------------------------------
@@ -807,6 +862,7 @@ groups:
         Control("pci-dss", "1.4.1", "Network security controls are implemented between trusted and untrusted networks"),
         Control("soc2", "CC6.6", "Logical access security measures against threats from outside the system boundary"),
     ),
+    formats=("arch",),
 )
 def trust_boundary(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
@@ -815,7 +871,7 @@ def trust_boundary(ctx: RuleContext) -> Iterator[Hit]:
         cid for cid in model.components if cid in f.public_side and model.components[cid].type not in PASS_THROUGH
     ]
     public = public or [cid for cid in model.components if cid in f.public_side]
-    stores = [cid for cid, c in model.components.items() if c.type in DATA_STORES and not c.public]
+    stores = sorted(cid for cid, c in model.components.items() if c.type in DATA_STORES and not c.public)
     if not public or not stores:
         return
     if not model.groups:
@@ -830,6 +886,8 @@ def trust_boundary(ctx: RuleContext) -> Iterator[Hit]:
         for member in group.members:
             direct.setdefault(member, []).append(gid)
     for cid in public:
+        if model.components[cid].type in DATA_STORES:
+            continue  # a public store belongs in a private zone, which SEC001 says; never advise a public one
         if model.components[cid].public and not direct.get(cid):
             yield Hit(
                 ("components", cid), f"'{cid}' faces the internet but belongs to no group; put it in a public zone"
@@ -894,12 +952,14 @@ components:
     checkov=("CKV_AWS_16", "CKV_AWS_3", "CKV_AWS_19", "CKV_AWS_29"),
     trivy=("AVD-AWS-0080",),
     fixable=True,
+    severity_note="Card and health data, credentials and secrets are errors; other sensitive data (personal, financial) is a warning.",
 )
 def unencrypted_at_rest(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
+    sayable = ctx.can_say("encryption_at_rest")
     for cid, held in facts(ctx).stored.items():
         c = model.components[cid]
-        if c.encryption_at_rest:
+        if c.encryption_at_rest or (c.encryption_at_rest is None and not sayable):
             continue
         kinds = sensitive(held)
         if not kinds:
@@ -961,7 +1021,9 @@ def store_without_auth(ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-_MANAGEMENT_TYPES = frozenset({ComponentType.MONITORING, ComponentType.LOGGING, ComponentType.SECRETS})
+# Log shippers and collectors (Logstash, Fluentd, an OpenTelemetry collector) take data in; they are
+# management interfaces only when their technology is one of the consoles below.
+_MANAGEMENT_TYPES = frozenset({ComponentType.MONITORING, ComponentType.SECRETS})
 _MANAGEMENT_TECH = re.compile(
     r"^(kibana|grafana|prometheus|alertmanager|jaeger|zipkin|jenkins|argo-?cd|argo|portainer|pgadmin|phpmyadmin|"
     r"adminer|kubernetes-dashboard|rancher|consul|vault|rabbitmq-management|flower|airflow|kafka-ui|redis-insight|"

@@ -140,6 +140,7 @@ connections:
   - {from: web, to: api}
 """,
     fix="Add the connection that reaches it, or remove the component.",
+    formats=("arch",),
 )
 def unreachable(ctx: RuleContext) -> Iterator[Hit]:
     graph = ctx.graph
