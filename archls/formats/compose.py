@@ -52,6 +52,16 @@ def is_compose_file(path: str) -> bool:
     return bool(_NAME.match(file_name(path)))
 
 
+_DEVELOPMENT = re.compile(r"(?:^|[._-])(?:dev|development|local|override|test|testing|ci|debug)(?:[._-]|$)", re.I)
+
+
+def is_development(path: str, services: dict[str, Service]) -> bool:
+    """A compose file for running the stack on a developer's machine or in CI: its name says so
+    (``docker-compose.dev.yml``, ``compose.override.yaml``, ``compose.test.yaml``) or a service
+    syncs source code with ``develop:`` (compose watch)."""
+    return bool(_DEVELOPMENT.search(file_name(path))) or any("develop" in s.data for s in services.values())
+
+
 @dataclass
 class Service:
     name: str
@@ -70,6 +80,8 @@ class ComposeNative:
     files: list[str]
     current: str
     smaps: dict[str, SourceMap]
+    #: A local development stack (see :func:`is_development`): production-operations rules skip it.
+    development: bool = False
 
     def path(self, service: str, *native: str | int) -> ModelPath:
         return ("services", service, *native)
@@ -490,7 +502,9 @@ def build(
 ) -> YamlLoaded:
     services = _merge_services(layers)
     folder = os.path.dirname(current)
-    native = ComposeNative(services, [f for f, _ in layers], current, loaded.smaps)
+    native = ComposeNative(
+        services, [f for f, _ in layers], current, loaded.smaps, development=is_development(current, services)
+    )
     loaded.native = native
     components: dict[str, Component] = {}
     active = {name for name, s in services.items() if not s.profiles}

@@ -269,3 +269,9 @@ def container_flag(ctx: RuleContext, flag: str, risky: bool = True) -> Iterator[
     for cid, c in ctx.model.components.items():
         if c.container is not None and getattr(c.container, flag) is risky:
             yield cid, ("components", cid, "container", flag)
+
+
+def said(ctx: RuleContext, setting: str) -> str:
+    """`` (setting)`` quoting an architecture file's own key, or nothing for the other formats, whose
+    files say it in their own words (the finding points at them)."""
+    return f" ({setting})" if ctx.format == "arch" else ""

@@ -43,6 +43,8 @@ def _native(ctx: RuleContext) -> Any:
     formats=COMPOSE,
 )
 def restart_policy(ctx: RuleContext) -> Iterator[Hit]:
+    if ctx.development:
+        return  # a stack on a developer's machine is not run for production (docs/formats.md)
     native = _native(ctx)
     if native is None:
         return

@@ -244,6 +244,12 @@ class RuleContext:
 
         return can_say(self.format, setting)
 
+    @property
+    def development(self) -> bool:
+        """Whether the file describes a local development stack (a compose file for a developer's
+        machine or CI): rules about running in production do not apply to it."""
+        return bool(getattr(self.native, "development", False))
+
     def threshold(self, name: str, default: float) -> float:
         return float(self.config.thresholds.get(name, default))
 

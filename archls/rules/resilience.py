@@ -87,6 +87,8 @@ connections:
     fixable=True,
 )
 def single_point(ctx: RuleContext) -> Iterator[Hit]:
+    if ctx.development:
+        return  # a stack on a developer's machine is not run for production (docs/formats.md)
     model = ctx.model
     f = facts(ctx)
     for cid, incoming in f.blocking_in.items():
@@ -139,6 +141,8 @@ components:
     fixable=True,
 )
 def no_health_check(ctx: RuleContext) -> Iterator[Hit]:
+    if ctx.development:
+        return  # a stack on a developer's machine is not run for production (docs/formats.md)
     graph = ctx.graph
     for cid, c in ctx.model.components.items():
         if c.type not in _PROBED or c.has_health_check or managed(c.technology):

@@ -24,6 +24,7 @@ from archls.rules._common import (
     kinds_text,
     names,
     plaintext,
+    said,
     sensitive,
     tls_fix,
 )
@@ -93,7 +94,8 @@ def store_exposed(ctx: RuleContext) -> Iterator[Hit]:
         detail = f" and holds {kinds_text(held)} data" if held else ""
         yield Hit(
             ("components", cid, "public"),
-            f"{c.type.value} '{cid}' is reachable from the internet (public: true){detail}; keep it in a private network",
+            f"{c.type.value} '{cid}' is reachable from the internet{said(ctx, 'public: true')}{detail}; "
+            "keep it in a private network",
             fix=Fix(
                 f"Make '{cid}' private (public: false)",
                 "set",
@@ -192,7 +194,9 @@ def unauthenticated_entry(ctx: RuleContext) -> Iterator[Hit]:
             continue
         where = "handles sensitive data" if holder == cid else f"reaches sensitive data in '{holder}'"
         if c.auth is Auth.NONE:
-            message = f"'{cid}' is reachable from the internet{_via(via)} with auth: none but {where}"
+            message = (
+                f"'{cid}' is reachable from the internet{_via(via)} without authentication (auth: none) but {where}"
+            )
         else:
             message = (
                 f"'{cid}' is reachable from the internet{_via(via)} and {where}, but declares no auth; "
@@ -354,10 +358,10 @@ def public_without_tls(ctx: RuleContext) -> Iterator[Hit]:
             incoming = ctx.graph.incoming(cid)
             if any(conn.encrypted for _, conn in incoming):
                 continue
-        state = "tls: false" if c.tls is False else "no tls"
+        state = said(ctx, "tls: false") if c.tls is False else ""
         yield Hit(
             ("components", cid, "tls"),
-            f"'{cid}' faces the internet with {state}; serve it over TLS",
+            f"'{cid}' faces the internet without TLS{state}; serve it over TLS",
             fix=Fix(f"Serve '{cid}' over TLS (tls: true)", "set", ("components", cid), value=True, key="tls"),
         )
 
@@ -480,7 +484,7 @@ def secret_in(name: str, value: str | None) -> str | None:
             return None
         if len(text) < 4:
             return None
-        return "its name says it holds a secret and its value is written in the file"
+        return "its name says it holds a secret"
     return None
 
 
@@ -532,7 +536,8 @@ def inline_secret(ctx: RuleContext) -> Iterator[Hit]:
             reference = "${" + re.sub(r"[^A-Za-z0-9_]", "_", name).upper() + "}"
             yield Hit(
                 ("components", cid, "env", name),
-                f"env {name} of '{cid}' is an inline secret: {why}; reference a secrets store instead",
+                f"{name} in the environment of '{cid}' is a secret written in the file ({why}); "
+                "reference a secrets store instead",
                 fix=Fix(
                     f"Replace the value with the reference {reference}",
                     "replace",

@@ -83,6 +83,11 @@ def test_technologies_are_found_by_alias(name: str, expected: str | None) -> Non
         ("mirror.example.com/library/mysql:5.7", "mysql", "5.7"),
         ("registry.example.com/rides/trips:2.14.0", None, None),
         ("${IMAGE}", None, None),
+        # a private image named like a product runs the team's code, not the product
+        ("pay/vault:1.4.0", None, None),
+        ("ghcr.io/acme/kafka:1.0.0", None, None),
+        ("hashicorp/vault:1.15.2", "vault", "1.15.2"),
+        ("bitnami/redis:7.2", "redis", "7.2"),
     ],
 )
 def test_technologies_are_recognised_from_images(image: str, tech: str | None, version: str | None) -> None:
@@ -230,3 +235,21 @@ def test_registries_and_deprecated_repositories() -> None:
     assert ref is not None and DATA.deprecated_image(ref) is not None
     ok = parse_image("registry.k8s.io/pause:3.9")
     assert ok is not None and DATA.deprecated_image(ok) is None
+
+
+@pytest.mark.parametrize(
+    ("image", "tech"),
+    [
+        ("pay/vault:1.4.0", None),
+        ("acme/kafka:1.0.0", None),
+        ("registry.example.com/team/postgres:15", None),
+        ("registry.example.com/library/postgres:15", "postgresql"),
+        ("bitnami/postgresql:16", "postgresql"),
+        ("quay.io/prometheus/prometheus:v2.54.0", "prometheus"),
+    ],
+)
+def test_loaders_name_a_technology_only_for_the_product_itself(image: str, tech: str | None) -> None:
+    from archls.formats._tech import from_image
+
+    found, _ = from_image(image)
+    assert (found.name if found else None) == tech
