@@ -245,6 +245,8 @@ def run_rules(context: RuleContext, loaded: Loaded, on_rule_error: ErrorSink | N
         for hit in hits:
             if skips and code.checkov and _skipped(code.checkov, hit.path, skips):
                 continue
+            if loaded.unknown and _unknown(hit.path, loaded.unknown):
+                continue
             out.append(_finding(code, hit, loaded))
     return out
 
@@ -256,6 +258,10 @@ def _skipped(checkov_ids: tuple[str, ...], path: tuple[Any, ...], skips: dict[st
         return False
     skipped = skips.get(str(path[1]))
     return bool(skipped and skipped.intersection(checkov_ids))
+
+
+def _unknown(path: tuple[Any, ...], unknown: set[tuple[Any, ...]]) -> bool:
+    return any(path[:n] in unknown for n in range(3, len(path) + 1))
 
 
 _SKIPPABLE = frozenset({"components", "resources", "objects", "services", "providers"})

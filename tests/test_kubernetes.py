@@ -232,7 +232,32 @@ def test_voting_app_components_from_its_manifests() -> None:
     assert set(model.components) == {"vote", "result", "worker", "redis", "db"}
     assert model.components["db"].technology == "postgresql"
     assert model.components["redis"].technology == "redis"
-    assert {c for c, comp in model.components.items() if comp.public} == {"vote", "result"}
+    # vote and result are NodePort Services: reachable on the nodes' addresses, not an internet edge.
+    assert {c for c, comp in model.components.items() if comp.public} == set()
+
+
+def test_load_balancers_are_the_edge_unless_kept_internal(tmp_path: Path) -> None:
+    workload = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {0}, namespace: shop}}\nspec:\n"
+        "  selector: {{matchLabels: {{app: {0}}}}}\n  template:\n    metadata: {{labels: {{app: {0}}}}}\n"
+        "    spec:\n      containers: [{{name: app, image: 'ghcr.io/acme/{0}:1.0.0'}}]\n---\n"
+    )
+    service = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {0}\n  namespace: shop\n{1}spec:\n  type: {2}\n"
+        "  selector: {{app: {0}}}\n  ports: [{{port: 80}}]\n---\n"
+    )
+    internal = "  annotations:\n    networking.gke.io/load-balancer-type: Internal\n"
+    text = "".join(
+        workload.format(name) + service.format(name, notes, kind)
+        for name, notes, kind in (
+            ("web", "", "LoadBalancer"),
+            ("admin", internal, "LoadBalancer"),
+            ("backend", "", "NodePort"),
+        )
+    )
+    model = audit(tmp_path / "shop.yaml", text).model
+    assert model is not None
+    assert {c for c, comp in model.components.items() if comp.public} == {"web"}
 
 
 def test_helm_templates_get_a_note_and_nothing_else(tmp_path: Path) -> None:

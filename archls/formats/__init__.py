@@ -102,6 +102,10 @@ class Loaded:
     checkov_skips: dict[str, set[str]] = field(default_factory=dict)
     #: Model path prefixes that live under another path in the file.
     aliases: dict[ModelPath, ModelPath] = field(default_factory=dict)
+    #: Model paths the file sets with an expression archls cannot evaluate (a Terraform variable with
+    #: no default, another resource's attribute). Their value is unknown, not absent: findings about
+    #: them would be guesses, so the engine drops them.
+    unknown: set[ModelPath] = field(default_factory=set)
 
     def file_path(self, path: ModelPath) -> ModelPath:
         """Where the model path ``path`` is written in the file."""

@@ -51,6 +51,9 @@ class Built:
     resource: Resource
     data: dict[str, Any] = field(default_factory=dict)
     fields: dict[ModelSub, NativeField] = field(default_factory=dict)
+    #: Fields the resource sets with an expression archls cannot evaluate (a variable without a
+    #: default, another resource's attribute): their value is unknown, not absent.
+    unknown: set[ModelSub] = field(default_factory=set)
 
 
 @dataclass
@@ -110,7 +113,10 @@ class _B:
         key = (sub,) if isinstance(sub, str) else sub
         if native is not None:
             self.built.fields[key] = NativeField(native, to_native)
-        if value is None or isinstance(value, Unknown):
+        if isinstance(value, Unknown):
+            self.built.unknown.add(key)
+            return
+        if value is None:
             return
         target = self.built.data
         for step in key[:-1]:
@@ -129,6 +135,9 @@ class _B:
     ) -> bool | None:
         """A boolean attribute into a model field (``invert`` when the native attribute means the opposite)."""
         raw = self.v(*native)
+        if isinstance(raw, Unknown):
+            self.put(sub, raw, native, (lambda v: not v) if invert else None)
+            return None
         value = _bool(raw) if raw is not None else default
         if value is not None and invert and raw is not None:
             value = not value
@@ -166,6 +175,9 @@ def _retention_days(value: Any) -> int:
 
 def _backups(b: _B, attr: str, default: int | None) -> None:
     raw = b.v(attr)
+    if isinstance(raw, Unknown):
+        b.put("backups", raw, (attr,), _retention_days)
+        return
     days = _int(raw) if raw is not None else default
     if days is not None:
         b.put("backups", {"enabled": days > 0, "retention_days": days}, (attr,), _retention_days)

@@ -551,6 +551,8 @@ def _component_ids(workloads: list[K8sObject]) -> dict[str, str]:
     for obj in workloads:
         cid = obj.name if counts[obj.name] == 1 else f"{obj.name}.{(obj.namespace or obj.kind).lower()}"
         cid = re.sub(r"[^A-Za-z0-9_.-]+", "-", cid) or "workload"
+        if cid in taken:  # the same name, namespace and kind in two files: alternatives, told apart by file
+            cid = f"{cid}.{re.sub(r'[^A-Za-z0-9_-]+', '-', os.path.splitext(os.path.basename(obj.file))[0])}"
         while cid in taken:
             cid += f".{obj.kind.lower()}"
         taken.add(cid)
@@ -652,14 +654,34 @@ def _public_services(
     loaded: YamlLoaded,
 ) -> None:
     for service in services:
+        # A LoadBalancer is the cluster's edge unless its cloud is told to keep it internal. A NodePort
+        # opens a port on the nodes, which clouds firewall by default and which Ingresses use as their
+        # backends: the Ingress in front is the edge, not the port.
         kind = as_text(get(service.data, "spec", "type")) or "ClusterIP"
-        if kind not in {"LoadBalancer", "NodePort"}:
+        if kind != "LoadBalancer" or _internal_load_balancer(service):
             continue
         for cid, _ in backends.get(service.id, []):
             component = components.get(cid)
             if component is not None and not component.public:
                 component.public = True
                 loaded.places[("components", cid, "public")] = Place(service.file, service.native("spec", "type"))
+
+
+#: Annotations by which a cloud provisions a LoadBalancer Service on a private network only.
+_INTERNAL_LB = {
+    "networking.gke.io/load-balancer-type": "internal",
+    "cloud.google.com/load-balancer-type": "internal",
+    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+    "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+}
+
+
+def _internal_load_balancer(service: K8sObject) -> bool:
+    annotations = get(service.data, "metadata", "annotations")
+    if not isinstance(annotations, dict):
+        return False
+    return any((as_text(annotations.get(key)) or "").lower() == value for key, value in _INTERNAL_LB.items())
 
 
 def _autoscalers(

@@ -157,6 +157,7 @@ def build(project: Project, path: str) -> TfLoaded:
         native.addresses[cid] = b.resource.address
         native.built[b.resource.address] = b
         loaded.files_of[("components", cid)] = b.resource.file
+        loaded.unknown.update(("components", cid, *sub) for sub in b.unknown)
         _map_component(smaps.get(b.resource.file), cid, b)
 
     for resource in project.resources:

@@ -84,6 +84,7 @@ def open_ports(ctx: RuleContext) -> Iterator[Hit]:
     if native is None:
         return
     from archls.formats.compose import parse_ports, publishes_openly
+    from archls.rules.security import port_product
 
     for name, service in native.services.items():
         raw = service.data.get("ports")
@@ -101,9 +102,12 @@ def open_ports(ctx: RuleContext) -> Iterator[Hit]:
                     safe=False,
                 )
             long_form = isinstance(item, dict)
+            component = ctx.model.components.get(name)
+            product = port_product(component, port.target) if component and port.target else None
+            what = f" ({product})" if product else ""
             yield Hit(
                 native.path(name, "ports", port.index, *(("published",) if long_form else ())),
-                f"service '{name}' publishes port {port.published} on every interface of the host",
+                f"service '{name}' publishes port {port.published}{what} on every interface of the host",
                 fix=fix,
                 on_value=not long_form,
             )

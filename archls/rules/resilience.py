@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from archls.findings import Severity
-from archls.model import Backups, ComponentType
+from archls.model import STATEFUL_TYPES, Backups, ComponentType
 from archls.rules._common import OUTSIDE, blocking_order, facts, names
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
@@ -61,6 +61,10 @@ def _replica_fix(cid: str, c: object) -> Fix:
     return Fix(f"Run 2 replicas of '{cid}'", "set", ("components", cid), value=2, key="replicas")
 
 
+#: Formats where a store's replica count starts independent copies rather than replicas of its data.
+_REPLICAS_ARE_COPIES = frozenset({"compose", "kubernetes"})
+
+
 @rule(
     "REL010",
     "Single point of failure on a required path",
@@ -68,7 +72,9 @@ def _replica_fix(cid: str, c: object) -> Fix:
     what=(
         "A component that runs one instance (`replicas` 1 or unset, and no autoscaling minimum above 1) while "
         "other components call it synchronously with `required` calls. Clients, external systems, functions "
-        "and managed services whose provider runs the redundancy (DynamoDB, S3, SQS, ...) are not reported."
+        "and managed services whose provider runs the redundancy (DynamoDB, S3, SQS, ...) are not reported, "
+        "and neither are data stores in compose files and Kubernetes manifests, where a second replica is a "
+        "second, empty store: replication is set up in the product (an operator, a managed service)."
     ),
     why=(
         "When the one instance stops (a crash, a node drain, a deploy, a zone outage) every caller waiting on "
@@ -94,6 +100,8 @@ def single_point(ctx: RuleContext) -> Iterator[Hit]:
     for cid, incoming in f.blocking_in.items():
         c = model.components[cid]
         if c.type not in _SPOF_TYPES or managed(c.technology) or c.replica_count > 1:
+            continue
+        if c.type in STATEFUL_TYPES and ctx.format in _REPLICAS_ARE_COPIES:
             continue
         if c.autoscaling is not None and c.autoscaling.min > 1:
             continue
@@ -158,11 +166,12 @@ def no_health_check(ctx: RuleContext) -> Iterator[Hit]:
             fix = Fix(
                 f"Probe '{cid}' at /healthz", "set", ("components", cid), value={"path": "/healthz"}, key="health_check"
             )
-        yield Hit(
-            ("components", cid, "health_check"),
-            f"'{cid}' has no health check: a hung instance keeps getting traffic and is never restarted",
-            fix=fix,
+        consequence = (
+            "nothing tells a hung container from a working one (docker ps, depends_on conditions, Swarm)"
+            if ctx.format == "compose"
+            else "a hung instance keeps getting traffic and is never restarted"
         )
+        yield Hit(("components", cid, "health_check"), f"'{cid}' has no health check: {consequence}", fix=fix)
 
 
 @rule(
