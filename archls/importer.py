@@ -27,7 +27,7 @@ from archls.formats._tech import dockerfile_images, from_image
 from archls.formats.archyaml import ID_PATTERN
 from archls.formats.compose import ComposeNative
 from archls.model import Architecture, Component, Connection, Group
-from archls.rules._secrets import literal_secret
+from archls.rules._secrets import literal_secret, redact
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".terraform", "__pycache__", ".tox"})
 MAX_FILES = 2000
@@ -38,6 +38,8 @@ _HEAD = 65536
 class Source:
     kind: str  # compose, terraform, kubernetes
     path: Path
+    #: The project it belongs to ("" when the import holds one project): see :func:`_projects`.
+    project: str = ""
 
 
 @dataclass
@@ -54,6 +56,10 @@ class Imported:
     technologies: dict[str, str] = field(default_factory=dict)  # component -> evidence of its technology
     sources: list[Source] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: What was read but not followed (remote modules, templates), as the loaders said it.
+    notes: list[str] = field(default_factory=list)
+    #: The separate projects found, whose ids are prefixed with their name (empty: one project).
+    projects: list[str] = field(default_factory=list)
 
 
 def collect(paths: list[str]) -> tuple[list[Source], list[Path]]:
@@ -103,7 +109,7 @@ def build(paths: list[str], name: str | None = None) -> Imported:
     roots = [Path(p).resolve() for p in paths]
     root = Path(os.path.commonpath([str(r if r.is_dir() else r.parent) for r in roots])) if roots else Path.cwd()
     imported = Imported(name or root.name or "imported", root)
-    build_dirs: dict[str, Path] = {}
+    read: list[tuple[Source, Any]] = []
     for source in sources:
         try:
             text = source.path.read_text(encoding="utf-8")
@@ -111,17 +117,86 @@ def build(paths: list[str], name: str | None = None) -> Imported:
             imported.skipped.append(f"{source.path}: not readable as UTF-8")
             continue
         analysis = engine.analyse(text, str(source.path), Config(), read=engine.read_disk)
-        model = analysis.model
-        if model is None:
+        if analysis.model is None:
             problems = "; ".join(f.message for f in analysis.findings[:1])
             imported.skipped.append(f"{source.path}: {problems or 'not read'}")
             continue
+        read.append((source, analysis))
+        for finding in analysis.findings:
+            if finding.code in {"ARCH020", "ARCH021"}:
+                note = (
+                    f"{_relative(root, finding.file or source.path)}:{finding.range.start_line + 1}: {finding.message}"
+                )
+                if note not in imported.notes:
+                    imported.notes.append(note)
+    imported.projects = _projects([source for source, _ in read], root)
+    build_dirs: dict[str, Path] = {}
+    for source, analysis in read:
         imported.sources.append(source)
-        _merge(imported, model)
+        prefix = f"{source.project}." if source.project else ""
+        _merge(imported, _prefixed(analysis.model, prefix) if prefix else analysis.model)
         if isinstance(analysis.loaded.native if analysis.loaded else None, ComposeNative):
-            build_dirs.update(_build_dirs(source.path, analysis.loaded.native))
+            dirs = _build_dirs(source.path, analysis.loaded.native)
+            build_dirs.update({prefix + cid: folder for cid, folder in dirs.items()})
     _technologies(imported, packages, build_dirs)
     return imported
+
+
+def _projects(sources: list[Source], root: Path) -> list[str]:
+    """Tell apart the unrelated projects of one import, and name each source's project.
+
+    A compose project is its folder (as compose itself names projects); a Terraform module or a
+    folder of manifests belongs to the nearest compose project above it, else to the project at the
+    root. When that gives one project, ids stay as the files write them and the sources merge by id
+    (the voting app's ``db`` from compose and from its manifests is one component). When it gives
+    several (a folder of samples), each id is prefixed with its project's folder, so that two
+    projects' ``db`` never become one component.
+    """
+    compose_folders = {s.path.parent.resolve() for s in sources if s.kind == "compose"}
+    owners: dict[int, Path] = {}
+    for index, source in enumerate(sources):
+        folder = source.path.parent.resolve()
+        owner = next((f for f in (folder, *folder.parents) if f in compose_folders), root)
+        owners[index] = owner
+    distinct = sorted(set(owners.values()))
+    if len(distinct) < 2:
+        return []
+    names: dict[Path, str] = {}
+    for folder in distinct:
+        relative = _relative(root, folder)
+        label = re.sub(r"[^A-Za-z0-9_-]+", "-", relative if relative not in {"", "."} else root.name).strip("-")
+        names[folder] = label or "root"
+    for index, source in enumerate(sources):
+        source.project = names[owners[index]]
+    return sorted(set(names.values()))
+
+
+def _prefixed(model: Architecture, prefix: str) -> Architecture:
+    """``model`` with every component and group id prefixed, and the references to them."""
+    from archls.evidence import evidence_of
+
+    components = {}
+    for cid, component in model.components.items():
+        copy = component.model_copy()
+        copy._origin = component._origin
+        components[prefix + cid] = copy
+    connections = []
+    for connection in model.connections:
+        copy = connection.model_copy(
+            update={"source": prefix + connection.source, "target": prefix + connection.target}
+        )
+        copy._evidence = evidence_of(connection)
+        connections.append(copy)
+    groups = {
+        prefix + gid: group.model_copy(
+            update={
+                "members": [prefix + m for m in group.members],
+                "parent": prefix + group.parent if group.parent else None,
+            }
+        )
+        for gid, group in model.groups.items()
+    }
+    return model.model_copy(update={"components": components, "connections": connections, "groups": groups})
 
 
 def _merge(imported: Imported, model: Architecture) -> None:
@@ -302,10 +377,41 @@ def _dump(data: Any, indent: int) -> list[str]:
     return [pad + line for line in text.rstrip("\n").split("\n")]
 
 
+def _secrets_of(imported: Imported) -> set[str]:
+    """The secret values the sources write in plain text, so that no copy of them survives anywhere in
+    the output (a password repeated in a healthcheck command, a URL or a comment)."""
+    known: set[str] = set()
+    for component in imported.components.values():
+        for key, value in component.env.items():
+            if value and literal_secret(key, value):
+                known.add(value.strip())
+    return known
+
+
+def _scrubbed(value: Any, known: set[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, known)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, known) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, known) for v in value]
+    return value
+
+
 def render(imported: Imported) -> str:
+    known = _secrets_of(imported)
     lines = [
-        f"# Imported by 'archls import' from {len(imported.sources)} source(s) under {imported.root.name}/:",
+        f"# Imported by 'archls import' from {len(imported.sources)} source{'' if len(imported.sources) == 1 else 's'} "
+        f"under {imported.root.name}/:",
         *[f"#   {_describe(imported.root, s)}" for s in imported.sources],
+        *(
+            [
+                f"# {len(imported.projects)} separate projects (one per compose project folder): each id starts",
+                "# with its project's folder, so that components of different projects never merge.",
+            ]
+            if imported.projects
+            else []
+        ),
         "# Each component and connection says where archls found it. Review them: add flows,",
         "# requirements and what no file says (timeouts, data kinds, replicas in production).",
         "archls: 1",
@@ -316,7 +422,7 @@ def render(imported: Imported) -> str:
         origin = _where(imported.root, imported.origins.get(cid, []))
         technology = imported.technologies.get(cid)
         if origin:
-            lines.append(f"  # {origin}")
+            lines.append(f"  # {redact(origin, known)}")
         if technology:
             lines.append(f"  # technology from {technology}")
         body = component.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
@@ -327,6 +433,7 @@ def render(imported: Imported) -> str:
                 if literal_secret(key, value):
                     env[key] = None
                     hidden.append(key)
+        body = _scrubbed(body, known)
         if hidden:
             lines.append(f"  # values of {', '.join(hidden)} left out: they look like secrets")
         key = cid if ID_PATTERN.match(cid) else json.dumps(cid)
@@ -337,7 +444,7 @@ def render(imported: Imported) -> str:
         for pair, connection in imported.connections.items():
             evidence = _where(imported.root, imported.evidence.get(pair, []))
             if evidence:
-                lines.append(f"  # {evidence}")
+                lines.append(f"  # {redact(evidence, known)}")
             body = connection.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True)
             body = {
                 "from": connection.source,

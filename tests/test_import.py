@@ -134,3 +134,118 @@ def test_a_compose_file_nested_past_the_parser_limit_is_skipped(
     assert "deep/compose.yaml: nesting is deeper" in capsys.readouterr().err
     model = engine.analyse(output.read_text(), str(output), Config()).model
     assert model is not None and model.components["api"].technology == "go"
+
+
+@needs_corpus
+def test_unrelated_projects_in_one_folder_stay_separate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # awesome-compose: 39 samples, many with a 'web' and a 'db'; none may merge with another's.
+    output = tmp_path / "samples.arch.yaml"
+    assert main(["import", str(CORPUS / "awesome-compose"), "-o", str(output)]) == 0
+    assert "39 separate projects" in capsys.readouterr().err
+    model = engine.analyse(output.read_text(), str(output), Config()).model
+    assert model is not None
+    assert len(model.components) == 81  # every service of every sample, as the corpus README counts them
+    assert {"angular.web", "apache-php.web", "aspnet-mssql.db", "gitea-postgres.db"} <= set(model.components)
+    projects = {cid.split(".", 1)[0] for cid in model.components}
+    for connection in model.connections:  # a connection never crosses from one project to another
+        assert connection.source.split(".", 1)[0] == connection.target.split(".", 1)[0], connection
+    assert len(projects) == 39
+
+
+def test_one_project_in_several_formats_merges_by_id(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    image: acme/api:1.0\n  db:\n    image: postgres:16\n"
+    )
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "db.yaml").write_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: shop}\nspec:\n"
+        "  replicas: 3\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n"
+        "    spec:\n      containers: [{name: pg, image: 'postgres:16'}]\n"
+    )
+    output = tmp_path / "shop.arch.yaml"
+    assert main(["import", str(tmp_path), "-o", str(output)]) == 0
+    model = engine.analyse(output.read_text(), str(output), Config()).model
+    assert model is not None and set(model.components) == {"api", "db"}
+    assert model.components["db"].replicas == 3
+
+
+def test_connection_strings_in_their_common_forms(tmp_path: Path) -> None:
+    stores = {
+        "pg": "postgres:16.4",
+        "maria": "mariadb:11.4",
+        "sql": "mcr.microsoft.com/mssql/server:2022-latest",
+        "ora": "gvenzl/oracle-free:23",
+        "mongo": "mongo:7.0",
+        "broker1": "apache/kafka:3.8.0",
+        "broker2": "apache/kafka:3.8.0",
+        "rabbit": "rabbitmq:3.13",
+        "cache": "redis:7.4",
+        "legacy": "postgres:16.4",
+    }
+    env = {
+        "JDBC_URL": "jdbc:postgresql://pg:5432/app?user=app",
+        "SPRING_DATASOURCE_URL": "jdbc:mariadb://maria:3306/shop",
+        "REPORTS_DB": "jdbc:sqlserver://sql:1433;databaseName=reports",
+        "LEDGER_DB": "jdbc:oracle:thin:@//ora:1521/ledger",
+        "MONGO_URI": "mongodb://mongo:27017/app",
+        "KAFKA_BOOTSTRAP_SERVERS": "broker1:9092,broker2:9092",
+        "BROKER": "amqps://rabbit:5671/vhost",
+        "SESSIONS": "rediss://cache:6380/0",
+        "LEGACY_DSN": "host=legacy port=5433 dbname=old",
+    }
+    lines = ["services:", "  app:", "    image: acme/app:1.0", "    environment:"]
+    lines += [f"      {key}: '{value}'" for key, value in env.items()]
+    for name, image in stores.items():
+        lines += [f"  {name}:", f"    image: {image}"]
+    (tmp_path / "compose.yaml").write_text("\n".join(lines) + "\n")
+    model = engine.analyse((tmp_path / "compose.yaml").read_text(), str(tmp_path / "compose.yaml"), Config()).model
+    assert model is not None
+    edges = {c.target: c for c in model.connections if c.source == "app"}
+    assert set(edges) == set(stores)
+    assert edges["legacy"].port == 5433
+    assert edges["sql"].port == 1433
+    assert edges["cache"].tls is True
+
+
+def test_a_configmap_every_service_loads_is_not_evidence_of_who_calls_whom(tmp_path: Path) -> None:
+    def deployment(name: str, extra: str = "") -> str:
+        return (
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec:\n      containers:\n      - name: app\n        image: 'ghcr.io/acme/{name}:1.0.0'\n"
+            f"        ports: [{{containerPort: 8080}}]\n{extra}---\n"
+            f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n"
+            f"  selector: {{app: {name}}}\n  ports: [{{port: 8080}}]\n---\n"
+        )
+
+    shared = "        envFrom: [{configMapRef: {name: endpoints}}]\n"
+    picked = (
+        "        env:\n        - name: CART_ADDR\n"
+        "          valueFrom: {configMapKeyRef: {name: endpoints, key: CART_ADDR}}\n"
+    )
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: endpoints, namespace: shop}\n"
+        "data: {CART_ADDR: 'cart:8080', USERS_ADDR: 'users:8080', ORDERS_ADDR: 'orders:8080'}\n---\n"
+        + deployment("cart", shared)
+        + deployment("users", shared)
+        + deployment("orders", shared)
+        + deployment("checkout", picked)
+    )
+    path = tmp_path / "shop.yaml"
+    model = engine.analyse(text, str(path), Config()).model
+    assert model is not None
+    assert {(c.source, c.target) for c in model.connections} == {("checkout", "cart")}
+
+
+def test_remote_modules_are_named_as_not_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "main.tf").write_text(
+        'module "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "5.8.1"\n}\n\n'
+        'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n'
+    )
+    analysis = engine.analyse((tmp_path / "main.tf").read_text(), str(tmp_path / "main.tf"), Config())
+    notes = [f for f in analysis.findings if f.code == "ARCH021"]
+    assert [(f.range.start_line, f.range.start_col) for f in notes] == [(1, 2)]
+    assert "terraform-aws-modules/vpc/aws" in notes[0].message
+    output = tmp_path / "infra.arch.yaml"
+    assert main(["import", str(tmp_path), "-o", str(output)]) == 0
+    assert "not followed: main.tf:2: module 'vpc'" in capsys.readouterr().err

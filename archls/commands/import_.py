@@ -48,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
     imported = importer.build(list(args.paths), args.name)
     for note in imported.skipped:
         print(f"archls: skipped {note}", file=sys.stderr)
+    for note in imported.notes:
+        print(f"archls: not followed: {note}", file=sys.stderr)
+    if imported.projects:
+        print(
+            f"archls: {len(imported.projects)} separate projects; each component id starts with its project's folder",
+            file=sys.stderr,
+        )
     if not imported.sources:
         raise UsageError("found no compose, Terraform or Kubernetes files in " + ", ".join(args.paths))
     text = importer.render(imported)
@@ -61,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         with open(output, "w" if args.force else "x", encoding="utf-8") as handle:
             handle.write(text)
-        counts = f"{len(imported.components)} components, {len(imported.connections)} connections"
-        print(f"wrote {output} ({counts} from {len(imported.sources)} sources)", file=sys.stderr)
+        counts = (
+            f"{_count(len(imported.components), 'component')}, {_count(len(imported.connections), 'connection')} "
+            f"from {_count(len(imported.sources), 'source')}"
+        )
+        print(f"wrote {output} ({counts})", file=sys.stderr)
     return 1 if broken else EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

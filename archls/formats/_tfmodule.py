@@ -206,6 +206,9 @@ class Project:
     by_address: dict[str, Resource] = field(default_factory=dict)
     #: Files whose reading stopped early (too many files), for an information note.
     truncated: bool = False
+    #: Module calls archls does not follow (registry, git and other remote sources, or a source it
+    #: cannot work out): (the module block, its source as written), for an information note.
+    unfollowed: list[tuple[Block, str]] = field(default_factory=list)
 
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources if r.type in types and r.mode == "resource"]
@@ -364,6 +367,8 @@ def _load_module(
                 source = block.attr("source")
                 source_value = module.evaluate(source.expr) if source is not None else None
                 if not isinstance(source_value, str) or not source_value.startswith(("./", "../")):
+                    written = source_value if isinstance(source_value, str) else "an expression"
+                    project.unfollowed.append((block, written))
                     continue
                 child_folder = os.path.normpath(os.path.join(folder, source_value))
                 if child_folder in ancestors:

@@ -103,12 +103,37 @@ class Address:
     tls: bool | None
 
 
+#: Connection strings of the key=value kind: libpq (``host=db port=5432``), ADO.NET and ODBC
+#: (``Server=db,1433;Database=app``, ``Data Source=db``), with the host in one key and maybe the port
+#: in another or after a comma.
+_KEYED_HOST = re.compile(
+    r"(?:^|[;\s])(?:host|hostname|server|address|addr|data\s+source)\s*=\s*(?:tcp:)?([A-Za-z0-9][A-Za-z0-9_.-]*)"
+    r"(?:[,:](\d{1,5}))?",
+    re.I,
+)
+_KEYED_PORT = re.compile(r"(?:^|[;\s])port\s*=\s*(\d{1,5})", re.I)
+#: JDBC URLs: ``jdbc:postgresql://db:5432/app``, ``jdbc:sqlserver://db:1433;databaseName=app``,
+#: ``jdbc:oracle:thin:@db:1521:ORCL`` or ``@//db:1521/service``.
+_JDBC_ORACLE = re.compile(r"^jdbc:oracle:\w+:@(?://)?([A-Za-z0-9][A-Za-z0-9_.-]*):(\d{1,5})", re.I)
+
+
 def addresses(key: str, value: str) -> list[Address]:
-    """Hosts named in an environment value: URLs, ``host:port`` lists, or a bare host for address-like keys."""
+    """Hosts named in an environment value: URLs (JDBC and SQLAlchemy forms too), key=value connection
+    strings, ``host:port`` lists, or a bare host for address-like keys."""
     out: list[Address] = []
+    keyed = _KEYED_HOST.search(value)
+    if keyed and "://" not in value:
+        port = keyed.group(2) or (_KEYED_PORT.search(value) or [None, None])[1]
+        return [Address(keyed.group(1).lower(), int(port) if port else None, None, None)]
     for part in _SPLIT.split(value.strip()):
         if not part:
             continue
+        oracle = _JDBC_ORACLE.match(part)
+        if oracle:
+            out.append(Address(oracle.group(1).lower(), int(oracle.group(2)), None, None))
+            continue
+        if part[:5].lower() == "jdbc:":
+            part = part[5:]
         if "://" in part:
             try:
                 url = urlsplit(part)
@@ -117,7 +142,8 @@ def addresses(key: str, value: str) -> list[Address]:
                 continue
             if host:
                 scheme = url.scheme.lower()
-                protocol = _SCHEMES.get(scheme)
+                # SQLAlchemy names the driver after a plus: postgresql+psycopg, mysql+pymysql
+                protocol = _SCHEMES.get(scheme) or _SCHEMES.get(scheme.split("+", 1)[0])
                 tls = scheme in {"https", "wss", "rediss", "amqps", "mqtts", "ldaps", "smtps"} or None
                 out.append(Address(host.lower(), port, protocol, tls))
             continue

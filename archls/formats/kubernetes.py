@@ -855,6 +855,16 @@ def _connections(
         return port, None
 
     configmaps = {(o.namespace, o.name): o for o in objects if o.kind == "ConfigMap"}
+    # A ConfigMap that several workloads load whole (envFrom) is shared configuration: its addresses
+    # say that someone calls those services, not which of its readers does, so they are no evidence
+    # of an edge. A key one workload picks (configMapKeyRef) is.
+    loaders: dict[tuple[str | None, str], set[str]] = {}
+    for cid, obj in native.workloads.items():
+        for _, container in [*obj.containers(init=False), *obj.containers(init=True)]:
+            for source in items(container.get("envFrom")):
+                ref = as_text(get(source, "configMapRef", "name"))
+                if ref:
+                    loaders.setdefault((obj.namespace, ref), set()).add(cid)
     for cid, obj in native.workloads.items():
         spec_path = obj.pod_spec_path or ()
         env_items: list[tuple[str, str, tuple[str | int, ...], K8sObject]] = []
@@ -866,10 +876,19 @@ def _connections(
                     name = as_text(get(item, "name"))
                     if value and name:
                         env_items.append((name, value, (*spec_path, key, i, "env", j, "value"), obj))
+                        continue
+                    picked = get(item, "valueFrom", "configMapKeyRef")
+                    ref, wanted = as_text(get(picked, "name")), as_text(get(picked, "key"))
+                    configmap = configmaps.get((obj.namespace, ref)) if ref and wanted else None
+                    chosen = as_text(get(configmap.data, "data", wanted)) if configmap and wanted else None
+                    if name and wanted and chosen:
+                        env_items.append((name, chosen, ("data", wanted), configmap))
                 for source in items(container.get("envFrom")):
                     ref = as_text(get(source, "configMapRef", "name"))
                     configmap = configmaps.get((obj.namespace, ref)) if ref else None
                     data = get(configmap.data, "data") if configmap else None
+                    if len(loaders.get((obj.namespace, ref or ""), ())) > 1:
+                        continue
                     if configmap is not None and isinstance(data, dict):
                         for k, v in data.items():
                             if as_text(v):

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from archls.evidence import Evidence, evidence_of
-from archls.findings import FILE_START, Edit, Finding, ModelPath, Range
+from archls.findings import FILE_START, Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _hcl, register
 from archls.formats._hcl import Attribute, Block, Expr
 from archls.formats._inferred import Inferred
@@ -128,6 +128,19 @@ def build(project: Project, path: str) -> TfLoaded:
     native = TfNative(project)
     loaded = TfLoaded(NAME, None, smaps.get(current) or SourceMap(path), [], current=current, smaps=smaps)
     loaded.native = native
+    for block, source in project.unfollowed:
+        if os.path.abspath(block.file) != current:
+            continue
+        attribute = block.attr("source")
+        loaded.findings.append(
+            Finding(
+                "ARCH021",
+                f"module '{block.labels[0]}' comes from {source}: archls reads local modules only, so what it "
+                "creates is not audited; audit its code where it is kept",
+                Severity.INFO,
+                attribute.key if attribute is not None else block.head,
+            )
+        )
 
     built: list[Built] = []
     for resource in project.resources:

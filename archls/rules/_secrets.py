@@ -1,4 +1,5 @@
-"""Recognising secrets written in plain text, shared by the native rules of every format."""
+"""Recognising secrets written in plain text, shared by the native rules of every format, and taking
+them out of text archls writes (``archls import``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ SECRET_KEY = re.compile(
 )
 #: Names that contain a secret word but hold something else (a file path, a key id, a flag...).
 NOT_SECRET_KEY = re.compile(
-    r"(?:_FILE|_PATH|_DIR|_ID|_NAME|_ARN|_ENABLED|_REF|_LENGTH|_POLICY|_TYPE|_VERSION|_HOST|_URL|_PORT)$", re.I
+    r"(?:_FILE|_PATH|_DIR|_ID|_NAME|_ARN|_ENABLED|_REF|_LENGTH|_POLICY|_TYPE|_VERSION|_HOST|_URL|_PORT)$"
+    # an idempotency token (EFS creation_token, a CloudFormation client request token) is an id
+    r"|^(?:creation|idempotency|client[_-]?request)[_-]?token$",
+    re.I,
 )
 
 _PLACEHOLDER = re.compile(
@@ -65,3 +69,60 @@ def points_elsewhere(text: str) -> bool:
     """Whether a value names where the secret is kept rather than being it: a file path (Docker and
     Kubernetes mount secrets under /run/secrets), or a secrets-manager reference."""
     return text.startswith(("/", "./", "file:", "vault:", "arn:", "secretsmanager:", "ssm:", "projects/"))
+
+
+#: What a secret is replaced with in text archls writes: a reference, which no secret rule reports.
+REDACTED = "${SECRET}"
+
+#: Places inside free text where a secret sits: a URL's password, a password or token query parameter,
+#: a password flag on a command line, a NAME_PASSWORD=value assignment, and the password flags of
+#: sqlcmd/bcp (-P) and the MySQL clients (-pVALUE). The ``secret`` group is replaced.
+_IN_TEXT = [
+    re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s:/@?#]*:)(?P<secret>[^\s@/]+)(?=@)", re.I),
+    re.compile(
+        r"(?P<head>[?&;]\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|sslpassword)\s*=\s*)"
+        r"(?P<secret>[^&;\s]+)",
+        re.I,
+    ),
+    re.compile(
+        r"(?P<head>(?:^|[\s\[,\"'])--?(?:[a-z0-9]+[-_])*(?:password|passwd|pass|pwd|secret|token|api[-_]?key|"
+        r"access[-_]?key)(?:=|[\s\"',]+))(?P<secret>[^\s\"',\]-][^\s\"',\]]*)",
+        re.I,
+    ),
+    re.compile(
+        r"(?P<head>\b[A-Za-z][A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY)"
+        r"[A-Za-z0-9_]*=)(?P<secret>[^\s\"']+)",
+        re.I,
+    ),
+    re.compile(r"(?P<head>\b(?:sqlcmd|bcp)\b[^\n]*?\s-P[\s\"',]+)(?P<secret>[^\s\"',\]]+)"),
+    re.compile(
+        r"(?P<head>\b(?:mysql|mysqladmin|mysqldump|mariadb|mariadb-admin)\b[^\n]*?\s-p)(?P<secret>[^\s\"',\]]+)"
+    ),
+]
+_SHAPED_ANYWHERE = [
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
+    *(pattern for _, pattern in SHAPED if "PRIVATE" not in pattern.pattern),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{40,}\b"),
+]
+
+
+def redact(text: str, known: frozenset[str] | set[str] = frozenset()) -> str:
+    """``text`` with every secret in it replaced by :data:`REDACTED`: secrets in their usual places
+    (URL passwords, password parameters and flags, NAME_PASSWORD=value), credentials by their shape,
+    and the ``known`` secret values (read from the same files) wherever they stand as a word."""
+
+    def keep_references(match: re.Match[str]) -> str:
+        secret = match.group("secret")
+        if secret.startswith("${") or secret.startswith("$(") or _PLACEHOLDER.match(secret):
+            return match.group(0)
+        return match.group("head") + REDACTED
+
+    for pattern in _IN_TEXT:
+        text = pattern.sub(keep_references, text)
+    for pattern in _SHAPED_ANYWHERE:
+        text = pattern.sub(REDACTED, text)
+    for value in sorted(known, key=len, reverse=True):
+        if len(value) >= 4 and value in text:
+            text = re.sub(rf"(?<![\w$]){re.escape(value)}(?![\w}}])", REDACTED, text)
+    return text

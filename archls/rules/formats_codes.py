@@ -13,3 +13,17 @@ loader_code(
     example="apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web",
     fix="Render it (`helm template . > rendered.yaml`) and audit the rendered manifests.",
 )
+
+loader_code(
+    "ARCH021",
+    "Module not followed",
+    severity=Severity.INFO,
+    what="A Terraform `module` block whose `source` is not a local folder (the Terraform Registry, git, a URL "
+    "or an archive), or a source archls cannot work out.",
+    why="archls reads only the files on disk and never downloads anything, so the resources such a module "
+    "creates are neither modelled nor audited. Without this note a module made entirely of remote modules "
+    "would look clean.",
+    example='module "vpc" {\n  source  = "terraform-aws-modules/vpc/aws"\n  version = "5.8.1"\n}',
+    fix="Audit the module where its code is kept (its repository, or the copy `terraform init` puts under "
+    "`.terraform/modules/`), or vendor it into a local folder and point `source` at it.",
+)
