@@ -6,20 +6,19 @@ from __future__ import annotations
 import pytest
 
 from tests import wellkept
-from tests.shared import CORPUS
+from tests.shared import need_shared
 
 
 @pytest.fixture(scope="module")
 def found() -> dict[wellkept.Key, str]:
+    need_shared()
     return wellkept.reported()
 
 
 @pytest.fixture(scope="module")
 def review() -> dict[wellkept.Key, wellkept.Verdict]:
-    table = wellkept.reviewed()
-    if CORPUS is None:  # without the shared corpus only the vendored projects are checked
-        table = {k: v for k, v in table.items() if k[0].startswith("wellkept/")}
-    return table
+    need_shared()
+    return wellkept.reviewed()
 
 
 def test_every_finding_on_the_well_kept_corpus_has_been_reviewed(found, review) -> None:
