@@ -283,3 +283,29 @@ def test_every_single_failure_of_every_example_settles(path: Path) -> None:
     for blast in blasts:
         assert 0 <= blast.traffic_lost <= 1
         assert blast.target not in blast.down
+
+
+COMPOSE = """services:
+  vote:
+    image: example/vote:1.0
+    depends_on: [redis]
+    environment:
+      REDIS_HOST: redis
+  result:
+    image: example/result:1.0
+  redis:
+    image: redis:7.2
+"""
+
+
+def test_without_flows_or_a_public_edge_traffic_is_measured_where_nothing_calls_in(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(COMPOSE, encoding="utf-8")
+    analysis = engine.analyse(COMPOSE, str(path))
+    assert analysis.model is not None
+    if not any(c.target == "redis" for c in analysis.model.connections):
+        pytest.skip("the compose reader inferred no connection to redis")
+    result = chaos.simulate(analysis.model, analysis.config, ["redis"])
+    assert result.components["vote"].state == State.DOWN
+    assert result.traffic_basis == "entry points"
+    assert result.traffic_lost == pytest.approx(0.5)  # vote of vote and result

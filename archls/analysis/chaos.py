@@ -897,7 +897,11 @@ def _traffic_lost(scenario: _Scenario, flows: dict[str, FlowImpact]) -> tuple[fl
     if total > 0:
         return min(1.0, sum(f.lost_rps for f in rated) / total), "flows"
     s = scenario.s
-    entries = [cid for cid in s.entries if s.base[cid] > 0] or s.entries
+    # Where requests enter: the public edge and clients, else (a compose project with nothing
+    # published) the components nothing calls, as the load model reads it.
+    called = {c.target for edges in s.out.values() for _, c in edges}
+    starts = s.entries or [cid for cid in s.model.components if cid not in called]
+    entries = [cid for cid in starts if s.base[cid] > 0] or starts
     if not entries:
         return 0.0, "entry points"
     weights = {cid: s.base[cid] or 1.0 for cid in entries}
