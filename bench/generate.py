@@ -114,6 +114,72 @@ def architecture(components: int, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
+_COMPOSE_KINDS = [
+    ("web", "nginx:1.27"),
+    ("api", "node:22-alpine"),
+    ("worker", "python:3.12-slim"),
+    ("cache", "redis:7.2"),
+    ("db", "postgres:16"),
+]
+
+
+def compose(services: int, seed: int = 7) -> str:
+    """YAML text of a docker-compose file with ``services`` services, about 15 lines each, in slices
+    of five (a web front, an API, a worker, a cache, a database) wired by ``depends_on`` and URLs."""
+    rng = random.Random(seed)
+    lines = ["services:"]
+    for i in range(services):
+        kind, image = _COMPOSE_KINDS[i % len(_COMPOSE_KINDS)]
+        base = i - i % len(_COMPOSE_KINDS)
+        name = f"{kind}-{i}"
+        lines += [f"  {name}:", f"    image: {image}", "    restart: unless-stopped"]
+        lines += ["    labels:", f'      com.example.slice: "{i // len(_COMPOSE_KINDS)}"', "    logging:"]
+        lines += ["      driver: json-file", "      options:", "        max-size: 10m"]
+        if kind == "web":
+            lines += ["    ports:", f'      - "{8000 + i}:80"', "    depends_on:", f"      - api-{base + 1}"]
+            lines += ["    volumes:", "      - ./static:/usr/share/nginx/html:ro"]
+        elif kind == "api":
+            lines += [
+                "    environment:",
+                f"      DATABASE_URL: postgres://app:secret@db-{base + 4}:5432/app",
+                f"      REDIS_URL: redis://cache-{base + 3}:6379",
+                f'      WORKERS: "{rng.choice([2, 4, 8])}"',
+                "    depends_on:",
+                f"      db-{base + 4}:",
+                "        condition: service_healthy",
+                f"      cache-{base + 3}:",
+                "        condition: service_started",
+            ]
+        elif kind == "worker":
+            lines += [
+                "    command: celery -A app worker",
+                "    environment:",
+                f"      BROKER_URL: redis://cache-{base + 3}:6379/0",
+                "    deploy:",
+                "      resources:",
+                "        limits: {cpus: '0.5', memory: 512M}",
+            ]
+        elif kind == "cache":
+            lines += ["    command: redis-server --appendonly yes", "    volumes:", f"      - cache-{i}:/data"]
+        else:
+            lines += [
+                "    environment:",
+                "      POSTGRES_PASSWORD: example",
+                "      POSTGRES_DB: app",
+                "    healthcheck:",
+                '      test: ["CMD-SHELL", "pg_isready -U postgres"]',
+                "      interval: 10s",
+                "    volumes:",
+                f"      - db-{i}:/var/lib/postgresql/data",
+            ]
+    lines.append("volumes:")
+    for i in range(services):
+        kind = _COMPOSE_KINDS[i % len(_COMPOSE_KINDS)][0]
+        if kind in ("cache", "db"):
+            lines.append(f"  {kind}-{i}: {{}}")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
     import sys
 
