@@ -7,16 +7,18 @@ an edit reuse the audit the diagnostics already paid for.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from archls import suppress
+from archls import suppress, tracking
 from archls.config import Config
 from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect
@@ -32,6 +34,13 @@ log = logging.getLogger(__name__)
 ErrorSink = Callable[[str, str], None]
 
 
+@dataclass(slots=True)
+class RuleRun:
+    hits: list[Hit]
+    #: None when the rule failed: it runs again next time.
+    reads: frozenset[tracking.Read] | None
+
+
 @dataclass
 class Analysis:
     path: str
@@ -44,6 +53,9 @@ class Analysis:
     #: Other files the format read (a Terraform module's siblings, a compose override), path -> digest
     #: of the text read, so a cached result is reused only while they are unchanged.
     inputs: dict[str, str | None] = field(default_factory=dict)
+    #: Each rule's hits and what it read, so the next audit of this path re-runs only the rules
+    #: whose inputs an edit changed (see :mod:`archls.tracking`).
+    runs: dict[str, RuleRun] = field(default_factory=dict, repr=False)
 
     @property
     def model(self) -> Architecture | None:
@@ -104,8 +116,12 @@ def analyse(
     *,
     read: FileReader | None = None,
     on_rule_error: ErrorSink | None = None,
+    incremental: bool = True,
 ) -> Analysis:
-    """Audit one file's text. Never raises for bad input; problems become findings."""
+    """Audit one file's text. Never raises for bad input; problems become findings.
+
+    With ``incremental``, the rules whose inputs did not change since the last audit of ``path``
+    (under the same configuration) keep their hits instead of running again."""
     config = (config or Config()).for_file(path)
     key = (
         path,
@@ -124,12 +140,47 @@ def analyse(
         return cached
     inputs: dict[str, str | None] = {}
     recording = _recording(read, inputs) if read is not None else None
-    result = _analyse(fmt, text, path, config, recording, on_rule_error)
+    previous = _previous(path, key[2]) if incremental else None
+    with collector_paused():
+        result = _analyse(fmt, text, path, config, recording, on_rule_error, previous)
     result.inputs = inputs
     _cache[key] = result
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return result
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the enclosed work with Python's cyclic garbage collector off.
+
+    An audit allocates hundreds of thousands of objects (YAML nodes, model objects, findings) and
+    keeps most of them in caches: with collection on, each young-generation pass walks what the
+    audit built so far, and a full pass walks every cached model, 2-3x the audit itself on a
+    1,000-service compose file. Reference counting still frees what the audit drops; cycles wait
+    for the next collection after it, which runs at the usual thresholds.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _previous(path: str, config_key: str) -> Analysis | None:
+    for key in reversed(_cache):
+        if key[0] == path:
+            found = _cache[key]
+            return found if key[2] == config_key and found.runs else None
+    return None
+
+
+def forget() -> None:
+    """Drop every cached audit (the next audit of each file starts from scratch)."""
+    _cache.clear()
 
 
 def latest(path: str) -> Analysis | None:
@@ -176,7 +227,13 @@ def _inputs_unchanged(cached: Analysis, read: FileReader) -> bool:
 
 
 def _analyse(
-    fmt: Format | None, text: str, path: str, config: Config, read: FileReader | None, on_rule_error: ErrorSink | None
+    fmt: Format | None,
+    text: str,
+    path: str,
+    config: Config,
+    read: FileReader | None,
+    on_rule_error: ErrorSink | None,
+    previous: Analysis | None = None,
 ) -> Analysis:
     if fmt is None:
         return Analysis(path, text, config, None, None)
@@ -200,14 +257,20 @@ def _analyse(
         return Analysis(path, text, config, fmt.name, None, [finding])
     findings = list(loaded.findings)
     context = None
+    runs: dict[str, RuleRun] = {}
     fatal = any(f.code in UNREADABLE for f in findings)
     if loaded.model is not None and not fatal:
         context = RuleContext(loaded.model, config, fmt.name, loaded.native)
-        findings.extend(run_rules(context, loaded, on_rule_error))
+        earlier = None
+        if previous is not None and previous.format == fmt.name and previous.rule_context is not None:
+            earlier = previous.runs, tracking.changes(previous.rule_context.model, loaded.model)
+            if loaded.native is not None or (previous.loaded is not None and previous.loaded.native is not None):
+                earlier[1].add(("native", tracking.ALL))
+        findings.extend(run_rules(context, loaded, on_rule_error, earlier, runs))
     findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
     findings.sort(key=Finding.sort_key)
-    return Analysis(path, text, config, fmt.name, loaded, findings, context)
+    return Analysis(path, text, config, fmt.name, loaded, findings, context, runs=runs)
 
 
 def _configured(finding: Finding, config: Config) -> Finding:
@@ -217,16 +280,35 @@ def _configured(finding: Finding, config: Config) -> Finding:
     return finding
 
 
-def run_rules(context: RuleContext, loaded: Loaded, on_rule_error: ErrorSink | None = None) -> list[Finding]:
+def run_rules(
+    context: RuleContext,
+    loaded: Loaded,
+    on_rule_error: ErrorSink | None = None,
+    earlier: tuple[dict[str, RuleRun], set[tracking.Read]] | None = None,
+    runs: dict[str, RuleRun] | None = None,
+) -> list[Finding]:
+    """Every enabled rule's findings. With ``earlier`` (the last audit's runs and what changed in
+    the model since), a rule that read nothing that changed keeps its hits; ``runs`` receives this
+    audit's runs for the next one."""
     out: list[Finding] = []
+    if runs is None:
+        runs = {}
     for code in all_codes():
         if code.check is None or not context.config.enabled(code.id):
             continue
         if code.formats is not None and context.format not in code.formats:
             continue
+        before = earlier[0].get(code.id) if earlier is not None else None
         try:
-            hits = list(code.check(context))
+            if before is not None and before.reads is not None and not tracking.stale(before.reads, earlier[1]):
+                hits = before.hits
+                runs[code.id] = before
+            else:
+                with tracking.recording() as reads:
+                    hits = list(code.check(context))
+                runs[code.id] = RuleRun(hits, frozenset(reads))
         except Exception as exc:
+            runs[code.id] = RuleRun([], None)
             detail = "".join(traceback.format_exception_only(exc)).strip()
             log.exception("rule %s failed", code.id)
             if on_rule_error is not None:

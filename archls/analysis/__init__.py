@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from archls import tracking
+
 if TYPE_CHECKING:
     from archls.analysis.availability import AvailabilityResult
     from archls.analysis.cost import CostResult
@@ -68,7 +70,7 @@ class Results:
 
 
 # Results by model identity and configuration; the model is kept alive with them so the id stays valid.
-_results: OrderedDict[tuple[int, str], tuple[Architecture, Results]] = OrderedDict()
+_results: OrderedDict[tuple[int, str], tuple[Architecture, Results, Any]] = OrderedDict()
 _RESULTS_SIZE = 8
 _lock = threading.Lock()  # the server may ask for figures from worker threads
 
@@ -80,24 +82,29 @@ def results(model: Architecture, config: Config, graph: ArchGraph | None = None)
         hit = _results.get(key)
         if hit is not None and hit[0] is model:
             _results.move_to_end(key)
+            tracking.replay(hit[2])
             return hit[1]
     from archls import catalog as catalogue
     from archls.analysis import availability, cost, load, profile
     from archls.graph import ArchGraph
 
-    graph = graph or ArchGraph(model)
-    data = catalogue.for_config(config)
-    profiles = profile.profiles(model, data, config)
-    loads = load.analyse(model, graph, data, config, profiles)
-    out = Results(
-        catalog=data,
-        profiles=profiles,
-        load=loads,
-        cost=cost.analyse(model, data, config, profiles, loads),
-        availability=availability.analyse(model, graph, data, profiles, loads.adjacency),
-    )
+    def compute() -> Results:
+        nonlocal graph
+        graph = graph or ArchGraph(model)
+        data = catalogue.for_config(config)
+        profiles = profile.profiles(model, data, config)
+        loads = load.analyse(model, graph, data, config, profiles)
+        return Results(
+            catalog=data,
+            profiles=profiles,
+            load=loads,
+            cost=cost.analyse(model, data, config, profiles, loads),
+            availability=availability.analyse(model, graph, data, profiles, loads.adjacency),
+        )
+
+    out, reads = tracking.computed(compute)
     with _lock:
-        _results[key] = (model, out)
+        _results[key] = (model, out, reads)
         if len(_results) > _RESULTS_SIZE:
             _results.popitem(last=False)
     return out

@@ -12,21 +12,25 @@ from collections.abc import Callable, Hashable
 from operator import is_
 from typing import Any
 
+from archls import tracking
+
 _LIMIT = 50_000
 
 
 class IdentityMemo:
     def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+        self._entries: dict[Hashable, tuple[tuple[Any, ...], Any, Any]] = {}
 
     def get(self, owners: tuple[Any, ...], extra: Hashable, compute: Callable[[], Any]) -> Any:
         key = (*map(id, owners), extra)
         hit = self._entries.get(key)
         # Every analysis asks once per component: the identity check stays in C.
         if hit is not None and all(map(is_, hit[0], owners)):
+            # What the value was computed from still counts as read by whoever asks now.
+            tracking.replay(hit[2])
             return hit[1]
         if len(self._entries) > _LIMIT:
             self._entries.clear()
-        value = compute()
-        self._entries[key] = (owners, value)
+        value, reads = tracking.computed(compute)
+        self._entries[key] = (owners, value, reads)
         return value

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from archls.findings import ModelPath, Severity
@@ -228,14 +227,22 @@ class RuleContext:
         self.model = model
         self.config = config
         self.format = format
-        self.native = native
-        self._memo: dict[str, Any] = {}
+        self._native = native
+        self._memo: dict[str, tuple[Any, Any]] = {}
 
-    @cached_property
+    @property
+    def native(self) -> Any:
+        """The format's own reading of the files (Terraform resources, compose services...)."""
+        from archls import tracking
+
+        tracking.replay(_NATIVE_READ)
+        return self._native
+
+    @property
     def graph(self) -> ArchGraph:
         from archls.graph import ArchGraph
 
-        return ArchGraph(self.model)
+        return self.cached("graph", lambda: ArchGraph(self.model))
 
     def can_say(self, setting: str) -> bool:
         """Whether this file's format can write the model setting ``setting``; rules that report its
@@ -254,10 +261,21 @@ class RuleContext:
         return float(self.config.thresholds.get(name, default))
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Compute a shared analysis once per audit, e.g. ``ctx.cached("load", lambda: ...)``."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        """Compute a shared analysis once per audit, e.g. ``ctx.cached("load", lambda: ...)``.
+
+        Every rule that asks depends on what the analysis read (see :mod:`archls.tracking`)."""
+        from archls import tracking
+
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = tracking.computed(compute)
+        else:
+            tracking.replay(hit[1])
+        return hit[0]
+
+
+#: Rules that read the format's native objects depend on the whole text (see the engine).
+_NATIVE_READ = (("native", "*"),)
 
 
 #: Categories in the order codes are listed (and run): the order they are declared in.
