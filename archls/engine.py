@@ -263,9 +263,9 @@ def _analyse(
         context = RuleContext(loaded.model, config, fmt.name, loaded.native)
         earlier = None
         if previous is not None and previous.format == fmt.name and previous.rule_context is not None:
-            earlier = previous.runs, tracking.changes(previous.rule_context.model, loaded.model)
-            if loaded.native is not None or (previous.loaded is not None and previous.loaded.native is not None):
-                earlier[1].add(("native", tracking.ALL))
+            changed = tracking.changes(previous.rule_context.model, loaded.model)
+            changed |= tracking.native_changes(previous.loaded.native if previous.loaded else None, loaded.native)
+            earlier = previous.runs, changed
         findings.extend(run_rules(context, loaded, on_rule_error, earlier, runs))
     findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]

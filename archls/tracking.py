@@ -217,6 +217,18 @@ def changes(old: Architecture, new: Architecture) -> set[Read]:
     return out
 
 
+def native_changes(old: Any, new: Any) -> set[Read]:
+    """What counts as changed in the formats' own reading of the files: all of it whenever there is
+    one (rules that walk Terraform resources or compose services run at every audit), except the
+    flags the rule context hands out on their own."""
+    if old is None and new is None:
+        return set()
+    out = {("native", ALL)}
+    if getattr(old, "development", False) != getattr(new, "development", False):
+        out.add(("native", "development"))
+    return out
+
+
 def _compare(kind: str, old: Any, new: Any, out: set[Read]) -> None:
     if old is new or old is None:
         return

@@ -255,7 +255,10 @@ class RuleContext:
     def development(self) -> bool:
         """Whether the file describes a local development stack (a compose file for a developer's
         machine or CI): rules about running in production do not apply to it."""
-        return bool(getattr(self.native, "development", False))
+        from archls import tracking
+
+        tracking.replay(_DEVELOPMENT_READ)
+        return bool(getattr(self._native, "development", False))
 
     def threshold(self, name: str, default: float) -> float:
         return float(self.config.thresholds.get(name, default))
@@ -276,6 +279,7 @@ class RuleContext:
 
 #: Rules that read the format's native objects depend on the whole text (see the engine).
 _NATIVE_READ = (("native", "*"),)
+_DEVELOPMENT_READ = (("native", "development"),)
 
 
 #: Categories in the order codes are listed (and run): the order they are declared in.

@@ -1,0 +1,118 @@
+"""An audit that re-runs only the rules an edit touched gives exactly the findings of a fresh audit.
+
+Random edits (values swapped, lines dropped or doubled, keys added) are applied one after another
+to real files of each YAML format; after every edit the incremental audit of the same path is
+compared with a from-scratch audit of the same text under another path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archls import engine
+from tests.shared import CORPUS
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import architecture, compose  # noqa: E402
+
+VALUES = ["3", "1", "0", "true", "false", "public", "internal", "https", "http", "postgres", "redis:7"]
+VALUES += ["none", "''", "[]", "{}", "10ms", "99.9", "nginx:latest", "api", "db", "-1", "2000"]
+NEW_KEYS = ["tls: false", "replicas: 1", "exposure: public", "auth: none", "privileged: true", "image: app"]
+NEW_KEYS += ["technology: postgresql", "restart: always", "encrypted: false", "timeout: 1ms"]
+
+SCALAR = re.compile(r"^(\s*(?:- )?[\w.-]+:\s)(.+)$")
+
+
+def _sources() -> dict[str, str]:
+    out = {
+        "generated.arch.yaml": architecture(30, seed=3),
+        "docker-compose.yml": compose(20, seed=3),
+    }
+    for name in ("ecommerce.arch.yaml", "ride-sharing.arch.yaml"):
+        out[name] = (ROOT / "examples" / name).read_text(encoding="utf-8")
+    if CORPUS is not None:
+        voting = CORPUS / "example-voting-app" / "docker-compose.yml"
+        if voting.is_file():
+            out["voting/docker-compose.yml"] = voting.read_text(encoding="utf-8")
+        k8s = CORPUS / "kubernetes-goat" / "scenarios" / "cache-store" / "deployment.yaml"
+        if k8s.is_file():
+            out["k8s/deployment.yaml"] = k8s.read_text(encoding="utf-8")
+    return out
+
+
+SOURCES = _sources()
+
+
+def _edit(text: str, data: st.DataObject) -> str:
+    lines = text.split("\n")
+    at = data.draw(st.integers(0, len(lines) - 1), label="line")
+    line = lines[at]
+    operation = data.draw(st.sampled_from(["value", "value", "value", "drop", "double", "key"]), label="operation")
+    match = SCALAR.match(line)
+    if operation == "value" and match:
+        lines[at] = match.group(1) + data.draw(st.sampled_from(VALUES), label="value")
+    elif operation == "drop":
+        del lines[at]
+    elif operation == "double":
+        lines.insert(at, line)
+    else:
+        indent = len(line) - len(line.lstrip(" "))
+        lines.insert(at + 1, " " * indent + data.draw(st.sampled_from(NEW_KEYS), label="key"))
+    return "\n".join(lines)
+
+
+def _seen(analysis: engine.Analysis) -> list[tuple[Any, ...]]:
+    return [(f.code, f.message, f.severity, f.range, f.path, f.fix, f.data) for f in analysis.findings]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    edited, fresh = tmp_path_factory.mktemp("edited"), tmp_path_factory.mktemp("fresh")
+    for folder in (edited, fresh):
+        for name in SOURCES:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    yield edited, fresh
+    shutil.rmtree(edited, ignore_errors=True)
+    shutil.rmtree(fresh, ignore_errors=True)
+
+
+@settings(
+    max_examples=int(os.environ.get("ARCHLS_INCREMENTAL_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=st.sampled_from(sorted(SOURCES)), steps=st.integers(1, 4), data=st.data())
+def test_incremental_audit_equals_fresh_audit(
+    folders: tuple[Path, Path], name: str, steps: int, data: st.DataObject
+) -> None:
+    edited, fresh = folders
+    text = SOURCES[name]
+    engine.analyse(text, str(edited / name))
+    for step in range(steps):
+        text = _edit(text, data)
+        incremental = engine.analyse(text, str(edited / name))
+        scratch = engine.analyse(text, str(fresh / name), incremental=False)
+        assert _seen(incremental) == _seen(scratch), f"after edit {step + 1} of {name}"
+
+
+def test_an_edit_reruns_only_the_rules_that_read_what_changed(tmp_path: Path) -> None:
+    text = architecture(40, seed=5)
+    path = str(tmp_path / "big.arch.yaml")
+    before = engine.analyse(text, path)
+    at = text.index("replicas: ", len(text) // 2)
+    after = engine.analyse(text[:at] + "replicas: 7" + text[text.index("\n", at) :], path)
+    kept = [code for code, run in after.runs.items() if run is before.runs.get(code)]
+    rerun = [code for code in after.runs if code not in kept]
+    assert kept and rerun
+    assert len(kept) > len(rerun)
+    assert all(("component", "replicas") in after.runs[code].reads for code in rerun)
