@@ -23,6 +23,7 @@ from archls.assistant.privacy import guard_logs, redact_text
 
 if TYPE_CHECKING:
     from archls.assistant.brief import Brief
+    from archls.engine import Analysis
 
 TOOL_NAME = "write_architecture"
 MAX_TOKENS = 16000
@@ -227,7 +228,14 @@ class AnthropicBackend:
         ask = "archls could not load this draft:\n" + "\n".join(f"- {e}" for e in errors[:30])
         return self._follow_up(brief, draft, ask + "\nCall write_architecture again with every error fixed.")
 
-    def improve(self, draft: Draft, brief: Brief, text: str, findings: list[str]) -> Draft | None:
+    def improve(self, draft: Draft, brief: Brief, analysis: Analysis) -> Draft | None:
+        from archls.findings import Severity
+
+        findings = [
+            f"line {f.range.start_line + 1}: {f.code} {f.message}"
+            for f in analysis.findings
+            if f.severity is Severity.ERROR
+        ]
         ask = "The audits report these errors on the draft:\n" + "\n".join(f"- {f}" for f in findings[:30])
         return self._follow_up(
             brief, draft, ask + "\nCall write_architecture again with them fixed; change nothing else."

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from archls.assistant.brief import Brief
+    from archls.engine import Analysis
 
 #: The model used unless ``archls.ai.model`` or ``ARCHLS_AI_MODEL`` names another.
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -47,7 +48,7 @@ class Backend(Protocol):
 
     def repair(self, draft: Draft, brief: Brief, errors: list[str]) -> Draft: ...
 
-    def improve(self, draft: Draft, brief: Brief, text: str, findings: list[str]) -> Draft | None: ...
+    def improve(self, draft: Draft, brief: Brief, analysis: Analysis) -> Draft | None: ...
 
     def suggest(self, text: str, line: int) -> list[Suggestion]: ...
 

@@ -14,14 +14,11 @@ _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, 
 _NUMBER = r"(?P<num>\d+(?:[.,]\d+)*)\s*(?P<mult>k|m|mm|b|thousand|million|billion)?\b"
 
 _RPS = re.compile(
-    _NUMBER + r"\s*(?:rps|qps|tps|req(?:uest)?s?\s*(?:/|per)\s*s(?:ec(?:ond)?)?|"
-    r"(?:requests|queries|transactions|writes|reads|messages|events|payments|orders|clicks|searches|uploads)"
-    r"\s*(?:/|per|a|each)\s*(?:s\b|sec\b|second))",
+    _NUMBER + r"\s*(?:rps|qps|tps|(?:[a-z-]+\s+|[a-z-]+(?=/)){0,2}?(?:/|per|a|each)\s*(?:s\b|sec\b|second\b))",
     re.I,
 )
 _PER_MINUTE = re.compile(
-    _NUMBER + r"\s*(?:requests|queries|transactions|messages|events|payments|orders|bookings|rides|trips)?\s*"
-    r"(?:/|per|a|each)\s*min(?:ute)?\b",
+    _NUMBER + r"\s*(?:[a-z-]+\s+){0,2}?(?:/|per|a|each)\s*min(?:ute)?\b",
     re.I,
 )
 _PER_DAY = re.compile(

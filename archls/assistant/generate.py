@@ -104,7 +104,7 @@ def generate(
     max_repairs: int = 3,
 ) -> Result:
     """An architecture for ``description``; never raises for what a backend answers."""
-    from archls import engine, fixes
+    from archls import engine
     from archls.assistant.offline import OfflineBackend
 
     notes: list[str] = []
@@ -157,24 +157,38 @@ def generate(
 
     step("Auditing", 70)
     text, analysis = _mechanical(text, analysis, notes)
-    errors = _error_findings(analysis)
-    if errors and backend.name != "offline":
+    # One improvement round on error findings (for the offline backend, which only sizes, also on
+    # capacity warnings; sizing after a change of replicas may take a second pass).
+    rounds = 2 if backend.name == "offline" else 1
+    for _ in range(rounds):
+        errors = _error_findings(analysis)
+        if not errors and backend.name != "offline":
+            break
         step(f"Improving ({len(errors)} error findings)", 80)
         try:
-            improved = backend.improve(draft, brief, text, errors)
+            improved = backend.improve(draft, brief, analysis)
         except BackendUnavailable as exc:
             notes.append(f"improvement round skipped: {exc}")
-            improved = None
-        if improved is not None:
-            candidate_text = _text(_finalise(improved, brief), brief)
-            candidate = engine.analyse(candidate_text, VIRTUAL_PATH)
-            candidate_text, candidate = _mechanical(candidate_text, candidate, [])
-            if not _load_errors(candidate) and len(_error_findings(candidate)) < len(errors):
-                text, analysis = candidate_text, candidate
-                notes.append(f"improvement round: {len(errors)} -> {len(_error_findings(candidate))} error findings")
+            break
+        if improved is None:
+            break
+        improved = _finalise(improved, brief)
+        candidate_text = _text(improved, brief)
+        candidate = engine.analyse(candidate_text, VIRTUAL_PATH)
+        candidate_text, candidate = _mechanical(candidate_text, candidate, [])
+        after = _error_findings(candidate)
+        if _load_errors(candidate) or len(after) > len(errors) or _score(candidate) <= _score(analysis):
+            break
+        draft, text, analysis = improved, candidate_text, candidate
+        notes.append(f"improvement round ({backend.name}): {len(errors)} -> {len(after)} error findings")
     step("Done", 100)
-    del fixes
     return Result(text, analysis, backend.name, brief, notes, repairs)
+
+
+def _score(analysis: Analysis) -> float:
+    from archls.analysis.grade import grade
+
+    return grade(analysis.findings, analysis.model).score
 
 
 def _mechanical(text: str, analysis: Analysis, notes: list[str]) -> tuple[str, Analysis]:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime
 import math
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archls.assistant.backend import Draft, Suggestion
 from archls.assistant.brief import Brief
 from archls.assistant.patterns import GENERIC, Domain, External, Service, Store, matching
+
+if TYPE_CHECKING:
+    from archls.engine import Analysis
 
 #: Wire protocol by store technology.
 _PROTOCOL = {
@@ -70,8 +73,21 @@ class OfflineBackend:
         # adapted did not, so it starts again from the patterns alone.
         return compose(brief)
 
-    def improve(self, draft: Draft, brief: Brief, text: str, findings: list[str]) -> Draft | None:
-        return None  # the pipeline's mechanical fixes are this backend's improvement round
+    def improve(self, draft: Draft, brief: Brief, analysis: Analysis) -> Draft | None:
+        """Size the draft for its load: the capacity rules' own replica and timeout proposals, which
+        are not applied to a user's file unasked (they pick a number) but are what a draft needs."""
+        import copy
+
+        from archls.rules.registry import Fix
+
+        arch = copy.deepcopy(draft.architecture)
+        changed = False
+        for finding in analysis.findings:
+            if finding.code not in SIZING or not finding.fix:
+                continue
+            fix = Fix.from_json(finding.fix)
+            changed |= apply_fix(arch, fix)
+        return Draft(arch, draft.assumptions, draft.backend) if changed else None
 
     def suggest(self, text: str, line: int) -> list[Suggestion]:
         from archls.assistant.suggest import offline_suggestions
@@ -83,6 +99,33 @@ class OfflineBackend:
 
     def fix(self, context: dict[str, Any]) -> str | None:
         return None
+
+
+#: Findings whose proposed fix sizes a draft: replicas for the load, timeouts for the callee's p99.
+SIZING = frozenset({"LOAD001", "LOAD002", "LOAD008"})
+
+
+def apply_fix(arch: dict[str, Any], fix: Any) -> bool:
+    """Apply a ``set`` or ``replace`` fix intent to plain data; whether anything changed."""
+    node: Any = arch
+    path = list(fix.path)
+    if fix.kind == "replace":
+        path, last = path[:-1], path[-1]
+    elif fix.kind == "set" and fix.key is not None:
+        last = fix.key
+    else:
+        return False
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(node, dict | list) or (isinstance(node, list) and not isinstance(last, int)):
+        return False
+    if isinstance(node, dict) and node.get(last) == fix.value:
+        return False
+    node[last] = fix.value
+    return True
 
 
 def _zones(region: str) -> list[str]:
