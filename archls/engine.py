@@ -267,6 +267,12 @@ def _analyse(
             changed |= tracking.native_changes(previous.loaded.native if previous.loaded else None, loaded.native)
             earlier = previous.runs, changed
         findings.extend(run_rules(context, loaded, on_rule_error, earlier, runs))
+        if loaded.model.acceptance:
+            # Criteria about the audit itself (no errors, a grade) judge what the user would see;
+            # they read findings, not the model, so they always run again.
+            seen = suppress.apply(list(findings), text, loaded, config, rules_ran=False, path=path)
+            context.findings = [_configured(f, config) for f in seen if config.enabled(f.code)]
+            findings.extend(run_rules(context, loaded, on_rule_error, after_audit=True))
     findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
     findings.sort(key=Finding.sort_key)
@@ -286,15 +292,17 @@ def run_rules(
     on_rule_error: ErrorSink | None = None,
     earlier: tuple[dict[str, RuleRun], set[tracking.Read]] | None = None,
     runs: dict[str, RuleRun] | None = None,
+    *,
+    after_audit: bool = False,
 ) -> list[Finding]:
     """Every enabled rule's findings. With ``earlier`` (the last audit's runs and what changed in
     the model since), a rule that read nothing that changed keeps its hits; ``runs`` receives this
-    audit's runs for the next one."""
+    audit's runs for the next one. ``after_audit`` runs the rules that judge the other findings."""
     out: list[Finding] = []
     if runs is None:
         runs = {}
     for code in all_codes():
-        if code.check is None or not context.config.enabled(code.id):
+        if code.check is None or not context.config.enabled(code.id) or code.after_audit != after_audit:
             continue
         if code.formats is not None and context.format not in code.formats:
             continue

@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic_core import PydanticCustomError
 
 FORMAT_VERSION = 1
 
@@ -389,6 +390,95 @@ class Group(Strict):
     description: Text | None = Field(None, description="What the boundary is.")
 
 
+class CheckKind(StrEnum):
+    """What an acceptance criterion measures; each kind is one SPEC rule."""
+
+    LATENCY = "latency"
+    AVAILABILITY = "availability"
+    NO_SINGLE_POINT_OF_FAILURE = "no-single-point-of-failure"
+    SURVIVES_ZONE_LOSS = "survives-zone-loss"
+    ENCRYPTED = "encrypted"
+    COST = "cost"
+    COMPONENT_ON_FLOW = "component-on-flow"
+    NO_ERRORS = "no-errors"
+    GRADE = "grade"
+
+
+#: The settings each kind of criterion must state.
+CRITERION_NEEDS: dict[CheckKind, tuple[str, ...]] = {
+    CheckKind.LATENCY: ("flow", "p99_ms"),
+    CheckKind.AVAILABILITY: (),
+    CheckKind.NO_SINGLE_POINT_OF_FAILURE: (),
+    CheckKind.SURVIVES_ZONE_LOSS: (),
+    CheckKind.ENCRYPTED: ("kinds",),
+    CheckKind.COST: ("max_usd",),
+    CheckKind.COMPONENT_ON_FLOW: ("flow", "type"),
+    CheckKind.NO_ERRORS: (),
+    CheckKind.GRADE: ("grade",),
+}
+
+
+class Criterion(Strict):
+    """One acceptance criterion: a typed check archls measures on every audit (rule family SPEC)."""
+
+    check: CheckKind = Field(..., description="What is measured.")
+    id: Text | None = Field(None, description="A short name for the criterion, e.g. fast-redirects.")
+    description: Text | None = Field(None, description="What the criterion means for the product.")
+    flow: str | None = Field(
+        None, description="Flow the check is about (latency, component-on-flow; optional for the others)."
+    )
+    p99_ms: float | None = Field(None, gt=0, description="latency: the flow's p99 may be at most this many ms.")
+    rps: float | None = Field(
+        None, gt=0, description="latency: measure at this many requests per second instead of the flow's rps."
+    )
+    nines: float | None = Field(None, gt=0, lt=10, description="availability: at least this many nines, e.g. 3.5.")
+    percent: float | None = Field(None, gt=0, lt=100, description="availability: at least this percent, e.g. 99.95.")
+    kinds: list[DataKind] = Field(
+        default_factory=list, description="encrypted: data kinds that must be encrypted in transit and at rest."
+    )
+    max_usd: float | None = Field(None, ge=0, description="cost: the monthly estimate may be at most this, US dollars.")
+    type: ComponentType | None = Field(None, description="component-on-flow: a component of this type on the flow.")
+    technology: Text | None = Field(None, description="component-on-flow: ... with this technology.")
+    grade: Literal["A", "B", "C", "D"] | None = Field(None, description="grade: the grade must be at least this.")
+    hint_level: int | None = Field(
+        None, ge=1, le=3, description="How specific the hint of an unmet criterion is, 1 to 3 (the coach raises it)."
+    )
+
+    #: Position in the file's `acceptance` list (entries that failed validation are left out of the model).
+    _index: int = PrivateAttr(default=-1)
+
+    @property
+    def index(self) -> int:
+        return self._index
+
+    @model_validator(mode="after")
+    def _needs(self) -> Criterion:
+        missing = [key for key in CRITERION_NEEDS[self.check] if getattr(self, key) in (None, [])]
+        if self.check == CheckKind.AVAILABILITY and self.nines is None and self.percent is None:
+            missing.append("nines' or 'percent")
+        if missing:
+            raise PydanticCustomError(
+                "criterion", "a {check} check needs '{keys}'", {"check": self.check.value, "keys": "', '".join(missing)}
+            )
+        return self
+
+    @property
+    def availability_target(self) -> float | None:
+        """The availability asked for, 0..1."""
+        if self.percent is not None:
+            return self.percent / 100
+        if self.nines is not None:
+            return 1 - 10 ** (-self.nines)
+        return None
+
+
+class Coach(Strict):
+    """Progress through a coach challenge; written and advanced by `archls coach`."""
+
+    challenge: Text = Field(..., description="The challenge's name, e.g. url-shortener.")
+    stage: int = Field(1, ge=1, description="The stage being worked on.")
+
+
 class Architecture(Strict):
     """An architecture: metadata, requirements and the parts of the system."""
 
@@ -400,3 +490,7 @@ class Architecture(Strict):
     connections: list[Connection] = Field(default_factory=list, description="Calls and messages between components.")
     flows: dict[str, Flow] = Field(default_factory=dict, description="Request paths by id.")
     groups: dict[str, Group] = Field(default_factory=dict, description="Zones and trust boundaries by id.")
+    acceptance: list[Criterion] = Field(
+        default_factory=list, description="Acceptance criteria archls checks on every audit (rules SPEC001-SPEC009)."
+    )
+    coach: Coach | None = Field(None, description="The coach challenge this file is working through.")

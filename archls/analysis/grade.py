@@ -4,7 +4,8 @@ The formula, shown to users on hover and in ``docs/grade.md``:
 
 1. Each finding weighs by its severity: error 8, warning 2, info 0.5, hint 0. Suppressed findings
    do not count; neither do ARCH000 (a rule failed), ARCH011 (unused suppression), ARCH020 (a
-   template) and ARCH021 (a module not followed), which are about the tooling rather than the design.
+   template) and ARCH021 (a module not followed), which are about the tooling rather than the design,
+   nor unmet acceptance criteria (SPEC), which are goals a team sets rather than defects.
 2. Weights add up per category (SEC, CMP, PERF, COST, VULN, QUAL, LOAD, REL, and ARCH for
    loading problems), scaled to the size of the architecture: a category loses
    ``weights x 10 / max(20, components)`` points, so one error costs a design of up to 20
@@ -75,7 +76,7 @@ def grade(findings: list[Finding], model: Architecture | None) -> Grade:
     size = max(SIZE_FLOOR, len(model.components))
     totals: dict[str, list[float]] = {}
     for f in findings:
-        if f.code in NOT_GRADED:
+        if f.code in NOT_GRADED or f.category == "SPEC":
             continue
         counts = totals.setdefault(f.category or f.code.rstrip("0123456789"), [0, 0, 0, 0])
         counts[0] += WEIGHTS[f.severity]

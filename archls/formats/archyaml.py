@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from archls import yamlsource
 from archls.findings import FILE_START, Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, file_name, register
-from archls.model import Architecture, Component, Connection, Flow, Group, Requirements
+from archls.model import Architecture, Coach, Component, Connection, Criterion, Flow, Group, Requirements
 from archls.rules.registry import Fix
 from archls.schema import annotation_at, enum_values, field_by_key, model_at
 from archls.sourcemap import SourceMap
@@ -181,7 +181,9 @@ def _describe(rel: ModelPath, errors: list[dict[str, Any]], data: dict[str, Any]
         return ("ARCH004", f"expected {expected}, not {_kind(value)}", rel, True, Severity.ERROR)
     message = _EXPECTED.get(kind)
     text = f"expected {message}, not {_kind(value)}" if message else first["msg"][:1].lower() + first["msg"][1:]
-    return ("ARCH004", f"invalid value for '{rel[-1] if rel else 'this'}': {text}", rel, True, Severity.ERROR)
+    if not rel:
+        return ("ARCH004", text, rel, True, Severity.ERROR)
+    return ("ARCH004", f"invalid value for '{rel[-1]}': {text}", rel, True, Severity.ERROR)
 
 
 _EXPECTED = {
@@ -270,6 +272,8 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
     groups = _memoised(v, _section(v, data, "groups", dict), _groups)
 
     _check_references(v, known, connections, connection_paths, flows, groups)
+    acceptance = _acceptance(v, _section(v, data, "acceptance", list), flows)
+    coach = v.part(Coach, data["coach"], ("coach",), "coach") if data.get("coach") is not None else None
 
     meta = {k: data[k] for k in ("name", "description", "archls") if k in data}
     head = v.part(Architecture, {"name": "unnamed", **meta}, (), "the architecture", cache=False)
@@ -282,6 +286,8 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
             "connections": connections,
             "flows": flows,
             "groups": groups,
+            "acceptance": acceptance,
+            "coach": coach if isinstance(coach, Coach) else None,
         }
     )
     loaded.model = model
@@ -379,6 +385,27 @@ def _groups(v: _Validator, raw_groups: dict[str, Any]) -> dict[str, Group]:
         if isinstance(part, Group):
             groups[str(gid)] = part
     return groups
+
+
+def _acceptance(v: _Validator, raw_criteria: list[Any], flows: dict[str, Flow]) -> list[Criterion]:
+    # Criteria keep their file index: a SPEC finding is reported at ("acceptance", index), so an
+    # invalid entry is replaced by nothing only after the valid ones are numbered as written.
+    criteria: list[Criterion] = []
+    for index, raw in enumerate(raw_criteria):
+        part = v.part(Criterion, raw, ("acceptance", index), "an acceptance criterion")
+        if not isinstance(part, Criterion):
+            continue
+        if part.flow is not None and part.flow not in flows:
+            v.report(
+                "ARCH007",
+                f"flow '{part.flow}' does not exist{suggest(part.flow, set(flows))}",
+                ("acceptance", index, "flow"),
+                value=True,
+            )
+            continue
+        part._index = index
+        criteria.append(part)
+    return criteria
 
 
 def _section(v: _Validator, data: dict[str, Any], key: str, kind: type) -> Any:

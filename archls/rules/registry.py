@@ -31,6 +31,7 @@ class Category(StrEnum):
     QUAL = "QUAL"
     LOAD = "LOAD"
     REL = "REL"
+    SPEC = "SPEC"
 
     @property
     def title(self) -> str:
@@ -47,6 +48,7 @@ CATEGORY_TITLES = {
     Category.QUAL: "Architecture quality",
     Category.LOAD: "Load and latency",
     Category.REL: "Reliability",
+    Category.SPEC: "Acceptance criteria",
 }
 
 
@@ -149,6 +151,8 @@ class Code:
     #: (native rules), or the architecture format alone for rules whose evidence only an architecture
     #: file states (declared connections, trust zones).
     formats: frozenset[str] | None = None
+    #: Judges the audit's other findings (``RuleContext.findings``), so runs after every other rule.
+    after_audit: bool = False
 
     @property
     def is_rule(self) -> bool:
@@ -190,6 +194,7 @@ def rule(
     fixable: bool = False,
     formats: Iterable[str] | None = None,
     severity_note: str = "",
+    after_audit: bool = False,
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of rule ``id``."""
 
@@ -213,6 +218,7 @@ def rule(
                 fixable=fixable,
                 formats=frozenset(formats) if formats is not None else None,
                 severity_note=severity_note.strip(),
+                after_audit=after_audit,
             )
         )
         return check
@@ -229,6 +235,8 @@ class RuleContext:
         self.format = format
         self._native = native
         self._memo: dict[str, tuple[Any, Any]] = {}
+        #: The audit's findings so far (suppressed and configured), for rules that run ``after_audit``.
+        self.findings: list[Any] | None = None
 
     @property
     def native(self) -> Any:
