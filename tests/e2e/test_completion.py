@@ -215,7 +215,7 @@ async def test_snippets_for_a_new_component_connection_flow_and_group(client: La
 async def test_top_level_keys_leave_out_the_written_ones(client: LanguageClient):
     text = SHOP + "desc"
     _, result, line = await complete_at(client, text, "desc")
-    assert [i.label for i in result.items] == ["description"]
+    assert [i.label for i in result.items] == ["description", "acceptance", "coach"]
     assert result.items[0].text_edit == lsp.TextEdit(edit_range(client, line, "desc", 0), "description: $0")
     assert result.items[0].kind == lsp.CompletionItemKind.Module
 
