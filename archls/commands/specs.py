@@ -11,7 +11,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("specs", help="browse the library of product specs with reference architectures")
     sub = parser.add_subparsers(dest="specs_command", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list the specs")
-    listing.add_argument("--tag", action="append", default=[], metavar="T", help="only specs with this tag (repeatable)")
+    listing.add_argument(
+        "--tag", action="append", default=[], metavar="T", help="only specs with this tag (repeatable)"
+    )
     listing.add_argument("--search", default="", metavar="WORDS", help="only specs matching these words, best first")
     listing.add_argument("--format", choices=["text", "json"], default="text")
     listing.set_defaults(func=run_list)
