@@ -243,7 +243,7 @@ class AnthropicBackend:
 
     def _text(self, prompt: str, max_tokens: int = 1024) -> str:
         request = self._request([{"role": "user", "content": redact_text(prompt)}], tool=False, max_tokens=max_tokens)
-        return "".join(b.get("text", "") for b in self._send(request) if b.get("type") == "text").strip()
+        return "".join(b.get("text", "") for b in self._send(request) if b.get("type") == "text")
 
     def suggest(self, text: str, line: int) -> list[Suggestion]:
         lines = text.split("\n")
@@ -255,8 +255,9 @@ class AnthropicBackend:
             + "\n<cursor>\n"
             + "\n".join(lines[line + 1 :])
         )
-        answer = self._text(prompt, max_tokens=512)
-        answer = answer.strip("`\n").removeprefix("yaml\n")
+        # Leading spaces are the block's indentation: only blank lines and code fences are trimmed.
+        lines = [ln for ln in self._text(prompt, max_tokens=512).split("\n") if not ln.startswith("```")]
+        answer = "\n".join(lines).strip("\n")
         return [Suggestion(answer + "\n", "suggested by Claude")] if answer.strip() else []
 
     def explain(self, context: dict[str, Any]) -> str | None:
@@ -264,7 +265,7 @@ class AnthropicBackend:
             "Explain this archls finding to the architecture's author in at most 120 words: why it matters "
             "for this system and what to change.\n\n" + json.dumps(context, indent=1)
         )
-        return self._text(prompt, max_tokens=400) or None
+        return self._text(prompt, max_tokens=400).strip() or None
 
     def fix(self, context: dict[str, Any]) -> str | None:
         prompt = (
@@ -274,7 +275,7 @@ class AnthropicBackend:
             + "\n\nFile:\n"
             + str(context.get("text", ""))
         )
-        answer = self._text(prompt, max_tokens=MAX_TOKENS)
+        answer = self._text(prompt, max_tokens=MAX_TOKENS).strip("\n")
         if answer.startswith("```"):
             answer = answer.split("\n", 1)[-1].rsplit("```", 1)[0]
         return answer or None

@@ -18,6 +18,7 @@ from archls import fixes, suppress
 from archls.findings import Edit, Finding
 from archls.rules.registry import Fix
 from archls.server.convert import from_lsp_position, lines_of, to_lsp_range
+from archls.server.features import assistant
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -84,6 +85,7 @@ def actions(ls: ArchServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction
                 continue
             finding = by_place.get((diagnostic.code, _key(diagnostic.range)))
             out.extend(_for_diagnostic(ls, doc, analysis, diagnostic, finding))
+            out.extend(assistant.code_actions(ls, uri, analysis, diagnostic, finding))
     if _wants(only, FIX_ALL) and (only or out):
         action = fix_all_action(ls, doc, analysis, lazy=_resolves_edits(ls))
         if action is not None:
