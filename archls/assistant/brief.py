@@ -94,6 +94,12 @@ _MULTI_REGION = re.compile(
 )
 
 
+_ZONE_LOSS = re.compile(
+    r"\b(?:surviv\w*|tolerat\w*|withstand\w*)\s+(?:the\s+)?(?:loss|outage|failure)\s+of\s+(?:an?\s+|one\s+)?(?:availability\s+)?zone|\bzone\s+(?:outage|failure)s?\b",
+    re.I,
+)
+
+
 @dataclass
 class Brief:
     """The requirements a description states, and what was assumed where it is silent."""
@@ -112,6 +118,8 @@ class Brief:
     residency: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     multi_region: bool = False
+    #: The description asks to survive the loss of an availability zone.
+    zone_loss: bool = False
     #: What the numbers were read from, for the comments of the generated file.
     stated: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
@@ -137,6 +145,31 @@ class Brief:
             out["data_residency"] = list(self.residency)
         if self.budget_monthly is not None:
             out["budget_monthly"] = _round(self.budget_monthly)
+        return out
+
+    def acceptance(self, architecture: dict[str, object]) -> list[dict[str, object]]:
+        """Acceptance criteria for what the description asks, in the model's ``acceptance`` terms."""
+        flows = architecture.get("flows")
+        flows = flows if isinstance(flows, dict) else {}
+        main = max(
+            (f for f in flows if isinstance(flows[f], dict)),
+            key=lambda f: float(flows[f].get("rps") or 0),  # type: ignore[union-attr]
+            default=None,
+        )
+        out: list[dict[str, object]] = []
+        if self.p99_ms is not None and main is not None:
+            out.append({"check": "latency", "id": "stated-latency", "flow": main, "p99_ms": _round(self.p99_ms)})
+        if self.availability is not None and any("availability" in s for s in self.stated):
+            out.append({"check": "availability", "id": "stated-availability", "percent": self.availability})
+        if self.budget_monthly is not None:
+            out.append({"check": "cost", "id": "within-budget", "max_usd": _round(self.budget_monthly)})
+        sensitive = [k for k in self.data if k in {"pii", "phi", "card", "financial"}]
+        if sensitive:
+            out.append({"check": "encrypted", "id": "sensitive-data-encrypted", "kinds": sensitive})
+        if self.zone_loss:
+            out.append({"check": "survives-zone-loss", "id": "survives-zone-loss"})
+        out.append({"check": "no-errors", "id": "no-errors"})
+        out.append({"check": "grade", "id": "grade-b", "grade": "B"})
         return out
 
 
@@ -263,6 +296,7 @@ def parse(text: str) -> Brief:
         if not brief.residency:
             brief.assumptions.append("one AWS region, us-east-1, where the description names none")
     brief.multi_region = bool(_MULTI_REGION.search(flat))
+    brief.zone_loss = bool(_ZONE_LOSS.search(flat))
     if brief.peak_rps is None:
         brief.peak_rps = 200.0
         brief.assumptions.append("a peak of 200 requests per second, since the description states no traffic")

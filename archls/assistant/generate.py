@@ -24,6 +24,7 @@ from archls.assistant.brief import Brief, parse
 from archls.assistant.privacy import redact_text
 from archls.assistant.render import render
 from archls.findings import Severity
+from archls.model import Architecture
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -68,6 +69,10 @@ def _finalise(draft: Draft, brief: Brief) -> Draft:
     requirements = dict(requirements) if isinstance(requirements, dict) else {}
     requirements.update(brief.requirements())
     arch["requirements"] = requirements
+    if "acceptance" in Architecture.model_fields:
+        # What was asked, measured by the SPEC rules; a draft's own criteria (a library reference's,
+        # set for another scale) give way to the description's.
+        arch["acceptance"] = brief.acceptance(arch)
     return Draft(arch, draft.assumptions, draft.backend)
 
 

@@ -65,7 +65,16 @@ class OfflineBackend:
 
         match = nearest(brief.text)
         if match is not None:
-            return adapt(match.reference, brief, f"adapted from the library's '{match.name}' reference")
+            adapted = adapt(match.reference, brief, f"adapted from the library's '{match.name}' reference")
+            problems = _defects(adapted, brief)
+            if not problems:
+                return adapted
+            composed = compose(brief)
+            composed.assumptions.append(
+                f"the library's '{match.name}' reference was not used: with these requirements it has "
+                + ", ".join(problems)
+            )
+            return composed
         return compose(brief)
 
     def repair(self, draft: Draft, brief: Brief, errors: list[str]) -> Draft:
@@ -126,6 +135,23 @@ def apply_fix(arch: dict[str, Any], fix: Any) -> bool:
         return False
     node[last] = fix.value
     return True
+
+
+def _defects(draft: Draft, brief: Brief) -> list[str]:
+    """Error findings a draft keeps after sizing: a reference written for other requirements may
+    not fit these (another region than the residency asked, fewer nines than asked)."""
+    from archls import engine
+    from archls.assistant.generate import VIRTUAL_PATH, _finalise, _text
+
+    draft = _finalise(draft, brief)
+    analysis = engine.analyse(_text(draft, brief), VIRTUAL_PATH)
+    return sorted(
+        {
+            f.code
+            for f in analysis.findings
+            if f.severity == "error" and f.code not in SIZING and not f.code.startswith(("SPEC", "LOAD"))
+        }
+    )
 
 
 def _zones(region: str) -> list[str]:
