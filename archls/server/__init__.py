@@ -6,7 +6,10 @@ from __future__ import annotations
 def run(tcp: str | None = None) -> None:
     import gc
 
+    from archls.server import logs
     from archls.server.app import create_server
+
+    logs.configure()
 
     # The server keeps large caches of parsed blocks and models; with the default thresholds the
     # cyclic collector walks them every few audits (about 20 ms each on a 1,000-component file).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Callable
@@ -20,6 +21,9 @@ from archls.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
 
+#: How long a first audit waits for the client's settings before going on with the initializationOptions.
+SETTINGS_TIMEOUT = 5.0
+
 
 class ArchServer(LanguageServer):
     def __init__(self) -> None:
@@ -28,6 +32,8 @@ class ArchServer(LanguageServer):
         #: Editor settings (the ``archls`` section) per workspace folder URI; "" is the fallback.
         self.folder_settings: dict[str, dict[str, Any]] = {}
         self._reported_config_errors: set[str] = set()
+        #: The workspace/configuration request under way (all folders at once), which a first audit awaits.
+        self._settings_request: asyncio.Future[None] | None = None
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -56,20 +62,66 @@ class ArchServer(LanguageServer):
                 )
             return Config()
 
-    async def refresh_settings(self) -> None:
-        """Ask the client for the ``archls`` section of each workspace folder."""
+    def scope_of(self, uri: str) -> str:
+        """The workspace folder URI whose settings apply to ``uri``; "" outside every folder."""
+        best = ""
+        for folder in [*self.workspace.folders, *self.folder_settings]:
+            if folder and uri.startswith(folder.rstrip("/") + "/") and len(folder) > len(best):
+                best = folder
+        return best
+
+    def asks_for_settings(self) -> bool:
         caps = self.client_capabilities.workspace
-        if not (caps and caps.configuration):
+        return bool(caps and caps.configuration)
+
+    async def refresh_settings(self) -> None:
+        """Ask the client for the ``archls`` section of each workspace folder (cached until the next
+        didChangeConfiguration); audits waiting for their folder's settings wait for this answer."""
+        if not self.asks_for_settings():
             return
-        folders = list(self.workspace.folders)
-        scopes = folders or [""]
+        scopes = list(self.workspace.folders) or [""]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settings_request = done
+        try:
+            answers = await self._ask(scopes)
+            if answers is not None:
+                self.folder_settings = answers
+        finally:
+            if self._settings_request is done:
+                self._settings_request = None
+            done.set_result(None)
+
+    async def settings_ready(self, uri: str) -> None:
+        """Make sure the settings of ``uri``'s folder came from the client before its first audit, so
+        a client that sends them only through workspace/configuration (no initializationOptions)
+        never shows a finding its settings hide, not even for a moment."""
+        if not self.asks_for_settings():
+            return
+        if self._settings_request is not None:
+            await asyncio.shield(self._settings_request)
+        scope = self.scope_of(uri)
+        if scope in self.folder_settings:
+            return
+        answers = await self._ask([scope])
+        if answers is not None:
+            self.folder_settings.update(answers)
+
+    def settings_known(self, uri: str) -> bool:
+        """Whether the settings of ``uri``'s folder are in (answered, or not to be asked for)."""
+        if not self.asks_for_settings():
+            return True
+        return self._settings_request is None and self.scope_of(uri) in self.folder_settings
+
+    async def _ask(self, scopes: list[str]) -> dict[str, dict[str, Any]] | None:
         items = [lsp.ConfigurationItem(scope_uri=f or None, section="archls") for f in scopes]
         try:
-            results = await self.workspace_configuration_async(lsp.ConfigurationParams(items=items))
+            results = await asyncio.wait_for(
+                self.workspace_configuration_async(lsp.ConfigurationParams(items=items)), SETTINGS_TIMEOUT
+            )
         except Exception:  # a client that cannot answer keeps the initializationOptions
-            log.warning("workspace/configuration failed", exc_info=True)
-            return
-        self.folder_settings = {
+            log.warning("workspace/configuration failed; using the initializationOptions", exc_info=True)
+            return {scope: {} for scope in scopes}
+        return {
             scope: (result if isinstance(result, dict) else {}) for scope, result in zip(scopes, results, strict=False)
         }
 

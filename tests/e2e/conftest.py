@@ -40,7 +40,8 @@ def _answer_refresh(method: str):  # type: ignore[no-untyped-def]
     return answer
 
 
-def make_client() -> LanguageClient:
+def make_client(overrides: dict[str, Any] | None = None) -> LanguageClient:
+    """The recording client; ``overrides`` replace some of its answers (method -> handler)."""
     from pytest_lsp.client import default_converter
 
     client = _Client(converter_factory=default_converter)
@@ -53,6 +54,7 @@ def make_client() -> LanguageClient:
         features[method] = _answer_refresh(method)
     features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record
     features[lsp.CLIENT_REGISTER_CAPABILITY] = _answer_registration
+    features.update(overrides or {})
     register_lsp_features(client, features)
     return client
 

@@ -141,7 +141,9 @@ def quick_fix(text: str, path: str) -> QuickFix | str:
         return QuickFix(
             finding.code, finding.range.start_line + 1, finding.range.start_col, fix.title, fixes.apply(text, edits)
         )
-    return "no finding in the test file has a fix the engine can write yet" + (f" ({'; '.join(reasons)})" if reasons else "")
+    return "no finding in the test file has a fix the engine can write yet" + (
+        f" ({'; '.join(reasons)})" if reasons else ""
+    )
 
 
 def compose_supported() -> str | None:

@@ -72,7 +72,13 @@ def drive(nvim: str, workspace: Path, name: str, env: dict[str, str] | None = No
     command = [nvim, "--headless", "--clean", "-i", "NONE", "--cmd", f"set rtp^={PLUGIN}", "-c", f"luafile {DRIVER}"]
     try:
         proc = subprocess.run(
-            command, cwd=workspace, env=environment, capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL
+            command,
+            cwd=workspace,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"Neovim did not finish {name}: {exc.stdout!r} {exc.stderr!r}")
@@ -189,7 +195,9 @@ def test_preview_and_compare_commands(nvim: str, workspace: Path, tmp_path: Path
     opener.chmod(0o755)
     other = workspace / "other.arch.yaml"
     other.write_text(
-        (workspace / support.EXPORT_FILE).read_text("utf-8").replace("  db:\n", "  cache:\n    type: cache\n  db:\n", 1),
+        (workspace / support.EXPORT_FILE)
+        .read_text("utf-8")
+        .replace("  db:\n", "  cache:\n    type: cache\n  db:\n", 1),
         encoding="utf-8",
     )
     result = drive(

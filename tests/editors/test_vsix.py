@@ -72,7 +72,9 @@ def test_compiled_client_and_its_library_are_inside(vsix: zipfile.ZipFile) -> No
     assert library["version"] == "11.0.0"
     # Sources, tests, the e2e driver and dev tools stay out of the package.
     assert not [n for n in names if n.startswith(("extension/src/", "extension/out/test/", "extension/e2e/"))]
-    assert not [n for n in names if n.startswith(("extension/node_modules/typescript/", "extension/node_modules/@vscode/vsce/"))]
+    assert not [
+        n for n in names if n.startswith(("extension/node_modules/typescript/", "extension/node_modules/@vscode/vsce/"))
+    ]
     assert not [n for n in names if n.startswith("extension/node_modules/playwright-core/")]
 
 
@@ -110,7 +112,15 @@ def test_bundled_server_runs_from_the_unpacked_vsix(vsix: zipfile.ZipFile, tmp_p
     )
     assert version.stdout.strip() == f"archls {archls.__version__}", version.stderr
     checked = subprocess.run(
-        ["/usr/bin/python3.11", "-m", "archls", "check", str(support.WORKSPACE / support.ARCH_FILE), "--format", "json"],
+        [
+            "/usr/bin/python3.11",
+            "-m",
+            "archls",
+            "check",
+            str(support.WORKSPACE / support.ARCH_FILE),
+            "--format",
+            "json",
+        ],
         env={**env, "PWD": os.getcwd()},
         capture_output=True,
         text=True,

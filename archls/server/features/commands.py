@@ -1,5 +1,5 @@
 """Commands the editor runs: ``archls.showDetails`` (what a code lens opens) and ``archls.summary``
-(grade, cost, budget and finding counts for a status bar)."""
+(grade, cost, budget and finding counts for a status bar; null for a file archls does not read)."""
 
 from __future__ import annotations
 
@@ -47,5 +47,11 @@ def register(server: ArchServer) -> None:
         return {"kind": kind, "id": ident, "markdown": text}
 
     @server.command("archls.summary")
-    def summary(ls: ArchServer, *args: Any) -> dict[str, Any]:
-        return facts.summary(_analysis(ls, args[0] if args else None))
+    def summary(ls: ArchServer, *args: Any) -> dict[str, Any] | None:
+        # A status bar asks for every file it shows, archls's or not: a file archls does not read has
+        # no summary, which is an empty answer rather than an error.
+        uri = args[0] if args else None
+        if not isinstance(uri, str) or uri not in ls.workspace.text_documents or not ls.claims(uri):
+            return None
+        analysis = views.fresh(ls, uri)
+        return facts.summary(analysis) if analysis is not None else None

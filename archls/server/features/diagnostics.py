@@ -77,14 +77,18 @@ def _running_loop() -> bool:
 def schedule(ls: ArchServer, uri: str, settings: Config) -> None:
     """Publish after the debounce delay, unless another edit comes first. The audit uses ``settings``
     as read at the edit: a change of settings, or of a project file the client watches, meanwhile
-    audits every document again anyway."""
+    audits every document again anyway. An edit made before the client's settings for the folder
+    came waits for them and reads the settings again."""
     delay = settings.debounce_ms / 1000
+    known = ls.settings_known(uri)
 
     async def later() -> None:
         await asyncio.sleep(delay)
+        if not known:
+            await ls.settings_ready(uri)
         if _pending.get(uri) is asyncio.current_task():
             _pending.pop(uri, None)
-            publish(ls, uri, settings)
+            publish(ls, uri, settings if known else None)
 
     cancel(uri)
     _pending[uri] = asyncio.get_running_loop().create_task(later())
@@ -92,8 +96,13 @@ def schedule(ls: ArchServer, uri: str, settings: Config) -> None:
 
 def register(server: ArchServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: ArchServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+    async def did_open(ls: ArchServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if not ls.claims(uri):
+            return  # a YAML file archls does not read: nothing to wait for, nothing to say
+        await ls.settings_ready(uri)
+        if uri in ls.workspace.text_documents:  # not closed while the settings came
+            publish(ls, uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ArchServer, params: lsp.DidChangeTextDocumentParams) -> None:
@@ -122,7 +131,10 @@ def enable_pull(server: ArchServer) -> None:
         lsp.TEXT_DOCUMENT_DIAGNOSTIC,
         lsp.DiagnosticOptions(identifier="archls", inter_file_dependencies=False, workspace_diagnostics=False),
     )
-    def pull(ls: ArchServer, params: lsp.DocumentDiagnosticParams) -> lsp.FullDocumentDiagnosticReport:
+    async def pull(ls: ArchServer, params: lsp.DocumentDiagnosticParams) -> lsp.FullDocumentDiagnosticReport:
         uri = params.text_document.uri
-        items = diagnostics_for(ls, uri) if ls.claims(uri) else []
+        if not ls.claims(uri):
+            return lsp.FullDocumentDiagnosticReport(items=[])
+        await ls.settings_ready(uri)
+        items = diagnostics_for(ls, uri) if uri in ls.workspace.text_documents else []
         return lsp.FullDocumentDiagnosticReport(items=items)
