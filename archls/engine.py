@@ -333,7 +333,7 @@ def run_rules(
             continue
         skips = loaded.checkov_skips
         for hit in hits:
-            if skips and code.checkov and _skipped(code.checkov, hit.path, skips):
+            if skips and code.checkov_ids and _skipped(code.checkov_ids, hit.path, skips):
                 continue
             if loaded.unknown and _unknown(hit.path, loaded.unknown):
                 continue

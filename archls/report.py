@@ -195,15 +195,25 @@ def rule_markdown(code: Code) -> str:
     refs = list(code.references)
     refs += [f"{c.framework.upper()} {c.id}" + (f": {c.title}" if c.title else "") for c in code.controls]
     equivalents = [
-        f"{tool} {', '.join(ids)}"
-        for tool, ids in (("checkov", code.checkov), ("KICS", code.kics), ("Trivy", code.trivy))
-        if ids
+        f"{tool} {', '.join(ids)}" for tool, ids in (("checkov", code.checkov), ("Trivy", code.trivy)) if ids
     ]
-    if refs or equivalents:
+    if refs or equivalents or code.kics or code.related:
         lines += ["", "## References", ""]
         lines += [f"- {r}" for r in refs]
         if equivalents:
-            lines.append(f"- Matching checks: {'; '.join(equivalents)}")
+            lines.append(
+                f"- Matching checks: {'; '.join(equivalents)} (held to agreeing with those tools on the same files "
+                "by archls's differential test)"
+            )
+        if code.kics:
+            # KICS ships as a Go binary outside the registries CI installs from, so nothing holds these
+            # to KICS's verdicts: the page says so rather than claim a match.
+            lines.append(
+                f"- KICS queries with the same intent: {', '.join(code.kics)} (not compared case by case: "
+                "KICS is not run by the differential test)"
+            )
+        titles = {"checkov": "checkov", "kics": "KICS", "trivy": "Trivy"}
+        lines += [f"- Related: {titles.get(r.tool, r.tool)} {r.id}: {r.note}" for r in code.related]
     lines += [
         "",
         "## Silencing",

@@ -160,5 +160,6 @@ fi
 run pulumi
 run services
 scripts/checkov-venv.sh >/dev/null || { note "could not install checkov"; status=1; }
+scripts/trivy-venv.sh >/dev/null || { note "could not install trivy"; status=1; }
 # A tool missing is not a build failure: its tests skip and say why.
 exit 0

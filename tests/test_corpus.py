@@ -103,7 +103,7 @@ TERRAGOAT_FLAWS = [
     ("terragoat/aws/s3.tf", 1, "REL101"),  # no versioning
     ("terragoat/aws/s3.tf", 1, "CMP101"),  # no access logs
     ("terragoat/aws/s3.tf", 42, "REL101"),
-    ("terragoat/aws/es.tf", 32, "SEC109"),  # es:* on * in an aws_iam_policy_document
+    ("terragoat/aws/es.tf", 32, "SEC115"),  # es:* to anyone in the domain's policy document
 ]
 
 

@@ -340,9 +340,22 @@ def _error_range(exc: Any, text: str) -> Range:
     return Range(line, col, line, col + 1)
 
 
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
 def _comments(text: str) -> dict[int, str]:
+    """Comment text by line. Lines inside a heredoc are the string's content (a shell script's
+    ``# checkov:skip=...`` in user_data is not a Terraform comment), so they are skipped."""
     out: dict[int, str] = {}
+    closing: str | None = None
     for number, line in enumerate(text.split("\n")):
+        if closing is not None:
+            if line.strip() == closing:
+                closing = None
+            continue
+        opened = _HEREDOC.search(line.split("#", 1)[0].split("//", 1)[0]) if "<<" in line else None
+        if opened is not None:
+            closing = opened.group(1)
         if "#" not in line and "//" not in line:
             continue
         stripped = line.lstrip()

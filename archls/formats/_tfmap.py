@@ -216,6 +216,8 @@ def _metadata(b: _B) -> None:
         return
     tokens = b.v("metadata_options", 0, "http_tokens")
     value = "v2" if tokens == "required" else "v1" if tokens is None or isinstance(tokens, str) else None
+    if b.v("metadata_options", 0, "http_endpoint") == "disabled":
+        value = None  # no metadata service at all: nothing for an SSRF to read
     b.put(
         "instance_metadata",
         value,
@@ -742,6 +744,11 @@ def _ref_target(resource: Resource, project: Project, *path: str | int) -> Resou
 
     for ref in walk_refs(attribute.expr):
         target = project.target(ref, resource.module)
+        if target is None and len(ref.parts) >= 2 and ref.parts[0] == "local":
+            # a local that names a resource (local.bucket = aws_s3_bucket.logs.id) names it too
+            local = resource.module.locals.get(str(ref.parts[1]))
+            inner = walk_refs(local.expr) if local is not None else ()
+            target = next((t for r in inner if (t := project.target(r, resource.module)) is not None), None)
         if target is not None:
             return target
     return None
@@ -761,9 +768,22 @@ def _ref_targets(resource: Resource, project: Project, *path: str | int) -> list
     return out
 
 
+def attached_to(other: Resource, project: Project, attr: str, kind: str) -> Resource | None:
+    """The resource of ``kind`` that ``other``'s ``attr`` names: by reference (``aws_s3_bucket.logs.id``,
+    directly or through a local), else the one of the same module whose ``attr`` has the same value (a
+    literal, a variable or a local on both sides, as S3 settings resources name their bucket)."""
+    target = _ref_target(other, project, attr)
+    if target is not None:
+        return target if target.type == kind else None
+    name = other.value(attr)
+    if not isinstance(name, str):
+        return None
+    return next((r for r in project.of_type(kind) if r.module is other.module and r.value(attr) == name), None)
+
+
 def _attached(resource: Resource, project: Project, kind: str, attr: str) -> Resource | None:
     for other in project.of_type(kind):
-        if _ref_target(other, project, attr) is resource:
+        if attached_to(other, project, attr, resource.type) is resource:
             return other
     return None
 

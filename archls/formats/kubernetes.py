@@ -384,21 +384,25 @@ def _resources(obj: K8sObject) -> tuple[dict[str, Any], dict[ModelPath, tuple[st
     memory = 0.0
     complete = True
     missing_at: tuple[str | int, ...] | None = None
-    for i, container in obj.containers():
-        limits = get(container, "resources", "limits")
-        c = cpu_cores(get(limits, "cpu")) if isinstance(limits, dict) else None
-        m = memory_mb(get(limits, "memory")) if isinstance(limits, dict) else None
-        if c is None or m is None:
-            complete = False
-            if missing_at is None:
-                if isinstance(limits, dict):
-                    missing_at = obj.native(*spec_path, "containers", i, "resources", "limits")
-                elif isinstance(container.get("resources"), dict):
-                    missing_at = obj.native(*spec_path, "containers", i, "resources")
-                else:
-                    missing_at = obj.native(*spec_path, "containers", i)
-        cpu += c or 0
-        memory += m or 0
+    # Every container needs its limits, init containers too (a runaway migration starves the node as
+    # well); the figures add up over the containers that run together.
+    for key, init in (("containers", False), ("initContainers", True)):
+        for i, container in obj.containers(init=init):
+            limits = get(container, "resources", "limits")
+            c = cpu_cores(get(limits, "cpu")) if isinstance(limits, dict) else None
+            m = memory_mb(get(limits, "memory")) if isinstance(limits, dict) else None
+            if c is None or m is None:
+                complete = False
+                if missing_at is None:
+                    if isinstance(limits, dict):
+                        missing_at = obj.native(*spec_path, key, i, "resources", "limits")
+                    elif isinstance(container.get("resources"), dict):
+                        missing_at = obj.native(*spec_path, key, i, "resources")
+                    else:
+                        missing_at = obj.native(*spec_path, key, i)
+            if not init:
+                cpu += c or 0
+                memory += m or 0
     out: dict[str, Any] = {"limits": complete}
     if complete and cpu > 0:
         out["cpu"] = round(cpu, 3)

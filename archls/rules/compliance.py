@@ -100,8 +100,14 @@ components:
     fix="Set `encryption_at_rest: true` (with keys in a KMS), or keep only tokens from the payment provider instead of card numbers.",
     references=(PCI,),
     controls=(Control("pci-dss", "3.5.1", "PAN is rendered unreadable anywhere it is stored"),),
-    checkov=("CKV_AWS_16",),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_16",
+            "CMP001 reports unencrypted storage only where card data is kept and pci-dss is in the frameworks; SEC104 matches checkov on every RDS instance.",
+        ),
+    ),
 )
 def pci_at_rest(ctx: RuleContext) -> Iterator[Hit]:
     if Framework.PCI_DSS in frameworks(ctx):
@@ -279,8 +285,14 @@ connections:
     fix="Put a WAF in front of the entry point (`waf: true` on it or the load balancer, or a `waf` component).",
     references=(PCI,),
     controls=(Control("pci-dss", "6.4.2", "An automated technical solution detects and prevents web-based attacks"),),
-    checkov=("CKV2_AWS_28",),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV2_AWS_28",
+            "checkov asks whether a WAF is attached to every load balancer; CMP006 asks only where the application behind it leads to card data, and only with pci-dss in the frameworks.",
+        ),
+    ),
 )
 def pci_waf(ctx: RuleContext) -> Iterator[Hit]:
     if Framework.PCI_DSS not in frameworks(ctx):
@@ -440,8 +452,14 @@ components:
     fix="Copy backups to a second region (`backups: {cross_region: true}`), e.g. with AWS Backup copy jobs.",
     references=(SOC2,),
     controls=(Control("soc2", "A1.2", "Environmental protections, software, data backup and recovery infrastructure"),),
-    checkov=("CKV_AWS_133",),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_133",
+            "checkov asks for any backups; CMP011 asks, with soc2 in the frameworks, that backups leave the region.",
+        ),
+    ),
 )
 def soc2_offsite_backups(ctx: RuleContext) -> Iterator[Hit]:
     if Framework.SOC2 not in frameworks(ctx):

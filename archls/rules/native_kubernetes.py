@@ -72,8 +72,24 @@ def _list(value: Any) -> list[Any]:
     controls=(Control("pci-dss", "7.2.2", "Access is assigned based on job function, least privileges"),),
     checkov=("CKV_K8S_49",),
     kics=("6b896afb-ca07-467a-b256-1a0077a1c08e",),
-    trivy=("KSV044", "KSV045", "KSV046"),
     formats=K8S,
+    related=(
+        (
+            "trivy",
+            "KSV044",
+            "Trivy reports wildcards that come with write or all verbs; SEC201, like checkov, reports a wildcard in verbs, resources or API groups whatever the verbs (read access to every resource includes Secrets).",
+        ),
+        (
+            "trivy",
+            "KSV045",
+            "Trivy reports wildcards that come with write or all verbs; SEC201, like checkov, reports any wildcard.",
+        ),
+        (
+            "trivy",
+            "KSV046",
+            "Trivy reports wildcard resources only with write verbs; SEC201, like checkov, reports them whatever the verbs.",
+        ),
+    ),
 )
 def rbac_wildcards(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -277,9 +293,15 @@ def _selectors(
     references=(
         "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
     ),
-    checkov=("CKV_K8S_9",),
     kics=("a659f3b5-9bf0-438a-bd9a-7d3a6427f1e3",),
     formats=K8S,
+    related=(
+        (
+            "checkov",
+            "CKV_K8S_9",
+            "checkov asks every container for a readiness probe; REL201 reports the containers of workloads traffic is routed to that REL011 does not already report.",
+        ),
+    ),
 )
 def readiness_probe(ctx: RuleContext) -> Iterator[Hit]:
     yield from _probe_hits(ctx, "readinessProbe", "readiness probe")
@@ -301,9 +323,15 @@ def readiness_probe(ctx: RuleContext) -> Iterator[Hit]:
     references=(
         "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
     ),
-    checkov=("CKV_K8S_8",),
     kics=("ade74944-a674-4e00-859e-c6eab5bde441",),
     formats=K8S,
+    related=(
+        (
+            "checkov",
+            "CKV_K8S_8",
+            "checkov asks every container for a liveness probe; REL202 notes the long-running containers with a readiness probe but no liveness probe.",
+        ),
+    ),
 )
 def liveness_probe(ctx: RuleContext) -> Iterator[Hit]:
     yield from _probe_hits(ctx, "livenessProbe", "liveness probe")
@@ -328,9 +356,15 @@ def liveness_probe(ctx: RuleContext) -> Iterator[Hit]:
     fix="Move the value into a Secret (or an external secret store) and use `valueFrom.secretKeyRef`.",
     references=("https://kubernetes.io/docs/concepts/configuration/secret/",),
     controls=(Control("pci-dss", "8.3.2", "Strong cryptography renders authentication factors unreadable"),),
-    checkov=("CKV_SECRET_6",),
     kics=("a88baa34-e2ad-44ea-ad6f-8cac87bc7c71",),
     formats=K8S,
+    related=(
+        (
+            "checkov",
+            "CKV_SECRET_6",
+            "checkov's secret scanner judges values by their entropy; SEC204 by the key's name and the value's shape.",
+        ),
+    ),
 )
 def manifest_secrets(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)

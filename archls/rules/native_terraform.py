@@ -9,6 +9,7 @@ header line when the attribute is absent.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,9 +54,9 @@ def _where(native: Any, resource: Any, *path: str | int) -> tuple[Any, ...]:
 
 def _bucket_of(native: Any, resource: Any) -> Any:
     """The bucket a separate S3 configuration resource (aws_s3_bucket_*) applies to."""
-    from archls.formats._tfmap import _ref_target
+    from archls.formats._tfmap import attached_to
 
-    return _ref_target(resource, native.project, "bucket")
+    return attached_to(resource, native.project, "bucket", "aws_s3_bucket")
 
 
 def _attached(native: Any, bucket: Any, kind: str) -> list[Any]:
@@ -224,10 +225,20 @@ def s3_versioning(ctx: RuleContext) -> Iterator[Hit]:
     fix="Add `logging { target_bucket = ..., target_prefix = ... }` or an `aws_s3_bucket_logging` resource.",
     references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html",),
     controls=(Control("pci-dss", "10.2.1", "Audit logs capture all individual user access to data"),),
-    checkov=("CKV_AWS_18",),
     kics=("f861041c-8c9f-4156-acfc-5e6e524f5884",),
-    trivy=("AVD-AWS-0089",),
     formats=TF,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_18",
+            "A bucket that receives other buckets' access logs is not asked to log access to itself (logging it into itself loops, and into another bucket only moves the question); checkov asks it of every bucket.",
+        ),
+        (
+            "trivy",
+            "AVD-AWS-0089",
+            "A bucket that receives other buckets' access logs is not asked to log access to itself; Trivy asks it of every bucket.",
+        ),
+    ),
 )
 def s3_access_logging(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -269,10 +280,22 @@ def s3_access_logging(ctx: RuleContext) -> Iterator[Hit]:
     example='resource "aws_s3_bucket" "data" {\n  bucket = "acme-data"\n}   # SSE-S3 by default',
     fix="Declare the encryption you rely on, with a customer managed KMS key where access to the data must be audited.",
     references=("https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html",),
-    checkov=("CKV_AWS_19", "CKV_AWS_145"),
+    checkov=("CKV_AWS_145",),
     kics=("6726dcc0-5ff5-459d-b473-a780bef7665c",),
-    trivy=("AVD-AWS-0088",),
     formats=TF,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_19",
+            "checkov passes every bucket, since S3 encrypts by default; SEC103 notes the buckets whose encryption uses no key of yours.",
+        ),
+        (
+            "trivy",
+            "AVD-AWS-0088",
+            "Trivy's check asks for default encryption, which S3 applies to every bucket since January 2023; SEC103 notes buckets whose encryption uses no key of yours (Trivy's AVD-AWS-0132).",
+        ),
+    ),
+    trivy=("AVD-AWS-0132",),
 )
 def s3_default_encryption(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -372,7 +395,7 @@ def database_encryption(ctx: RuleContext) -> Iterator[Hit]:
     controls=(Control("pci-dss", "1.4.4", "System components that store cardholder data are not directly accessible"),),
     checkov=("CKV_AWS_17",),
     kics=("35113e6f-2c6b-414d-beec-7a9482d3b2d1",),
-    trivy=("AVD-AWS-0180", "AVD-AWS-0082"),
+    trivy=("AVD-AWS-0180",),
     fixable=True,
     formats=TF,
 )
@@ -415,11 +438,22 @@ def database_public(ctx: RuleContext) -> Iterator[Hit]:
         Control("soc2", "A1.2", "Recovery of data"),
         Control("hipaa", "164.308(a)(7)(ii)(A)", "Data backup plan"),
     ),
-    checkov=("CKV_AWS_133", "CKV_AWS_361"),
+    checkov=("CKV_AWS_361",),
     kics=("1dc73fb4-5b51-430c-8c5f-25dcf9090b02",),
-    trivy=("AVD-AWS-0077",),
     fixable=True,
     formats=TF,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_133",
+            "checkov asks for any backups (REL015 matches it); REL102 reports a retention under the backup_retention_days threshold (7 by default).",
+        ),
+        (
+            "trivy",
+            "AVD-AWS-0077",
+            "Trivy asks for more than one day of retention; REL102 for at least backup_retention_days (7 by default).",
+        ),
+    ),
 )
 def database_backups(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -505,7 +539,7 @@ def database_multi_az(ctx: RuleContext) -> Iterator[Hit]:
     fix="Set `deletion_protection = true`.",
     references=("https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html",),
     checkov=("CKV_AWS_293", "CKV_AWS_139", "CKV2_AWS_58"),
-    trivy=("AVD-AWS-0177",),
+    trivy=("AVD-AWS-0177", "AVD-AWS-0343"),
     fixable=True,
     formats=TF,
 )
@@ -720,8 +754,8 @@ def ebs_encryption(ctx: RuleContext) -> Iterator[Hit]:
             for i in range(len(instance.blocks(device))):
                 found = found or device == "root_block_device"
                 value = instance.value(device, i, "encrypted")
-                if _true(value) or _unknown(value):
-                    continue
+                if _true(value) or _unknown(value) or instance.has(device, i, "snapshot_id"):
+                    continue  # a volume made from a snapshot is encrypted as the snapshot is
                 yield Hit(
                     _where(native, instance, device, i, "encrypted")
                     if instance.has(device, i, "encrypted")
@@ -753,7 +787,14 @@ def ebs_encryption(ctx: RuleContext) -> Iterator[Hit]:
 
 # --- identity, keys, secrets -------------------------------------------------------------------
 
-_POLICY_RESOURCES = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
+#: Resources holding an identity policy, and the attribute that holds its JSON.
+_POLICY_RESOURCES = {
+    "aws_iam_policy": "policy",
+    "aws_iam_role_policy": "policy",
+    "aws_iam_user_policy": "policy",
+    "aws_iam_group_policy": "policy",
+    "aws_ssoadmin_permission_set_inline_policy": "inline_policy",
+}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -767,7 +808,8 @@ def _as_list(value: Any) -> list[Any]:
     "IAM policy grants wildcard actions on every resource",
     severity=Severity.ERROR,
     what=(
-        "An IAM policy statement (`aws_iam_*policy` JSON or an `aws_iam_policy_document`) that allows `*` "
+        "An IAM policy statement (`aws_iam_*policy` JSON, an SSO permission set's inline policy or an "
+        "`aws_iam_policy_document`) that allows `*` "
         '(full administrator, an error) or a whole service such as `s3:*` (a warning) on `Resource: "*"`.'
     ),
     why=(
@@ -778,24 +820,39 @@ def _as_list(value: Any) -> list[Any]:
     fix="List the actions the workload calls and the ARNs it touches (IAM Access Analyzer can generate them).",
     references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",),
     controls=(Control("pci-dss", "7.2.2", "Access is assigned based on job function, least privileges"),),
-    checkov=("CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_1", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"),
+    checkov=("CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_1", "CKV_AWS_289", "CKV_AWS_290"),
     kics=("2f37c4a3-58b9-4afe-8a87-d7f1d2286f84", "575a2155-6af1-4026-b1af-d5bc8fe2a904"),
-    trivy=("AVD-AWS-0057",),
     formats=TF,
     severity_note="Every action on every resource (`*`) is an error; every action of some services (`s3:*`) is a warning.",
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_355",
+            "checkov reports any action that could be scoped to resources granted on every resource (even "
+            "ec2:Describe*); SEC109 reports only wildcard actions on every resource.",
+        ),
+        (
+            "trivy",
+            "AVD-AWS-0057",
+            "Trivy's embedded check did not report any of the wildcard policies in archls's comparison cases (admin policies attached to roles included), so no agreement can be shown; SEC109 reports every policy that allows every action, or every action of a service, on every resource.",
+        ),
+    ),
 )
 def iam_wildcards(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
     for policy in native.of_type(*_POLICY_RESOURCES):
-        raw = policy.value("policy")
+        attribute = _POLICY_RESOURCES[policy.type]
+        raw = policy.value(attribute)
         document = _json(raw)
         if not isinstance(document, dict):
             continue
         for i, statement in enumerate(_as_list(document.get("Statement"))):
             if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
                 continue
+            if "Principal" in statement or "NotPrincipal" in statement:
+                continue  # a resource policy: SEC115 judges those
             resources = _as_list(statement.get("Resource"))
             if "*" not in resources:
                 continue
@@ -805,7 +862,7 @@ def iam_wildcards(ctx: RuleContext) -> Iterator[Hit]:
                 continue
             statements = "Statement" if isinstance(document.get("Statement"), list) else None
             key = "Action" if "Action" in statement else "Resource"
-            path = ("policy", "Statement", i, key) if statements else ("policy", "Statement", key)
+            path = (attribute, "Statement", i, key) if statements else (attribute, "Statement", key)
             yield _wildcard_hit(native, policy, path, bad)
     for document in native.data_of_type("aws_iam_policy_document"):
         for i in range(len(document.blocks("statement"))):
@@ -815,6 +872,8 @@ def iam_wildcards(ctx: RuleContext) -> Iterator[Hit]:
             bad = [a for a in actions if a == "*" or a == "*:*" or a.endswith(":*")]
             if effect != "Allow" or "*" not in resources or not bad:
                 continue
+            if document.blocks("statement", i, "principals") or document.blocks("statement", i, "not_principals"):
+                continue  # a resource policy (for a bucket, a domain, a queue): SEC115 judges those
             yield _wildcard_hit(native, document, ("statement", i, "actions"), bad)
 
 
@@ -831,14 +890,112 @@ def _wildcard_hit(native: Any, resource: Any, path: tuple[Any, ...], bad: list[s
 
 
 def _json(value: Any) -> Any:
+    """A policy document written as JSON. Trailing commas are tolerated, as the tools that read these
+    documents (checkov, Terraform's own decoding of heredocs) tolerate them."""
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:
+            pass
+        try:
+            return json.loads(_TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), value))
+        except ValueError:
             return None
     return None
+
+
+#: A JSON string (kept as it is) or a comma before a closing bracket (dropped).
+_TRAILING_COMMA = re.compile(r'("(?:\\.|[^"\\])*")|,\s*([\]}])')
+
+
+#: Resources holding a resource policy, and the attribute that holds its JSON.
+_RESOURCE_POLICIES = {
+    "aws_s3_bucket_policy": "policy",
+    "aws_sqs_queue_policy": "policy",
+    "aws_sns_topic_policy": "policy",
+    "aws_ecr_repository_policy": "policy",
+    "aws_elasticsearch_domain_policy": "access_policies",
+    "aws_opensearch_domain_policy": "access_policies",
+    "aws_elasticsearch_domain": "access_policies",
+    "aws_opensearch_domain": "access_policies",
+}
+
+
+def _anyone(principal: Any) -> bool:
+    """Whether a policy's principal is everyone (``"*"``, ``{"AWS": "*"}``): a resource policy that
+    grants wildcards to anyone is worse than an identity's, not exempt."""
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any(_anyone(v) for v in principal.values())
+    if isinstance(principal, list):
+        return any(_anyone(v) for v in principal)
+    return False
+
+
+@rule(
+    "SEC115",
+    "Resource policy grants wildcard actions to anyone",
+    severity=Severity.ERROR,
+    what=(
+        "A resource policy (an S3 bucket, SQS queue, SNS topic, ECR repository or search domain policy, or an "
+        "`aws_iam_policy_document` with `principals`) whose statement allows `*` or a whole service such as "
+        '`es:*` to every principal (`"*"` or `{"AWS": "*"}`) with no `Condition` narrowing who may call.'
+    ),
+    why=(
+        "Anyone with an AWS account, or anyone at all for services reachable without signing, can then do "
+        "everything the service allows on that resource: read and delete the data, change its policy. A "
+        "public read of a website's objects is sometimes meant; every action never is."
+    ),
+    example=(
+        'data "aws_iam_policy_document" "search" {\n  statement {\n    actions   = ["es:*"]\n    resources = ["*"]\n'
+        '    principals {\n      type        = "AWS"\n      identifiers = ["*"]\n    }\n  }\n}'
+    ),
+    fix="Name the principals (roles, accounts) that need access and the actions they call, or add a "
+    "`Condition` (source VPC, source IP, organisation) that limits who may call.",
+    references=("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",),
+    controls=(Control("pci-dss", "7.2.1", "An access control model covers all system components"),),
+    formats=TF,
+)
+def public_resource_policy(ctx: RuleContext) -> Iterator[Hit]:
+    native = _native(ctx)
+    if native is None:
+        return
+    for policy in native.of_type(*_RESOURCE_POLICIES):
+        attribute = _RESOURCE_POLICIES[policy.type]
+        document = _json(policy.value(attribute))
+        if not isinstance(document, dict):
+            continue
+        listed = isinstance(document.get("Statement"), list)
+        for i, statement in enumerate(_as_list(document.get("Statement"))):
+            if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
+                continue
+            if "Condition" in statement or not _anyone(statement.get("Principal")):
+                continue
+            actions = [a for a in _as_list(statement.get("Action")) if isinstance(a, str)]
+            bad = [a for a in actions if a == "*" or a.endswith(":*")]
+            if bad:
+                path = (attribute, "Statement", i, "Principal") if listed else (attribute, "Statement", "Principal")
+                yield Hit(native.path(policy, *path), f"'{policy.name}' allows {', '.join(bad)} to anyone")
+    for document in native.data_of_type("aws_iam_policy_document"):
+        for i in range(len(document.blocks("statement"))):
+            if document.value("statement", i, "effect", default="Allow") != "Allow":
+                continue
+            if document.blocks("statement", i, "condition"):
+                continue
+            principals = [
+                document.value("statement", i, "principals", j, "identifiers")
+                for j in range(len(document.blocks("statement", i, "principals")))
+            ]
+            actions = [a for a in _as_list(document.value("statement", i, "actions")) if isinstance(a, str)]
+            bad = [a for a in actions if a == "*" or a.endswith(":*")]
+            if bad and _anyone(principals):
+                yield Hit(
+                    native.path(document, "statement", i, "actions"),
+                    f"'{document.name}' allows {', '.join(bad)} to anyone",
+                )
 
 
 @rule(
@@ -865,13 +1022,25 @@ def _json(value: Any) -> Any:
         "https://developer.hashicorp.com/terraform/language/values/variables#suppressing-values-in-cli-output",
     ),
     controls=(Control("pci-dss", "8.3.2", "Strong cryptography renders authentication factors unreadable"),),
-    checkov=("CKV_AWS_41", "CKV_AWS_46", "CKV_SECRET_2", "CKV_SECRET_6"),
+    checkov=("CKV_AWS_41", "CKV_AWS_46"),
     kics=(
         "d7b9d850-3e06-4a75-852f-c46c2e92240b",
         "a88baa34-e2ad-44ea-ad6f-8cac87bc7c71",
     ),
     trivy=("aws-access-key-id", "aws-secret-access-key"),
     formats=TF,
+    related=(
+        (
+            "checkov",
+            "CKV_SECRET_6",
+            "checkov's secret scanner judges values by their entropy; SEC110 by the attribute's name and the value's shape.",
+        ),
+        (
+            "checkov",
+            "CKV_SECRET_2",
+            "checkov's secret scanner reports the line of each key; SEC110 reports the attribute that holds it (the user_data, a provider's access_key), and SEC007 keys in a function's environment.",
+        ),
+    ),
 )
 def terraform_secrets(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -989,11 +1158,25 @@ def kms_rotation(ctx: RuleContext) -> Iterator[Hit]:
     fix="Set `endpoint_public_access = false` (with `endpoint_private_access = true`), or list the CIDRs that "
     "need the API in `public_access_cidrs`.",
     references=("https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html",),
-    checkov=("CKV_AWS_39", "CKV_AWS_38"),
+    checkov=("CKV_AWS_38",),
     kics=("42f4b905-3736-4213-bfe9-c0660518cda8", "61cf9883-1752-4768-b18c-0d57f2737709"),
-    trivy=("AVD-AWS-0040", "AVD-AWS-0041"),
+    trivy=("AVD-AWS-0041",),
     fixable=True,
     formats=TF,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_39",
+            "checkov asks for the public endpoint to be off altogether; SEC112 accepts a public endpoint that "
+            "public_access_cidrs limits to known networks.",
+        ),
+        (
+            "trivy",
+            "AVD-AWS-0040",
+            "Trivy asks for the public endpoint to be off altogether; SEC112 accepts a public endpoint that "
+            "public_access_cidrs limits to known networks.",
+        ),
+    ),
 )
 def eks_public_endpoint(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -1065,7 +1248,7 @@ def eks_secrets_encryption(ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.WARNING,
     what=(
         "An `aws_lb_listener` / `aws_alb_listener` on HTTP that does not redirect to HTTPS, or an `aws_elb` "
-        "listener with `lb_protocol` http or tcp. Where the model rule SEC005 (internet-facing endpoint "
+        "listener with `lb_protocol` http or tcp, or https/ssl without `ssl_certificate_id`. Where the model rule SEC005 (internet-facing endpoint "
         "without TLS) runs, it reports the internet-facing load balancers and this rule the internal ones."
     ),
     why=(
@@ -1076,27 +1259,28 @@ def eks_secrets_encryption(ctx: RuleContext) -> Iterator[Hit]:
     fix="Listen on HTTPS with an ACM certificate, and turn the HTTP listener into a redirect to HTTPS.",
     references=("https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-https-listener.html",),
     controls=(Control("pci-dss", "4.2.1", "Strong cryptography protects cardholder data in transit"),),
-    checkov=("CKV_AWS_2", "CKV_AWS_376", "CKV_AWS_127", "CKV2_AWS_20"),
+    checkov=("CKV_AWS_2", "CKV_AWS_376"),
     kics=("de7f5e83-da88-4046-871f-ea18504b1d43",),
     trivy=("AVD-AWS-0054",),
     formats=TF,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_127",
+            "checkov asks that a classic load balancer's certificates come from ACM; SEC114 asks that its listeners use TLS at all.",
+        ),
+        (
+            "checkov",
+            "CKV2_AWS_20",
+            "checkov reports the load balancer whose HTTP listener does not redirect to HTTPS; SEC114 reports that listener.",
+        ),
+    ),
 )
 def listener_tls(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
-    from archls.formats._tfmap import _ref_target
-
-    deferred = covered(ctx, "SEC005")
-
-    def public(lb: Any) -> bool:
-        cid = native.ids.get(lb.address) if lb is not None else None
-        component = ctx.model.components.get(cid) if cid else None
-        return bool(deferred and component is not None and component.public)
-
     for listener in native.of_type("aws_lb_listener", "aws_alb_listener"):
-        if public(_ref_target(listener, native.project, "load_balancer_arn")):
-            continue
         protocol = listener.value("protocol")
         if _known(protocol) and str(protocol).upper() != "HTTP":
             continue
@@ -1113,13 +1297,19 @@ def listener_tls(ctx: RuleContext) -> Iterator[Hit]:
             f"listener '{listener.name}' serves plain HTTP without redirecting to HTTPS",
         )
     for elb in native.of_type("aws_elb"):
-        if public(elb):
-            continue
         for i in range(len(elb.blocks("listener"))):
             protocol = str(elb.value("listener", i, "lb_protocol", default="")).lower()
+            port = elb.value("listener", i, "lb_port", default="?")
             if protocol in {"http", "tcp"}:
                 yield Hit(
                     native.path(elb, "listener", i, "lb_protocol"),
-                    f"classic load balancer '{elb.name}' listens on {protocol} port "
-                    f"{elb.value('listener', i, 'lb_port', default='?')} without TLS",
+                    f"classic load balancer '{elb.name}' listens on {protocol} port {port} without TLS",
                 )
+            elif protocol in {"https", "ssl"}:
+                certificate = elb.value("listener", i, "ssl_certificate_id")
+                if certificate in (None, "") and not _unknown(certificate):
+                    yield Hit(
+                        native.path(elb, "listener", i, "lb_protocol"),
+                        f"classic load balancer '{elb.name}' listens on {protocol} port {port} with no certificate, "
+                        "so it cannot serve TLS",
+                    )

@@ -115,6 +115,18 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another tool's check that covers ground close to a rule's without matching it case for case,
+    with where archls differs and why. Checks a rule *matches* (``Code.checkov``, ``Code.trivy``) are
+    held to agreeing with their own tool's verdicts (tests/test_equivalence.py); ``Code.kics`` names
+    KICS queries of the same intent, which no test compares (KICS is not on the package registries)."""
+
+    tool: str  # checkov, trivy or kics
+    id: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Control:
     """A compliance control a rule maps to, e.g. ``Control("pci-dss", "3.5.1", "Stored account data is encrypted")``."""
 
@@ -143,6 +155,7 @@ class Code:
     checkov: tuple[str, ...] = ()
     kics: tuple[str, ...] = ()
     trivy: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
     check: Check | None = None
     fixable: bool = False
     #: When some findings carry another severity than the default: which, and why.
@@ -157,6 +170,12 @@ class Code:
     @property
     def is_rule(self) -> bool:
         return self.check is not None
+
+    @property
+    def checkov_ids(self) -> tuple[str, ...]:
+        """Every checkov id the rule answers to, matching or related: a ``#checkov:skip`` of any of
+        them silences the rule too, so a team's decision is kept in both tools."""
+        return self.checkov + tuple(r.id for r in self.related if r.tool == "checkov")
 
 
 REGISTRY: dict[str, Code] = {}
@@ -191,6 +210,7 @@ def rule(
     checkov: Iterable[str] = (),
     kics: Iterable[str] = (),
     trivy: Iterable[str] = (),
+    related: Iterable[tuple[str, str, str]] = (),
     fixable: bool = False,
     formats: Iterable[str] | None = None,
     severity_note: str = "",
@@ -214,6 +234,7 @@ def rule(
                 checkov=tuple(checkov),
                 kics=tuple(kics),
                 trivy=tuple(trivy),
+                related=tuple(Related(tool, id_, note) for tool, id_, note in related),
                 check=check,
                 fixable=fixable,
                 formats=frozenset(formats) if formats is not None else None,

@@ -145,8 +145,19 @@ components:
         f"{AWS_REL} REL11-BP01: monitor all components of the workload to detect failures",
         "Kubernetes documentation: liveness, readiness and startup probes",
     ),
-    checkov=("CKV_K8S_8", "CKV_K8S_9"),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV_K8S_8",
+            "checkov asks every container for a liveness probe; archls asks for a probe where traffic is routed (a Service or Ingress reaches the pods, or a port is published), not of jobs and queue consumers, and stays quiet about data stores run from images.",
+        ),
+        (
+            "checkov",
+            "CKV_K8S_9",
+            "checkov asks every container for a readiness probe; archls only where traffic is routed to the pods.",
+        ),
+    ),
 )
 def no_health_check(ctx: RuleContext) -> Iterator[Hit]:
     if ctx.development:
@@ -350,8 +361,14 @@ components:
         ),
     ),
     checkov=("CKV_AWS_133",),
-    trivy=("AVD-AWS-0077",),
     fixable=True,
+    related=(
+        (
+            "trivy",
+            "AVD-AWS-0077",
+            "Trivy asks for more than one day of retention; REL015 reports no backups at all and REL102 a retention under the backup_retention_days threshold (7 by default).",
+        ),
+    ),
 )
 def no_backups(ctx: RuleContext) -> Iterator[Hit]:
     sayable = ctx.can_say("backups")

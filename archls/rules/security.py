@@ -28,6 +28,7 @@ from archls.rules._common import (
     sensitive,
     tls_fix,
 )
+from archls.rules._native import covered
 from archls.rules._secrets import points_elsewhere
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
@@ -81,6 +82,7 @@ connections:
     checkov=("CKV_AWS_17",),
     fixable=True,
     severity_note="A store that is itself public is an error; an internet-facing component that connects straight to a private store is a warning, since the store is one step further away.",
+    trivy=("AVD-AWS-0180",),
 )
 def store_exposed(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
@@ -170,7 +172,13 @@ connections:
         Control("pci-dss", "8.3.1", "All user access to system components is authenticated"),
         Control("hipaa", "164.312(d)", "Person or entity authentication"),
     ),
-    checkov=("CKV_AWS_59",),
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_59",
+            "checkov reports every API Gateway method without authorization; SEC002 reports an internet-facing entry point without authentication only where sensitive data lies behind it.",
+        ),
+    ),
 )
 def unauthenticated_entry(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
@@ -233,8 +241,14 @@ components:
         Control("soc2", "CC6.6", "Logical access security measures against threats from outside the system boundary"),
         Control("pci-dss", "6.4.2", "An automated technical solution detects and prevents web-based attacks"),
     ),
-    checkov=("CKV2_AWS_28",),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV2_AWS_28",
+            "checkov asks whether a WAF is attached to the load balancer itself; archls reports the service the internet reaches through it when nothing in front limits or filters its traffic, which a rate limit on an API gateway also satisfies.",
+        ),
+    ),
 )
 def unthrottled_entry(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
@@ -290,9 +304,20 @@ connections:
         Control("gdpr", "Art. 32(1)(a)", "Encryption of personal data"),
         Control("soc2", "CC6.7", "Transmission of information is protected"),
     ),
-    checkov=("CKV_AWS_2", "CKV_AWS_30"),
     fixable=True,
     severity_note="Card and health data, credentials and secrets are errors; other sensitive data (personal, financial) is a warning.",
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_2",
+            "checkov checks each listener's protocol; SEC004 reports a connection that carries sensitive data without TLS, and SEC114 the listener itself.",
+        ),
+        (
+            "checkov",
+            "CKV_AWS_30",
+            "checkov checks ElastiCache replication groups for transit encryption; SEC004 reports a connection that carries sensitive data without TLS, whatever the store.",
+        ),
+    ),
 )
 def plaintext_sensitive(ctx: RuleContext) -> Iterator[Hit]:
     for index, conn, data in plaintext(ctx):
@@ -345,8 +370,14 @@ components:
         Control("soc2", "CC6.7", "Transmission of information is protected"),
         Control("hipaa", "164.312(e)(1)", "Transmission security"),
     ),
-    checkov=("CKV_AWS_2",),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_2",
+            "SEC005 reports the internet-facing component (the load balancer); checkov and SEC114 report each listener.",
+        ),
+    ),
 )
 def public_without_tls(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
@@ -354,6 +385,8 @@ def public_without_tls(ctx: RuleContext) -> Iterator[Hit]:
         c = model.components[cid]
         if c.type not in _TLS_CAPABLE or c.tls or not _serves_web(ctx, cid, c):
             continue
+        if ctx.format == "terraform" and c.type is ComponentType.LOAD_BALANCER and covered(ctx, "SEC114"):
+            continue  # SEC114 reports each plain listener, where the fix is written
         if c.tls is None:
             incoming = ctx.graph.incoming(cid)
             if any(conn.encrypted for _, conn in incoming):
@@ -524,8 +557,19 @@ components:
         Control("pci-dss", "8.6.2", "Passwords for application and system accounts are not hard coded"),
         Control("soc2", "CC6.1", "Logical access security software, infrastructure and architectures"),
     ),
-    checkov=("CKV_SECRET_6", "CKV_K8S_35"),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV_SECRET_6",
+            "checkov's secret scanner (detect-secrets) judges values by their entropy; archls by the variable's name and the value's shape, so `POSTGRES_PASSWORD: postgres` is reported by archls and not by checkov, and a random-looking string under an innocent name the other way round.",
+        ),
+        (
+            "checkov",
+            "CKV_K8S_35",
+            "checkov asks that Secrets be mounted as files rather than read into environment variables; SEC007 reports secrets written as values in the file.",
+        ),
+    ),
 )
 def inline_secret(ctx: RuleContext) -> Iterator[Hit]:
     for cid, c in ctx.model.components.items():
@@ -809,9 +853,21 @@ components:
     fix="Drop the capability; if the feature truly needs it, isolate the component on dedicated nodes and document why.",
     references=(OWASP_A05, f"{_CIS_DOCKER} 5.3: Linux kernel capabilities are restricted within containers", _PSS),
     controls=(Control("soc2", "CC6.8", "Controls prevent or detect unauthorized or malicious software"),),
-    checkov=("CKV_K8S_39", "CKV_K8S_37"),
-    trivy=("AVD-KSV-0005", "AVD-KSV-0022"),
+    checkov=("CKV_K8S_39",),
+    trivy=("AVD-KSV-0005",),
     fixable=True,
+    related=(
+        (
+            "checkov",
+            "CKV_K8S_37",
+            "checkov asks every container to drop all capabilities; SEC012 reports the dangerous ones added (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ...), and leaves the default set alone.",
+        ),
+        (
+            "trivy",
+            "AVD-KSV-0022",
+            "Trivy reports any capability added beyond the default set (NET_BIND_SERVICE included); SEC012 only the dangerous ones.",
+        ),
+    ),
 )
 def dangerous_capability(ctx: RuleContext) -> Iterator[Hit]:
     for cid, c in ctx.model.components.items():
@@ -954,10 +1010,17 @@ components:
         Control("gdpr", "Art. 32(1)(a)", "Encryption of personal data"),
         Control("soc2", "CC6.1", "Logical access security software, infrastructure and architectures"),
     ),
-    checkov=("CKV_AWS_16", "CKV_AWS_3", "CKV_AWS_19", "CKV_AWS_29"),
+    checkov=("CKV_AWS_16", "CKV_AWS_3", "CKV_AWS_29"),
     trivy=("AVD-AWS-0080",),
     fixable=True,
     severity_note="Card and health data, credentials and secrets are errors; other sensitive data (personal, financial) is a warning.",
+    related=(
+        (
+            "checkov",
+            "CKV_AWS_19",
+            "S3 encrypts every bucket by default since January 2023, so checkov's check passes everywhere; SEC103 says when no key of yours protects a bucket.",
+        ),
+    ),
 )
 def unencrypted_at_rest(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
