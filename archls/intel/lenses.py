@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class Lens:
     range: Range
     title: str
-    kind: str  #: "component" or "flow"
+    kind: str  #: "component", "flow" or "coach"
     id: str
 
 
@@ -113,8 +113,28 @@ def lenses(analysis: Analysis) -> list[Lens]:
             title = flow_title(figs)
             if entry is not None and entry.key is not None and title is not None:
                 out.append(Lens(entry.key, title, "flow", fid))
+    coach = _coach_lens(analysis)
+    if coach is not None:
+        out.append(coach)
     out.sort(key=range_order)
     return out
+
+
+def _coach_lens(analysis: Analysis) -> Lens | None:
+    """On a coach file's ``coach:`` key: ``stage 2/4 · 3 of 5 criteria met``."""
+    model = analysis.model
+    if model is None or model.coach is None or analysis.loaded is None:
+        return None
+    from archls import coach
+
+    entry = analysis.loaded.smap.get(("coach",))
+    try:
+        score = coach.score(analysis)
+    except coach.CoachError:
+        return None
+    if entry is None or entry.key is None:
+        return None
+    return Lens(entry.key, score.title, "coach", score.challenge.name)
 
 
 def hints(analysis: Analysis, first_line: int = 0, last_line: int | None = None) -> list[Hint]:

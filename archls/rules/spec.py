@@ -14,7 +14,7 @@ from archls.analysis.acceptance import Outcome, evaluate, judge_findings
 from archls.findings import Severity
 from archls.model import CheckKind
 from archls.rules.load import analysed
-from archls.rules.registry import Hit, RuleContext, rule
+from archls.rules.registry import Fix, Hit, RuleContext, rule
 
 REFS = (
     "archls docs/acceptance.md: acceptance criteria as checks",
@@ -46,6 +46,13 @@ def _hits(ctx: RuleContext, kind: CheckKind, outcomes: list[Outcome] | None = No
         if outcome.criterion.check != kind or outcome.met:
             continue
         level = outcome.criterion.hint_level or 1
+        # "Show a stronger hint" is an edit of the criterion, so the level survives a restart; it is
+        # never applied by "fix all".
+        stronger = (
+            Fix("Show a stronger hint", "set", outcome.path, value=level + 1, key="hint_level", safe=False)
+            if level < 3
+            else None
+        )
         yield Hit(
             outcome.path,
             f"{outcome.criterion.id or outcome.criterion.check.value}: {outcome.summary()}. Hint: {_hint(ctx, outcome)}",
@@ -55,6 +62,7 @@ def _hits(ctx: RuleContext, kind: CheckKind, outcomes: list[Outcome] | None = No
                 "hint_level": level,
                 "stronger_hint": level < 3,
             },
+            fix=stronger,
         )
 
 

@@ -32,6 +32,10 @@ def details(analysis: Analysis, kind: str, ident: str) -> str | None:
         return hover.flow_markdown(analysis, ident)
     if kind == "group":
         return hover.group_markdown(analysis, ident)
+    if kind == "coach" and analysis.model is not None and analysis.model.coach is not None:
+        from archls import coach
+
+        return coach.markdown(analysis)
     return None
 
 
