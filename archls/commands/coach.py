@@ -63,7 +63,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        text, bad = engine.decode(path.read_bytes())
+        text, _ = engine.decode(path.read_bytes())
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
     analysis = engine.analyse(text, str(path))
