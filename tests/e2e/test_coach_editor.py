@@ -34,3 +34,26 @@ async def test_a_coach_file_in_the_editor(client: LanguageClient):
     edited = apply_edit(text, stronger.edit, uri)
     assert "hint_level: 2" in edited.split("\n")[criterion_line]
     assert [line for line in edited.split("\n") if line not in lines] == [edited.split("\n")[criterion_line]]
+
+    # "New from spec...": the library for the quick pick, then a new file inside the workspace only.
+    specs = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(command="archls.specs"))
+    assert "ride-hailing" in {s["name"] for s in specs} and all(s["title"] for s in specs)
+    target = client.workspace_root / "designs" / "rides.arch.yaml"
+    made = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.newFromSpec", arguments=["ride-hailing", target.as_uri()])
+    )
+    assert made["uri"] == target.as_uri() and made["criteria"] >= 5
+    assert "acceptance:" in target.read_text(encoding="utf-8")
+    for name, where in (
+        ("ride-hailing", target.as_uri()),
+        ("ride-hailing", "/tmp/outside.arch.yaml"),
+        ("nope", "x.arch.yaml"),
+    ):
+        try:
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command="archls.newFromSpec", arguments=[name, where])
+            )
+        except Exception as exc:  # the server refuses with a message for the user
+            assert "archls:" in str(exc)
+        else:
+            raise AssertionError(f"newFromSpec({name}, {where}) was not refused")

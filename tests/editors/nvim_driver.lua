@@ -196,6 +196,19 @@ function scenarios.preview()
   result.compare = vim.api.nvim_buf_get_lines(0, 0, -1, false)
 end
 
+function scenarios.new_from_spec()
+  -- :ArchlsNew completes spec names and opens the new file, where the server attaches.
+  vim.cmd("cd " .. vim.fn.fnameescape(scenario.workspace))
+  result.completions = vim.fn.getcompletion("ArchlsNew ride", "cmdline")
+  vim.cmd("ArchlsNew ride-hailing rides.arch.yaml")
+  local bufnr = vim.api.nvim_get_current_buf()
+  result.name = vim.api.nvim_buf_get_name(bufnr)
+  wait("the server", function()
+    return #archls.clients(bufnr) > 0
+  end)
+  result.lines = vim.api.nvim_buf_line_count(bufnr)
+end
+
 function scenarios.restart()
   local bufnr = open(scenario.file)
   wait("the first server", function()

@@ -213,3 +213,13 @@ def test_preview_and_compare_commands(nvim: str, workspace: Path, tmp_path: Path
     assert url.startswith("http://127.0.0.1:") and "token=" in url
     assert result["answer"]["url"] == url
     assert "  + cache" in result["compare"]
+
+
+def test_new_from_spec_completes_names_and_opens_the_file(nvim: str, workspace: Path) -> None:
+    result = drive(nvim, workspace, "new_from_spec")
+    assert result["completions"] == ["ride-hailing"], result
+    assert result["name"] == str(workspace / "rides.arch.yaml")
+    written = (workspace / "rides.arch.yaml").read_text(encoding="utf-8")
+    assert "name: Ride hailing" in written and "acceptance:" in written
+    assert result["lines"] == len(written.splitlines())
+

@@ -6,7 +6,46 @@ export const SERVER_COMMANDS = {
   exportTargets: "archls.exportTargets",
   scaffold: "archls.scaffold",
   summary: "archls.summary",
+  specs: "archls.specs",
+  newFromSpec: "archls.newFromSpec",
 } as const;
+
+export interface SpecItem {
+  readonly name: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+}
+
+/** The answer of `archls.specs`: the library's specs, for the "New from spec..." quick pick. */
+export function parseSpecs(answer: unknown): SpecItem[] {
+  if (!Array.isArray(answer)) {
+    return [];
+  }
+  const out: SpecItem[] = [];
+  for (const item of answer) {
+    if (item === null || typeof item !== "object") {
+      continue;
+    }
+    const o = item as Record<string, unknown>;
+    if (typeof o["name"] !== "string") {
+      continue;
+    }
+    const tags = Array.isArray(o["tags"]) ? o["tags"].filter((t): t is string => typeof t === "string") : [];
+    out.push({
+      name: o["name"],
+      title: typeof o["title"] === "string" ? o["title"] : o["name"],
+      summary: typeof o["summary"] === "string" ? o["summary"] : "",
+      tags,
+    });
+  }
+  return out;
+}
+
+/** `archls.newFromSpec` arguments: the spec's name and the new file. */
+export function newFromSpecArguments(name: string, target: string): unknown[] {
+  return [name, target];
+}
 
 /** `archls.export` arguments: the architecture file, a target or "all", and the output folder when chosen. */
 export function exportArguments(file: string, target: string, folder?: string): unknown[] {

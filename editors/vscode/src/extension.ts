@@ -16,6 +16,8 @@ import {
 
 import {
   exportArguments,
+  newFromSpecArguments,
+  parseSpecs,
   parseSummary,
   parseTargets,
   scaffoldArguments,
@@ -76,6 +78,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
     await preview.open(document.uri);
   });
+  command("archls.client.newFromSpec", newFromSpecCommand);
   command("archls.client.compare", async () => {
     const document = vscode.window.activeTextEditor?.document;
     if (!document || !previewable(document)) {
@@ -356,6 +359,41 @@ async function exportCommand(all: boolean): Promise<void> {
     () => execute(running, SERVER_COMMANDS.export, exportArguments(file.toString(), target, folder?.toString())),
   );
   await announce(`exported ${target}`, answer, folder);
+}
+
+/** "archls: New from spec...": pick a spec of the library, choose the new file, open it. */
+async function newFromSpecCommand(): Promise<void> {
+  const running = await ready();
+  if (!running) {
+    return;
+  }
+  if (!serverHas(running, SERVER_COMMANDS.newFromSpec)) {
+    missing(SERVER_COMMANDS.newFromSpec, "start from a spec");
+    return;
+  }
+  const specs = parseSpecs(await execute(running, SERVER_COMMANDS.specs, []));
+  const picked = await vscode.window.showQuickPick(
+    specs.map((s) => ({ label: s.name, description: s.title, detail: `${s.summary} [${s.tags.join(", ")}]` })),
+    { title: "archls: new architecture from spec", placeHolder: "ride-hailing, payments, search...", matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!picked) {
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    title: `archls: new architecture from ${picked.label}`,
+    defaultUri: folder ? vscode.Uri.joinPath(folder, `${picked.label}.arch.yaml`) : undefined,
+    filters: { Architecture: ["arch.yaml"] },
+  });
+  if (!target) {
+    return;
+  }
+  const answer = (await execute(running, SERVER_COMMANDS.newFromSpec, newFromSpecArguments(picked.label, target.toString()))) as {
+    uri?: string;
+  };
+  if (typeof answer?.uri === "string") {
+    await vscode.window.showTextDocument(vscode.Uri.parse(answer.uri));
+  }
 }
 
 async function scaffoldCommand(): Promise<void> {

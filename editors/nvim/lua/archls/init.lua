@@ -382,6 +382,65 @@ function M.restart()
   notify("server restarted")
 end
 
+--- The archls command line: the server command with `serve` and what follows it replaced by `args`.
+local function cli(args)
+  local cmd = vim.deepcopy(M.options.cmd or { "archls", "serve" })
+  local out = {}
+  for _, part in ipairs(cmd) do
+    if part == "serve" then
+      break
+    end
+    table.insert(out, part)
+  end
+  vim.list_extend(out, args)
+  return out
+end
+
+local spec_names
+
+--- The names of the spec library (`archls specs list`), for :ArchlsNew's completion.
+function M.spec_names()
+  if spec_names == nil then
+    local output = vim.fn.system(cli({ "specs", "list", "--format", "json" }))
+    local ok, decoded = pcall(vim.fn.json_decode, output)
+    spec_names = {}
+    if vim.v.shell_error == 0 and ok and type(decoded) == "table" then
+      for _, item in ipairs(decoded) do
+        if type(item) == "table" and type(item.name) == "string" then
+          table.insert(spec_names, item.name)
+        end
+      end
+    end
+  end
+  return spec_names
+end
+
+local function complete_spec(lead, line)
+  if #vim.split(line, "%s+", { trimempty = true }) > (lead == "" and 1 or 2) then
+    return vim.fn.getcompletion(lead, "file")
+  end
+  return vim.tbl_filter(function(name)
+    return name:sub(1, #lead) == lead
+  end, M.spec_names())
+end
+
+--- :ArchlsNew {spec} [file]: a new architecture file from a spec's reference, opened for editing.
+function M.new_from_spec(name, file)
+  if not name or name == "" then
+    notify("name a spec: :ArchlsNew {spec} [file] (Tab completes; `archls specs list` shows them)", vim.log.levels.WARN)
+    return
+  end
+  file = file and file ~= "" and file or (name .. ".arch.yaml")
+  file = vim.fn.fnamemodify(file, ":p")
+  local output = vim.fn.system(cli({ "new", "--from-spec", name, "-o", file }))
+  if vim.v.shell_error ~= 0 then
+    notify(vim.trim(output), vim.log.levels.ERROR)
+    return
+  end
+  vim.cmd("edit " .. vim.fn.fnameescape(file))
+  notify(vim.trim(output))
+end
+
 --- The export targets the server offers, for the command line completion.
 local function complete_target(lead)
   local client = client_for(vim.api.nvim_get_current_buf())
@@ -413,6 +472,9 @@ local function commands()
   vim.api.nvim_create_user_command("ArchlsPreview", function()
     require("archls.preview").preview()
   end, { nargs = 0, desc = "archls: the live diagram of this file in the browser" })
+  vim.api.nvim_create_user_command("ArchlsNew", function(opts)
+    M.new_from_spec(opts.fargs[1], opts.fargs[2])
+  end, { nargs = "+", complete = complete_spec, desc = "archls: a new architecture from a spec {spec} [file]" })
   vim.api.nvim_create_user_command("ArchlsCompare", function(opts)
     require("archls.preview").compare(opts.fargs[1], opts.bang)
   end, { nargs = 1, bang = true, complete = "file", desc = "archls: compare with {file} (! opens the diagrams)" })

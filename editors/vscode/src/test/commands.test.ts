@@ -3,6 +3,8 @@ import { strict as assert } from "node:assert";
 import {
   exportArguments,
   money,
+  newFromSpecArguments,
+  parseSpecs,
   parseSummary,
   parseTargets,
   scaffoldArguments,
@@ -48,5 +50,18 @@ describe("server commands", () => {
     assert.deepEqual(parseSummary({ grade: "C", costMonthly: 10, findings: 3 }), { grade: "C", costMonthly: 10 });
     assert.equal(parseSummary({ costMonthly: "a lot" }), undefined);
     assert.equal(parseSummary(null), undefined);
+  });
+
+  it("reads the spec library for the New from spec quick pick", () => {
+    assert.deepEqual(
+      parseSpecs([
+        { name: "ride-hailing", title: "Ride hailing", summary: "Match riders", tags: ["geospatial", 3] },
+        { title: "no name" },
+        "url-shortener",
+      ]),
+      [{ name: "ride-hailing", title: "Ride hailing", summary: "Match riders", tags: ["geospatial"] }],
+    );
+    assert.deepEqual(parseSpecs({ specs: [] }), []);
+    assert.deepEqual(newFromSpecArguments("chat", "file:///w/chat.arch.yaml"), ["chat", "file:///w/chat.arch.yaml"]);
   });
 });
