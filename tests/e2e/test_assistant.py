@@ -87,6 +87,8 @@ async def test_generate_writes_the_file_with_progress(client: LanguageClient, st
     headers, body = standin.requests[-1]
     assert KEY in (headers.get("x-api-key") or headers.get("authorization", ""))
     assert body["tools"][0]["name"] == "write_architecture"
+    # The editor's archls.ai settings are the assistant's, not an invalid audit configuration.
+    assert not [m for m in client.messages if "invalid configuration" in m.message]
     kinds = [[type(v).__name__ for v in values] for values in client.progress_reports.values()]
     assert any(k[0] == "WorkDoneProgressBegin" and k[-1] == "WorkDoneProgressEnd" and len(k) > 3 for k in kinds)
     # Never outside the workspace, never over a file without asking.

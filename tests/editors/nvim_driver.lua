@@ -152,6 +152,28 @@ function scenarios.export()
   result.answer = archls.last_result
 end
 
+function scenarios.generate()
+  -- :ArchlsGenerate with the description given; the file prompt is answered as a user would.
+  local bufnr = open(scenario.file)
+  wait("the server", function()
+    local clients = archls.clients(bufnr)
+    return #clients > 0 and clients[1].initialized ~= false
+  end)
+  vim.ui.input = function(opts, on_confirm)
+    result.prompt = opts.prompt
+    result.default = opts.default
+    on_confirm(scenario.output)
+  end
+  archls.last_result = nil
+  vim.cmd("ArchlsGenerate " .. scenario.description)
+  wait("the architecture", function()
+    return archls.last_result ~= nil and vim.api.nvim_buf_get_name(0) == scenario.output
+  end, 60000)
+  result.backend = archls.last_result.backend
+  result.opened = vim.api.nvim_buf_get_name(0)
+  result.first_line = vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]
+end
+
 function scenarios.health()
   vim.cmd("checkhealth archls")
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)

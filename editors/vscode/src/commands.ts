@@ -8,7 +8,40 @@ export const SERVER_COMMANDS = {
   summary: "archls.summary",
   specs: "archls.specs",
   newFromSpec: "archls.newFromSpec",
+  generate: "archls.generate",
 } as const;
+
+/** `archls.generate` arguments: the description, and the file to write when one was chosen. */
+export function generateArguments(description: string, output?: string): unknown[] {
+  return [output ? { description, output } : { description }];
+}
+
+/** A file name for a generated architecture: the description's first words, e.g. `ride-sharing-app.arch.yaml`. */
+export function generatedFileName(description: string): string {
+  const words = description
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()
+    .split(" ")
+    .filter((w) => w.length > 0 && !["a", "an", "the", "for", "with", "and", "of", "like"].includes(w))
+    .slice(0, 4);
+  return `${words.join("-") || "architecture"}.arch.yaml`;
+}
+
+/** What `archls.generate` answered: the text, the file written if any, and a one-line summary. */
+export function parseGenerated(answer: unknown): { text: string; uri?: string; summary: string } | undefined {
+  if (answer === null || typeof answer !== "object") {
+    return undefined;
+  }
+  const o = answer as Record<string, unknown>;
+  if (typeof o["text"] !== "string") {
+    return undefined;
+  }
+  const backend = typeof o["backend"] === "string" ? o["backend"] : "offline";
+  const grade = typeof o["grade"] === "string" ? o["grade"] : "?";
+  const uri = typeof o["outputUri"] === "string" ? o["outputUri"] : undefined;
+  return { text: o["text"], uri, summary: `generated with the ${backend} backend, grade ${grade}` };
+}
 
 export interface SpecItem {
   readonly name: string;

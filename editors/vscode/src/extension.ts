@@ -16,6 +16,9 @@ import {
 
 import {
   exportArguments,
+  generateArguments,
+  generatedFileName,
+  parseGenerated,
   newFromSpecArguments,
   parseSpecs,
   parseSummary,
@@ -66,6 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("archls.client.export", () => exportCommand(false));
   command("archls.client.exportAll", () => exportCommand(true));
   command("archls.client.scaffold", scaffoldCommand);
+  command("archls.client.generate", generateCommand);
   command("archls.client.restart", () => restart(context));
   command("archls.client.showOutput", async () => output.show(true));
   const preview = new Preview(serverCommand, output);
@@ -394,6 +398,58 @@ async function newFromSpecCommand(): Promise<void> {
   if (typeof answer?.uri === "string") {
     await vscode.window.showTextDocument(vscode.Uri.parse(answer.uri));
   }
+}
+
+/** "archls: Generate architecture...": a description in an input box, the file to write (in the
+ * workspace), then the server's `archls.generate`, whose progress VS Code shows. */
+async function generateCommand(): Promise<void> {
+  const running = await ready();
+  if (!running) {
+    return;
+  }
+  if (!serverHas(running, SERVER_COMMANDS.generate)) {
+    missing(SERVER_COMMANDS.generate, "generate");
+    return;
+  }
+  const description = await vscode.window.showInputBox({
+    title: "archls: generate an architecture",
+    prompt: "Describe the system: what it does, its scale and its needs",
+    placeHolder: "a ride-sharing app like Uber: 100K concurrent riders, matching under 3 s, 99.99%",
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() ? undefined : "Describe the system first"),
+  });
+  if (!description) {
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  let target: vscode.Uri | undefined;
+  if (folder) {
+    target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(folder, generatedFileName(description)),
+      filters: { Architecture: ["arch.yaml", "yaml"] },
+      title: "archls: save the generated architecture",
+    });
+    if (!target) {
+      return;
+    }
+  }
+  // The save dialog has asked about replacing an existing file already.
+  const args = [{ ...(generateArguments(description, target?.toString())[0] as object), overwrite: true }];
+  const answer = parseGenerated(
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "archls: generating an architecture" },
+      () => execute(running, SERVER_COMMANDS.generate, args),
+    ),
+  );
+  if (!answer) {
+    void vscode.window.showErrorMessage("archls: the server did not return an architecture");
+    return;
+  }
+  const document = answer.uri
+    ? await vscode.workspace.openTextDocument(vscode.Uri.parse(answer.uri))
+    : await vscode.workspace.openTextDocument({ language: "yaml", content: answer.text });
+  await vscode.window.showTextDocument(document);
+  void vscode.window.showInformationMessage(`archls: ${answer.summary}`);
 }
 
 async function scaffoldCommand(): Promise<void> {

@@ -15,7 +15,10 @@ export const SERVER_KEYS = [
   "maxFileBytes",
 ] as const;
 
-export type ServerSettings = Partial<Record<(typeof SERVER_KEYS)[number], unknown>>;
+/** The assistant's settings (`archls.ai.*`), sent to the server as one `ai` object. */
+export const AI_KEYS = ["enabled", "apiKey", "model", "inlineCompletion", "inlineDebounceMs"] as const;
+
+export type ServerSettings = Partial<Record<(typeof SERVER_KEYS)[number] | "ai", unknown>>;
 
 /** What `WorkspaceConfiguration.inspect` tells about one setting (the parts used here). */
 export interface Inspected {
@@ -31,12 +34,25 @@ export interface Inspected {
  */
 export function explicitServerSettings(inspect: (key: string) => Inspected | undefined): ServerSettings {
   const out: ServerSettings = {};
-  for (const key of SERVER_KEYS) {
+  const explicit = (key: string): unknown => {
     const found = inspect(key);
-    const value = found?.workspaceFolderValue ?? found?.workspaceValue ?? found?.globalValue;
+    return found?.workspaceFolderValue ?? found?.workspaceValue ?? found?.globalValue;
+  };
+  for (const key of SERVER_KEYS) {
+    const value = explicit(key);
     if (value !== undefined && value !== null) {
       out[key] = value;
     }
+  }
+  const ai: Record<string, unknown> = {};
+  for (const key of AI_KEYS) {
+    const value = explicit(`ai.${key}`);
+    if (value !== undefined && value !== null && value !== "") {
+      ai[key] = value;
+    }
+  }
+  if (Object.keys(ai).length > 0) {
+    out.ai = ai;
   }
   return out;
 }

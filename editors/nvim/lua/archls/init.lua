@@ -362,6 +362,51 @@ function M.export(target, folder, bufnr)
   end, bufnr)
 end
 
+--- A file name for a generated architecture from the description's first words.
+function M.generated_name(description)
+  local words = {}
+  local skip = { a = true, an = true, the = true, ["for"] = true, with = true, ["and"] = true, of = true, like = true }
+  for word in description:lower():gmatch("[a-z0-9]+") do
+    if not skip[word] and #words < 4 then
+      table.insert(words, word)
+    end
+  end
+  return (#words > 0 and table.concat(words, "-") or "architecture") .. ".arch.yaml"
+end
+
+--- :ArchlsGenerate [description]: asks for the description and the file, has the server write it
+--- (inside the workspace, never over another file), and opens it.
+function M.generate(description, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local function run(text)
+    local default = vim.fn.getcwd() .. "/" .. M.generated_name(text)
+    vim.ui.input({ prompt = "archls: write to: ", default = default, completion = "file" }, function(file)
+      if not file or file == "" then
+        return
+      end
+      local path = vim.fn.fnamemodify(file, ":p")
+      local args = { { description = text, output = vim.uri_from_fname(path) } }
+      notify("generating an architecture...")
+      M.execute("archls.generate", args, function(result)
+        M.last_result = result
+        vim.schedule(function()
+          vim.cmd("edit " .. vim.fn.fnameescape(path))
+          notify(("generated with the %s backend, grade %s"):format(result.backend or "?", result.grade or "?"))
+        end)
+      end, bufnr)
+    end)
+  end
+  if description and description ~= "" then
+    run(description)
+    return
+  end
+  vim.ui.input({ prompt = "archls: describe the system: " }, function(answer)
+    if answer and answer ~= "" then
+      run(answer)
+    end
+  end)
+end
+
 function M.restart()
   local buffers = {}
   for _, client in ipairs(M.clients()) do
@@ -466,6 +511,9 @@ local function commands()
   vim.api.nvim_create_user_command("ArchlsExportAll", function(opts)
     M.export("all", opts.fargs[1])
   end, { nargs = "?", complete = "dir", desc = "archls: export the architecture to every target [folder]" })
+  vim.api.nvim_create_user_command("ArchlsGenerate", function(opts)
+    M.generate(opts.args)
+  end, { nargs = "?", desc = "archls: generate an architecture from a description [description]" })
   vim.api.nvim_create_user_command("ArchlsRestart", function()
     M.restart()
   end, { nargs = 0, desc = "archls: restart the language server" })

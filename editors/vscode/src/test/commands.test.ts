@@ -8,6 +8,9 @@ import {
   parseSummary,
   parseTargets,
   scaffoldArguments,
+  generateArguments,
+  generatedFileName,
+  parseGenerated,
   statusText,
   writtenFiles,
   writtenFolder,
@@ -23,6 +26,21 @@ describe("server commands", () => {
     ]);
     assert.deepEqual(scaffoldArguments("file:///w/a.arch.yaml"), ["file:///w/a.arch.yaml"]);
     assert.deepEqual(scaffoldArguments("file:///w/a.arch.yaml", "file:///r"), ["file:///w/a.arch.yaml", "file:///r"]);
+  });
+
+  it("builds generate arguments and a file name from the description", () => {
+    assert.deepEqual(generateArguments("a chat app"), [{ description: "a chat app" }]);
+    assert.deepEqual(generateArguments("a chat app", "file:///w/chat.arch.yaml"), [
+      { description: "a chat app", output: "file:///w/chat.arch.yaml" },
+    ]);
+    assert.equal(generatedFileName("A ride-sharing app like Uber: 100K riders"), "ride-sharing-app-uber.arch.yaml");
+    assert.equal(generatedFileName("!!!"), "architecture.arch.yaml");
+    assert.deepEqual(parseGenerated({ text: "name: x\n", backend: "offline", grade: "A (98/100)", outputUri: "file:///w/x.arch.yaml" }), {
+      text: "name: x\n",
+      uri: "file:///w/x.arch.yaml",
+      summary: "generated with the offline backend, grade A (98/100)",
+    });
+    assert.equal(parseGenerated({ backend: "offline" }), undefined);
   });
 
   it("reads the export targets in the shapes a server may answer", () => {

@@ -18,4 +18,15 @@ describe("server settings", () => {
       ignore: [],
     });
   });
+
+  it("sends the assistant's settings as one ai object, without the empty ones", () => {
+    const inspected: Record<string, Inspected> = {
+      "ai.model": { globalValue: "claude-test" },
+      "ai.apiKey": { globalValue: "" },
+      "ai.inlineCompletion": { workspaceValue: false },
+    };
+    assert.deepEqual(explicitServerSettings((key) => inspected[key]), {
+      ai: { model: "claude-test", inlineCompletion: false },
+    });
+  });
 });
