@@ -11,13 +11,16 @@ YAML in the file's own indentation. Pure and fast: the text is read with the YAM
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from archls.assistant.backend import Suggestion
 from archls.assistant.offline import _PROTOCOL, current_version
 from archls.assistant.patterns import DOMAINS, External, Service, Store
+
+if TYPE_CHECKING:
+    from archls.model import Architecture
 
 _SECTION = re.compile(r"^(?P<name>[A-Za-z_][\w-]*):\s*(?:#.*)?$")
 _ITEM_KEY = re.compile(r"^(?P<indent>\s+)(?P<key>[A-Za-z0-9_.-]+):")
@@ -107,11 +110,30 @@ def _connection(source: str, target: str, protocol: str, **extra: Any) -> str:
     return yaml.safe_dump(item, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
-def offline_suggestions(text: str, line: int) -> list[Suggestion]:
-    """What to insert after ``line`` (0-based), most useful first; empty when nothing fits."""
+def from_model(model: Architecture) -> dict[str, Any]:
+    """The parts of an already loaded model the suggestions read (no YAML parsing needed)."""
+    components = {
+        cid: {
+            "type": str(c.type),
+            "technology": c.technology,
+            "description": c.description,
+            "zones": list(c.zones),
+        }
+        for cid, c in model.components.items()
+    }
+    connections = [{"from": c.source, "to": c.target} for c in model.connections]
+    return {"components": components, "connections": connections}
+
+
+def offline_suggestions(text: str, line: int, data: dict[str, Any] | None = None) -> list[Suggestion]:
+    """What to insert after ``line`` (0-based), most useful first; empty when nothing fits.
+    ``data``: the file's components and connections when already loaded (see :func:`from_model`)."""
     lines = text.split("\n")
     section = section_at(lines, line)
-    data = _model(text)
+    if section not in {"components", "connections"}:
+        return []
+    if data is None:
+        data = _model(text)
     components = data.get("components") if isinstance(data.get("components"), dict) else {}
     components = {str(k): v for k, v in components.items() if isinstance(v, dict)}
     connections = [c for c in data.get("connections") or [] if isinstance(c, dict)]

@@ -60,7 +60,8 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
 
 
 class StandIn:
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
         outer = self
 
@@ -69,6 +70,8 @@ class StandIn:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 outer.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                if outer.delay:
+                    time.sleep(outer.delay)  # a model's answer takes time
                 data = json.dumps(answer(body)).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")

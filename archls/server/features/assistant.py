@@ -42,6 +42,8 @@ _lock = threading.Lock()
 #: its own, which pygls's own $/cancelRequest handling does not reach).
 _REQUEST: contextvars.ContextVar[Any] = contextvars.ContextVar("archls_request", default=None)
 _running: dict[Any, asyncio.Task[Any]] = {}
+#: Documents with a model call for ghost text under way.
+_asking: set[str] = set()
 
 
 def follow_cancellation(server: ArchServer) -> None:
@@ -236,7 +238,8 @@ def _inline_items(lines: list[str], line: int, col: int, texts: list[str]) -> li
 
 async def inline_completion(ls: ArchServer, params: lsp.InlineCompletionParams) -> lsp.InlineCompletionList | None:
     from archls.assistant.backend import BackendUnavailable
-    from archls.assistant.suggest import offline_suggestions
+    from archls.assistant.suggest import from_model, offline_suggestions
+    from archls.server import views
 
     uri = params.text_document.uri
     if not is_arch_file(uri) or uri not in ls.workspace.text_documents:
@@ -247,6 +250,8 @@ async def inline_completion(ls: ArchServer, params: lsp.InlineCompletionParams) 
         return None
     doc = ls.document(uri)
     version = doc.version
+    if params.position.line < len(doc.lines) and doc.lines[params.position.line].strip():
+        return None  # ghost text is offered on a new line, not while a line is being written
     debounce = settings.get("inlineDebounceMs", INLINE_DEBOUNCE_MS)
     if isinstance(debounce, int | float) and debounce > 0:
         await asyncio.sleep(debounce / 1000)  # a keystroke meanwhile cancels this request
@@ -260,13 +265,29 @@ async def inline_completion(ls: ArchServer, params: lsp.InlineCompletionParams) 
     line, col = position.line, position.character
     if line >= len(lines):
         return None
-    # The line being typed is not part of the file yet: suggestions read the rest.
+    if lines[line].strip():
+        return None  # ghost text is offered on a new line, not while a line is being written
+    # The blank line is not part of the file: suggestions read the rest, from the last audit's
+    # model when there is one (parsing a large file on every keystroke would cost more than it gives).
     rest = "\n".join(lines[:line] + lines[line + 1 :])
-    texts = [s.text for s in offline_suggestions(rest, max(0, line - 1))]
+    recent = views.recent(ls, uri)
+    data = from_model(recent.model) if recent is not None and recent.model is not None else None
+    found = await asyncio.to_thread(offline_suggestions, rest, max(0, line - 1), data)
+    texts = [s.text for s in found]
     chosen = choice(ls, uri)
-    if chosen.backend.name != "offline":
+    if chosen.backend.name != "offline" and uri not in _asking:
+        # One model call per document at a time: a thread cannot be stopped, so a call the next
+        # keystroke made useless is left to finish rather than joined by more.
+        _asking.add(uri)
+
+        def ask() -> list[Any]:
+            try:
+                return chosen.backend.suggest(rest, max(0, line - 1))
+            finally:
+                _asking.discard(uri)  # when the call ends, even if its request was cancelled
+
         try:
-            remote = await asyncio.to_thread(chosen.backend.suggest, rest, max(0, line - 1))
+            remote = await asyncio.to_thread(ask)
             texts = [s.text for s in remote] + texts
         except BackendUnavailable as exc:
             ls.window_log_message(lsp.LogMessageParams(lsp.MessageType.Warning, f"archls: inline completion: {exc}"))
