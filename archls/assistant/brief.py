@@ -25,6 +25,10 @@ _PER_DAY = re.compile(
     _NUMBER + r"\s*(?:[a-z-]+\s+){0,2}?(?:/|per|a|each)\s*day\b",
     re.I,
 )
+#: "50,000 vans, each sending GPS every 5 seconds": a fleet reporting at a fixed interval.
+_EVERY = re.compile(
+    _NUMBER + r"[^.;\d]{0,60}?\bevery\s+(?P<every>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|seconds?|min|minutes?)\b", re.I
+)
 _CONCURRENT = re.compile(_NUMBER + r"\s*(?:concurrent|simultaneous|online|active|connected)\s+(?:[a-z-]+)?", re.I)
 _CONCURRENT_AFTER = re.compile(r"(?:concurrent\s+(?:users|connections|sessions)[^\d]{0,12})" + _NUMBER, re.I)
 _USERS = re.compile(
@@ -205,6 +209,10 @@ def parse(text: str) -> Brief:
 
     rates = [_number(m) for m in _RPS.finditer(flat)]
     rates += [_number(m) / 60 for m in _PER_MINUTE.finditer(flat)]
+    for m in _EVERY.finditer(flat):
+        interval = float(m.group("every")) * (60 if m.group("unit").lower().startswith("m") else 1)
+        if interval > 0 and _number(m) >= 10:
+            rates.append(_number(m) / interval)
     if rates:
         brief.peak_rps = max(rates)
         brief.stated.append(f"peak {brief.peak_rps:,.0f} requests per second")
