@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.assistant.standin import StandIn
 from tests.editors import support
 
 VSIX = support.ROOT / "editors" / "vscode" / "archls.vsix"
@@ -90,6 +91,11 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
         }
     )
 
+    # Ghost text from the assistant, driven by a stand-in model (see the session fixture).
+    payments = "name: payments\ncomponents:\n  payments:\n    type: service\n    technology: java\n"
+    (workspace / "payments.arch.yaml").write_text(payments, encoding="utf-8")
+    steps["ghost"] = {"file": "payments.arch.yaml", "line": 5, "indent": "  ", "expect": ["session-cache:"]}
+
     compose = workspace / support.COMPOSE_FILE
     reason = support.compose_supported()
     steps["compose"] = (
@@ -122,6 +128,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "steps": steps,
         "userSettings": {},
     }
+    standin = StandIn().__enter__()
+    config["env"] = {"ANTHROPIC_API_KEY": "sk-ant-code-server-test", "ANTHROPIC_BASE_URL": standin.url}
     (base / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     proc = subprocess.Popen(
         ["node", str(E2E), str(base / "config.json")],
@@ -137,6 +145,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
         out += f"\n(the session was stopped after {TIMEOUT} s)"
+    standin.__exit__()
     (artifacts / "e2e.log").write_text(out, encoding="utf-8")
     results_file = Path(config["results"])
     results = json.loads(results_file.read_text("utf-8")) if results_file.is_file() else {}
@@ -198,6 +207,10 @@ def test_restart_and_show_output_from_the_command_palette(session: dict[str, Any
 
 def test_export_from_the_command_palette(session: dict[str, Any]) -> None:
     _result(session, "export")
+
+
+def test_ghost_text_from_the_assistant(session: dict[str, Any]) -> None:
+    assert "session-cache" in _result(session, "ghost")["detail"]
 
 
 def test_compose_file_squiggles(session: dict[str, Any]) -> None:

@@ -66,6 +66,8 @@ const env = {
   XDG_CACHE_HOME: join(home, "cache"),
   TMPDIR: join(home, "tmp"),
   LANG: "C.UTF-8",
+  // The assistant's endpoint and key, when the test provides a stand-in model on 127.0.0.1.
+  ...(config.env ?? {}),
 };
 for (const dir of [env.HOME, env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_CACHE_HOME, env.TMPDIR]) {
   mkdirSync(dir, { recursive: true });
@@ -489,6 +491,42 @@ try {
     });
     await page.keyboard.press("Control+Z");
     return `the preview shows ${ids.length} components and redrew "${seen}" after the edit`;
+  });
+
+  await step("ghost", async (spec) => {
+    // A new line in the components, at their indentation: the server's inline completion shows
+    // the next component as ghost text.
+    await openFile(spec.file);
+    await page.keyboard.press("Control+G");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`:${spec.line}`);
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Shift+Home");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type(spec.indent);
+    let seen = "";
+    await until(
+      "ghost text",
+      async () => {
+        seen = await page.evaluate(() =>
+          [...document.querySelectorAll(".editor-group-container.active .monaco-editor [class*='ghost-text']")]
+            .map((el) => el.textContent.replace(/\u00a0/g, " "))
+            .join(""),
+        );
+        return spec.expect.every((part) => seen.includes(part));
+      },
+      30000,
+    ).catch((error) => {
+      throw new Error(`${error.message}; seen ${JSON.stringify(seen)}`);
+    });
+    await screenshot("ghost-text");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+Z");
+    await page.keyboard.press("Control+Z");
+    return `ghost text: ${JSON.stringify(seen.slice(0, 120))}`;
   });
 
   await step("compose", async (spec) => {
