@@ -182,7 +182,8 @@ def component_below_target(ctx: RuleContext) -> Iterator[Hit]:
         if component.type in (ComponentType.CLIENT, ComponentType.EXTERNAL):
             continue
         fix = None
-        if component.autoscaling is None and (component.replicas or 1) < 2:
+        # A second replica in the one zone listed still fails with the zone: no quick fix then.
+        if component.autoscaling is None and (component.replicas or 1) < 2 and len(component.zones or ()) != 1:
             fix = Fix("Set replicas to 2", "set", ("components", cid), 2, "replicas", safe=False)
         path = ("components", cid, "autoscaling", "min") if component.autoscaling else ("components", cid, "replicas")
         yield Hit(
