@@ -130,7 +130,7 @@ def test_cli_lists_shows_and_starts_from_a_spec(tmp_path: Path, capsys: pytest.C
 
 
 #: Exports of every reference take ~0.2 s each; a spread sample keeps the suite lean.
-EXPORT_SAMPLE = specs.names()[:: max(1, len(specs.names()) // 6)]
+EXPORT_SAMPLE = specs.names()[:: max(1, len(specs.names()) // 4)]
 
 
 def test_a_sample_of_references_exports_and_validates(tmp_path: Path) -> None:
@@ -147,8 +147,8 @@ def test_a_sample_of_references_exports_and_validates(tmp_path: Path) -> None:
         for rel, text in files.items():
             if rel.endswith((".yaml", ".yml")) and "templates/" not in rel:
                 list(yaml.safe_load_all(text))  # every YAML file parses
-    # The real validators on two of them: docker-compose and kubernetes-validate --strict.
-    for name in EXPORT_SAMPLE[:2]:
+    # The real validators on one of them: docker-compose and kubernetes-validate --strict.
+    for name in EXPORT_SAMPLE[:1]:
         model = specs.get(name).reference()
         files = export.render(model, "all", ArchGraph(model))
         root = write(files, tmp_path / name)
