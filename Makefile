@@ -17,7 +17,8 @@ export ARCHLS_DEBIAN_PACKAGES
 
 VSIX := editors/vscode/archls.vsix
 VSIX_INPUTS := pyproject.toml $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
-	$(addprefix editors/vscode/,package.json package-lock.json tsconfig.json .vscodeignore README.md)
+	$(addprefix editors/vscode/,package.json package-lock.json tsconfig.json .vscodeignore README.md CHANGELOG.md) \
+	$(wildcard editors/vscode/images/* editors/vscode/walkthrough/*) LICENSE examples/url-shortener.arch.yaml
 
 run: $(STAMP)
 	@echo "== archls check examples/ =="

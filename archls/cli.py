@@ -154,18 +154,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from archls import schema
 
-    text = schema.render_schema()
+    files = schema.generated(catalog=args.catalog)
     if args.check:
-        current = schema.SCHEMA_FILE.read_text(encoding="utf-8") if schema.SCHEMA_FILE.exists() else ""
-        if current != text:
-            _error(f"{schema.SCHEMA_FILE} is stale; run 'archls schema --write'")
-            return EXIT_FINDINGS
+        for path, text in files.items():
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != text:
+                _error(f"{path} is stale; run 'archls schema --write'")
+                return EXIT_FINDINGS
         return EXIT_OK
     if args.write:
-        schema.SCHEMA_FILE.parent.mkdir(parents=True, exist_ok=True)
-        schema.SCHEMA_FILE.write_text(text, encoding="utf-8")
-        print(f"wrote {schema.SCHEMA_FILE}")
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
         return EXIT_OK
+    text = schema.render_catalog() if args.catalog else schema.render_schema()
     sys.stdout.write(text)
     return EXIT_OK
 
@@ -251,8 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print or regenerate the JSON Schema of the architecture format")
     group = schema.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="write schemas/architecture.schema.json")
+    group.add_argument(
+        "--write", action="store_true", help="write schemas/architecture.schema.json and the package's copy"
+    )
     group.add_argument("--check", action="store_true", help="exit 1 when the committed schema is stale")
+    schema.add_argument(
+        "--catalog",
+        action="store_true",
+        help="the SchemaStore-style catalog entry (with --write: schemas/catalog.json)",
+    )
     schema.set_defaults(func=cmd_schema)
 
     rules = sub.add_parser("rules", help="list the audit rules")

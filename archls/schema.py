@@ -1,7 +1,10 @@
 """The model seen as a schema: the JSON Schema file, and which keys are valid at a path.
 
 ``schemas/architecture.schema.json`` is generated from the pydantic model by ``archls schema``;
-a test fails when the committed file is stale.
+a test fails when the committed file is stale. The same file ships inside the package
+(``archls/schemas/``) so an installed wheel and the VS Code extension carry it, and
+``schemas/catalog.json`` is the SchemaStore-style catalog entry that maps architecture file names to
+the published address.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from archls.model import Architecture
 
 SCHEMA_ID = "https://archls.dev/schemas/architecture.schema.json"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "architecture.schema.json"
+#: The copy inside the package, which wheels and the editor extensions carry.
+PACKAGED_SCHEMA = Path(__file__).resolve().parent / "schemas" / "architecture.schema.json"
+CATALOG_FILE = SCHEMA_FILE.parent / "catalog.json"
+#: File names the architecture format is read from (the same as archls.formats.archyaml's).
+FILE_MATCH = ["*.arch.yaml", "*.arch.yml", "architecture.yaml", "architecture.yml"]
 
 
 def json_schema() -> dict[str, Any]:
@@ -36,6 +44,35 @@ def json_schema() -> dict[str, Any]:
 
 def render_schema() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
+
+
+def catalog_entry() -> dict[str, Any]:
+    """The entry SchemaStore's catalog (and any catalog-aware YAML editor) needs to find the schema by
+    file name, pointing at the published address so it works wherever the file is copied."""
+    return {
+        "name": "archls architecture",
+        "description": "Architecture as code for archls: components, connections, flows and requirements",
+        "fileMatch": FILE_MATCH,
+        "url": SCHEMA_ID,
+    }
+
+
+def render_catalog() -> str:
+    catalog = {
+        "$schema": "https://json.schemastore.org/schema-catalog.json",
+        "version": 1,
+        "schemas": [catalog_entry()],
+    }
+    return json.dumps(catalog, indent=2) + "\n"
+
+
+def generated(catalog: bool = False) -> dict[Path, str]:
+    """The files ``archls schema --write`` keeps in sync with the model, and their content."""
+    schema_text = render_schema()
+    files = {SCHEMA_FILE: schema_text, PACKAGED_SCHEMA: schema_text}
+    if catalog or CATALOG_FILE.exists():
+        files[CATALOG_FILE] = render_catalog()
+    return files
 
 
 def options(annotation: Any) -> list[Any]:

@@ -10,7 +10,13 @@ if [ ! -f node_modules/.archls-stamp ] || [ package-lock.json -nt node_modules/.
   touch node_modules/.archls-stamp
 fi
 "$PYTHON" scripts/bundle_server.py ../.. server
+# What the package carries from the repository: the schema for yaml-language-server, the licence,
+# and the example the walkthrough opens (copies, kept out of git by editors/vscode/.gitignore).
+mkdir -p schemas examples
+cp ../../archls/schemas/architecture.schema.json schemas/
+cp ../../LICENSE LICENSE
+cp ../../examples/url-shortener.arch.yaml examples/example.arch.yaml
 rm -rf out
 npx tsc -p .
-npx vsce package --skip-license --out archls.vsix 2>&1 | grep -v -E '^\s*$' | tail -n 3
+npx vsce package --out archls.vsix 2>&1 | grep -v -E '^\s*$' | tail -n 3
 test -f archls.vsix

@@ -48,7 +48,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps({"output": str(out), "files": [str(p) for p in written]}, indent=2) + "\n")
     else:
-        print(f"wrote {len(written)} files to {out}")
+        print(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'} to {out}")
     return EXIT_OK
 
 

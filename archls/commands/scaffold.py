@@ -38,7 +38,7 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"cannot write to {args.output}: {exc.strerror or exc}") from exc
-    print(f"wrote {len(written)} files to {args.output}")
+    print(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'} to {args.output}")
     if args.git or args.push or url:
         print("committed" + (f" and pushed to {args.push}" if args.push else ""))
     if url:

@@ -449,7 +449,7 @@ def rpo_unmet(ctx: RuleContext) -> Iterator[Hit]:
         how = "point-in-time recovery loses about 5 minutes" if pitr else "snapshot backups can lose up to 24 hours"
         yield Hit(
             ("components", cid, "backups"),
-            f"'{cid}': {how} of data, more than the RPO of {rpo:g} minutes",
+            f"'{cid}': {how} of data, more than the RPO of {rpo:g} {'minute' if rpo == 1 else 'minutes'}",
             fix=fix,
         )
 

@@ -128,3 +128,31 @@ def test_bundled_server_runs_from_the_unpacked_vsix(vsix: zipfile.ZipFile, tmp_p
     )
     found = {(f["rule"], f["line"]) for f in json.loads(checked.stdout)}
     assert {("ARCH004", 8), ("QUAL003", 14)} <= found, checked.stderr
+
+
+def test_marketplace_page_schema_walkthrough_and_when_clauses(vsix: zipfile.ZipFile) -> None:
+    from archls import schema
+
+    names = set(vsix.namelist())
+    manifest = _json(vsix, "extension/package.json")
+    assert f"extension/{manifest['icon']}" in names
+    assert vsix.read(f"extension/{manifest['icon']}").startswith(b"\x89PNG")
+    assert "Apache License" in vsix.read("extension/LICENSE.txt").decode()
+    assert "extension/changelog.md" in names
+    # yaml-language-server gets the schema for architecture files from the package itself.
+    (validation,) = manifest["contributes"]["yamlValidation"]
+    assert "*.arch.yaml" in validation["fileMatch"]
+    shipped = vsix.read("extension/" + validation["url"].removeprefix("./")).decode()
+    assert shipped == schema.render_schema()
+    # The walkthrough: open an example, see a finding, apply a fix, export; each step's page is inside.
+    (walkthrough,) = manifest["contributes"]["walkthroughs"]
+    assert [s["id"] for s in walkthrough["steps"]] == ["open", "finding", "fix", "export"]
+    for step in walkthrough["steps"]:
+        assert f"extension/{step['media']['markdown']}" in names, step["id"]
+    example = vsix.read("extension/examples/example.arch.yaml").decode()
+    assert example.startswith(f"# yaml-language-server: $schema={schema.SCHEMA_ID}")
+    # Every command is offered in the palette only where it applies.
+    palette = {m["command"]: m["when"] for m in manifest["contributes"]["menus"]["commandPalette"]}
+    for command in manifest["contributes"]["commands"]:
+        if command["command"] != "archls.client.openExample":
+            assert "archls.active" in palette[command["command"]], command["command"]

@@ -33,4 +33,19 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
 def test_examples_carry_the_yaml_language_server_modeline() -> None:
     for path in (ROOT / "examples").glob("*.arch.yaml"):
         first = path.read_text().splitlines()[0]
-        assert first == "# yaml-language-server: $schema=../schemas/architecture.schema.json"
+        # The published address, not a relative path: the modeline survives copying the file elsewhere.
+        assert first == f"# yaml-language-server: $schema={schema.SCHEMA_ID}"
+
+
+def test_the_package_carries_the_schema_and_the_catalog_names_it() -> None:
+    from importlib import resources
+
+    packaged = resources.files("archls").joinpath("schemas/architecture.schema.json").read_text(encoding="utf-8")
+    assert packaged == schema.render_schema()
+    catalog = json.loads((ROOT / "schemas" / "catalog.json").read_text(encoding="utf-8"))
+    (entry,) = catalog["schemas"]
+    assert entry["url"] == json.loads(packaged)["$id"] == schema.SCHEMA_ID
+    from fnmatch import fnmatch
+
+    for path in (ROOT / "examples").glob("*.arch.yaml"):
+        assert any(fnmatch(path.name, pattern) for pattern in entry["fileMatch"]), path.name

@@ -201,7 +201,7 @@ def register(server: ArchServer) -> None:
             progress.end("failed")
             ls.log_exception("export")
             raise CommandError(f"archls: export failed: {type(exc).__name__}: {exc}") from exc
-        progress.end(f"wrote {len(written)} files")
+        progress.end(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'}")
         return _result(output, written)
 
     @server.command("archls.scaffold")
@@ -224,5 +224,5 @@ def register(server: ArchServer) -> None:
         except (scaffold.ScaffoldError, export.UnsafePath, OSError) as exc:
             progress.end("failed")
             raise CommandError(f"archls: scaffold failed: {exc}") from exc
-        progress.end(f"wrote {len(written)} files")
+        progress.end(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'}")
         return _result(output, written)

@@ -243,6 +243,7 @@ async function expectSquiggles(spec) {
       return JSON.stringify(seen) === want;
     },
     spec.timeout ?? 60000,
+    spec.every ?? 250,
   ).catch((error) => {
     throw new Error(`${error.message}; seen on lines ${JSON.stringify(seen)}`);
   });
@@ -297,8 +298,10 @@ try {
   save();
 
   await step("diagnostics", async (spec) => {
+    const started = Date.now();
     await openFile(spec.file);
-    return expectSquiggles(spec);
+    const seen = await expectSquiggles({ ...spec, every: 25 });
+    return `${seen}, ${Date.now() - started} ms after quick open`;
   });
 
   await step("status", async (spec) => {

@@ -2,7 +2,7 @@
 // palette entries and the status bar item around the server's own commands.
 
 import { execFile } from "node:child_process";
-import { access, constants, readFile } from "node:fs/promises";
+import { access, constants, copyFile, mkdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
@@ -47,13 +47,30 @@ let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let status: vscode.StatusBarItem;
 let starting: Promise<LanguageClient | undefined> | undefined;
+/** Whether the server runs, shown in the language status of the files archls reads and, once it has
+ * stopped, in the status bar too: a dismissed popup must not be the only sign. */
+let serverState: vscode.LanguageStatusItem;
+let stoppedItem: vscode.StatusBarItem;
+/** When the extension started, and when each document was opened: the cold start figure in the output
+ * (first diagnostics of a session, measured from the later of the two). */
+const activatedAt = Date.now();
+const openedAt = new Map<string, number>();
+let firstDiagnosticsLogged = false;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("archls", { log: true });
   status = vscode.window.createStatusBarItem("archls.summary", vscode.StatusBarAlignment.Right, 100);
   status.name = "archls";
   status.command = "archls.client.showOutput";
-  context.subscriptions.push(output, status);
+  serverState = vscode.languages.createLanguageStatusItem("archls.server", DOCUMENT_SELECTOR.map((f) => ({ ...f })));
+  serverState.name = "archls server";
+  stoppedItem = vscode.window.createStatusBarItem("archls.server", vscode.StatusBarAlignment.Right, 99);
+  stoppedItem.name = "archls server";
+  stoppedItem.command = "archls.client.restart";
+  stoppedItem.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
+  context.subscriptions.push(output, status, serverState, stoppedItem);
+  // Commands show in the palette only once the extension runs (see the `when` clauses in package.json).
+  void vscode.commands.executeCommand("setContext", "archls.active", true);
 
   const command = (id: string, run: () => Promise<unknown>): void => {
     context.subscriptions.push(
@@ -72,6 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("archls.client.generate", generateCommand);
   command("archls.client.restart", () => restart(context));
   command("archls.client.showOutput", async () => output.show(true));
+  command("archls.client.openExample", () => openExample(context));
   const preview = new Preview(serverCommand, output);
   context.subscriptions.push(preview);
   command("archls.client.openPreviewToSide", async () => {
@@ -105,6 +123,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
     vscode.window.onDidChangeActiveTextEditor(() => scheduleStatus()),
+    vscode.workspace.onDidOpenTextDocument((document) => openedAt.set(document.uri.toString(), Date.now())),
     vscode.languages.onDidChangeDiagnostics((event) => {
       const active = vscode.window.activeTextEditor?.document.uri.toString();
       if (active && event.uris.some((uri) => uri.toString() === active)) {
@@ -123,7 +142,26 @@ export async function deactivate(): Promise<void> {
 
 // --- the server -------------------------------------------------------------------------------
 
+type ServerState = "starting" | "running" | "stopped";
+
+function showState(state: ServerState, detail?: string): void {
+  const restart = { title: "Restart", command: "archls.client.restart" };
+  serverState.busy = state === "starting";
+  serverState.severity = state === "stopped" ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
+  serverState.text = `archls: ${state}`;
+  serverState.detail = detail;
+  serverState.command = state === "starting" ? undefined : restart;
+  if (state === "stopped") {
+    stoppedItem.text = "$(error) archls stopped";
+    stoppedItem.tooltip = `${detail ?? "The archls server is not running."} Click to restart it.`;
+    stoppedItem.show();
+  } else {
+    stoppedItem.hide();
+  }
+}
+
 async function start(context: vscode.ExtensionContext): Promise<LanguageClient | undefined> {
+  showState("starting");
   starting = (async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const config = vscode.workspace.getConfiguration("archls", folder);
@@ -136,6 +174,7 @@ async function start(context: vscode.ExtensionContext): Promise<LanguageClient |
     );
     if (plan.kind === "error") {
       output.error(plan.message);
+      showState("stopped", plan.message);
       const choice = await vscode.window.showErrorMessage(`archls: ${plan.message}`, "Open settings", "Show output");
       if (choice === "Open settings") {
         await vscode.commands.executeCommand("workbench.action.openSettings", "archls.");
@@ -147,7 +186,20 @@ async function start(context: vscode.ExtensionContext): Promise<LanguageClient |
     output.info(`starting the server: ${plan.description}`);
     const created = new LanguageClient("archls", "archls", serverOptions(plan), clientOptions(folder));
     client = created;
+    created.onDidChangeState((event) => {
+      if (client !== created) {
+        return; // an old client stopping during a restart says nothing about the new one
+      }
+      if (event.newState === State.Running) {
+        showState("running", plan.description);
+      } else if (event.newState === State.Stopped) {
+        showState("stopped", "The archls server stopped; see the archls output.");
+      } else {
+        showState("starting");
+      }
+    });
     await created.start();
+    showState("running", plan.description);
     scheduleStatus();
     return created;
   })();
@@ -155,6 +207,7 @@ async function start(context: vscode.ExtensionContext): Promise<LanguageClient |
     return await starting;
   } catch (error) {
     report("the server did not start", error);
+    showState("stopped", `The archls server did not start: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
 }
@@ -199,6 +252,18 @@ function clientOptions(folder: vscode.WorkspaceFolder | undefined): LanguageClie
     outputChannel: output,
     initializationOptions: () => settingsFor(folder?.uri),
     middleware: {
+      handleDiagnostics: (uri, diagnostics, next) => {
+        if (!firstDiagnosticsLogged && diagnostics.length > 0) {
+          firstDiagnosticsLogged = true;
+          const now = Date.now();
+          const since = Math.max(activatedAt, openedAt.get(uri.toString()) ?? activatedAt);
+          output.info(
+            `first diagnostics for ${vscode.workspace.asRelativePath(uri)}: ${now - since} ms after it was opened ` +
+              `(${now - activatedAt} ms after activation)`,
+          );
+        }
+        next(uri, diagnostics);
+      },
       workspace: {
         // VS Code would answer with every archls.* setting, defaults included; the server wants only its
         // own keys, and only those the user set, so a project's .archls.yaml is not overridden by defaults.
@@ -507,7 +572,7 @@ async function pickFolder(file: vscode.Uri, label: string): Promise<vscode.Uri |
 async function announce(what: string, answer: unknown, chosen: vscode.Uri | undefined): Promise<void> {
   const files = writtenFiles(answer);
   const folder = writtenFolder(answer) ?? chosen?.fsPath;
-  output.info(`${what}: ${files.length} files${folder ? ` in ${folder}` : ""}`);
+  output.info(`${what}: ${files.length} file${files.length === 1 ? "" : "s"}${folder ? ` in ${folder}` : ""}`);
   for (const file of files) {
     output.info(`  ${file}`);
   }
@@ -557,4 +622,22 @@ async function updateStatus(): Promise<void> {
     output.debug(`summary of ${document.uri.toString()}: ${String(error)}`);
     status.hide();
   }
+}
+
+// --- walkthrough ------------------------------------------------------------------------------
+
+/** Copies the bundled example into the first workspace folder (a scratch folder without one) and opens
+ * it; an existing file of that name is opened as it is, never overwritten. */
+async function openExample(context: vscode.ExtensionContext): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath;
+  await mkdir(folder, { recursive: true });
+  const target = path.join(folder, "example.arch.yaml");
+  try {
+    await copyFile(context.asAbsolutePath(path.join("examples", "example.arch.yaml")), target, constants.COPYFILE_EXCL);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw error;
+    }
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(target));
 }
