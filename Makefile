@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.stamp-test
 # the missing ones when run as root.
 ARCHLS_DEBIAN_PACKAGES += docker-compose nginx openssl
 ARCHLS_DEBIAN_PACKAGES += graphviz prometheus default-jre-headless
-ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot chromium libkrb5-dev ripgrep
+ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot elpa-yaml-mode chromium libkrb5-dev ripgrep
 export ARCHLS_DEBIAN_PACKAGES
 
 .PHONY: run test check lint schema docs bench clean system-deps export-validators preview-deps vsix editor-deps

@@ -233,4 +233,3 @@ def test_new_from_spec_completes_names_and_opens_the_file(nvim: str, workspace: 
     written = (workspace / "rides.arch.yaml").read_text(encoding="utf-8")
     assert "name: Ride hailing" in written and "acceptance:" in written
     assert result["lines"] == len(written.splitlines())
-
