@@ -98,6 +98,9 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
     ]
     missing = [d for d in data if f"extension/server/lib/{d}" not in names]
     assert not missing, f"not in the bundled server (declare them as package-data in pyproject.toml): {missing}"
+    # Bytecode ships for the bundle's Python, so the first start compiles nothing.
+    assert "extension/server/lib/archls/server/__pycache__/app.cpython-311.pyc" in names
+    assert "extension/server/lib/lsprotocol/__pycache__/types.cpython-311.pyc" in names
     assert [n for n in names if re.match(r"extension/server/lib/pydantic_core/_pydantic_core\..*\.so$", n)]
     assert [n for n in names if re.match(r"extension/server/lib/yaml/_yaml\..*\.so$", n)]
 

@@ -2,7 +2,7 @@
 // palette entries and the status bar item around the server's own commands.
 
 import { execFile } from "node:child_process";
-import { access, constants, copyFile, mkdir, readFile } from "node:fs/promises";
+import { access, constants, copyFile, mkdir, readFile, realpath, stat } from "node:fs/promises";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
@@ -168,7 +168,7 @@ async function start(context: vscode.ExtensionContext): Promise<LanguageClient |
     const bundle = await readBundle(context);
     const plan = await resolveServer(
       { path: config.get<string>("path"), python: config.get<string>("python") },
-      systemEnvironment(),
+      systemEnvironment(context),
       bundle,
       process.env,
     );
@@ -300,14 +300,40 @@ async function readBundle(context: vscode.ExtensionContext): Promise<Bundle | un
   }
 }
 
-function systemEnvironment(): Environment {
+function runProbe(command: string): Promise<Interpreter | undefined> {
+  return new Promise<Interpreter | undefined>((resolve) => {
+    execFile(command, ["-c", PROBE_SCRIPT], { timeout: 15000, env: { ...process.env, PYTHONNOUSERSITE: "1" } }, (error, stdout) =>
+      resolve(error ? undefined : parseProbe(command, stdout)),
+    );
+  });
+}
+
+/** The executable behind `command` and its size and time: a probe's answer holds while these do. */
+async function identity(command: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(command);
+    const info = await stat(real);
+    return `${real}:${info.size}:${info.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function systemEnvironment(context: vscode.ExtensionContext): Environment {
   return {
-    probe: (command) =>
-      new Promise<Interpreter | undefined>((resolve) => {
-        execFile(command, ["-c", PROBE_SCRIPT], { timeout: 15000, env: { ...process.env, PYTHONNOUSERSITE: "1" } }, (error, stdout) =>
-          resolve(error ? undefined : parseProbe(command, stdout)),
-        );
-      }),
+    probe: async (command, reuse) => {
+      const key = `archls.probe:${command}`;
+      const stamp = reuse ? await identity(command) : undefined;
+      const kept = stamp ? context.globalState.get<{ stamp: string; interpreter: Interpreter }>(key) : undefined;
+      if (stamp && kept?.stamp === stamp) {
+        return kept.interpreter;
+      }
+      const found = await runProbe(command);
+      if (found && stamp) {
+        void context.globalState.update(key, { stamp, interpreter: found });
+      }
+      return found;
+    },
     which: async (name) => {
       const dirs = (process.env["PATH"] ?? "").split(path.delimiter).filter(Boolean);
       const names = process.platform === "win32" ? [`${name}.exe`, `${name}.cmd`, name] : [name];

@@ -42,8 +42,10 @@ export interface Failure {
 }
 
 export interface Environment {
-  /** Runs the interpreter to learn its version and whether archls is importable; undefined when it cannot run. */
-  probe(command: string): Promise<Interpreter | undefined>;
+  /** Runs the interpreter to learn its version and whether archls is importable; undefined when it cannot run.
+   * `reuse`: an earlier answer for the same unchanged executable will do (only its version, platform and
+   * machine are read then), which spares a process at each start. */
+  probe(command: string, reuse?: boolean): Promise<Interpreter | undefined>;
   /** The absolute path of an executable on PATH, or undefined. */
   which(name: string): Promise<string | undefined>;
   /** Whether a file exists and is executable. */
@@ -134,7 +136,7 @@ export async function resolveServer(
       if (!found) {
         continue;
       }
-      const python = await env.probe(found);
+      const python = await env.probe(found, true);
       if (python && fits(python, bundle)) {
         return bundled(python, bundle, baseEnv);
       }
