@@ -51,7 +51,7 @@ test: $(TEST_STAMP) system-deps export-validators preview-deps vsix editor-deps
 	$(BIN)/archls schema --check
 	$(BIN)/archls docs --check
 	npm --prefix editors/vscode test --silent
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The VS Code extension with the archls server bundled (editors/vscode/archls.vsix).
 vsix: $(VSIX)
