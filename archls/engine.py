@@ -3,6 +3,12 @@
 The server, the CLI and every later feature call :func:`analyse` and nothing beneath it.
 Results are cached by content, so the hover, code lens and code action requests that follow
 an edit reuse the audit the diagnostics already paid for.
+
+Formats that read a group of files as one (a Terraform module, a folder of manifests, a compose
+file with its override) are audited once per group: every file of the group gets its findings
+from that one audit, each suppressed by its own file's comments and configured by its own path,
+and asking for another file of the group returns a view of the same audit while none of its
+files changed.
 """
 
 from __future__ import annotations
@@ -10,18 +16,19 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from archls import suppress, tracking
 from archls.config import Config
 from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity
-from archls.formats import FileReader, Format, LoadContext, Loaded, detect
+from archls.formats import FileReader, Format, LoadContext, Loaded, detect, unit_of
 from archls.rules.registry import Code, Hit, RuleContext, all_codes
 
 if TYPE_CHECKING:
@@ -56,6 +63,24 @@ class Analysis:
     #: Each rule's hits and what it read, so the next audit of this path re-runs only the rules
     #: whose inputs an edit changed (see :mod:`archls.tracking`).
     runs: dict[str, RuleRun] = field(default_factory=dict, repr=False)
+    #: Every file the audit reports on (absolute paths): the file itself, and the other files of its
+    #: group. ``findings`` holds theirs too, each naming its ``file``.
+    files: tuple[str, ...] = ()
+    #: The audit of the whole group, which views of its other files are made from.
+    group: _Group | None = field(default=None, repr=False)
+
+    def covers(self, path: str) -> bool:
+        """Whether this audit reports on ``path`` (its own file or another of its group)."""
+        return os.path.abspath(path) in self.files
+
+    def for_file(self, path: str) -> Analysis | None:
+        """The same audit as seen from ``path``, another file it covers; None when it does not cover it."""
+        absolute = os.path.abspath(path)
+        if absolute == os.path.abspath(self.path):
+            return self
+        if self.group is None or absolute not in self.files:
+            return None
+        return self.group.view(path)
 
     @property
     def model(self) -> Architecture | None:
@@ -83,6 +108,16 @@ class Analysis:
 def claims(path: str, text: str | None = None) -> bool:
     """Whether archls reads this file at all."""
     return detect(path, text) is not None
+
+
+def group_of(path: str, text: str | None = None) -> tuple[str, str] | None:
+    """(format, group) of a file archls reads: files of one group (a Terraform module, a folder of
+    manifests, a compose file and its override) are audited together by one :func:`analyse` call;
+    any other file is a group of its own. None when archls does not read the file."""
+    fmt = detect(path, text)
+    if fmt is None:
+        return None
+    return fmt.name, unit_of(fmt, path) or os.path.abspath(path)
 
 
 def decode(data: bytes) -> tuple[str, Finding | None]:
@@ -121,16 +156,16 @@ def analyse(
     """Audit one file's text. Never raises for bad input; problems become findings.
 
     With ``incremental``, the rules whose inputs did not change since the last audit of ``path``
-    (under the same configuration) keep their hits instead of running again."""
-    config = (config or Config()).for_file(path)
-    key = (
-        path,
-        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
-        config.model_dump_json(),
-    )
+    (or of its group) under the same configuration keep their hits instead of running again."""
+    base = config or Config()
     fmt = detect(path, text)
-    # Formats that read sibling files (a Terraform module) depend on more than this text: what they
-    # read is recorded, and a cached result is reused only while all of it is unchanged.
+    unit = unit_of(fmt, path) if fmt is not None else None
+    if fmt is not None and unit is not None:
+        return _analyse_group(fmt, unit, text, path, base, read or read_disk, on_rule_error, incremental)
+    config = base.for_file(path)
+    key = (path, _digest(text) or "", config.model_dump_json())
+    # Formats that read sibling files depend on more than this text: what they read is recorded,
+    # and a cached result is reused only while all of it is unchanged.
     reads_others = bool(getattr(fmt, "reads_other_files", False))
     if reads_others and read is None:
         read = read_disk
@@ -144,6 +179,7 @@ def analyse(
     with collector_paused():
         result = _analyse(fmt, text, path, config, recording, on_rule_error, previous)
     result.inputs = inputs
+    result.files = (os.path.abspath(path),)
     _cache[key] = result
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
@@ -181,6 +217,146 @@ def _previous(path: str, config_key: str) -> Analysis | None:
 def forget() -> None:
     """Drop every cached audit (the next audit of each file starts from scratch)."""
     _cache.clear()
+    _groups.clear()
+
+
+@dataclass
+class _Group:
+    """One audit of a group of files, and the views of it from each of its files."""
+
+    format: str
+    loaded: Loaded
+    context: RuleContext | None
+    #: every file's findings, each naming its file (absolute path)
+    findings: list[Finding]
+    texts: dict[str, str]
+    #: absolute path -> digest of the text read, the first file's included
+    digests: dict[str, str | None]
+    configs: dict[str, Config]
+    files: tuple[str, ...]
+    #: each rule's hits and reads, for the next audit of the group (see :func:`analyse`)
+    runs: dict[str, RuleRun] = field(default_factory=dict)
+    views: dict[str, Analysis] = field(default_factory=dict)
+
+    def view(self, path: str) -> Analysis:
+        found = self.views.get(path)
+        if found is not None:
+            return found
+        absolute = os.path.abspath(path)
+        findings = [replace(f, file=None) if f.file == absolute else f for f in self.findings]
+        findings.sort(key=Finding.sort_key)
+        config = self.configs.get(absolute) or Config()
+        analysis = Analysis(
+            path,
+            self.texts.get(absolute, ""),
+            config,
+            self.format,
+            self.loaded.view(absolute),
+            findings,
+            self.context,
+            inputs=dict(self.digests),
+            runs=self.runs,
+            files=self.files,
+            group=self,
+        )
+        self.views[path] = analysis
+        return analysis
+
+
+_groups: OrderedDict[tuple[str, str, str], _Group] = OrderedDict()
+_GROUPS_SIZE = 16
+
+
+def _analyse_group(
+    fmt: Format,
+    unit: str,
+    text: str,
+    path: str,
+    base: Config,
+    read: FileReader,
+    on_rule_error: ErrorSink | None,
+    incremental: bool = True,
+) -> Analysis:
+    absolute = os.path.abspath(path)
+    digest = _digest(text)
+    key = (fmt.name, unit, base.model_dump_json())
+    group = _groups.get(key)
+    if (
+        group is not None
+        and absolute in group.files
+        and group.digests.get(absolute) == digest
+        and all(_digest(read(other)) == known for other, known in group.digests.items() if other != absolute)
+    ):
+        _groups.move_to_end(key)
+        return group.view(path)
+    config = base.for_file(path)
+    texts: dict[str, str] = {absolute: text}
+    digests: dict[str, str | None] = {absolute: digest}
+
+    def recorded(other: str) -> str | None:
+        found = read(other)
+        digests[other] = _digest(found)
+        if found is not None:
+            texts[other] = found
+        return found
+
+    with collector_paused():
+        early = _unloadable(fmt, text, path, config, recorded)
+    if not isinstance(early, Loaded):
+        early.files = (absolute,)
+        return early
+    loaded = early
+    configs = {absolute: config}
+    for other in loaded.files():
+        if other not in configs:
+            configs[other] = base.for_file(other)
+    fatal = any(f.code in UNREADABLE for f in loaded.findings if f.file in (None, absolute))
+    findings = list(loaded.findings)
+    context = None
+    runs: dict[str, RuleRun] = {}
+    if loaded.model is not None and not fatal:
+        context = RuleContext(loaded.model, config, fmt.name, loaded.native)
+        every = list(configs.values())
+        earlier = None
+        # the last audit of the group, read under the same settings, keeps the hits of the rules
+        # that read nothing an edit changed
+        previous = group if incremental and group is not None and group.runs else None
+        if previous is not None and previous.context is not None and previous.context.config == config:
+            changed = tracking.changes(previous.context.model, loaded.model)
+            changed |= tracking.native_changes(previous.loaded.native, loaded.native)
+            earlier = previous.runs, changed
+        with collector_paused():
+            findings.extend(
+                run_rules(
+                    context,
+                    loaded,
+                    on_rule_error,
+                    earlier,
+                    runs,
+                    enabled=lambda code: any(c.enabled(code) for c in every),
+                )
+            )
+    by_file: dict[str, list[Finding]] = {absolute: [], **{other: [] for other in configs}}
+    for finding in findings:
+        by_file.setdefault(finding.file or absolute, []).append(finding)
+    shared: list[Finding] = []
+    for file, mine in by_file.items():
+        own = configs.get(file) or base.for_file(file)
+        for finding in mine:
+            finding.file = file
+        file_text = texts.get(file)
+        if file_text is not None:
+            audited = context is not None and not any(f.code in UNREADABLE for f in mine)
+            mine = suppress.apply(mine, file_text, loaded.view(file), own, rules_ran=audited, path=file)
+        for finding in mine:
+            if own.enabled(finding.code) or finding.code in {"ARCH000", "ARCH001"}:
+                finding.file = file
+                shared.append(_configured(finding, own))
+    group = _Group(fmt.name, loaded, context, shared, texts, digests, configs, tuple(by_file), runs)
+    _groups[key] = group
+    if len(_groups) > _GROUPS_SIZE:
+        _groups.popitem(last=False)
+    return group.view(path)
 
 
 def latest(path: str) -> Analysis | None:
@@ -189,6 +365,10 @@ def latest(path: str) -> Analysis | None:
     for key in reversed(_cache):
         if key[0] == path:
             return _cache[key]
+    absolute = os.path.abspath(path)
+    for group in reversed(_groups.values()):
+        if absolute in group.files:
+            return group.view(path)
     return None
 
 
@@ -226,17 +406,8 @@ def _inputs_unchanged(cached: Analysis, read: FileReader) -> bool:
     return all(_digest(read(path)) == digest for path, digest in cached.inputs.items())
 
 
-def _analyse(
-    fmt: Format | None,
-    text: str,
-    path: str,
-    config: Config,
-    read: FileReader | None,
-    on_rule_error: ErrorSink | None,
-    previous: Analysis | None = None,
-) -> Analysis:
-    if fmt is None:
-        return Analysis(path, text, config, None, None)
+def _unloadable(fmt: Format, text: str, path: str, config: Config, read: FileReader | None) -> Loaded | Analysis:
+    """The file read into the model, or the analysis that says why it cannot be."""
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > config.max_file_bytes else len(text)
     if size > config.max_file_bytes:
         finding = Finding(
@@ -248,13 +419,29 @@ def _analyse(
         )
         return Analysis(path, text, config, fmt.name, None, [finding])
     try:
-        loaded = fmt.load(text, path, LoadContext(read=read, max_bytes=config.max_file_bytes))
+        return fmt.load(text, path, LoadContext(read=read, max_bytes=config.max_file_bytes))
     except Exception as exc:  # a loader bug must not take the editor down with it
         log.exception("loader %s failed on %s", fmt.name, path)
         finding = Finding(
             "ARCH000", f"archls could not read this file ({type(exc).__name__}: {exc})", Severity.ERROR, FILE_START
         )
         return Analysis(path, text, config, fmt.name, None, [finding])
+
+
+def _analyse(
+    fmt: Format | None,
+    text: str,
+    path: str,
+    config: Config,
+    read: FileReader | None,
+    on_rule_error: ErrorSink | None,
+    previous: Analysis | None = None,
+) -> Analysis:
+    if fmt is None:
+        return Analysis(path, text, config, None, None)
+    loaded = _unloadable(fmt, text, path, config, read)
+    if not isinstance(loaded, Loaded):
+        return loaded
     findings = list(loaded.findings)
     context = None
     runs: dict[str, RuleRun] = {}
@@ -294,15 +481,19 @@ def run_rules(
     runs: dict[str, RuleRun] | None = None,
     *,
     after_audit: bool = False,
+    enabled: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
     """Every enabled rule's findings. With ``earlier`` (the last audit's runs and what changed in
     the model since), a rule that read nothing that changed keeps its hits; ``runs`` receives this
-    audit's runs for the next one. ``after_audit`` runs the rules that judge the other findings."""
+    audit's runs for the next one. ``after_audit`` runs the rules that judge the other findings.
+    ``enabled`` decides instead of the context's configuration when the audit covers files
+    configured differently."""
+    enabled = enabled or context.config.enabled
     out: list[Finding] = []
     if runs is None:
         runs = {}
     for code in all_codes():
-        if code.check is None or not context.config.enabled(code.id) or code.after_audit != after_audit:
+        if code.check is None or not enabled(code.id) or code.after_audit != after_audit:
             continue
         if code.formats is not None and context.format not in code.formats:
             continue
@@ -359,8 +550,8 @@ _SKIPPABLE = frozenset({"components", "resources", "objects", "services", "provi
 
 def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
     if hit.on_value:
-        entry = loaded.smap.get(loaded.file_path(hit.path))
-        where = entry.value if entry is not None else loaded.locate(hit.path)
+        # the value in whichever file of the load writes it, not only in the file read
+        where = loaded.value_range(hit.path) or loaded.locate(hit.path)
     else:
         where = loaded.locate(hit.path)
     return Finding(

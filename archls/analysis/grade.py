@@ -71,7 +71,8 @@ def letter_for(score: float) -> str:
 
 def grade(findings: list[Finding], model: Architecture | None) -> Grade:
     """The grade of one file from its (already suppressed and configured) findings."""
-    if model is None or any(f.code in UNREADABLE for f in findings):
+    # another file of a module that cannot be read is its own finding, not a verdict on this model
+    if model is None or any(f.code in UNREADABLE and f.file is None for f in findings):
         return Grade("F", 0.0)
     size = max(SIZE_FLOOR, len(model.components))
     totals: dict[str, list[float]] = {}

@@ -127,8 +127,26 @@ class Loaded:
             return found[1].head
         return self.smap.first_key()
 
+    def value_range(self, path: ModelPath) -> Range | None:
+        """The range of the value at ``path``, in whichever file of the load writes it."""
+        return self.smap.value_range(self.file_path(path))
+
+    def files(self) -> list[str]:
+        """Every file this load read and reports findings on (absolute paths). Empty for a load of
+        one file, which covers just that file."""
+        return []
+
+    def view(self, path: str) -> Loaded:
+        """The same load as seen from another of its files (absolute ``path``): findings, fixes and
+        source lookups of that file then work as if it had been the file read."""
+        return self
+
 
 class Format(Protocol):
+    """A format may also define ``unit(path) -> str``: the name of the group of files it reads as one
+    (a Terraform module's folder, a folder of manifests, a compose file and its override). The engine
+    audits such a group once and shares its findings out to the files."""
+
     name: str
 
     def claims(self, path: str, text: str | None) -> bool: ...
@@ -163,6 +181,12 @@ def detect(path: str, text: str | None = None) -> Format | None:
         if fmt.claims(path, text):
             return fmt
     return None
+
+
+def unit_of(fmt: Format, path: str) -> str | None:
+    """The group of files ``fmt`` reads together with ``path``; None when it reads the file alone."""
+    unit = getattr(fmt, "unit", None)
+    return unit(path) if unit is not None else None
 
 
 def file_name(path: str) -> str:

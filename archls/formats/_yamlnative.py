@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -234,6 +234,19 @@ class YamlLoaded(Loaded):
         if found is None:
             return smap.first_key()
         return found[1].head
+
+    def value_range(self, path: ModelPath) -> Range | None:
+        file, native, _ = self._resolve(path)
+        smap = self.smaps.get(file)
+        return smap.value_range(native) if smap is not None else None
+
+    def files(self) -> list[str]:
+        return list(self.smaps)
+
+    def view(self, path: str) -> YamlLoaded:
+        if path == self.current or path not in self.smaps:
+            return self
+        return replace(self, current=path, smap=self.smaps[path])
 
 
 # --- fixes ---------------------------------------------------------------------------------------

@@ -99,6 +99,14 @@ class ComposeFormat:
     def claims(self, path: str, text: str | None) -> bool:
         return is_compose_file(path)
 
+    def unit(self, path: str) -> str:
+        """A compose file and its override are one project."""
+        current = os.path.abspath(path)
+        name = file_name(current)
+        override = _OVERRIDE.match(name)
+        stem = override.group(1) if override else re.sub(r"\.ya?ml$", "", name, flags=re.I)
+        return os.path.join(os.path.dirname(current), stem)
+
     def load(self, text: str, path: str, context: LoadContext) -> Loaded:
         current = os.path.abspath(path) if path else path
         doc = yamlsource.compose(text, file=path, sections=frozenset({"services"}))

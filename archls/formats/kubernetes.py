@@ -137,7 +137,9 @@ class K8sNative:
         return ("objects", obj.id, *native)
 
     def in_current(self, obj: K8sObject) -> bool:
-        return obj.file == self.current
+        """Whether the audit reports on ``obj``: every file read is audited once, as one folder, and
+        its findings are shared out to the files."""
+        return True
 
 
 class KubernetesFormat:
@@ -149,6 +151,10 @@ class KubernetesFormat:
         if text is None or not file_name(path).lower().endswith((".yaml", ".yml")):
             return False
         return looks_like_manifest(text)
+
+    def unit(self, path: str) -> str:
+        """The manifests of a folder are read as one set."""
+        return os.path.dirname(os.path.abspath(path))
 
     def load(self, text: str, path: str, context: LoadContext) -> Loaded:
         current = os.path.abspath(path) if path else path
@@ -174,6 +180,8 @@ class KubernetesFormat:
             return loaded
         read = context.reader
         objects.extend(_siblings(current, read, context.max_bytes, loaded))
+        # the folder's order, whichever of its files was read first: ids and messages do not depend on it
+        objects.sort(key=lambda o: o.file)
         return build(objects, current, loaded)
 
 
@@ -232,7 +240,10 @@ def _siblings(current: str, read: Any, max_bytes: int, loaded: YamlLoaded) -> li
             continue
         taken += 1
         smap = SourceMap(path)
-        objects, _ = read_objects(text, path, smap)
+        objects, problems = read_objects(text, path, smap)
+        for problem in problems:
+            problem.file = path
+        loaded.findings.extend(problems)
         loaded.smaps[path] = smap
         loaded.texts[path] = text
         out.extend(objects)

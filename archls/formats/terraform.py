@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -97,6 +97,19 @@ class TfLoaded(Loaded):
             return smap.first_key()
         return found[1].head
 
+    def value_range(self, path: ModelPath) -> Range | None:
+        smap = self.smaps.get(self._file(path) or self.current)
+        return smap.value_range(path) if smap is not None else None
+
+    def files(self) -> list[str]:
+        project = self.native.project if isinstance(self.native, TfNative) else None
+        return list(project.files) if project is not None else [self.current]
+
+    def view(self, path: str) -> TfLoaded:
+        if path == self.current:
+            return self
+        return replace(self, current=path, smap=self.smaps.get(path) or SourceMap(path))
+
 
 class TerraformFormat:
     name = NAME
@@ -105,6 +118,10 @@ class TerraformFormat:
 
     def claims(self, path: str, text: str | None) -> bool:
         return path.lower().endswith(".tf")
+
+    def unit(self, path: str) -> str:
+        """A module is its folder."""
+        return os.path.dirname(os.path.abspath(path))
 
     def load(self, text: str, path: str, context: LoadContext) -> Loaded:
         read = context.reader
@@ -127,6 +144,11 @@ def build(project: Project, path: str) -> TfLoaded:
             smaps[file_path] = _native_map(file_path, project)
     native = TfNative(project)
     loaded = TfLoaded(NAME, None, smaps.get(current) or SourceMap(path), [], current=current, smaps=smaps)
+    for file_path, parsed in project.files.items():
+        # another file of the module that cannot be read: its own error, reported on it
+        if parsed.error is not None and file_path != current:
+            error = parsed.error
+            loaded.findings.append(Finding(error.code, error.message, error.severity, error.range, file=file_path))
     loaded.native = native
     for block, source in project.unfollowed:
         if os.path.abspath(block.file) != current:
