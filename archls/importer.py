@@ -123,7 +123,7 @@ def build(paths: list[str], name: str | None = None) -> Imported:
             continue
         read.append((source, analysis))
         for finding in analysis.findings:
-            if finding.code in {"ARCH020", "ARCH021"}:
+            if finding.code in {"ARCH020", "ARCH021", "ARCH022"}:
                 note = (
                     f"{_relative(root, finding.file or source.path)}:{finding.range.start_line + 1}: {finding.message}"
                 )

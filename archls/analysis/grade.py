@@ -4,8 +4,9 @@ The formula, shown to users on hover and in ``docs/grade.md``:
 
 1. Each finding weighs by its severity: error 8, warning 2, info 0.5, hint 0. Suppressed findings
    do not count; neither do ARCH000 (a rule failed), ARCH011 (unused suppression), ARCH020 (a
-   template) and ARCH021 (a module not followed), which are about the tooling rather than the design,
-   nor unmet acceptance criteria (SPEC), which are goals a team sets rather than defects.
+   template), ARCH021 (a module not followed) and ARCH022 (a custom resource), which are about the
+   tooling rather than the design, nor unmet acceptance criteria (SPEC), which are goals a team sets
+   rather than defects.
 2. Weights add up per category (SEC, CMP, PERF, COST, VULN, QUAL, LOAD, REL, and ARCH for
    loading problems), scaled to the size of the architecture: a category loses
    ``weights x 10 / max(20, components)`` points, so one error costs a design of up to 20
@@ -30,7 +31,7 @@ CATEGORY_CAP = 25.0
 SIZE_FLOOR = 20
 LETTERS = (("A", 90.0), ("B", 80.0), ("C", 70.0), ("D", 60.0))
 #: Codes about the tooling, not the design.
-NOT_GRADED = frozenset({"ARCH000", "ARCH011", "ARCH020", "ARCH021"})
+NOT_GRADED = frozenset({"ARCH000", "ARCH011", "ARCH020", "ARCH021", "ARCH022"})
 #: Codes that mean nothing could be audited.
 
 FORMULA = (

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from archls import yamlsource
 from archls.evidence import Evidence
-from archls.findings import Finding, ModelPath, Range, Severity
+from archls.findings import FILE_START, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
 from archls.formats._yamlnative import (
@@ -215,6 +215,35 @@ def _objects_of(data: Any, file: str, root: tuple[str | int, ...]) -> list[K8sOb
     name = as_text(metadata.get("name")) or as_text(metadata.get("generateName")) or ""
     namespace = as_text(metadata.get("namespace"))
     return [K8sObject(kind, name, namespace, data, file, root, as_text(data.get("apiVersion")) or "")]
+
+
+def is_custom_resource(api_version: str) -> bool:
+    """Whether ``apiVersion`` names an API group outside Kubernetes itself (``cert-manager.io/v1``,
+    ``kyverno.io/v1``): built-in groups are the core (``v1``), the unqualified ones (``apps``,
+    ``batch``, ``policy``, ``autoscaling``) and those under ``k8s.io``."""
+    group = api_version.rpartition("/")[0]
+    return "." in group and not group.endswith(".k8s.io") and group != "k8s.io"
+
+
+def _custom_resources(objects: list[K8sObject], current: str, loaded: YamlLoaded) -> list[Finding]:
+    """A note per custom resource: its kind is defined by an operator, so nothing in it is audited."""
+    out = []
+    for obj in objects:
+        if not is_custom_resource(obj.api_version):
+            continue
+        smap = loaded.smaps.get(obj.file)
+        where = smap.value_range(obj.native("kind")) if smap is not None else None
+        out.append(
+            Finding(
+                "ARCH022",
+                f"{obj.kind} '{obj.name}' is a custom resource ({obj.api_version}); archls does not audit "
+                "kinds defined outside Kubernetes",
+                Severity.INFO,
+                where or FILE_START,
+                file=None if obj.file == current else obj.file,
+            )
+        )
+    return out
 
 
 def _siblings(current: str, read: Any, max_bytes: int, loaded: YamlLoaded) -> list[K8sObject]:
@@ -475,6 +504,7 @@ def build(objects: list[K8sObject], current: str, loaded: YamlLoaded) -> YamlLoa
         if skips:
             loaded.checkov_skips.setdefault(obj.id, set()).update(skips)
 
+    loaded.findings.extend(_custom_resources(objects, current, loaded))
     workloads = [o for o in objects if o.kind in POD_TEMPLATES and o.pod_spec]
     ids = _component_ids(workloads)
     components: dict[str, Component] = {}

@@ -27,3 +27,16 @@ loader_code(
     fix="Audit the module where its code is kept (its repository, or the copy `terraform init` puts under "
     "`.terraform/modules/`), or vendor it into a local folder and point `source` at it.",
 )
+
+loader_code(
+    "ARCH022",
+    "Custom resource, not audited",
+    severity=Severity.INFO,
+    what="A Kubernetes object whose `apiVersion` names an API group outside Kubernetes itself (an operator's "
+    "custom resource, such as `cert-manager.io/v1` Certificate or `kyverno.io/v1` ClusterPolicy).",
+    why="What such an object does is defined by the operator that reads it, not by Kubernetes, so archls "
+    "cannot tell whether it is safe. Without this note a folder of custom resources would look clean.",
+    example="apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: web",
+    fix="Audit it with the operator's own tooling; the workloads, Services and Ingresses around it are "
+    "audited as usual.",
+)
