@@ -8,16 +8,15 @@ import json
 import os
 import pkgutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from archls import __version__, engine, fixes
-from archls import compliance as compliance_status
+from archls import __version__
 from archls import config as configuration
 from archls.findings import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".terraform", "__pycache__", ".tox"})
 FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "hint": 0, "never": 99}
 
 
@@ -25,123 +24,149 @@ class UsageError(Exception):
     pass
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line that says what is wrong and where the help is, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}; see '{self.prog} --help'\n")
+
+
 def _error(message: str) -> None:
     print(f"archls: {message}", file=sys.stderr)
 
 
-def discover(paths: Sequence[str]) -> Iterator[tuple[Path, bool]]:
-    """Files archls reads under ``paths``; the flag says whether the path was named explicitly."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    candidate = Path(root) / name
-                    if _claimed(candidate):
-                        yield candidate, False
-        else:
-            yield path, True
-
-
-def _claimed(path: Path) -> bool:
-    if engine.claims(str(path)):
-        return True
-    if path.suffix.lower() not in {".yaml", ".yml", ".json", ".tf"}:
-        return False
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(65536).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return engine.claims(str(path), head)
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from archls import report
+    from archls.analysis.text import plural
+    from archls.batch.baseline import BaselineError
+    from archls.batch.check import Options, check
+    from archls.paths import display_path
 
+    if args.statistics and args.format in {"sarif", "github"}:
+        raise UsageError(
+            f"--statistics counts findings as text or JSON; it does not combine with --format {args.format}"
+        )
+    if args.write_baseline and not args.baseline:
+        raise UsageError("--write-baseline needs --baseline FILE to say where the baseline goes")
+    for option, target in (("--output", args.output), ("--summary", args.summary)):
+        if target:
+            writable(target, option)
+    if args.baseline and args.write_baseline:
+        writable(args.baseline, "--baseline")
+    select, ignore = codes(args.select, "--select"), codes(args.ignore, "--ignore")
     try:
         base = configuration.build(json.loads(args.config_json)) if args.config_json else None
     except (configuration.ConfigError, json.JSONDecodeError) as exc:
         raise UsageError(str(exc)) from exc
-    items: list[report.Located] = []
-    unreadable = 0
-    files = 0
-    summary: list[str] = []  # grades, fixes applied, compliance tables (text output)
-    compliance: dict[str, object] = {}
-    for path, explicit in discover(args.paths):
+
+    def config_for(path: str) -> configuration.Config:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            _error(f"cannot read {path}: {exc.strerror or exc}")
-            unreadable += 1
-            continue
-        text, bad_bytes = engine.decode(data)
-        try:
-            cfg = base or configuration.for_path(path)
+            return base or configuration.for_path(path)
         except configuration.ConfigError as exc:
             raise UsageError(str(exc)) from exc
-        if explicit and not engine.claims(str(path), text):
-            _error(f"{path}: not a file archls reads (architecture, compose, Terraform or Kubernetes)")
-            unreadable += 1
-            continue
-        files += 1
-        if bad_bytes is not None:
-            items.append(report.Located(str(path), bad_bytes))
-            continue
-        analysis = engine.analyse(text, str(path), cfg)
-        if args.fix:
-            analysis, note = fixes.fix_file(path, data, analysis)
-            summary.extend(note)
-        items.extend(report.Located(f.file or str(path), f) for f in analysis.findings)
-        summary.extend(_grade_line(path, analysis))
+
+    options = Options(
+        exclude=[p for raw in args.exclude for p in raw.split(",") if p.strip()],
+        select=select,
+        ignore=ignore,
+        fix=args.fix,
+        compliance=args.compliance,
+        baseline=Path(args.baseline) if args.baseline else None,
+        write_baseline=args.write_baseline,
+        workers=args.jobs or None,
+        progress=not args.output or args.format == "text",
+        config_for=config_for,
+    )
+    try:
+        checked = check(args.paths, options)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}") from exc
+    for problem in checked.errors:
+        _error(problem)
+    if checked.files == 0 and not checked.errors:
+        where = ", ".join(args.paths)
+        left_out = f" ({plural(checked.excluded, 'path')} left out by --exclude)" if checked.excluded else ""
+        _error(f"no architecture, compose, Terraform or Kubernetes files found in {where}{left_out}")
+        return EXIT_USAGE
+
+    items = checked.findings
+    if args.format == "text":
+        output = report.text(checked, statistics=args.statistics)
+    elif args.format == "json" and args.statistics:
+        output = json.dumps(report.statistics(items), indent=2) + "\n"
+    elif args.format == "json":
+        # notes on what was not audited keep their place among the findings, as their rule codes say
+        listed = sorted([*items, *checked.not_audited], key=report.sort_key)
         if args.compliance:
-            statuses = compliance_status.status(analysis)
-            compliance[report.display_path(str(path))] = compliance_status.as_json(statuses)
-            summary.extend(compliance_status.render(report.display_path(str(path)), statuses))
-        if args.format == "text":
-            from archls.commands.cost import summary_line
-
-            summary.extend(line for line in [summary_line(str(path), analysis)] if line)
-    if files == 0 and unreadable == 0:
-        _error("no architecture, compose, Terraform or Kubernetes files found in " + ", ".join(args.paths))
-        return EXIT_USAGE
-    # A Terraform module or a folder of manifests is read whole from each of its files, so a finding
-    # about one file can come from the audit of another: keep each once.
-    unique = {(i.file, i.finding.code, i.finding.range, i.finding.message): i for i in items}
-    items = sorted(unique.values(), key=lambda i: (i.file, i.finding.sort_key()))
-    renderers = {
-        "text": lambda: report.text(items, files, summary_lines=summary),
-        "json": lambda: report.as_json(items) if not args.compliance else _json_with(items, compliance),
-        "sarif": lambda: report.sarif(items),
-        "github": lambda: report.github(items),
-    }
-    output = renderers[args.format]()
-    if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
+            models = {display_path(m.name): m.compliance for m in checked.models if m.compliance is not None}
+            output = json.dumps({"findings": [report.as_dict(i) for i in listed], "compliance": models}, indent=2)
+            output += "\n"
+        else:
+            output = report.as_json(listed)
+    elif args.format == "sarif":
+        output = report.sarif(items, checked.not_audited)
     else:
-        sys.stdout.write(output)
-    if unreadable:
-        return EXIT_USAGE
-    threshold = FAIL_LEVELS[args.fail_on]
-    failing = any(Severity(i.finding.severity).rank >= threshold for i in items)
-    return EXIT_FINDINGS if failing else EXIT_OK
+        output = report.github(items, checked.not_audited)
+
+    if checked.errors:
+        code = EXIT_USAGE
+    else:
+        threshold = FAIL_LEVELS[args.fail_on]
+        code = EXIT_FINDINGS if any(Severity(i.finding.severity).rank >= threshold for i in items) else EXIT_OK
+        if args.write_baseline:
+            code = EXIT_OK
+    try:
+        if args.output:
+            Path(args.output).write_text(output, encoding="utf-8")
+        else:
+            sys.stdout.write(output)
+        if args.summary:
+            text = json.dumps(report.summary(checked, code), indent=2) + "\n"
+            Path(args.summary).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or 'the report'}: {exc.strerror or exc}") from exc
+    return code
 
 
-def _grade_line(path: Path, analysis: engine.Analysis) -> list[str]:
-    from archls import report
-    from archls.analysis.grade import grade
+def writable(target: str, option: str) -> None:
+    """Fail before any work when ``target`` cannot be written as a file."""
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"{option} {target} is a folder; name a file in it")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {target}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {target}: permission denied")
 
-    if analysis.model is None:
-        return []
-    return [f"Grade of {report.display_path(str(path))}: {grade(analysis.findings, analysis.model).summary()}"]
+
+def codes(values: Sequence[str] | None, option: str) -> list[str]:
+    """Rule codes, categories or code prefixes from ``--select SEC,QUAL001``; an unknown one is a usage error."""
+    from archls.rules.registry import REGISTRY, Category, load_rules
+
+    load_rules()
+    out = []
+    for raw in values or ():
+        for token in raw.split(","):
+            token = token.strip().upper()
+            if not token:
+                continue
+            if token not in Category.__members__ and not any(code.startswith(token) for code in REGISTRY):
+                raise UsageError(f"{option}: no rule or category '{token}'; 'archls rules --all' lists them")
+            out.append(token)
+    return out
 
 
-def _json_with(items: list, compliance: dict[str, object]) -> str:
-    from archls import report
-
-    rows = [report.as_dict(i) for i in items]
-    return json.dumps({"findings": rows, "compliance": compliance}, indent=2) + "\n"
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not a number of processes (1 or more)")
+    return number
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -178,6 +203,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     codes = [c for c in all_codes() if args.all or c.is_rule]
     if args.category:
+        known = sorted({c.category.value for c in all_codes()})
+        if args.category.upper() not in known:
+            raise UsageError(f"--category: no category '{args.category}'; the categories are {', '.join(known)}")
         codes = [c for c in codes if c.category.value == args.category.upper()]
     if args.format == "json":
         rows = [
@@ -194,7 +222,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     for c in codes:
         print(f"{c.id:<8} {c.severity.value:<8} {'fix' if c.fixable else '   '}  {c.title}")
-    print(f"\n{len(codes)} {'codes' if args.all else 'rules'}")
+    print(f"\n{len(codes)} {('code' if args.all else 'rule') + ('' if len(codes) == 1 else 's')}")
     return EXIT_OK
 
 
@@ -222,7 +250,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="archls",
         description="Architecture-as-code audits: a language server and a CLI for architecture, compose, "
         "Terraform and Kubernetes files.",
@@ -230,7 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"archls {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser("check", help="audit files and folders")
+    check = sub.add_parser(
+        "check",
+        help="audit files and folders",
+        description="Audit files and folders. A Terraform module, a folder of Kubernetes manifests and a compose "
+        "file with its override are each audited once, as one architecture; the findings of the files asked for "
+        "are reported, once each, sorted by file, line and column. Exit codes: 0 nothing at or above --fail-on, "
+        "1 findings at or above it, 2 bad usage or files that cannot be read.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders searched recursively")
     check.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
     check.add_argument(
@@ -239,10 +275,52 @@ def build_parser() -> argparse.ArgumentParser:
         default="error",
         help="exit with 1 when a finding is at or above this severity (default: error)",
     )
-    check.add_argument("-o", "--output", help="write the report to this file instead of standard output")
+    check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="report only these rules, categories or code prefixes (comma-separated, e.g. SEC,QUAL001), "
+        "instead of the configured selection",
+    )
+    check.add_argument(
+        "--ignore", action="append", metavar="CODES", help="leave out these rules, categories or code prefixes too"
+    )
+    check.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="leave out files and folders matching these .gitignore-style patterns (comma-separated; e.g. "
+        "'examples/,*.generated.yaml'), even when named; modules and manifests around them are still read",
+    )
+    check.add_argument("--statistics", action="store_true", help="count the findings per rule instead of listing them")
+    check.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings FILE does not list, so that a build fails on new ones alone; findings are "
+        "recognised by rule, file, resource or key and message, not by line",
+    )
+    check.add_argument(
+        "--write-baseline", action="store_true", help="write every current finding to the --baseline FILE and exit 0"
+    )
+    check.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also write a JSON summary to FILE: counts per severity and rule, grade and cost per model, "
+        "what was not audited, the exit code",
+    )
     check.add_argument("--fix", action="store_true", help="apply every safe fix to the files, then report what remains")
     check.add_argument(
         "--compliance", action="store_true", help="print which controls of the listed frameworks pass and fail"
+    )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="worker processes (default: one per core; 1 audits in this process)",
     )
     check.add_argument("--config-json", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from archls import __version__
@@ -22,3 +23,17 @@ def cache_dir(kind: str) -> Path | None:
     if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
         return None
     return folder if os.access(folder, os.W_OK) else None
+
+
+def display_path(path: str) -> str:
+    """``path`` as people read it in reports: relative to the working folder when it lies inside it,
+    with forward slashes."""
+    return _display(path, os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _display(path: str, cwd: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(cwd).resolve()).as_posix()
+    except (ValueError, OSError):
+        return Path(path).as_posix()

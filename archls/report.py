@@ -4,32 +4,46 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from archls import __version__
-from archls.findings import Finding, Severity
+from archls.analysis.text import plural, usd
+from archls.batch.audit import Located, Model
+from archls.findings import Severity
+from archls.paths import display_path
 from archls.rules.registry import Code, all_codes
 
 PROJECT_URL = "https://github.com/archls/archls"
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
-    """A finding with the file it belongs to, as the CLI reports it."""
-
-    file: str
-    finding: Finding
+#: Loader codes that say a file or a part of one was not audited (a template, a module archls does
+#: not follow, a kind it does not know): notes beside the findings, never counted or failing a build.
+NOT_AUDITED = frozenset({"ARCH020", "ARCH021", "ARCH022"})
 
 
-def display_path(path: str) -> str:
-    """``path`` relative to the working folder when it lies inside it, with forward slashes."""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+@dataclass
+class Checked:
+    """What one ``archls check`` run found, ready to render."""
+
+    findings: list[Located]
+    files: int
+    models: list[Model] = field(default_factory=list)
+    not_audited: list[Located] = field(default_factory=list)
+    #: fixes applied or refused
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    excluded: int = 0
+    baseline: str | None = None
+    #: findings the baseline accepts, and its entries no finding matched
+    baselined: int = 0
+    gone: int = 0
+
+
+def sort_key(item: Located) -> tuple[Any, ...]:
+    f = item.finding
+    return (display_path(item.file), f.range.start_line, f.range.start_col, f.code, f.message)
 
 
 def as_dict(item: Located) -> dict[str, Any]:
@@ -49,39 +63,143 @@ def as_dict(item: Located) -> dict[str, Any]:
     }
 
 
-def text(items: Sequence[Located], files: int, *, summary_lines: Iterable[str] = ()) -> str:
-    lines = [
-        f"{display_path(i.file)}:{i.finding.range.start_line + 1}:{i.finding.range.start_col + 1}: "
-        f"{i.finding.code} [{i.finding.severity.value}] {i.finding.message}"
-        for i in items
-    ]
+def _where(item: Located) -> str:
+    f = item.finding
+    return f"{display_path(item.file)}:{f.range.start_line + 1}:{f.range.start_col + 1}"
+
+
+def text(checked: Checked, *, statistics: bool = False) -> str:
+    items = checked.findings
+    lines = (
+        statistics_text(items)
+        if statistics
+        else [f"{_where(i)}: {i.finding.code} [{i.finding.severity.value}] {i.finding.message}" for i in items]
+    )
     counts = Counter(i.finding.severity for i in items)
+    files = plural(checked.files, "file")
     if items:
-        parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}" for s in Severity if counts[s]]
+        parts = [plural(counts[s], s.value) for s in Severity if counts[s]]
         lines.append("")
-        lines.append(
-            f"{len(items)} finding{'s' if len(items) != 1 else ''} in {files} file{'s' if files != 1 else ''} ({', '.join(parts)})"
-        )
+        lines.append(f"{plural(len(items), 'finding')} in {files} ({', '.join(parts)})")
     else:
-        lines.append(f"No findings in {files} file{'s' if files != 1 else ''}.")
-    lines.extend(summary_lines)
+        lines.append(f"No findings in {files}." if checked.files else "No files were audited.")
+    if checked.baseline is not None:
+        accepted = f"{plural(checked.baselined, 'finding')} in the baseline {checked.baseline} {'is' if checked.baselined == 1 else 'are'} not shown"
+        if checked.gone:
+            accepted += f"; {plural(checked.gone, 'entry', 'entries')} of it no longer {'matches' if checked.gone == 1 else 'match'} a finding"
+        lines.append(accepted + ".")
+    if checked.excluded:
+        lines.append(f"{plural(checked.excluded, 'path')} left out by --exclude.")
+    if checked.not_audited:
+        lines.append("")
+        lines.append("Not audited:")
+        lines.extend(f"  {_where(i)}: {i.finding.message} ({i.finding.code})" for i in checked.not_audited)
+    if checked.models:
+        lines.append("")
+        lines.extend(model_line(m) for m in checked.models)
+    for model in checked.models:
+        lines.extend(model.compliance_lines)
+    if checked.notes:
+        lines.append("")
+        lines.extend(checked.notes)
     return "\n".join(lines) + "\n"
+
+
+def model_line(model: Model) -> str:
+    name = display_path(model.name)
+    kind = model.kind if len(model.files) <= 1 else f"{model.kind}, {plural(len(model.files), 'file')}"
+    parts = [f"grade {model.grade}"] if model.grade else []
+    if model.cost_monthly:
+        budget = f" against a {usd(model.budget_monthly)} budget" if model.budget_monthly is not None else ""
+        parts.append(f"estimated {usd(model.cost_monthly)}/month{budget} (archls cost {display_path(model.entry)})")
+    return f"{name} ({kind}): {'; '.join(parts)}" if parts else f"{name} ({kind})"
+
+
+def statistics(items: Sequence[Located]) -> list[dict[str, Any]]:
+    """Findings counted per rule, the most frequent first."""
+    from archls.rules.registry import get
+
+    counts = Counter(i.finding.code for i in items)
+    severities: dict[str, Counter[str]] = {}
+    for i in items:
+        severities.setdefault(i.finding.code, Counter())[i.finding.severity.value] += 1
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        found = get(code)
+        rows.append(
+            {
+                "rule": code,
+                "count": count,
+                "severity": severities[code].most_common(1)[0][0],
+                "title": found.title if found else "",
+                "fixable": sum(1 for i in items if i.finding.code == code and i.finding.fix is not None),
+            }
+        )
+    return rows
+
+
+def statistics_text(items: Sequence[Located]) -> list[str]:
+    rows = statistics(items)
+    width = max((len(f"{r['count']:,}") for r in rows), default=1)
+    return [f"{r['count']:>{width},}  {r['rule']:<8} {'[' + r['severity'] + ']':<10} {r['title']}" for r in rows]
 
 
 def as_json(items: Sequence[Located]) -> str:
     return json.dumps([as_dict(i) for i in items], indent=2) + "\n"
 
 
-def github(items: Sequence[Located]) -> str:
+def summary(checked: Checked, exit_code: int) -> dict[str, Any]:
+    """The JSON summary of a run: counts, per model grade and cost, what was not audited."""
+    items = checked.findings
+    by_severity = Counter(i.finding.severity.value for i in items)
+    return {
+        "archls": __version__,
+        "exit_code": exit_code,
+        "files": checked.files,
+        "findings": len(items),
+        "by_severity": {s.value: by_severity.get(s.value, 0) for s in Severity},
+        "by_rule": {row["rule"]: row["count"] for row in statistics(items)},
+        "baseline": None
+        if checked.baseline is None
+        else {"file": checked.baseline, "accepted": checked.baselined, "no_longer_found": checked.gone},
+        "excluded": checked.excluded,
+        "models": [
+            {
+                "name": display_path(m.name),
+                "kind": m.kind,
+                "files": [display_path(f) for f in m.files],
+                "grade": m.letter,
+                "score": m.score,
+                "cost_monthly": round(m.cost_monthly, 2) if m.cost_monthly else None,
+                "budget_monthly": m.budget_monthly,
+                **({"compliance": m.compliance} if m.compliance is not None else {}),
+            }
+            for m in checked.models
+        ],
+        "not_audited": [
+            {
+                "file": display_path(i.file),
+                "line": i.finding.range.start_line + 1,
+                "column": i.finding.range.start_col + 1,
+                "rule": i.finding.code,
+                "message": i.finding.message,
+            }
+            for i in checked.not_audited
+        ],
+        "errors": checked.errors,
+    }
+
+
+def github(items: Sequence[Located], not_audited: Sequence[Located] = ()) -> str:
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.HINT: "notice"}
     out = []
-    for i in items:
+    for i, kind in [*((i, None) for i in items), *((i, "notice") for i in not_audited)]:
         f = i.finding
         props = (
             f"file={_escape_property(display_path(i.file))},line={f.range.start_line + 1},col={f.range.start_col + 1},"
             f"endLine={f.range.end_line + 1},endColumn={f.range.end_col + 1},title={_escape_property(f.code)}"
         )
-        out.append(f"::{level[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}")
+        out.append(f"::{kind or level[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}")
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -112,7 +230,22 @@ def _sarif_rule(code: Code) -> dict[str, Any]:
     return rule
 
 
-def sarif(items: Sequence[Located]) -> str:
+def _sarif_location(i: Located) -> dict[str, Any]:
+    f = i.finding
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": display_path(i.file)},
+            "region": {
+                "startLine": f.range.start_line + 1,
+                "startColumn": f.range.start_col + 1,
+                "endLine": f.range.end_line + 1,
+                "endColumn": f.range.end_col + 1,
+            },
+        }
+    }
+
+
+def sarif(items: Sequence[Located], not_audited: Sequence[Located] = ()) -> str:
     codes = all_codes()
     index = {c.id: n for n, c in enumerate(codes)}
     results = []
@@ -122,19 +255,7 @@ def sarif(items: Sequence[Located]) -> str:
             "ruleId": f.code,
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": display_path(i.file)},
-                        "region": {
-                            "startLine": f.range.start_line + 1,
-                            "startColumn": f.range.start_col + 1,
-                            "endLine": f.range.end_line + 1,
-                            "endColumn": f.range.end_col + 1,
-                        },
-                    }
-                }
-            ],
+            "locations": [_sarif_location(i)],
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
@@ -153,6 +274,21 @@ def sarif(items: Sequence[Located]) -> str:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
+                # what was not audited (templates, modules not followed) is said about the run, not found in the code
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "note",
+                                "message": {"text": i.finding.message},
+                                "locations": [_sarif_location(i)],
+                                "descriptor": {"id": i.finding.code},
+                            }
+                            for i in not_audited
+                        ],
+                    }
+                ],
                 "results": results,
             }
         ],

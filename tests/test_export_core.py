@@ -274,3 +274,18 @@ def test_gcp_service_accounts_are_6_to_30_characters():
     accounts = re.findall(r"account_id='([^']*)'", program)
     assert len(accounts) == len(ids) == len(set(accounts))
     assert all(re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", a) for a in accounts), accounts
+
+
+def test_cli_export_asks_before_overwriting_edited_files(tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    assert main(["export", "compose", str(SHOP), "-o", str(out)]) == 0
+    assert main(["export", "compose", str(SHOP), "-o", str(out)]) == 0, "the same bytes again need no --force"
+    edited = out / "compose.yaml"
+    edited.write_text("# tuned by hand\n" + edited.read_text())
+    capsys.readouterr()
+    assert main(["export", "compose", str(SHOP), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "1 file in" in err and "compose.yaml" in err and "--force" in err and len(err.splitlines()) == 1
+    assert edited.read_text().startswith("# tuned by hand")
+    assert main(["export", "compose", str(SHOP), "-o", str(out), "--force"]) == 0
+    assert not edited.read_text().startswith("# tuned by hand")

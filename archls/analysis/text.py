@@ -60,3 +60,9 @@ def times(value: float) -> str:
     if not math.isfinite(value):
         return "∞x"
     return f"{value:.1f}x" if value < 10 else f"{value:.0f}x"
+
+
+def plural(count: float, noun: str, plural_form: str | None = None) -> str:
+    """A count with its noun in the right number: ``1 file``, ``2 files``, ``1 minute``, ``1.5 minutes``."""
+    shown = f"{count:,}" if isinstance(count, int) else f"{count:g}"
+    return f"{shown} {noun if count == 1 else plural_form or noun + 's'}"

@@ -119,6 +119,13 @@ def run(args: argparse.Namespace) -> int:
     from archls.analysis import results
     from archls.commands.loadtest import load_file
 
+    if args.region is not None:
+        from archls.catalog import load
+        from archls.cli import UsageError
+
+        priced = sorted(load().prices.regions)
+        if args.region not in priced:
+            raise UsageError(f"--region: archls has no prices for '{args.region}'; it prices {', '.join(priced)}")
     analysis = load_file(args.file, region=args.region)
     assert analysis.model is not None
     res = results(analysis.model, analysis.config, analysis.graph)

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from archls.analysis.text import plural
 from archls.cli import EXIT_OK, UsageError
 
 
@@ -30,7 +31,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_OK
         for t in targets:
             print(f"{t.name:<16} {t.kind:<15} {t.description}")
-        print(f"\n{len(targets)} targets; 'all' writes each into its own folder")
+        print(f"\n{plural(len(targets), 'target')}; 'all' writes each into its own folder")
         return EXIT_OK
     if not args.target or not args.file:
         raise UsageError("usage: archls export TARGET FILE -o DIR (or --list)")
@@ -38,9 +39,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"no export target {args.target!r}; 'archls export --list' lists them")
     file = Path(args.file)
     out = Path(args.output) if args.output else default_output(file)
+    from archls.export.writer import write_tree
+
     try:
         model, graph = export.load(file)
-        written = export.export(model, args.target, out, graph, source=file)
+        files = export.render(model, args.target, graph)
+        if not args.force:
+            _refuse_overwriting(out, files, file)
+        written = write_tree(out, files, keep=file)
     except (export.ExportError, export.UnsafePath) as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
@@ -48,8 +54,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps({"output": str(out), "files": [str(p) for p in written]}, indent=2) + "\n")
     else:
-        print(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'} to {out}")
+        print(f"wrote {plural(len(written), 'file')} to {out}")
     return EXIT_OK
+
+
+def _refuse_overwriting(out: Path, files: dict[str, str | bytes], source: Path) -> None:
+    """Stop before writing anything when a file the export would write exists with other content:
+    it may have been edited by hand since. Files that would stay byte for byte the same are fine,
+    so exporting again into the same folder needs no --force."""
+    from archls.export.writer import check_relative
+
+    changed = []
+    for name in sorted(files):
+        target = out.joinpath(*check_relative(name))
+        if not target.is_file() and not target.is_symlink():
+            continue
+        if target.exists() and source.exists() and target.samefile(source):
+            continue  # the writer refuses this one with its own reason, --force or not
+        content = files[name]
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        try:
+            same = target.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            changed.append(name)
+    if changed:
+        listed = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        raise UsageError(
+            f"{plural(len(changed), 'file')} in {out} would be overwritten ({listed}); use --force to overwrite them"
+        )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,5 +97,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("file", nargs="?", metavar="FILE", help="the architecture file")
     parser.add_argument("-o", "--output", metavar="DIR", help="output folder (default: <name>-export beside FILE)")
     parser.add_argument("--list", action="store_true", help="list the targets")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite files in the output folder that differ from the export"
+    )
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.set_defaults(func=cmd_export)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from archls.analysis.text import plural
 from archls.cli import EXIT_OK, UsageError
 
 
@@ -38,7 +39,7 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"cannot write to {args.output}: {exc.strerror or exc}") from exc
-    print(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'} to {args.output}")
+    print(f"wrote {plural(len(written), 'file')} to {args.output}")
     if args.git or args.push or url:
         print("committed" + (f" and pushed to {args.push}" if args.push else ""))
     if url:

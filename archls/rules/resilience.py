@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from archls.analysis.text import plural
 from archls.findings import Severity
 from archls.model import STATEFUL_TYPES, Backups, ComponentType
 from archls.rules._common import OUTSIDE, blocking_order, facts, names
@@ -449,7 +450,7 @@ def rpo_unmet(ctx: RuleContext) -> Iterator[Hit]:
         how = "point-in-time recovery loses about 5 minutes" if pitr else "snapshot backups can lose up to 24 hours"
         yield Hit(
             ("components", cid, "backups"),
-            f"'{cid}': {how} of data, more than the RPO of {rpo:g} {'minute' if rpo == 1 else 'minutes'}",
+            f"'{cid}': {how} of data, more than the RPO of {plural(rpo, 'minute')}",
             fix=fix,
         )
 
@@ -489,7 +490,7 @@ def rto_unmet(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             ("components", cid, "replicas"),
             f"'{cid}' runs one instance: recovering it means restoring a backup, which typically takes over "
-            f"{restore:g} minutes, against an RTO of {rto:g} minutes",
+            f"{plural(restore, 'minute')}, against an RTO of {plural(rto, 'minute')}",
             fix=_replica_fix(cid, c),
         )
 

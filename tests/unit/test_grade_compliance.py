@@ -84,7 +84,7 @@ def test_cli_compliance_text_and_json(capsys: pytest.CaptureFixture[str]) -> Non
     cli.main(["check", example, "--compliance"])
     out = capsys.readouterr().out
     assert "Compliance of " in out and "GDPR: " in out
-    assert "Grade of " in out
+    assert "ride-sharing.arch.yaml (architecture): grade " in out
     cli.main(["check", example, "--compliance", "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert {"findings", "compliance"} == set(data)

@@ -21,6 +21,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import from_fs_path, to_fs_path
 
 from archls import engine
+from archls.analysis.text import plural
 from archls.server.app import ArchServer, path_of
 
 _tokens = itertools.count(1)
@@ -201,7 +202,7 @@ def register(server: ArchServer) -> None:
             progress.end("failed")
             ls.log_exception("export")
             raise CommandError(f"archls: export failed: {type(exc).__name__}: {exc}") from exc
-        progress.end(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'}")
+        progress.end(f"wrote {plural(len(written), 'file')}")
         return _result(output, written)
 
     @server.command("archls.scaffold")
@@ -224,5 +225,5 @@ def register(server: ArchServer) -> None:
         except (scaffold.ScaffoldError, export.UnsafePath, OSError) as exc:
             progress.end("failed")
             raise CommandError(f"archls: scaffold failed: {exc}") from exc
-        progress.end(f"wrote {len(written)} {'file' if len(written) == 1 else 'files'}")
+        progress.end(f"wrote {plural(len(written), 'file')}")
         return _result(output, written)

@@ -1,0 +1,146 @@
+"""Which files ``archls check`` reads under the paths it is given, in which groups."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archls import engine
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".terraform", "__pycache__", ".tox"})
+_SNIFFED = frozenset({".yaml", ".yml", ".json", ".tf"})
+_HEAD_BYTES = 65536
+
+
+@dataclass
+class Group:
+    """Files the engine audits together, in the order they were found (absolute paths)."""
+
+    format: str
+    name: str
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Found:
+    groups: list[Group] = field(default_factory=list)
+    #: named paths that are missing or not files archls reads: one sentence each
+    problems: list[str] = field(default_factory=list)
+    excluded: int = 0
+
+    @property
+    def files(self) -> int:
+        return sum(len(g.files) for g in self.groups)
+
+
+class Excluder:
+    """``--exclude`` patterns, written as in a ``.gitignore`` file."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.spec = None
+        if patterns:
+            import pathspec
+
+            self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def excludes(self, path: Path, root: Path, is_dir: bool = False) -> bool:
+        if self.spec is None:
+            return False
+        suffix = "/" if is_dir else ""
+        candidates = {path.name + suffix, _relative(path, Path.cwd()) + suffix}
+        if path != root:
+            candidates.add(_relative(path, root) + suffix)
+        return any(self.spec.match_file(c) for c in candidates)
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Found:
+    """Every file archls reads under ``paths`` (folders searched recursively, hidden and vendored
+    folders skipped), each once, grouped as the engine audits them."""
+    found = Found()
+    excluder = Excluder(exclude)
+    groups: dict[tuple[str, str], Group] = {}
+    seen: set[str] = set()
+
+    def take(path: Path, head: str | None) -> None:
+        absolute = os.path.abspath(path)
+        if absolute in seen:
+            return
+        seen.add(absolute)
+        key = engine.group_of(absolute, head)
+        if key is None:
+            return
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(key[0], key[1])
+            found.groups.append(group)
+        group.files.append(absolute)
+
+    for raw in paths:
+        root = Path(raw)
+        if root.is_dir():
+            if excluder.excludes(root, root, is_dir=True) and raw not in {".", "./"}:
+                found.excluded += 1
+                continue
+            for folder, dirs, files in os.walk(root):
+                here = Path(folder)
+                kept = []
+                for name in sorted(dirs):
+                    if name in SKIP_DIRS or name.startswith("."):
+                        continue
+                    if excluder.excludes(here / name, root, is_dir=True):
+                        found.excluded += 1
+                        continue
+                    kept.append(name)
+                dirs[:] = kept
+                for name in sorted(files):
+                    candidate = here / name
+                    claimed, head, _ = _claimed(candidate)
+                    if not claimed:
+                        continue
+                    if excluder.excludes(candidate, root):
+                        found.excluded += 1
+                        continue
+                    take(candidate, head)
+        elif root.is_file():
+            if excluder.excludes(root, root):
+                found.excluded += 1
+                continue
+            claimed, head, error = _claimed(root)
+            if error is not None:
+                found.problems.append(f"cannot read {raw}: {error}")
+                continue
+            if not claimed:
+                found.problems.append(
+                    f"{raw} is not a file archls reads (architecture, compose, Terraform or Kubernetes)"
+                )
+                continue
+            take(root, head)
+        elif root.exists():
+            found.problems.append(f"{raw} is neither a file nor a folder")
+        else:
+            found.problems.append(f"cannot read {raw}: no such file or folder")
+    return found
+
+
+def _claimed(path: Path) -> tuple[bool, str | None, str | None]:
+    """Whether archls reads ``path``, the head of the file when it had to look inside, and why it
+    could not look."""
+    if engine.claims(str(path)):
+        return True, None, None
+    if path.suffix.lower() not in _SNIFFED:
+        return False, None, None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        return False, None, exc.strerror or str(exc)
+    return engine.claims(str(path), head), head, None
