@@ -269,7 +269,8 @@ def test_helm_templates_get_a_note_and_nothing_else(tmp_path: Path) -> None:
 def test_moustaches_inside_values_are_not_helm(tmp_path: Path) -> None:
     text = 'apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  key: "{{ request.namespace }}"\n'
     analysis = audit(tmp_path / "policy.yaml", text)
-    assert not analysis.findings and analysis.model is not None
+    # only the note that a custom resource is not audited, no ARCH020 for a template
+    assert [f.code for f in analysis.findings] == ["ARCH022"] and analysis.model is not None
 
 
 def test_a_scalar_or_mapping_where_a_list_belongs_reads_as_no_items(tmp_path: Path) -> None:
@@ -289,10 +290,11 @@ def test_a_scalar_or_mapping_where_a_list_belongs_reads_as_no_items(tmp_path: Pa
     assert analysis.model is not None and analysis.model.components["web"].ports == []
 
 
-def test_unknown_kinds_are_ignored(tmp_path: Path) -> None:
+def test_unknown_kinds_are_named_as_not_audited(tmp_path: Path) -> None:
     text = "apiVersion: acme.io/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  size: 3\n"
     analysis = audit(tmp_path / "widget.yaml", text)
-    assert analysis.findings == [] and analysis.model is not None and not analysis.model.components
+    assert [(f.code, f.range.start_line) for f in analysis.findings] == [("ARCH022", 1)]
+    assert analysis.model is not None and not analysis.model.components
 
 
 _BULK = """
