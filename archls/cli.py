@@ -74,7 +74,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         baseline=Path(args.baseline) if args.baseline else None,
         write_baseline=args.write_baseline,
         workers=args.jobs or None,
-        progress=not args.output or args.format == "text",
+        progress=True,  # shown only when standard error is a terminal and the run lasts over a second
         config_for=config_for,
     )
     try:
@@ -87,7 +87,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _error(problem)
     if checked.files == 0 and not checked.errors:
         where = ", ".join(args.paths)
-        left_out = f" ({plural(checked.excluded, 'path')} left out by --exclude)" if checked.excluded else ""
+        left_out = f" ({plural(len(checked.excluded), 'path')} left out by --exclude)" if checked.excluded else ""
         _error(f"no architecture, compose, Terraform or Kubernetes files found in {where}{left_out}")
         return EXIT_USAGE
 

@@ -33,6 +33,12 @@ def display_path(path: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _display(path: str, cwd: str) -> str:
+    # the path as named first (a link keeps its own name), then with links resolved (a working
+    # folder reached through a link)
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(cwd)).as_posix()
+    except ValueError:
+        pass
     try:
         return Path(path).resolve().relative_to(Path(cwd).resolve()).as_posix()
     except (ValueError, OSError):

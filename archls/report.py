@@ -34,7 +34,10 @@ class Checked:
     #: fixes applied or refused
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    excluded: int = 0
+    #: paths left out by --exclude
+    excluded: list[str] = field(default_factory=list)
+    #: files in the folders searched that could not be looked into, one sentence each
+    skipped: list[str] = field(default_factory=list)
     baseline: str | None = None
     #: findings the baseline accepts, and its entries no finding matched
     baselined: int = 0
@@ -89,11 +92,12 @@ def text(checked: Checked, *, statistics: bool = False) -> str:
             accepted += f"; {plural(checked.gone, 'entry', 'entries')} of it no longer {'matches' if checked.gone == 1 else 'match'} a finding"
         lines.append(accepted + ".")
     if checked.excluded:
-        lines.append(f"{plural(checked.excluded, 'path')} left out by --exclude.")
-    if checked.not_audited:
+        lines.append(f"{plural(len(checked.excluded), 'path')} left out by --exclude.")
+    if checked.not_audited or checked.skipped:
         lines.append("")
         lines.append("Not audited:")
         lines.extend(f"  {_where(i)}: {i.finding.message} ({i.finding.code})" for i in checked.not_audited)
+        lines.extend(f"  {line}" for line in checked.skipped)
     if checked.models:
         lines.append("")
         lines.extend(model_line(m) for m in checked.models)
@@ -163,6 +167,7 @@ def summary(checked: Checked, exit_code: int) -> dict[str, Any]:
         if checked.baseline is None
         else {"file": checked.baseline, "accepted": checked.baselined, "no_longer_found": checked.gone},
         "excluded": checked.excluded,
+        "skipped": checked.skipped,
         "models": [
             {
                 "name": display_path(m.name),

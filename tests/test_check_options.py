@@ -59,8 +59,9 @@ def test_exclude_leaves_files_out_but_keeps_them_as_context(module: Path, capsys
     assert files == {"infra/storage.tf"}
     code, out, err = check(capsys, ".", "--exclude", "infra/")
     assert code == 2 and "left out by --exclude" in err
-    code, out, _ = check(capsys, ".", "--exclude", "*.yaml,db.tf")
+    code, out, _ = check(capsys, ".", "--exclude", "*.yaml,db.tf", "--summary", "summary.json")
     assert "1 path left out by --exclude." in out
+    assert json.loads(Path("summary.json").read_text())["excluded"] == ["infra/db.tf"]
 
 
 def test_statistics_count_per_rule(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,3 +172,11 @@ def test_other_commands_reject_nonsense_in_one_line(
     _, err = capsys.readouterr()
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
+
+
+def test_a_file_that_cannot_be_looked_into_is_named(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (module / "gone.yaml").symlink_to(module / "moved-away.yaml")  # a dangling link: open fails
+    _, out, _ = check(capsys, "infra", "--summary", "summary.json")
+    note = "infra/gone.yaml: cannot be read (No such file or directory)"
+    assert note in out.split("Not audited:")[1]
+    assert json.loads(Path("summary.json").read_text())["skipped"] == [note]

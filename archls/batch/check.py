@@ -43,7 +43,7 @@ def check(paths: Sequence[str], options: Options) -> Checked:
         accepted = baselines.read(options.baseline)  # before the audit: a bad baseline fails at once
     results = run(jobs, options.workers, progress=options.progress)
 
-    checked = Checked([], 0, excluded=found.excluded, errors=list(found.problems))
+    checked = Checked([], 0, excluded=found.excluded, skipped=found.skipped, errors=list(found.problems))
     for result in results:
         checked.files += result.files
         checked.models.extend(result.models)

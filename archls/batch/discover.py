@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archls import engine
+from archls.paths import display_path
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".terraform", "__pycache__", ".tox"})
 _SNIFFED = frozenset({".yaml", ".yml", ".json", ".tf"})
@@ -28,7 +29,10 @@ class Found:
     groups: list[Group] = field(default_factory=list)
     #: named paths that are missing or not files archls reads: one sentence each
     problems: list[str] = field(default_factory=list)
-    excluded: int = 0
+    #: paths left out by --exclude, as people read them
+    excluded: list[str] = field(default_factory=list)
+    #: files found in folders that could not be looked into: one sentence each
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> int:
@@ -88,7 +92,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Found:
         root = Path(raw)
         if root.is_dir():
             if excluder.excludes(root, root, is_dir=True) and raw not in {".", "./"}:
-                found.excluded += 1
+                found.excluded.append(display_path(str(root)))
                 continue
             for folder, dirs, files in os.walk(root):
                 here = Path(folder)
@@ -97,22 +101,25 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Found:
                     if name in SKIP_DIRS or name.startswith("."):
                         continue
                     if excluder.excludes(here / name, root, is_dir=True):
-                        found.excluded += 1
+                        found.excluded.append(display_path(str(here / name)) + "/")
                         continue
                     kept.append(name)
                 dirs[:] = kept
                 for name in sorted(files):
                     candidate = here / name
-                    claimed, head, _ = _claimed(candidate)
+                    claimed, head, error = _claimed(candidate)
+                    if error is not None:
+                        found.skipped.append(f"{display_path(str(candidate))}: cannot be read ({error})")
+                        continue
                     if not claimed:
                         continue
                     if excluder.excludes(candidate, root):
-                        found.excluded += 1
+                        found.excluded.append(display_path(str(candidate)))
                         continue
                     take(candidate, head)
         elif root.is_file():
             if excluder.excludes(root, root):
-                found.excluded += 1
+                found.excluded.append(display_path(str(root)))
                 continue
             claimed, head, error = _claimed(root)
             if error is not None:
