@@ -127,7 +127,9 @@ def test_commands_report_unreadable_files_as_usage_errors(capsys: pytest.Capture
 def test_check_prints_the_monthly_estimate(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "check", str(RIDES))
     last = out.strip().splitlines()[-1]
-    assert last.startswith(f"{RIDES}: estimated $") and "against a $45,000 budget" in last
+    # one line per model: its grade, then its cost against the budget
+    assert last.startswith(f"{RIDES} (architecture): grade ") and "; estimated $" in last
+    assert "/month against a $45,000 budget" in last
 
 
 def test_commands_run_as_a_process() -> None:
