@@ -128,7 +128,7 @@ def test_check_prints_the_monthly_estimate(capsys: pytest.CaptureFixture[str]) -
     _, out, _ = run(capsys, "check", str(RIDES))
     last = out.strip().splitlines()[-1]
     # one line per model: its grade, then its cost against the budget
-    assert last.startswith(f"{RIDES} (architecture): grade ") and "; estimated $" in last
+    assert "ride-sharing.arch.yaml (architecture): grade " in last and "; estimated $" in last
     assert "/month against a $45,000 budget" in last
 
 
