@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,13 +74,20 @@ class Index:
         return files
 
     def symbols(self, folders: list[str], open_texts: Mapping[str, str]) -> list[WorkspaceSymbol]:
-        paths = list(dict.fromkeys([*open_texts, *self.files(folders)]))
-        out: list[WorkspaceSymbol] = []
-        for path in paths:
-            out.extend(self._of(path, open_texts.get(path)))
-        return out
+        return [symbol for found in self.each(folders, open_texts) for symbol in found]
+
+    def each(
+        self, folders: list[str], open_texts: Mapping[str, str], skip: frozenset[str] = frozenset()
+    ) -> Iterator[list[WorkspaceSymbol]]:
+        """The symbols file by file (open buffers first), so a caller can stop or pause between files;
+        ``skip`` names files not to read (open buffers over the editor's size limit)."""
+        for path in dict.fromkeys([*open_texts, *self.files(folders)]):
+            if path not in skip:
+                yield self._of(path, open_texts.get(path))
 
     def _of(self, path: str, text: str | None) -> list[WorkspaceSymbol]:
+        if text is not None and too_large(text):
+            return []
         if text is None:
             try:
                 stat = os.stat(path)
@@ -102,6 +109,11 @@ class Index:
         symbols = file_symbols(path, text)
         self._symbols[path] = (stamp, symbols)
         return symbols
+
+
+def too_large(text: str) -> bool:
+    """Whether a buffer is over the index's size limit (files on disk are judged by their size)."""
+    return len(text) * 4 > MAX_FILE_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES
 
 
 def file_symbols(path: str, text: str) -> list[WorkspaceSymbol]:

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
+from pygls.feature_manager import has_ls_param_or_annotation
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -23,6 +24,18 @@ log = logging.getLogger(__name__)
 
 #: How long a first audit waits for the client's settings before going on with the initializationOptions.
 SETTINGS_TIMEOUT = 5.0
+#: Document requests that still run on a document over the size limit: the notifications that keep
+#: its text, and pulled diagnostics (they say the file is too large).
+_UNBOUNDED = frozenset(
+    {
+        lsp.TEXT_DOCUMENT_DID_OPEN,
+        lsp.TEXT_DOCUMENT_DID_CHANGE,
+        lsp.TEXT_DOCUMENT_DID_SAVE,
+        lsp.TEXT_DOCUMENT_DID_CLOSE,
+        lsp.TEXT_DOCUMENT_WILL_SAVE,
+        lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+    }
+)
 
 
 class ArchServer(LanguageServer):
@@ -34,6 +47,34 @@ class ArchServer(LanguageServer):
         self._reported_config_errors: set[str] = set()
         #: The workspace/configuration request under way (all folders at once), which a first audit awaits.
         self._settings_request: asyncio.Future[None] | None = None
+        #: Per document URI: (version, whether it is over the size limit).
+        self._over_limit: dict[str, tuple[int | None, bool]] = {}
+
+    def feature(self, feature_name: str, options: Any | None = None) -> Callable[[Callable[..., Any]], Any]:
+        """Register a handler; a request about one document answers nothing at once when the
+        document is over the size limit (``max_file_bytes``), whatever the feature."""
+        register = super().feature(feature_name, options)
+        if not feature_name.startswith("textDocument/") or feature_name in _UNBOUNDED:
+            return register
+        return lambda handler: register(_bounded(handler, self))
+
+    def over_limit(self, uri: str) -> bool:
+        """Whether the open document ``uri`` is larger than archls reads (setting ``max_file_bytes``)."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
+            return False
+        known = self._over_limit.get(uri)
+        if known is not None and known[0] == doc.version:
+            return known[1]
+        text = doc.source
+        limit = self.config_for(uri).max_file_bytes
+        over = len(text) * 4 > limit and (len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit)
+        self._over_limit[uri] = (doc.version, over)
+        return over
+
+    def settings_changed(self) -> None:
+        """Forget what was worked out from the settings (they or a project file changed)."""
+        self._over_limit.clear()
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -183,6 +224,48 @@ def guarded(
             return fallback(params)
 
     return answer
+
+
+def guarded_async(
+    what: str, handler: Callable[[ArchServer, Any], Any], fallback: Callable[[Any], Any] = lambda params: None
+) -> Callable[[ArchServer, Any], Any]:
+    """:func:`guarded` for a coroutine handler (one that lets other messages through while it works)."""
+
+    async def answer(ls: ArchServer, params: Any) -> Any:
+        try:
+            return await handler(ls, params)
+        except (JsonRpcException, asyncio.CancelledError):
+            raise
+        except Exception:
+            ls.log_exception(what)
+            return fallback(params)
+
+    return answer
+
+
+def _bounded(handler: Callable[..., Any], server: ArchServer) -> Callable[..., Any]:
+    takes_server = has_ls_param_or_annotation(handler, type(server))
+
+    def too_big(params: Any) -> bool:
+        document = getattr(params, "text_document", None)
+        uri = getattr(document, "uri", None)
+        return isinstance(uri, str) and server.over_limit(uri)
+
+    if asyncio.iscoroutinefunction(handler):
+
+        async def bounded_async(ls: ArchServer, params: Any) -> Any:
+            if too_big(params):
+                return None
+            return await (handler(ls, params) if takes_server else handler(params))
+
+        return bounded_async
+
+    def bounded(ls: ArchServer, params: Any) -> Any:
+        if too_big(params):
+            return None
+        return handler(ls, params) if takes_server else handler(params)
+
+    return bounded
 
 
 def path_of(uri: str) -> str | None:

@@ -4,11 +4,14 @@ close) and, for clients that ask for it, pulled with ``textDocument/diagnostic``
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from archls import engine
 from archls.server import views
+from archls.server.app import path_of
 from archls.server.convert import to_diagnostic
 
 if TYPE_CHECKING:
@@ -94,6 +97,30 @@ def schedule(ls: ArchServer, uri: str, settings: Config) -> None:
     _pending[uri] = asyncio.get_running_loop().create_task(later())
 
 
+def dependents(ls: ArchServer, uri: str) -> list[str]:
+    """The other open documents whose last audit read ``uri``'s file: the Terraform files of its
+    module, a compose file and its override, Kubernetes manifests of the same folder."""
+    path = path_of(uri)
+    if path is None:
+        return []
+    target = os.path.normpath(path)
+    out = []
+    for other in list(ls.workspace.text_documents):
+        other_path = path_of(other) if other != uri else None
+        analysis = engine.latest(other_path) if other_path else None
+        if analysis is not None and any(os.path.normpath(read) == target for read in analysis.inputs):
+            out.append(other)
+    return out
+
+
+def refresh_dependents(ls: ArchServer, uri: str) -> None:
+    """Audit again, after the usual delay, the open documents that read ``uri``'s file."""
+    for other in dependents(ls, uri):
+        settings = ls.config_for(other)
+        if pushing(ls, other, settings):
+            schedule(ls, other, settings)
+
+
 def register(server: ArchServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: ArchServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -110,10 +137,12 @@ def register(server: ArchServer) -> None:
         settings = ls.config_for(uri)
         if pushing(ls, uri, settings):
             schedule(ls, uri, settings)
+        refresh_dependents(ls, uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ArchServer, params: lsp.DidSaveTextDocumentParams) -> None:
         publish(ls, params.text_document.uri)
+        refresh_dependents(ls, params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ArchServer, params: lsp.DidCloseTextDocumentParams) -> None:
@@ -122,6 +151,8 @@ def register(server: ArchServer) -> None:
         views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
         if ls.claims(uri):
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        # The others now read the file from disk instead of the closed buffer.
+        refresh_dependents(ls, uri)
 
 
 def enable_pull(server: ArchServer) -> None:

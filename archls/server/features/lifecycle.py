@@ -65,6 +65,7 @@ def register(server: ArchServer) -> None:
 def reaudit(ls: ArchServer) -> None:
     from archls.server.features import diagnostics, lenses
 
+    ls.settings_changed()
     for uri in list(ls.workspace.text_documents):
         if ls.claims(uri):
             diagnostics.publish(ls, uri)
