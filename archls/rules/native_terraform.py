@@ -842,39 +842,41 @@ def iam_wildcards(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
-    for policy in native.of_type(*_POLICY_RESOURCES):
-        attribute = _POLICY_RESOURCES[policy.type]
-        raw = policy.value(attribute)
-        document = _json(raw)
-        if not isinstance(document, dict):
-            continue
-        for i, statement in enumerate(_as_list(document.get("Statement"))):
-            if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
-                continue
-            if "Principal" in statement or "NotPrincipal" in statement:
-                continue  # a resource policy: SEC115 judges those
-            resources = _as_list(statement.get("Resource"))
-            if "*" not in resources:
-                continue
-            actions = [a for a in _as_list(statement.get("Action")) if isinstance(a, str)]
-            bad = [a for a in actions if a == "*" or a == "*:*" or a.endswith(":*")]
-            if not bad:
-                continue
-            statements = "Statement" if isinstance(document.get("Statement"), list) else None
-            key = "Action" if "Action" in statement else "Resource"
-            path = (attribute, "Statement", i, key) if statements else (attribute, "Statement", key)
-            yield _wildcard_hit(native, policy, path, bad)
+    for policy, where, statement in _allowed_statements(native, _POLICY_RESOURCES):
+        if "Principal" in statement or "NotPrincipal" in statement:
+            continue  # a resource policy: SEC115 judges those
+        bad = _wildcard_actions(statement.get("Action"))
+        if "*" in _as_list(statement.get("Resource")) and bad:
+            yield _wildcard_hit(native, policy, (*where, "Action" if "Action" in statement else "Resource"), bad)
     for document in native.data_of_type("aws_iam_policy_document"):
         for i in range(len(document.blocks("statement"))):
             effect = document.value("statement", i, "effect", default="Allow")
             resources = _as_list(document.value("statement", i, "resources"))
-            actions = [a for a in _as_list(document.value("statement", i, "actions")) if isinstance(a, str)]
-            bad = [a for a in actions if a == "*" or a == "*:*" or a.endswith(":*")]
+            bad = _wildcard_actions(document.value("statement", i, "actions"))
             if effect != "Allow" or "*" not in resources or not bad:
                 continue
             if document.blocks("statement", i, "principals") or document.blocks("statement", i, "not_principals"):
                 continue  # a resource policy (for a bucket, a domain, a queue): SEC115 judges those
             yield _wildcard_hit(native, document, ("statement", i, "actions"), bad)
+
+
+def _allowed_statements(native: Any, holders: dict[str, str]) -> Iterator[tuple[Any, tuple[Any, ...], dict[str, Any]]]:
+    """Each Allow statement of the JSON policies the ``holders`` resources carry (type -> attribute),
+    with the resource and the statement's path in it."""
+    for policy in native.of_type(*holders):
+        attribute = holders[policy.type]
+        document = _json(policy.value(attribute))
+        if not isinstance(document, dict):
+            continue
+        listed = isinstance(document.get("Statement"), list)
+        for i, statement in enumerate(_as_list(document.get("Statement"))):
+            if isinstance(statement, dict) and statement.get("Effect", "Allow") == "Allow":
+                yield policy, ((attribute, "Statement", i) if listed else (attribute, "Statement")), statement
+
+
+def _wildcard_actions(actions: Any) -> list[str]:
+    """Every action (``*``) or every action of a service (``s3:*``)."""
+    return [a for a in _as_list(actions) if isinstance(a, str) and (a == "*" or a.endswith(":*"))]
 
 
 def _wildcard_hit(native: Any, resource: Any, path: tuple[Any, ...], bad: list[str]) -> Hit:
@@ -963,22 +965,12 @@ def public_resource_policy(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
-    for policy in native.of_type(*_RESOURCE_POLICIES):
-        attribute = _RESOURCE_POLICIES[policy.type]
-        document = _json(policy.value(attribute))
-        if not isinstance(document, dict):
+    for policy, where, statement in _allowed_statements(native, _RESOURCE_POLICIES):
+        if "Condition" in statement or not _anyone(statement.get("Principal")):
             continue
-        listed = isinstance(document.get("Statement"), list)
-        for i, statement in enumerate(_as_list(document.get("Statement"))):
-            if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
-                continue
-            if "Condition" in statement or not _anyone(statement.get("Principal")):
-                continue
-            actions = [a for a in _as_list(statement.get("Action")) if isinstance(a, str)]
-            bad = [a for a in actions if a == "*" or a.endswith(":*")]
-            if bad:
-                path = (attribute, "Statement", i, "Principal") if listed else (attribute, "Statement", "Principal")
-                yield Hit(native.path(policy, *path), f"'{policy.name}' allows {', '.join(bad)} to anyone")
+        bad = _wildcard_actions(statement.get("Action"))
+        if bad:
+            yield Hit(native.path(policy, *where, "Principal"), f"'{policy.name}' allows {', '.join(bad)} to anyone")
     for document in native.data_of_type("aws_iam_policy_document"):
         for i in range(len(document.blocks("statement"))):
             if document.value("statement", i, "effect", default="Allow") != "Allow":
@@ -989,8 +981,7 @@ def public_resource_policy(ctx: RuleContext) -> Iterator[Hit]:
                 document.value("statement", i, "principals", j, "identifiers")
                 for j in range(len(document.blocks("statement", i, "principals")))
             ]
-            actions = [a for a in _as_list(document.value("statement", i, "actions")) if isinstance(a, str)]
-            bad = [a for a in actions if a == "*" or a.endswith(":*")]
+            bad = _wildcard_actions(document.value("statement", i, "actions"))
             if bad and _anyone(principals):
                 yield Hit(
                     native.path(document, "statement", i, "actions"),
