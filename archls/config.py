@@ -99,7 +99,7 @@ class Config(BaseModel):
     inlay_hints: bool = Field(True, description="Show utilisation and cost hints in the editor.")
     code_lens: bool = Field(True, description="Show cost and latency lenses in the editor.")
     #: The assistant's settings (``archls.ai.*``: enabled, model, backend, apiKey, timeout, maxRetries,
-    #: inlineCompletion, inlineDebounceMs; see docs/assistant.md). Read by the assistant, never part
+    #: inlineCompletion, inlineDebounceMs, completionSuggestions; see docs/assistant.md). Read by the assistant, never part
     #: of an audit, and left out of every dump so a key set in the editor cannot reach a cache or a log.
     ai: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False)
     #: Where the project configuration came from, for messages.

@@ -1,10 +1,12 @@
 """Ordinary completion with the assistant on: does ghost text slow it down?
 
 A real LSP client (pygls) types into a 200-component architecture through the real server. Each
-keystroke (half of them a new line, where ghost text is offered) sends the change, an inline completion request (cancelled by the next keystroke, as
-VS Code does) and an ordinary completion request, whose round trip is measured. Three runs: the
-assistant off (`archls.ai.inlineCompletion: false`), on with the offline backend, and on with
-the Anthropic backend against a stand-in API on 127.0.0.1 answering after 300 ms.
+keystroke (half of them a new line, where ghost text is offered and ordinary completion carries
+the offline suggestions) sends the change, an inline completion request (cancelled by the next
+keystroke, as VS Code does) and an ordinary completion request, whose round trip is measured.
+Three runs: the assistant off (`archls.ai.inlineCompletion` and `completionSuggestions` false), on
+with the offline backend, and on with the Anthropic backend against a stand-in API on 127.0.0.1
+answering after 300 ms.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ async def _all() -> list[str]:
 
     out = [f"{COMPONENTS} components, {ROUNDS} keystrokes at 20/s"]
     offline = {"ANTHROPIC_API_KEY": "", "ARCHLS_AI_BACKEND": "offline"}
-    out.append(await _run("assistant off", offline, {"inlineCompletion": False}))
+    out.append(await _run("assistant off", offline, {"inlineCompletion": False, "completionSuggestions": False}))
     out.append(await _run("assistant on, offline backend", offline, {}))
     with StandIn(delay=0.3) as standin:
         remote = {"ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": standin.url, "ARCHLS_AI_CACHE": "0"}

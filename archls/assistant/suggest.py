@@ -11,6 +11,8 @@ YAML in the file's own indentation. Pure and fast: the text is read with the YAM
 from __future__ import annotations
 
 import re
+import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -66,6 +68,11 @@ def _model(text: str) -> dict[str, Any]:
 def _service_for(cid: str, comp: dict[str, Any]) -> tuple[Service, dict[str, Store], dict[str, External]] | None:
     """The pattern service a component is, by its id first, then its words."""
     words = " ".join(str(comp.get(k) or "") for k in ("description", "technology")) + " " + cid.replace("-", " ")
+    return _service_match(cid, words)
+
+
+@lru_cache(maxsize=4096)
+def _service_match(cid: str, words: str) -> tuple[Service, dict[str, Store], dict[str, External]] | None:
     best: tuple[int, Service, Any] | None = None
     for domain in DOMAINS:
         for service in domain.services:
@@ -85,6 +92,11 @@ def _service_for(cid: str, comp: dict[str, Any]) -> tuple[Service, dict[str, Sto
 def _block(cid: str, body: dict[str, Any], indent: str) -> str:
     dumped = yaml.safe_dump({cid: body}, sort_keys=False, default_flow_style=False, width=100)
     return "".join(indent + line + "\n" for line in dumped.splitlines())
+
+
+@lru_cache(maxsize=256)
+def _store_block(cid: str, store: Store, zones: tuple[str, ...] | None, indent: str) -> str:
+    return _block(cid, _store_body(store, list(zones) if zones else None), indent)
 
 
 def _store_body(store: Store, zones: list[str] | None) -> dict[str, Any]:
@@ -110,8 +122,26 @@ def _connection(source: str, target: str, protocol: str, **extra: Any) -> str:
     return yaml.safe_dump(item, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
+_last: tuple[Architecture, dict[str, Any]] | None = None
+_last_lock = threading.Lock()
+
+
 def from_model(model: Architecture) -> dict[str, Any]:
-    """The parts of an already loaded model the suggestions read (no YAML parsing needed)."""
+    """The parts of an already loaded model the suggestions read (no YAML parsing needed).
+
+    Kept for the last model: completion asks on every keystroke, and the model changes only when
+    an audit ends. The result must not be changed by the caller."""
+    global _last
+    with _last_lock:
+        if _last is not None and _last[0] is model:
+            return _last[1]
+    data = _read_model(model)
+    with _last_lock:
+        _last = (model, data)
+    return data
+
+
+def _read_model(model: Architecture) -> dict[str, Any]:
     components = {
         cid: {
             "type": str(c.type),
@@ -125,10 +155,16 @@ def from_model(model: Architecture) -> dict[str, Any]:
     return {"components": components, "connections": connections}
 
 
-def offline_suggestions(text: str, line: int, data: dict[str, Any] | None = None) -> list[Suggestion]:
+def offline_suggestions(
+    text: str, line: int, data: dict[str, Any] | None = None, *, lines: list[str] | None = None
+) -> list[Suggestion]:
     """What to insert after ``line`` (0-based), most useful first; empty when nothing fits.
-    ``data``: the file's components and connections when already loaded (see :func:`from_model`)."""
-    lines = text.split("\n")
+    ``data``: the file's components and connections when already loaded (see :func:`from_model`);
+    ``lines``: the text already split, given instead of ``text``."""
+    if lines is None:
+        lines = text.split("\n")
+    elif data is None:
+        text = "\n".join(lines)
     section = section_at(lines, line)
     if section not in {"components", "connections"}:
         return []
@@ -171,7 +207,8 @@ def _next_components(lines: list[str], line: int, components: dict[str, Any]) ->
             store = stores.get(use)
             if store is None or use in components or any(s.text.startswith(f"{indent}{use}:") for s in out):
                 continue
-            out.append(Suggestion(_block(use, _store_body(store, zones), indent), f"{use}: {store.description}"))
+            block = _store_block(use, store, tuple(zones) if zones else None, indent)
+            out.append(Suggestion(block, f"{use}: {store.description}"))
         for call in service.calls:
             ext = externals.get(call)
             if ext is None or call in components:

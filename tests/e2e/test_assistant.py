@@ -141,6 +141,42 @@ async def test_inline_completion_offers_the_models_and_the_patterns_suggestions(
     assert all(item.range == lsp.Range(lsp.Position(line, 0), lsp.Position(line, 2)) for item in result.items)
 
 
+async def test_ordinary_completion_carries_the_offline_suggestions(client: LanguageClient) -> None:
+    # A line started after the payments database, as an editor leaves it after Enter (deeper
+    # indentation than a component's id): the schema's snippet first, then the suggestions, each
+    # replacing the whole line with its block in the file's own indentation.
+    text = PAYMENTS.replace("connections:", "    \nconnections:")
+    await open_doc(client, "suggest.arch.yaml", text)
+    uri = (client.workspace_root / "suggest.arch.yaml").as_uri()
+    line = text.split("\n").index("    ")
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, 4))
+    )
+    suggested = [i for i in result.items if i.label_details and i.label_details.description == "suggested"]
+    assert [i.label for i in suggested][:2] == ["idempotency-keys", "payment-provider"]
+    provider = suggested[1]
+    assert provider.text_edit.range == lsp.Range(lsp.Position(line, 0), lsp.Position(line, 4))
+    assert provider.text_edit.new_text.startswith("  payment-provider:\n    type: external\n")
+    assert "technology: stripe" in provider.text_edit.new_text
+    assert provider.insert_text_mode == lsp.InsertTextMode.AsIs
+    assert min(i.sort_text for i in suggested) > max(i.sort_text or i.label for i in result.items if i not in suggested)
+    # In the connections, the calls the components lack; nothing in the middle of a written line.
+    text = PAYMENTS.replace("  - {from: payments, to: payments-db", "  - \n  - {from: web, to: payments-db")
+    await open_doc(client, "links.arch.yaml", text)
+    uri = (client.workspace_root / "links.arch.yaml").as_uri()
+    line = text.split("\n").index("  - ")
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, 4))
+    )
+    links = [i.label for i in result.items if i.label_details and i.label_details.description == "suggested"]
+    assert links == ["payments -> payments-db"]
+    written = PAYMENTS.split("\n").index("  - {from: web, to: payments, protocol: grpc, tls: true, timeout_ms: 500}")
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(written, 4))
+    )
+    assert not [i for i in (result.items if result else []) if i.label_details and i.label_details.description]
+
+
 async def test_explain_and_fix_with_ai(client: LanguageClient, standin: StandIn) -> None:
     published = await open_doc(client, "fixme.arch.yaml", PAYMENTS.replace("name: shop", "name: fixme"))
     uri = (client.workspace_root / "fixme.arch.yaml").as_uri()

@@ -1,7 +1,13 @@
-"""Completion and completion item resolve, for architecture files."""
+"""Completion and completion item resolve, for architecture files.
+
+Besides the schema's items, a line that starts a component or a connection also gets the
+assistant's offline suggestions (the next component or connection this architecture lacks), read
+from the last audit's model: no model call, no network (``archls.ai.completionSuggestions``).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
@@ -43,9 +49,11 @@ def items_for(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionLis
         if context is not None and context.trigger_kind == lsp.CompletionTriggerKind.TriggerCharacter
         else None
     )
-    result = completing.complete(text, line, col, views.recent(ls, uri), trigger=trigger, lines=lines)
+    recent = views.recent(ls, uri)
+    result = completing.complete(text, line, col, recent, trigger=trigger, lines=lines)
+    suggested = _suggested(ls, uri, lines, line, col, recent)
     if result is None:
-        return None
+        return lsp.CompletionList(is_incomplete=False, items=suggested) if suggested else None
     snippets = bool(views.capability(ls, "text_document.completion.completion_item.snippet_support"))
     line_text = lines[result.line] if result.line < len(lines) else ""
     edit_range = lsp.Range(
@@ -53,7 +61,50 @@ def items_for(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionLis
         lsp.Position(result.line, codec.client_num_units(line_text[: result.end])),
     )
     out = [_item(uri, item, edit_range, snippets) for item in result.items]
-    return lsp.CompletionList(is_incomplete=result.incomplete, items=out)
+    return lsp.CompletionList(is_incomplete=result.incomplete, items=out + suggested)
+
+
+#: What may stand before the cursor for a suggestion to replace the line: indentation, a list
+#: dash, the start of an id.
+_STARTING = re.compile(r"^\s*(?:-\s*)?[A-Za-z0-9_.-]*$")
+
+
+def _suggested(
+    ls: ArchServer, uri: str, lines: list[str], line: int, col: int, recent: Any
+) -> list[lsp.CompletionItem]:
+    """The assistant's offline suggestions as items that replace the line being started."""
+    if line >= len(lines) or lines[line][col:].strip() or not _STARTING.match(lines[line][:col]):
+        return []
+    settings = ls.editor_settings(uri).get("ai")
+    if isinstance(settings, dict) and settings.get("completionSuggestions") is False:
+        return []
+    from archls.assistant.suggest import from_model, offline_suggestions
+
+    data = from_model(recent.model) if recent is not None and recent.model is not None else None
+    # The line being typed is not part of the file yet: suggestions read the lines around it.
+    found = offline_suggestions("", max(0, line - 1), data, lines=lines[:line] + lines[line + 1 :])
+    codec = ls.workspace.position_codec
+    whole = lsp.Range(lsp.Position(line, 0), lsp.Position(line, codec.client_num_units(lines[line][:col])))
+    out = []
+    for n, suggestion in enumerate(found[:5]):
+        block = suggestion.text.rstrip("\n")
+        first = block.split("\n", 1)[0]
+        out.append(
+            lsp.CompletionItem(
+                label=suggestion.label.split(":", 1)[0],
+                label_details=lsp.CompletionItemLabelDetails(description="suggested"),
+                kind=lsp.CompletionItemKind.Snippet,
+                detail=suggestion.label,
+                documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, f"```yaml\n{block}\n```"),
+                # After the schema's own items; the typed indentation is replaced by the block's own.
+                sort_text=f"~{n}",
+                filter_text=first.strip(),
+                text_edit=lsp.TextEdit(range=whole, new_text=block),
+                insert_text_format=lsp.InsertTextFormat.PlainText,
+                insert_text_mode=lsp.InsertTextMode.AsIs,
+            )
+        )
+    return out
 
 
 def _item(uri: str, item: completing.Item, edit_range: lsp.Range, snippets: bool) -> lsp.CompletionItem:

@@ -16,7 +16,7 @@ export const SERVER_KEYS = [
 ] as const;
 
 /** The assistant's settings (`archls.ai.*`), sent to the server as one `ai` object. */
-export const AI_KEYS = ["enabled", "apiKey", "model", "inlineCompletion", "inlineDebounceMs"] as const;
+export const AI_KEYS = ["enabled", "apiKey", "model", "inlineCompletion", "inlineDebounceMs", "completionSuggestions"] as const;
 
 export type ServerSettings = Partial<Record<(typeof SERVER_KEYS)[number] | "ai", unknown>>;
 
