@@ -13,7 +13,7 @@ ARCHLS_DEBIAN_PACKAGES += graphviz prometheus default-jre-headless
 ARCHLS_DEBIAN_PACKAGES += neovim emacs-nox elpa-eglot elpa-yaml-mode chromium libkrb5-dev ripgrep
 export ARCHLS_DEBIAN_PACKAGES
 
-.PHONY: run test check lint schema docs bench clean system-deps export-validators preview-deps vsix editor-deps
+.PHONY: run test check lint schema docs bench clean system-deps export-validators preview-deps vsix vsix-all editor-deps
 
 VSIX := editors/vscode/archls.vsix
 VSIX_INPUTS := pyproject.toml $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
@@ -58,6 +58,11 @@ vsix: $(VSIX)
 
 $(VSIX): $(STAMP) $(VSIX_INPUTS)
 	scripts/vsix.sh $(BIN)/python
+
+# One package per platform target (linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64) and a
+# universal one, each with the server for CPython 3.11-3.13: editors/vscode/dist/archls-TARGET.vsix.
+vsix-all: $(STAMP)
+	scripts/vsix.sh $(BIN)/python --all
 
 # code-server for the VS Code end-to-end test, cached outside the repository.
 editor-deps: system-deps

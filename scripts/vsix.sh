@@ -1,15 +1,44 @@
 #!/usr/bin/env bash
-# Build the VS Code extension into editors/vscode/archls.vsix: npm packages (pinned by the lock
-# file), the bundled server (archls and its dependencies for the Python given), tsc, vsce.
-# Usage: scripts/vsix.sh PYTHON
+# Build the VS Code extension with the archls server bundled: npm packages (pinned by the lock file),
+# the server for a platform target (scripts/bundle_server.py: CPython 3.11, 3.12 and 3.13 wheels from the
+# package registry, cached in ~/.cache/archls/wheels), tsc, vsce package --target.
+#
+# Usage: scripts/vsix.sh PYTHON                  this machine's target -> editors/vscode/archls.vsix
+#        scripts/vsix.sh PYTHON --target TARGET  one target -> editors/vscode/dist/archls-TARGET.vsix
+#        scripts/vsix.sh PYTHON --all            linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64
+#                                                and universal -> editors/vscode/dist/
+# PYTHON (with archls's dependencies installed, e.g. .venv/bin/python) builds archls's wheel and writes
+# the start-up bytecode for its own version (3.11 here).
 set -euo pipefail
-PYTHON=$(realpath "${1:-python3}" 2>/dev/null || command -v "${1:-python3}")
+PYTHON=$(realpath -s "${1:-python3}" 2>/dev/null || command -v "${1:-python3}")
+shift || true
+ALL_TARGETS=(linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64 universal)
+
+host_target() {
+  local os machine
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; MINGW* | MSYS* | CYGWIN*) os=win32 ;; *) os= ;; esac
+  case "$(uname -m)" in x86_64 | amd64) machine=x64 ;; aarch64 | arm64) machine=arm64 ;; *) machine= ;; esac
+  if [ -n "$os" ] && [ -n "$machine" ] && [[ " ${ALL_TARGETS[*]} " == *" $os-$machine "* ]]; then
+    echo "$os-$machine"
+  else
+    echo universal
+  fi
+}
+
+TARGETS=()
+OUT=
+case "${1:-}" in
+  "") TARGETS=("$(host_target)"); OUT=archls.vsix ;;
+  --all) TARGETS=("${ALL_TARGETS[@]}") ;;
+  --target) TARGETS=("${2:?--target needs a target: ${ALL_TARGETS[*]}}") ;;
+  *) echo "usage: scripts/vsix.sh PYTHON [--all | --target TARGET]" >&2; exit 2 ;;
+esac
+
 cd "$(dirname "$0")/../editors/vscode"
 if [ ! -f node_modules/.archls-stamp ] || [ package-lock.json -nt node_modules/.archls-stamp ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch node_modules/.archls-stamp
 fi
-"$PYTHON" scripts/bundle_server.py ../.. server
 # What the package carries from the repository: the schema for yaml-language-server, the licence,
 # and the example the walkthrough opens (copies, kept out of git by editors/vscode/.gitignore).
 mkdir -p schemas examples
@@ -18,5 +47,19 @@ cp ../../LICENSE LICENSE
 cp ../../examples/url-shortener.arch.yaml examples/example.arch.yaml
 rm -rf out
 npx tsc -p .
-npx vsce package --out archls.vsix 2>&1 | grep -v -E '^\s*$' | tail -n 3
-test -f archls.vsix
+
+for target in "${TARGETS[@]}"; do
+  out=${OUT:-dist/archls-$target.vsix}
+  mkdir -p "$(dirname "$out")"
+  "$PYTHON" scripts/bundle_server.py ../.. server --target "$target" --compile
+  if [ "$target" = universal ]; then
+    npx vsce package --out "$out" 2>&1 | grep -v -E '^\s*$' | tail -n 2
+  else
+    npx vsce package --target "$target" --out "$out" 2>&1 | grep -v -E '^\s*$' | tail -n 2
+  fi
+  test -f "$out"
+done
+if [ -n "$OUT" ]; then
+  # The check of a foreign target's bundle (tests/editors/test_vsix.py) runs offline from the cache.
+  "$PYTHON" scripts/bundle_server.py ../.. --fetch-only --target win32-x64
+fi

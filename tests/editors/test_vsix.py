@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tomllib
 import zipfile
 from pathlib import Path
@@ -66,7 +67,7 @@ def test_compiled_client_and_its_library_are_inside(vsix: zipfile.ZipFile) -> No
     names = set(vsix.namelist())
     main = vsix.read("extension/out/extension.js").decode()
     assert 'require("vscode-languageclient/node")' in main
-    for module in ("commands", "resolve", "selector", "settings"):
+    for module in ("commands", "launch", "resolve", "selector", "settings"):
         assert f"extension/out/{module}.js" in names
     library = _json(vsix, "extension/node_modules/vscode-languageclient/package.json")
     assert library["version"] == "11.0.0"
@@ -81,14 +82,18 @@ def test_compiled_client_and_its_library_are_inside(vsix: zipfile.ZipFile) -> No
 def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile) -> None:
     bundle = _json(vsix, "extension/server/manifest.json")
     assert bundle["archls"] == archls.__version__
-    assert (bundle["implementation"], bundle["python"], bundle["platform"]) == ("cpython", "3.11", "linux")
-    wheels = {re.split(r"-\d", w, maxsplit=1)[0].lower().replace("_", "-") for w in bundle["wheels"]}
+    assert (bundle["target"], bundle["platform"], bundle["machine"]) == ("linux-x64", "linux", "x86_64")
+    assert bundle["pythons"] == {"3.11": "cp311", "3.12": "cp312", "3.13": "cp313"}
+    assert _json(vsix, "extension/package.json").get("__metadata", {}).get("targetPlatform", "linux-x64") == "linux-x64"
+    assert 'TargetPlatform="linux-x64"' in vsix.read("extension.vsixmanifest").decode()
     project = tomllib.loads((support.ROOT / "pyproject.toml").read_text("utf-8"))
-    for requirement in project["project"]["dependencies"]:
-        name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
-        assert name in wheels, f"{name} is not bundled"
+    for python, wheels in bundle["wheels"].items():
+        names = {re.split(r"-\d", w, maxsplit=1)[0].lower().replace("_", "-") for w in wheels}
+        for requirement in project["project"]["dependencies"]:
+            name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+            assert name in names, f"{name} is not bundled for CPython {python}"
     names = set(vsix.namelist())
-    assert "extension/server/lib/archls/__init__.py" in names
+    assert {"extension/server/app/archls/__init__.py", "extension/server/launch.py"} <= names
     # Data files (catalog, templates) must reach the wheel through package-data, or the bundled server lacks them.
     package = support.ROOT / "archls"
     data = [
@@ -96,41 +101,98 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
         for p in package.rglob("*")
         if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts
     ]
-    missing = [d for d in data if f"extension/server/lib/{d}" not in names]
+    missing = [d for d in data if f"extension/server/app/{d}" not in names]
     assert not missing, f"not in the bundled server (declare them as package-data in pyproject.toml): {missing}"
-    # Bytecode ships for the bundle's Python, so the first start compiles nothing.
-    assert "extension/server/lib/archls/server/__pycache__/app.cpython-311.pyc" in names
+    # Bytecode ships for the building Python (3.11), so a first start on it compiles nothing.
+    assert "extension/server/app/archls/server/__pycache__/app.cpython-311.pyc" in names
     assert "extension/server/lib/lsprotocol/__pycache__/types.cpython-311.pyc" in names
-    assert [n for n in names if re.match(r"extension/server/lib/pydantic_core/_pydantic_core\..*\.so$", n)]
-    assert [n for n in names if re.match(r"extension/server/lib/yaml/_yaml\..*\.so$", n)]
+    # Each CPython version has its own compiled parts; the shared folder has none.
+    for tag in ("311", "312", "313"):
+        for pattern in (r"pydantic_core/_pydantic_core", r"yaml/_yaml"):
+            found = [
+                n
+                for n in names
+                if re.match(rf"extension/server/cp{tag}/{pattern}\.cpython-{tag}-x86_64-linux-gnu\.so$", n)
+            ]
+            assert found, (tag, pattern)
+    assert not [n for n in names if n.startswith("extension/server/lib/") and n.endswith((".so", ".pyd"))]
+
+
+def _run(python: str, server: Path, *args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    # As the extension runs it: isolated (-I), so nothing of the user's environment shadows the bundle.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(server.parent)}
+    command = [python, "-I", str(server / "launch.py"), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=cwd)
 
 
 @pytest.mark.skipif(not Path("/usr/bin/python3.11").exists(), reason="needs Debian's python3.11")
 def test_bundled_server_runs_from_the_unpacked_vsix(vsix: zipfile.ZipFile, tmp_path: Path) -> None:
     vsix.extractall(tmp_path)
-    lib = tmp_path / "extension" / "server" / "lib"
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(lib), "PYTHONNOUSERSITE": "1", "HOME": str(tmp_path)}
-    version = subprocess.run(
-        ["/usr/bin/python3.11", "-m", "archls", "--version"], env=env, capture_output=True, text=True, timeout=60
-    )
+    server = tmp_path / "extension" / "server"
+    version = _run("/usr/bin/python3.11", server, "--version")
     assert version.stdout.strip() == f"archls {archls.__version__}", version.stderr
-    checked = subprocess.run(
-        [
-            "/usr/bin/python3.11",
-            "-m",
-            "archls",
-            "check",
-            str(support.WORKSPACE / support.ARCH_FILE),
-            "--format",
-            "json",
-        ],
-        env={**env, "PWD": os.getcwd()},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    said = json.loads(version.stderr.splitlines()[0])
+    assert (said["archls"], said["source"], said["folder"]) == ("starting", "bundle", "cp311")
+    checked = _run(
+        "/usr/bin/python3.11",
+        server,
+        "check",
+        str(support.WORKSPACE / support.ARCH_FILE),
+        "--format",
+        "json",
+        cwd=os.getcwd(),
     )
     found = {(f["rule"], f["line"]) for f in json.loads(checked.stdout)}
     assert {("ARCH004", 8), ("QUAL003", 14)} <= found, checked.stderr
+
+
+def test_launcher_refuses_a_python_it_has_no_parts_for_before_importing(vsix: zipfile.ZipFile, tmp_path: Path) -> None:
+    """The extension learns from one short process that it must try another interpreter."""
+    vsix.extractall(tmp_path)
+    server = tmp_path / "extension" / "server"
+    manifest = json.loads((server / "manifest.json").read_text("utf-8"))
+    (server / "manifest.json").write_text(json.dumps({**manifest, "pythons": {"3.99": "cp399"}}), encoding="utf-8")
+    refused = _run(sys.executable, server, "serve")
+    assert refused.returncode == 3 and refused.stdout == ""
+    said = json.loads(refused.stderr)
+    assert said["archls"] == "unsupported"
+    assert f"no compiled parts for Python {sys.version_info.major}.{sys.version_info.minor}" in said["reason"]
+    assert said["pythons"] == ["3.99"]
+
+
+BUNDLER = support.ROOT / "editors" / "vscode" / "scripts" / "bundle_server.py"
+
+
+def test_bundle_for_a_foreign_target_carries_its_wheels_per_python(tmp_path: Path) -> None:
+    """The Windows package's server, built offline from the wheel cache `make vsix` fills: every
+    compiled part is the registry's win_amd64 build for its own CPython, in that version's folder."""
+    out = tmp_path / "server"
+    built = subprocess.run(
+        [sys.executable, str(BUNDLER), str(support.ROOT), str(out), "--target", "win32-x64", "--offline"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if "no cached wheels" in built.stderr:
+        pytest.skip("no cached win32-x64 wheels: `make vsix` fetches them (`make test` does first)")
+    assert built.returncode == 0, built.stderr
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert (manifest["target"], manifest["platform"], manifest["machine"]) == ("win32-x64", "win32", "x86_64")
+    common = set(manifest["common"])
+    assert all(w.endswith("-none-any.whl") for w in common)
+    for python, folder in manifest["pythons"].items():
+        tag = python.replace(".", "")
+        compiled = [w for w in manifest["wheels"][python] if w not in common]
+        assert {re.split(r"-\d", w, maxsplit=1)[0].lower() for w in compiled} >= {"pydantic_core", "pyyaml"}
+        for wheel in compiled:
+            _py, abi, plat = wheel[: -len(".whl")].split("-")[-3:]
+            assert plat == "win_amd64" or plat == "any", wheel
+            assert abi in (f"cp{tag}", "abi3", "none"), wheel
+        binaries = sorted(p.name for p in (out / folder).rglob("*.pyd"))
+        assert binaries and all(f".cp{tag}-win_amd64.pyd" in b for b in binaries), binaries
+        assert not list((out / folder).rglob("*.so"))
+    assert (out / "app" / "archls" / "__init__.py").is_file() and (out / "launch.py").is_file()
+    assert not list((out / "lib").rglob("*.pyd")) and not list((out / "lib").rglob("*.so"))
 
 
 def test_marketplace_page_schema_walkthrough_and_when_clauses(vsix: zipfile.ZipFile) -> None:

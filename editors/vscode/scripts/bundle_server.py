@@ -1,24 +1,71 @@
-"""Bundle the archls server into the extension: ``server/lib`` (archls and its dependencies, unpacked
-from wheels, run with ``PYTHONPATH``) and ``server/manifest.json`` (what the bundle runs on).
+"""Bundle the archls server into the extension for one platform target.
 
-The wheels come from pip, which builds archls from the repository and takes its dependencies from
-the local wheel cache; nothing is downloaded when the cache has them. pydantic-core and PyYAML
-carry compiled parts, so the bundle runs on the Python version, platform and machine of the
-interpreter that builds it (the manifest says which); the extension checks before using it.
+``OUT`` (the extension's ``server`` folder) gets:
 
-Usage: python bundle_server.py PROJECT_ROOT OUT_DIR
+- ``app/``: archls itself, built into a wheel from the repository;
+- ``lib/``: the dependencies that are one pure-Python wheel for every supported CPython;
+- ``cp311/``, ``cp312/``, ``cp313/``: per CPython version, the dependencies with compiled parts
+  (pydantic-core, PyYAML, MarkupSafe, regex...) and any pure one whose release differs by version;
+- ``launch.py``: what the extension runs with the user's interpreter (``python -I launch.py serve``);
+  it picks the folder for the running CPython without any probe process;
+- ``manifest.json``: the target, its platform and machine, the folder per CPython version, and what a
+  private environment installs for an interpreter the package has no folder for.
+
+The dependencies are wheels from the package registry for the target's platform tags
+(``pip download --only-binary=:all: --platform ... --python-version ... --implementation cp``), kept in
+a cache outside the repository keyed by the dependency list, so a second build downloads nothing.
+The ``universal`` target holds ``app/`` and ``lib/`` only: it runs from a private environment holding
+the compiled parts, or with ``archls.path``.
+
+Usage: python bundle_server.py PROJECT_ROOT OUT --target TARGET [--cache DIR] [--compile] [--offline]
+       python bundle_server.py PROJECT_ROOT --fetch-only --target TARGET   (fill the cache only)
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
-import platform
+import os
+import py_compile
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+
+#: The CPython versions every platform package carries compiled parts for.
+PYTHONS = ("3.11", "3.12", "3.13")
+
+
+@dataclass(frozen=True)
+class Target:
+    platform: str  # sys.platform
+    machine: str  # platform.machine(), normalised as launch.py does
+    tags: tuple[str, ...]  # pip --platform values
+
+
+TARGETS: dict[str, Target] = {
+    # VS Code itself needs glibc 2.28 and macOS 10.15+, so wheels up to those baselines run wherever it does.
+    # pip widens a macOS tag to the older releases and universal2 by itself, not a manylinux one.
+    "linux-x64": Target("linux", "x86_64", ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64")),
+    "linux-arm64": Target(
+        "linux", "aarch64", ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
+    ),
+    "darwin-x64": Target("darwin", "x86_64", ("macosx_10_15_x86_64",)),
+    "darwin-arm64": Target("darwin", "aarch64", ("macosx_11_0_arm64",)),
+    "win32-x64": Target("win32", "x86_64", ("win_amd64",)),
+}
+#: Where the universal package takes its pure-Python parts from (every target resolves them alike).
+UNIVERSAL_FROM = "linux-x64"
+
+
+def log(message: str) -> None:
+    print(f"bundle: {message}", flush=True)
 
 
 def wheel_tags(name: str) -> tuple[str, str, str]:
@@ -27,106 +74,230 @@ def wheel_tags(name: str) -> tuple[str, str, str]:
     return parts[-3], parts[-2], parts[-1]
 
 
-def unpack(wheel: Path, lib: Path) -> None:
+def pure(name: str) -> bool:
+    return wheel_tags(name)[1:] == ("none", "any")
+
+
+def project_name(wheel: str) -> str:
+    return re.sub(r"[-_.]+", "-", wheel.split("-")[0]).lower()
+
+
+def wheel_version(wheel: str) -> str:
+    return wheel.split("-")[1]
+
+
+def unpack(wheel: Path, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(wheel) as archive:
         for member in archive.infolist():
-            target = lib / member.filename
-            if not target.resolve().is_relative_to(lib.resolve()):
+            if not (dest / member.filename).resolve().is_relative_to(dest.resolve()):
                 raise SystemExit(f"{wheel.name}: {member.filename} would land outside the bundle")
-        archive.extractall(lib)
+        archive.extractall(dest)
     # Files under NAME.data/purelib or platlib belong beside the packages; scripts and headers are not needed.
-    for data in lib.glob("*.data"):
+    for data in dest.glob("*.data"):
         for scheme in ("purelib", "platlib"):
             folder = data / scheme
             if folder.is_dir():
                 for item in folder.iterdir():
-                    shutil.move(str(item), lib / item.name)
+                    shutil.move(str(item), dest / item.name)
         shutil.rmtree(data)
 
 
-#: Imports the server's start-up and prints the bundle's modules it loaded.
-_LOADED = """
+def dependencies(root: Path) -> list[str]:
+    return list(tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["dependencies"])
+
+
+def build_archls(root: Path, dest: Path) -> Path:
+    """archls's own wheel, from a clean copy of the sources: setuptools' build/ folder keeps files
+    deleted from the tree and would put them in the wheel."""
+    source = dest / "source"
+    source.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (root / name).is_file():
+            shutil.copy2(root / name, source / name)
+    shutil.copytree(root / "archls", source / "archls", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    wheels = dest / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    if built.returncode != 0:  # pip's warnings are noise unless it failed
+        sys.stderr.write(built.stdout + built.stderr)
+        raise SystemExit(f"bundle: pip wheel failed with exit code {built.returncode}")
+    return next(wheels.glob("archls-*.whl"))
+
+
+def download(
+    requirements: list[str], target: str, python: str, cache: Path, pins: list[str], offline: bool
+) -> list[Path]:
+    """The dependency wheels for one target and CPython version, from the cache or the registry.
+    ``pins`` hold pure-Python packages to the versions resolved for the oldest Python, so the newer
+    ones share them; when a pin does not fit a newer Python, that Python resolves on its own."""
+    key = hashlib.sha256(json.dumps([requirements, TARGETS[target].tags, pins]).encode()).hexdigest()[:16]
+    folder = cache / key / f"{target}-cp{python.replace('.', '')}"
+    stamp = folder / ".complete"
+    if not stamp.is_file():
+        if offline:
+            raise SystemExit(
+                f"bundle: no cached wheels for {target} CPython {python} in {cache} (run without --offline)"
+            )
+        log(f"downloading wheels for {target}, CPython {python}")
+        if folder.exists():
+            shutil.rmtree(folder)
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+        command += ["--only-binary=:all:", "--implementation", "cp", "--python-version", python]
+        command += ["--abi", f"cp{python.replace('.', '')}", "--abi", "abi3", "--abi", "none"]
+        for tag in TARGETS[target].tags:
+            command += ["--platform", tag]
+        command += ["--dest", str(folder), *requirements]
+        # The machine's pip configuration may add constraints meant for its own interpreter only.
+        env = {**os.environ, "PIP_CONSTRAINT": ""}
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode == 0 and pins:
+            constraints = folder / ".pins.txt"
+            constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
+            for wheel in folder.glob("*.whl"):
+                wheel.unlink()
+            pinned = subprocess.run(
+                [*command, "--constraint", str(constraints)], capture_output=True, text=True, env=env
+            )
+            if pinned.returncode != 0:  # a pin does not fit this Python: resolve freely again
+                done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            sys.stderr.write(done.stdout + done.stderr)
+            raise SystemExit(f"bundle: pip download for {target} CPython {python} failed")
+        stamp.write_text("\n".join(sorted(p.name for p in folder.glob("*.whl"))) + "\n", encoding="utf-8")
+    return sorted(folder.glob("*.whl"))
+
+
+def resolve(requirements: list[str], target: str, cache: Path, offline: bool) -> dict[str, list[Path]]:
+    """Wheels per CPython version; the pure ones pinned to what the oldest version resolved."""
+    oldest = download(requirements, target, PYTHONS[0], cache, [], offline)
+    pins = [f"{project_name(w.name)}=={wheel_version(w.name)}" for w in oldest if pure(w.name)]
+    return {PYTHONS[0]: oldest, **{p: download(requirements, target, p, cache, pins, offline) for p in PYTHONS[1:]}}
+
+
+#: Imports what a server start and a first audit import (archls from the bundle, its dependencies
+#: from the building interpreter, so that any target's bundle can be measured) and prints the modules.
+STARTUP = """
 import sys
+sys.path.insert(0, sys.argv[1])
+from archls import engine
 from archls.server.app import create_server
 create_server()
-lib = sys.argv[1]
-for module in list(sys.modules.values()):
-    path = getattr(module, "__file__", None) or ""
-    if path.startswith(lib) and path.endswith(".py"):
-        print(path)
+engine.analyse("name: x\\ncomponents:\\n  a: {type: service}\\n", "x.arch.yaml")
+for name, module in list(sys.modules.items()):
+    if (getattr(module, "__file__", None) or "").endswith(".py"):
+        print(name, int(hasattr(module, "__path__")))
 """
 
 
-def compile_start_up(lib: Path) -> None:
-    """Bytecode for the modules the server loads before its first answer, for the bundle's Python and
-    checked by hash rather than by the sources' times (which an extension's unpacking does not keep).
-    The first start after installing then compiles nothing (about 5 s down to 2.5 s here); the rest of
-    the bundle compiles on use, which keeps the package small."""
-    import py_compile
-
-    env = {"PYTHONPATH": str(lib), "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin:/bin"}
-    loaded = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(lib)!r}); " + "exec(" + repr(_LOADED) + ")", str(lib)],
+def precompile(out: Path) -> int:
+    """Bytecode for the modules a start imports, for the building interpreter's version, checked by
+    hash rather than by the sources' times (installing a .vsix does not keep them): the first start on
+    that version then compiles nothing (about 5 s down to 2.5 s here). Other versions write their own
+    bytecode on their first start; compiling all 4,600 modules would make the package much bigger and
+    slower to pack."""
+    found = subprocess.run(
+        [sys.executable, "-c", STARTUP, str(out / "app")],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
-    if loaded.returncode != 0:
-        sys.stderr.write(loaded.stderr)
-        raise SystemExit("bundle: the bundled server does not start")
-    for source in loaded.stdout.split():
-        py_compile.compile(source, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    if found.returncode != 0:
+        sys.stderr.write(found.stderr)
+        raise SystemExit(
+            "bundle: the server does not start on this interpreter (run with one that has its dependencies)"
+        )
+    here = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    roots = [folder for folder in (out / "app", out / here, out / "lib") if folder.is_dir()]
+    count = 0
+    for line in found.stdout.splitlines():
+        name, package = line.split()
+        relative = (
+            Path(*name.split(".")) / "__init__.py" if package == "1" else Path(*name.split(".")).with_suffix(".py")
+        )
+        for root in roots:
+            if (root / relative).is_file():
+                py_compile.compile(
+                    str(root / relative), doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+                )
+                count += 1
+    return count
 
 
-def clean_copy(root: Path, dest: Path) -> Path:
-    """The project's sources without build leftovers: setuptools' build/ folder keeps files deleted from
-    the tree and would put them in the wheel."""
-    dest.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in"):
-        if (root / name).is_file():
-            shutil.copy2(root / name, dest / name)
-    shutil.copytree(root / "archls", dest / "archls", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return dest
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("out", type=Path, nargs="?")
+    parser.add_argument("--target", required=True, choices=[*TARGETS, "universal"])
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "archls" / "wheels")
+    parser.add_argument("--compile", action="store_true", help="write bytecode for this interpreter's version")
+    parser.add_argument("--offline", action="store_true", help="use cached wheels only")
+    parser.add_argument("--fetch-only", action="store_true", help="fill the wheel cache, bundle nothing")
+    args = parser.parse_args()
+    root, target = args.root.resolve(), args.target
 
+    requirements = dependencies(root)
+    source = UNIVERSAL_FROM if target == "universal" else target
+    resolved = resolve(requirements, source, args.cache, args.offline)
+    if args.fetch_only:
+        log(f"wheels for {target} cached in {args.cache}")
+        return
+    if args.out is None:
+        parser.error("OUT is required unless --fetch-only")
+    out = args.out.resolve()
+    names = {python: {w.name for w in wheels} for python, wheels in resolved.items()}
+    if target == "universal":
+        # No compiled parts: every pure wheel of the oldest supported Python (they run on newer ones).
+        common = {n for n in names[PYTHONS[0]] if pure(n)}
+    else:
+        common = {n for n in set.intersection(*names.values()) if pure(n)}
 
-def main(root: Path, out: Path) -> None:
-    lib = out / "lib"
     if out.exists():
         shutil.rmtree(out)
-    lib.mkdir(parents=True)
+    out.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
-        wheels = Path(tmp) / "wheels"
-        source = clean_copy(root, Path(tmp) / "source")
-        built = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), str(source)],
-            capture_output=True,
-            text=True,
-        )
-        if built.returncode != 0:  # pip's warnings are noise unless it failed
-            sys.stderr.write(built.stdout + built.stderr)
-            raise SystemExit(f"bundle: pip wheel failed with exit code {built.returncode}")
-        found = sorted(wheels.glob("*.whl"))
-        native = [w for w in found if wheel_tags(w.name)[2] != "any"]
-        for wheel in found:
-            unpack(wheel, lib)
-        archls = next(w for w in found if w.name.startswith("archls-")).name.split("-")[1]
-        if native:
-            compile_start_up(lib)
-        manifest = {
-            "archls": archls,
-            # Native wheels tie the bundle to this interpreter's version, implementation, OS and machine.
-            "python": f"{sys.version_info.major}.{sys.version_info.minor}" if native else "any",
-            "implementation": sys.implementation.name if native else "any",
-            "platform": sys.platform if native else "any",
-            "machine": platform.machine() if native else "any",
-            "wheels": [w.name for w in found],
-        }
+        own = build_archls(root, Path(tmp))
+        unpack(own, out / "app")
+    for wheel in resolved[PYTHONS[0]]:
+        if wheel.name in common:
+            unpack(wheel, out / "lib")
+    folders: dict[str, str] = {}
+    if target != "universal":
+        for python, wheels in resolved.items():
+            folder = f"cp{python.replace('.', '')}"
+            folders[python] = folder
+            for wheel in wheels:
+                if wheel.name not in common:
+                    unpack(wheel, out / folder)
+    shutil.copy2(Path(__file__).with_name("launch.py"), out / "launch.py")
+
+    spec = TARGETS[source]
+    manifest = {
+        "archls": wheel_version(own.name),
+        "target": target,
+        "platform": "any" if target == "universal" else spec.platform,
+        "machine": "any" if target == "universal" else spec.machine,
+        # The folder holding each CPython version's compiled parts; none in the universal package.
+        "pythons": folders,
+        # What a private environment installs for an interpreter the package has no folder for: the
+        # compiled parts matching the pure-Python parts in lib/ (first choice), or every dependency.
+        "venv": sorted(f"{project_name(w)}=={wheel_version(w)}" for w in names[PYTHONS[0]] if w not in common),
+        "requirements": requirements,
+        "wheels": {python: sorted(names[python]) for python in PYTHONS} if target != "universal" else {},
+        "common": sorted(common),
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"bundle: archls {archls} and {len(found) - 1} dependencies for "
-        f"{manifest['implementation']} {manifest['python']} {manifest['platform']} {manifest['machine']}"
+    if args.compile:
+        log(f"bytecode for CPython {sys.version_info.major}.{sys.version_info.minor}: {precompile(out)} modules")
+    native = sorted({project_name(n) for ws in names.values() for n in ws if not pure(n)})
+    log(
+        f"archls {manifest['archls']} for {target}: {len(common)} shared pure-Python dependencies"
+        + (f"; per CPython {', '.join(folders)}: {', '.join(native)}" if folders else "")
     )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main()

@@ -1,8 +1,8 @@
 // The archls extension: starts the language server for the files it reads, and adds the command
 // palette entries and the status bar item around the server's own commands.
 
-import { execFile } from "node:child_process";
-import { access, constants, copyFile, mkdir, readFile, realpath, stat } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { access, constants, copyFile, mkdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
@@ -29,16 +29,8 @@ import {
   writtenFiles,
   writtenFolder,
 } from "./commands";
-import {
-  type Bundle,
-  type Environment,
-  type Interpreter,
-  parseBundle,
-  parseProbe,
-  type Plan,
-  PROBE_SCRIPT,
-  resolveServer,
-} from "./resolve";
+import { type Host, startServer } from "./launch";
+import { type Bundle, type Environment, parseBundle, type Plan, resolveServer } from "./resolve";
 import { ARCH_GLOB, DOCUMENT_SELECTOR, exportable } from "./selector";
 import { compareWith, Preview, previewable } from "./preview";
 import { explicitServerSettings, RESTART_KEYS, type ServerSettings } from "./settings";
@@ -168,30 +160,40 @@ async function start(context: vscode.ExtensionContext): Promise<LanguageClient |
     const bundle = await readBundle(context);
     const plan = await resolveServer(
       { path: config.get<string>("path"), python: config.get<string>("python") },
-      systemEnvironment(context),
+      systemEnvironment(),
       bundle,
-      process.env,
     );
-    if (plan.kind === "error") {
-      output.error(plan.message);
-      showState("stopped", plan.message);
-      const choice = await vscode.window.showErrorMessage(`archls: ${plan.message}`, "Open settings", "Show output");
+    const failed = async (message: string): Promise<undefined> => {
+      output.error(message);
+      showState("stopped", message);
+      const choice = await vscode.window.showErrorMessage(`archls: ${message}`, "Open settings", "Show output");
       if (choice === "Open settings") {
         await vscode.commands.executeCommand("workbench.action.openSettings", "archls.");
       } else if (choice === "Show output") {
         output.show(true);
       }
       return undefined;
+    };
+    if (plan.kind === "error") {
+      return failed(plan.message);
     }
-    output.info(`starting the server: ${plan.description}`);
-    const created = new LanguageClient("archls", "archls", serverOptions(plan), clientOptions(folder));
+    // The first process is started here, so a plan that cannot start says so once, clearly; the client
+    // runs the plan again only when it restarts a server that stopped.
+    let first: Awaited<ReturnType<typeof startServer>> | undefined;
+    try {
+      first = await startServer(plan, bundle, host(context));
+    } catch (error) {
+      return failed(error instanceof Error ? error.message : String(error));
+    }
+    output.info(`starting the server: ${first.description}`);
+    const created = new LanguageClient("archls", "archls", serverOptions(plan, bundle, context, first.process), clientOptions(folder));
     client = created;
     created.onDidChangeState((event) => {
       if (client !== created) {
         return; // an old client stopping during a restart says nothing about the new one
       }
       if (event.newState === State.Running) {
-        showState("running", plan.description);
+        showState("running", first?.description);
       } else if (event.newState === State.Stopped) {
         showState("stopped", "The archls server stopped; see the archls output.");
       } else {
@@ -199,7 +201,7 @@ async function start(context: vscode.ExtensionContext): Promise<LanguageClient |
       }
     });
     await created.start();
-    showState("running", plan.description);
+    showState("running", first.description);
     scheduleStatus();
     return created;
   })();
@@ -219,6 +221,9 @@ async function stop(): Promise<void> {
   if (running && running.state !== State.Stopped) {
     await running.stop().catch((error: unknown) => output.warn(`stopping the server: ${String(error)}`));
   }
+  // The client stops a process it did not spawn only by asking it to exit.
+  serverProcess?.kill();
+  serverProcess = undefined;
 }
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {
@@ -238,11 +243,30 @@ async function ready(): Promise<LanguageClient | undefined> {
   return undefined;
 }
 
-function serverOptions(plan: Plan): ServerOptions {
+/** The server process the client talks to, killed on stop should it not exit when asked. */
+let serverProcess: ChildProcess | undefined;
+
+function serverOptions(plan: Plan, bundle: Bundle | undefined, context: vscode.ExtensionContext, first: ChildProcess): ServerOptions {
+  let pending: ChildProcess | undefined = first;
+  return async () => {
+    const child = pending ?? (await startServer(plan, bundle, host(context))).process;
+    pending = undefined;
+    serverProcess = child;
+    return child;
+  };
+}
+
+function host(context: vscode.ExtensionContext): Host {
   return {
-    command: plan.command,
-    args: [...plan.args],
-    options: { env: { ...process.env, ...plan.env } },
+    storage: context.globalStorageUri.fsPath,
+    env: process.env,
+    log: (message) => output.info(message),
+    progress: (title, task) =>
+      Promise.resolve(
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) =>
+          task((message) => progress.report({ message })),
+        ),
+      ),
   };
 }
 
@@ -294,46 +318,14 @@ async function readBundle(context: vscode.ExtensionContext): Promise<Bundle | un
   const root = context.asAbsolutePath("server");
   try {
     const manifest = JSON.parse(await readFile(path.join(root, "manifest.json"), "utf8")) as unknown;
-    return parseBundle(path.join(root, "lib"), manifest);
+    return parseBundle(root, path.join(root, "launch.py"), manifest);
   } catch {
     return undefined;
   }
 }
 
-function runProbe(command: string): Promise<Interpreter | undefined> {
-  return new Promise<Interpreter | undefined>((resolve) => {
-    execFile(command, ["-c", PROBE_SCRIPT], { timeout: 15000, env: { ...process.env, PYTHONNOUSERSITE: "1" } }, (error, stdout) =>
-      resolve(error ? undefined : parseProbe(command, stdout)),
-    );
-  });
-}
-
-/** The executable behind `command` and its size and time: a probe's answer holds while these do. */
-async function identity(command: string): Promise<string | undefined> {
-  try {
-    const real = await realpath(command);
-    const info = await stat(real);
-    return `${real}:${info.size}:${info.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
-function systemEnvironment(context: vscode.ExtensionContext): Environment {
+function systemEnvironment(): Environment {
   return {
-    probe: async (command, reuse) => {
-      const key = `archls.probe:${command}`;
-      const stamp = reuse ? await identity(command) : undefined;
-      const kept = stamp ? context.globalState.get<{ stamp: string; interpreter: Interpreter }>(key) : undefined;
-      if (stamp && kept?.stamp === stamp) {
-        return kept.interpreter;
-      }
-      const found = await runProbe(command);
-      if (found && stamp) {
-        void context.globalState.update(key, { stamp, interpreter: found });
-      }
-      return found;
-    },
     which: async (name) => {
       const dirs = (process.env["PATH"] ?? "").split(path.delimiter).filter(Boolean);
       const names = process.platform === "win32" ? [`${name}.exe`, `${name}.cmd`, name] : [name];

@@ -1,39 +1,37 @@
-// How the server is started: a configured executable, a configured interpreter, or the server
-// bundled in the extension (see scripts/bundle_server.py) run by a compatible Python.
-// The decision is pure; the probing of interpreters and PATH is passed in, so it can be tested.
-
-export interface Interpreter {
-  /** The executable as given (absolute, or a name found on PATH). */
-  readonly command: string;
-  /** "3.11" */
-  readonly version: string;
-  /** "cpython" */
-  readonly implementation: string;
-  /** "linux", "darwin", "win32" */
-  readonly platform: string;
-  /** "x86_64", "aarch64", "arm64" */
-  readonly machine: string;
-  /** Whether `import archls` works in it. */
-  readonly hasArchls: boolean;
-}
+// How the server is started: a configured executable, or the server bundled in the extension (see
+// scripts/bundle_server.py) run by a Python through scripts/launch.py, which picks the compiled parts
+// for the running interpreter itself, so no probe process runs first. The plan is a list of steps,
+// tried in order until one starts (see launch.ts); deciding it is pure and tested here.
 
 /** What the bundled server was built for: `server/manifest.json` in the extension. */
 export interface Bundle {
-  readonly lib: string;
+  /** The extension's `server` folder. */
+  readonly root: string;
+  readonly launcher: string;
   readonly archls: string;
-  readonly python: string;
-  readonly implementation: string;
-  readonly platform: string;
-  readonly machine: string;
+  /** "linux-x64", ..., or "universal" (no compiled parts: runs from a private environment). */
+  readonly target: string;
+  /** The CPython versions this package has compiled parts for, e.g. ["3.11", "3.12", "3.13"]. */
+  readonly pythons: readonly string[];
+  /** What a private environment installs first: the compiled parts matching the bundled pure ones. */
+  readonly venv: readonly string[];
+  /** archls's own dependencies: what a private environment installs when the pinned parts do not. */
+  readonly requirements: readonly string[];
 }
 
+export type Step =
+  /** An archls executable: `COMMAND serve`. */
+  | { readonly kind: "path"; readonly command: string; readonly description: string }
+  /** `PYTHON -m archls serve` (a development build of the extension, without a bundle). */
+  | { readonly kind: "module"; readonly python: string; readonly description: string }
+  /** `PYTHON -I launch.py --deps=MODE serve`: the bundle, or an archls installed in PYTHON first. */
+  | { readonly kind: "launcher"; readonly python: string; readonly mode: "bundle" | "installed"; readonly description: string }
+  /** A private virtual environment made with PYTHON holding the compiled parts, then the launcher in it. */
+  | { readonly kind: "venv"; readonly python: string; readonly description: string };
+
 export interface Plan {
-  readonly kind: "path" | "python" | "bundled";
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  /** One line for the output channel: how the server was found. */
-  readonly description: string;
+  readonly kind: "plan";
+  readonly steps: readonly Step[];
 }
 
 export interface Failure {
@@ -42,10 +40,6 @@ export interface Failure {
 }
 
 export interface Environment {
-  /** Runs the interpreter to learn its version and whether archls is importable; undefined when it cannot run.
-   * `reuse`: an earlier answer for the same unchanged executable will do (only its version, platform and
-   * machine are read then), which spares a process at each start. */
-  probe(command: string, reuse?: boolean): Promise<Interpreter | undefined>;
   /** The absolute path of an executable on PATH, or undefined. */
   which(name: string): Promise<string | undefined>;
   /** Whether a file exists and is executable. */
@@ -57,155 +51,125 @@ export interface Settings {
   readonly python?: string;
 }
 
-/** Interpreters tried, in order, for the bundled server when no `archls.python` is set. */
-export const PYTHON_CANDIDATES = ["python3.11", "python3", "python"] as const;
+/** Interpreters tried, in order, for the bundled server when no `archls.python` is set. The plain
+ * names come first (the user's default Python); the versioned ones find a supported CPython beside a
+ * default the package has no parts for. Each refusal costs one short process that imports nothing. */
+export const PYTHON_CANDIDATES = ["python3", "python", "python3.13", "python3.12", "python3.11"] as const;
 
-export function fits(python: Interpreter, bundle: Bundle): boolean {
-  const arch = (m: string): string => (m === "amd64" ? "x86_64" : m === "arm64" ? "aarch64" : m).toLowerCase();
-  return (
-    (bundle.python === "any" || python.version === bundle.python) &&
-    (bundle.implementation === "any" || python.implementation === bundle.implementation) &&
-    (bundle.platform === "any" || python.platform === bundle.platform) &&
-    (bundle.machine === "any" || arch(python.machine) === arch(bundle.machine))
-  );
-}
+export const INSTALL_HINT =
+  "Install CPython 3.11, 3.12 or 3.13 (and set archls.python to it if it is not the default python3), " +
+  'or install archls ("pipx install archls" or "pip install archls") and set archls.path to its executable.';
 
-export function describeBundle(bundle: Bundle): string {
-  const who = bundle.implementation === "cpython" ? "CPython" : bundle.implementation;
-  return `${who} ${bundle.python} on ${bundle.platform} ${bundle.machine}`;
-}
-
-function bundled(python: Interpreter, bundle: Bundle, baseEnv: Readonly<Record<string, string | undefined>>): Plan {
-  const existing = baseEnv["PYTHONPATH"];
-  return {
-    kind: "bundled",
-    command: python.command,
-    args: ["-m", "archls", "serve"],
-    // The bundled packages come first so a different archls installed in that interpreter cannot shadow them.
-    env: { PYTHONPATH: existing ? `${bundle.lib}${pathSeparator(python.platform)}${existing}` : bundle.lib, PYTHONNOUSERSITE: "1" },
-    description: `bundled archls ${bundle.archls} on ${python.command} (Python ${python.version})`,
-  };
-}
-
-function pathSeparator(platform: string): string {
-  return platform === "win32" ? ";" : ":";
-}
-
-export async function resolveServer(
-  settings: Settings,
-  env: Environment,
-  bundle: Bundle | undefined,
-  baseEnv: Readonly<Record<string, string | undefined>> = {},
-): Promise<Plan | Failure> {
+export async function resolveServer(settings: Settings, env: Environment, bundle: Bundle | undefined): Promise<Plan | Failure> {
   const path = settings.path?.trim();
   if (path) {
     if (!(await env.executable(path))) {
       return { kind: "error", message: `archls.path is set to "${path}", which is not an executable file.` };
     }
-    return { kind: "path", command: path, args: ["serve"], env: {}, description: `${path} (archls.path)` };
+    return { kind: "plan", steps: [{ kind: "path", command: path, description: `${path} (archls.path)` }] };
   }
 
   const configured = settings.python?.trim();
   if (configured) {
-    const python = await env.probe(configured);
-    if (!python) {
-      return { kind: "error", message: `archls.python is set to "${configured}", which does not run as a Python interpreter.` };
+    if (!bundle) {
+      return { kind: "plan", steps: [{ kind: "module", python: configured, description: `${configured} -m archls (archls.python)` }] };
     }
-    if (python.hasArchls) {
-      return {
-        kind: "python",
-        command: configured,
-        args: ["-m", "archls", "serve"],
-        env: {},
-        description: `${configured} -m archls (archls.python)`,
-      };
-    }
-    if (bundle && fits(python, bundle)) {
-      return bundled(python, bundle, baseEnv);
-    }
-    const hint = bundle ? ` The bundled server needs ${describeBundle(bundle)}; this is Python ${python.version} on ${python.platform} ${python.machine}.` : "";
     return {
-      kind: "error",
-      message: `archls is not installed in ${configured} (archls.python): run "${configured} -m pip install archls".${hint}`,
+      kind: "plan",
+      steps: [
+        { kind: "launcher", python: configured, mode: "installed", description: `archls on ${configured} (archls.python)` },
+        { kind: "venv", python: configured, description: `a private environment made with ${configured} (archls.python)` },
+      ],
     };
   }
 
+  const steps: Step[] = [];
+  const pythons: string[] = [];
   if (bundle) {
     for (const name of PYTHON_CANDIDATES) {
       const found = await env.which(name);
-      if (!found) {
-        continue;
-      }
-      const python = await env.probe(found, true);
-      if (python && fits(python, bundle)) {
-        return bundled(python, bundle, baseEnv);
+      if (found && !pythons.includes(found)) {
+        pythons.push(found);
+        steps.push({ kind: "launcher", python: found, mode: "bundle", description: `bundled archls ${bundle.archls} on ${found}` });
       }
     }
   }
-
   const onPath = await env.which("archls");
   if (onPath) {
-    return { kind: "path", command: onPath, args: ["serve"], env: {}, description: `${onPath} (found on PATH)` };
+    steps.push({ kind: "path", command: onPath, description: `${onPath} (found on PATH)` });
   }
-
-  const needs = bundle ? `The bundled server needs ${describeBundle(bundle)}, and none was found on PATH. ` : "";
-  return {
-    kind: "error",
-    message:
-      `${needs}Install archls ("pip install archls") and set archls.path to its executable, ` +
-      `or archls.python to an interpreter that has it.`,
-  };
+  const first = pythons[0];
+  if (bundle && first) {
+    steps.push({ kind: "venv", python: first, description: `bundled archls ${bundle.archls} in a private environment made with ${first}` });
+  }
+  if (steps.length === 0) {
+    const none = bundle ? "No Python (python3, python) was found on PATH for the bundled server. " : "";
+    return { kind: "error", message: `${none}${INSTALL_HINT}` };
+  }
+  return { kind: "plan", steps };
 }
 
-/** The Python snippet a probe runs: one JSON line describing the interpreter. */
-export const PROBE_SCRIPT = [
-  "import importlib.util, json, platform, sys",
-  "print(json.dumps({",
-  "'version': '%d.%d' % sys.version_info[:2],",
-  "'implementation': sys.implementation.name,",
-  "'platform': sys.platform,",
-  "'machine': platform.machine(),",
-  "'hasArchls': importlib.util.find_spec('archls') is not None}))",
-].join("\n");
+/** What the launcher says on its first stderr line (see scripts/launch.py). */
+export interface LauncherState {
+  readonly archls: "starting" | "unsupported";
+  readonly reason?: string;
+  readonly python?: string;
+  readonly implementation?: string;
+  readonly platform?: string;
+  readonly machine?: string;
+  readonly source?: string;
+  readonly folder?: string;
+}
 
-/** Reads a probe's output; undefined when it is not what the script prints. */
-export function parseProbe(command: string, stdout: string): Interpreter | undefined {
-  const line = stdout.trim().split(/\r?\n/).pop() ?? "";
+/** Reads the launcher's first line; undefined when it is something else (a crash, another program). */
+export function parseLauncherState(line: string): LauncherState | undefined {
   try {
-    const data = JSON.parse(line) as Record<string, unknown>;
-    if (typeof data["version"] !== "string" || typeof data["platform"] !== "string") {
+    const data = JSON.parse(line.trim()) as Record<string, unknown>;
+    if (data["archls"] !== "starting" && data["archls"] !== "unsupported") {
       return undefined;
     }
+    const text = (key: string): string | undefined => (typeof data[key] === "string" ? (data[key] as string) : undefined);
     return {
-      command,
-      version: data["version"],
-      implementation: String(data["implementation"] ?? ""),
-      platform: data["platform"],
-      machine: String(data["machine"] ?? ""),
-      hasArchls: data["hasArchls"] === true,
+      archls: data["archls"],
+      reason: text("reason"),
+      python: text("python"),
+      implementation: text("implementation"),
+      platform: text("platform"),
+      machine: text("machine"),
+      source: text("source"),
+      folder: text("folder"),
     };
   } catch {
     return undefined;
   }
 }
 
-export function parseBundle(lib: string, manifest: unknown): Bundle | undefined {
+/** The folder of a private environment for one interpreter: one per implementation and version, so a
+ * Python upgraded in place gets a new one. */
+export function venvName(state: LauncherState): string {
+  const safe = (s: string | undefined): string => (s ?? "unknown").replace(/[^A-Za-z0-9._]+/g, "-");
+  return `${safe(state.implementation)}-${safe(state.python)}-${safe(state.platform)}-${safe(state.machine)}`;
+}
+
+export function parseBundle(root: string, launcher: string, manifest: unknown): Bundle | undefined {
   if (manifest === null || typeof manifest !== "object") {
     return undefined;
   }
   const m = manifest as Record<string, unknown>;
-  const text = (key: string): string | undefined => (typeof m[key] === "string" ? (m[key] as string) : undefined);
-  const archls = text("archls");
-  const python = text("python");
-  if (!archls || !python) {
+  const list = (key: string): string[] =>
+    Array.isArray(m[key]) ? (m[key] as unknown[]).filter((v): v is string => typeof v === "string") : [];
+  const archls = typeof m["archls"] === "string" ? m["archls"] : undefined;
+  if (!archls) {
     return undefined;
   }
+  const pythons = m["pythons"] !== null && typeof m["pythons"] === "object" ? Object.keys(m["pythons"] as object).sort() : [];
   return {
-    lib,
+    root,
+    launcher,
     archls,
-    python,
-    implementation: text("implementation") ?? "any",
-    platform: text("platform") ?? "any",
-    machine: text("machine") ?? "any",
+    target: typeof m["target"] === "string" ? m["target"] : "universal",
+    pythons,
+    venv: list("venv"),
+    requirements: list("requirements"),
   };
 }
