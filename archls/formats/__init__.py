@@ -77,6 +77,9 @@ def can_say(format_name: str, setting: str) -> bool:
 class LoadContext:
     read: FileReader | None = None
     max_bytes: int = 5_000_000
+    #: Whether the loader may reuse what it built from unchanged parts at the last load of the same
+    #: file (off for audits made from scratch, which the incremental ones are checked against).
+    reuse: bool = True
 
     @property
     def reader(self) -> FileReader:
@@ -130,6 +133,15 @@ class Loaded:
     def value_range(self, path: ModelPath) -> Range | None:
         """The range of the value at ``path``, in whichever file of the load writes it."""
         return self.smap.value_range(self.file_path(path))
+
+    def place(self, path: ModelPath, on_value: bool = False) -> tuple[Range, str | None]:
+        """Where a finding about ``path`` goes: (range, file as :meth:`file_of` says). ``on_value``
+        puts it on the value (in whichever file of the load writes it) rather than on the key."""
+        if on_value:
+            where = self.value_range(path) or self.locate(path)
+        else:
+            where = self.locate(path)
+        return where, self.file_of(path)
 
     def files(self) -> list[str]:
         """Every file this load read and reports findings on (absolute paths). Empty for a load of

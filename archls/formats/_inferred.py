@@ -35,13 +35,22 @@ class Inferred:
                 known.setdefault(key, value)
 
     def connections(
-        self, components: dict[str, Component], *, technology_port: bool = True, sole_port: bool = False
+        self,
+        components: dict[str, Component],
+        *,
+        technology_port: bool = True,
+        sole_port: bool = False,
+        reuse: dict[tuple[str, str], tuple[dict[str, Any], list[Evidence], Connection]] | None = None,
     ) -> list[Connection]:
         """The connections between ``components``, each with its evidence on ``_evidence``.
 
         Without a port from any sign, ``technology_port`` takes the target technology's usual port
-        and ``sole_port`` the one port the target listens on."""
+        and ``sole_port`` the one port the target listens on. ``reuse`` keeps the connections made
+        by the last call: one made from the same settings and evidence is handed out again (an edit
+        elsewhere in a large file then neither validates nor changes it), and it is updated to this
+        call's connections."""
         out: list[Connection] = []
+        made: dict[tuple[str, str], tuple[dict[str, Any], list[Evidence], Connection]] = {}
         for (source, target), (places, known) in self._pairs.items():
             if source not in components or target not in components:
                 continue
@@ -61,10 +70,18 @@ class Inferred:
                 data["required"] = False
             if known.get("tls"):
                 data["tls"] = True
-            try:
-                connection = Connection.model_validate(data)
-            except ValidationError:
-                continue
-            connection._evidence = places
+            earlier = reuse.get((source, target)) if reuse is not None else None
+            if earlier is not None and earlier[0] == data and earlier[1] == places:
+                connection = earlier[2]
+            else:
+                try:
+                    connection = Connection.model_validate(data)
+                except ValidationError:
+                    continue
+                connection._evidence = places
+            made[(source, target)] = (data, places, connection)
             out.append(connection)
+        if reuse is not None:
+            reuse.clear()
+            reuse.update(made)
         return out

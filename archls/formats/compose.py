@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from archls.formats._yamlnative import (
     service_host,
 )
 from archls.model import Architecture, Component, Connection, Group, GroupType
-from archls.sourcemap import SourceMap
+from archls.sourcemap import Entry, SourceMap
 
 NAME = "compose"
 
@@ -70,6 +71,9 @@ class Service:
     key_files: dict[str, str] = field(default_factory=dict)
     file: str = ""
     profiles: list[str] = field(default_factory=list)
+    #: (file, body as read) for each file that writes the service: the parsed blocks of unchanged
+    #: text are the same objects from one audit to the next, which is what the build memo keys on
+    sources: list[tuple[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +93,29 @@ class ComposeNative:
     def file_of_key(self, service: str, key: str) -> str:
         found = self.services.get(service)
         return found.key_files.get(key, found.file) if found else self.current
+
+
+@dataclass
+class ComposeLoaded(YamlLoaded):
+    """A compose load that remembers where the findings about each unchanged service went."""
+
+    #: service name -> (model or native path, on the value?) -> (range, file): kept in the build memo
+    #: for the services whose blocks and lines did not change since the last load of the same file
+    placed: dict[str, dict[tuple[ModelPath, bool], tuple[Range, str | None]]] = field(default_factory=dict)
+    placed_from: str = ""
+
+    def place(self, path: ModelPath, on_value: bool = False) -> tuple[Range, str | None]:
+        known = self.placed.get(path[1]) if len(path) >= 2 and path[0] in _SERVICE_PATHS else None
+        if known is None or self.current != self.placed_from:
+            return super().place(path, on_value)
+        key = (path, on_value)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = super().place(path, on_value)
+        return found
+
+
+_SERVICE_PATHS = frozenset({"components", "services"})
 
 
 class ComposeFormat:
@@ -111,7 +138,7 @@ class ComposeFormat:
         current = os.path.abspath(path) if path else path
         doc = yamlsource.compose(text, file=path, sections=frozenset({"services"}))
         smaps: dict[str, SourceMap] = {current: doc.smap}
-        loaded = YamlLoaded(NAME, None, doc.smap, list(doc.issues), current=current, smaps=smaps)
+        loaded = ComposeLoaded(NAME, None, doc.smap, list(doc.issues), current=current, smaps=smaps)
         if doc.data is None:
             return loaded
         if not isinstance(doc.data, dict):
@@ -146,7 +173,7 @@ class ComposeFormat:
                 if isinstance(over_doc.data, dict):
                     layers.append((over_path, over_doc.data))
                     smaps[over_path] = over_doc.smap
-        return build(layers, current, loaded, read, context.max_bytes)
+        return build(layers, current, loaded, read, context.max_bytes, reuse=context.reuse)
 
 
 def _sibling(folder: str, stem: str, read: Any) -> tuple[str, str] | None:
@@ -194,9 +221,10 @@ def _merge_services(layers: list[tuple[str, dict[str, Any]]]) -> dict[str, Servi
             if not isinstance(body, dict):
                 body = {}
             if name not in services:
-                services[name] = Service(name, dict(body), {k: file for k in body}, file)
+                services[name] = Service(name, dict(body), {k: file for k in body}, file, sources=[(file, body)])
                 continue
             service = services[name]
+            service.sources.append((file, body))
             for key, value in body.items():
                 service.data[key] = _merge_value(key, service.data[key], value) if key in service.data else value
                 service.key_files[key] = file
@@ -506,7 +534,13 @@ def _dockerfile(service: Service, folder: str, read: Any, max_bytes: int) -> tup
 
 
 def build(
-    layers: list[tuple[str, dict[str, Any]]], current: str, loaded: YamlLoaded, read: Any, max_bytes: int
+    layers: list[tuple[str, dict[str, Any]]],
+    current: str,
+    loaded: YamlLoaded,
+    read: Any,
+    max_bytes: int,
+    *,
+    reuse: bool = True,
 ) -> YamlLoaded:
     services = _merge_services(layers)
     folder = os.path.dirname(current)
@@ -514,39 +548,71 @@ def build(
         services, [f for f, _ in layers], current, loaded.smaps, development=is_development(current, services)
     )
     loaded.native = native
+    memo = _memo_of(current) if reuse else _Memo()
+    if isinstance(loaded, ComposeLoaded):
+        loaded.placed_from = current
     components: dict[str, Component] = {}
     active = {name for name, s in services.items() if not s.profiles}
     loaded.known_ids = set(services)
-    for name in sorted(services, key=lambda n: _order(n, services, loaded)):
+    heads: dict[str, tuple[Range | None, ...]] = {}
+    entry_of = _Entries(loaded)
+    for name in sorted(services, key=lambda n: _order(n, services, entry_of)):
         service = services[name]
         # every service (profiled ones too) can be located for compose rules
-        key_file = _service_file(service, loaded)
+        key_file = _service_file(service, loaded, entry_of)
         loaded.anchors[("services", name)] = Place(key_file, ("services", name))
         loaded.places[("services", name)] = Place(key_file, ("services", name))
         for key, file in service.key_files.items():
             loaded.places[("services", name, key)] = Place(file, ("services", name, key))
         if name not in active:
             continue
-        built = _component(service, _dockerfile(service, folder, read, max_bytes))
+        heads[name] = _heads(service, entry_of)
+        dockerfile = _dockerfile(service, folder, read, max_bytes)
+        entry = entry_of(key_file, name)
+        head = entry.head if entry is not None else None
+        known = memo.services.get(name)
+        if known is not None and known.matches(service, key_file, dockerfile):
+            # The same blocks read the same way give the same component: reused as it was (which
+            # also tells the engine at once that nothing in it changed), moved only if its key did.
+            component = known.component
+            if known.head != head:
+                component = component.model_copy()
+                component._origin = Evidence(key_file, head, "service", f"service {name}") if head else None
+                known.component, known.head = component, head
+            if known.heads != heads[name]:
+                known.heads, known.placed = heads[name], {}
+            if head is not None:
+                # the findings about it go where they went last time (the same text on the same lines)
+                loaded.placed[name] = known.placed
+            components[name] = component
+            loaded.places.update(known.places)
+            loaded.anchors[("components", name)] = known.places[0][1]
+            continue
+        built = _component(service, dockerfile)
         try:
             component = Component.model_validate(built.data)
         except ValidationError:
             try:
                 component = Component.model_validate({"type": built.data.get("type", "service")})
             except ValidationError:
+                memo.services.pop(name, None)
                 continue
-        smap = loaded.smaps.get(key_file)
-        entry = smap.get(("services", name)) if smap else None
-        if entry is not None:
-            component._origin = Evidence(key_file, entry.head, "service", f"service {name}")
+        if head is not None:
+            component._origin = Evidence(key_file, head, "service", f"service {name}")
         components[name] = component
-        loaded.anchors[("components", name)] = Place(key_file, ("services", name))
-        loaded.places[("components", name)] = Place(key_file, ("services", name))
+        places = [(("components", name), Place(key_file, ("services", name)))]
         for sub, native_path in built.places.items():
             top = str(native_path[0])
             file = service.key_files.get(top, key_file)
-            loaded.places[("components", name, *sub)] = Place(file, ("services", name, *native_path))
-    connections = _connections(services, components, loaded)
+            places.append((("components", name, *sub), Place(file, ("services", name, *native_path))))
+        loaded.anchors[("components", name)] = places[0][1]
+        loaded.places.update(places)
+        memo.services[name] = _ServiceMemo(
+            list(service.sources), dict(service.key_files), key_file, dockerfile, component, head, places, heads[name]
+        )
+    for gone in memo.services.keys() - components.keys():
+        del memo.services[gone]
+    connections = _connections(services, components, loaded, memo, heads)
     groups = _networks(layers, services, active, loaded)
     data_name = next((str(d.get("name")) for _, d in layers if isinstance(d.get("name"), str)), None)
     name = data_name or os.path.basename(folder) or "compose"
@@ -554,81 +620,207 @@ def build(
     return loaded
 
 
-def _order(name: str, services: dict[str, Service], loaded: YamlLoaded) -> int:
-    service = services[name]
-    smap = loaded.smaps.get(service.file)
-    entry = smap.get(("services", name)) if smap else None
+# --- the build memo ----------------------------------------------------------------------------
+# An edit in a large compose file changes one service block; the YAML reader hands out the very same
+# objects for the blocks whose text did not change, so what each service gives the model (its
+# component, the places its findings go, the signs of its calls) is kept per compose file and reused
+# while the service's blocks are the same objects and its keys sit on the same lines. Reusing the
+# objects themselves also lets the engine see at once that they did not change.
+
+
+def _same_sources(a: list[tuple[str, Any]], b: list[tuple[str, Any]]) -> bool:
+    return len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b, strict=True))
+
+
+@dataclass
+class _ServiceMemo:
+    sources: list[tuple[str, Any]]
+    key_files: dict[str, str]
+    key_file: str
+    dockerfile: tuple[Any, Any, Any]
+    component: Component
+    head: Range | None
+    places: list[tuple[ModelPath, Place]]
+    #: where the service's key is in each file that writes it
+    heads: tuple[Range | None, ...]
+    #: where findings about it went (see ComposeLoaded), while its heads stay the same
+    placed: dict[tuple[ModelPath, bool], tuple[Range, str | None]] = field(default_factory=dict)
+
+    def matches(self, service: Service, key_file: str, dockerfile: tuple[Any, Any, Any]) -> bool:
+        return (
+            _same_sources(self.sources, service.sources)
+            and self.key_file == key_file
+            and self.key_files == service.key_files
+            and self.dockerfile == dockerfile
+        )
+
+
+@dataclass
+class _Signs:
+    sources: list[tuple[str, Any]]
+    key_files: dict[str, str]
+    heads: tuple[Range | None, ...]
+    #: the arguments of each Inferred.add the service made
+    calls: list[tuple[str, Evidence, dict[str, Any]]]
+
+
+@dataclass
+class _Memo:
+    services: dict[str, _ServiceMemo] = field(default_factory=dict)
+    signs: dict[str, _Signs] = field(default_factory=dict)
+    #: the component names the signs were read against (a host name means a service only if it is one)
+    names: frozenset[str] = frozenset()
+    #: (source, target) -> (the data and evidence it was made from, the connection)
+    connections: dict[tuple[str, str], tuple[dict[str, Any], list[Evidence], Connection]] = field(default_factory=dict)
+
+
+_memos: OrderedDict[str, _Memo] = OrderedDict()
+_MEMOS = 8
+
+
+def _memo_of(current: str) -> _Memo:
+    memo = _memos.get(current)
+    if memo is None:
+        memo = _memos[current] = _Memo()
+        if len(_memos) > _MEMOS:
+            _memos.popitem(last=False)
+    else:
+        _memos.move_to_end(current)
+    return memo
+
+
+def _heads(service: Service, entry_of: _Entries) -> tuple[Range | None, ...]:
+    """Where the service's key is in each file that writes it: the places of its signs move with it."""
+    out = []
+    for file, _ in service.sources:
+        entry = entry_of(file, service.name)
+        out.append(entry.head if entry is not None else None)
+    return tuple(out)
+
+
+class _Entries:
+    """The source map entry of each service's key in each file, looked up once per build."""
+
+    def __init__(self, loaded: YamlLoaded) -> None:
+        self.smaps = loaded.smaps
+        self.found: dict[tuple[str, str], Entry | None] = {}
+
+    def __call__(self, file: str, name: str) -> Entry | None:
+        key = (file, name)
+        if key in self.found:
+            return self.found[key]
+        smap = self.smaps.get(file)
+        entry = self.found[key] = smap.get(("services", name)) if smap is not None else None
+        return entry
+
+
+def _order(name: str, services: dict[str, Service], entry_of: _Entries) -> int:
+    entry = entry_of(services[name].file, name)
     return entry.head.start_line if entry is not None else 0
 
 
-def _service_file(service: Service, loaded: YamlLoaded) -> str:
+def _service_file(service: Service, loaded: YamlLoaded, entry_of: _Entries) -> str:
     """The file whose ``services.<name>`` key the service's findings anchor to (the current one when it has it)."""
     for file in (loaded.current, service.file):
-        smap = loaded.smaps.get(file)
-        if smap is not None and smap.get(("services", service.name)) is not None:
+        if entry_of(file, service.name) is not None:
             return file
     return service.file
 
 
 def _connections(
-    services: dict[str, Service], components: dict[str, Component], loaded: YamlLoaded
+    services: dict[str, Service],
+    components: dict[str, Component],
+    loaded: YamlLoaded,
+    memo: _Memo | None = None,
+    heads: dict[str, tuple[Range | None, ...]] | None = None,
 ) -> list[Connection]:
+    memo = memo or _Memo()
+    heads = heads or {}
+    names = frozenset(components)
+    if names != memo.names:
+        memo.signs.clear()
+        memo.names = names
     inferred = Inferred()
     for name in components:  # in file order, so connections keep their indices from run to run
-        d = services[name].data
-
-        def where(*native: str | int, _name: str = name) -> tuple[str, Range] | None:
-            file = services[_name].key_files.get(str(native[0]), services[_name].file)
-            smap = loaded.smaps.get(file)
-            entry = smap.get(("services", _name, *native)) if smap else None
-            return (file, entry.head) if entry is not None else None
-
-        depends = d.get("depends_on")
-        if isinstance(depends, list):
-            for i, target in enumerate(depends):
-                spot = where("depends_on", i)
-                if isinstance(target, str) and spot:
-                    inferred.add(name, target, Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"))
-        elif isinstance(depends, dict):
-            for target, options in depends.items():
-                spot = where("depends_on", target)
-                required = as_bool(get(options, "required")) if isinstance(options, dict) else None
-                if spot:
-                    inferred.add(
-                        name,
-                        str(target),
-                        Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"),
-                        required=required,
-                    )
-        links = d.get("links")
-        if isinstance(links, list):
-            for i, link in enumerate(links):
-                target = (as_text(link) or "").split(":")[0]
-                spot = where("links", i)
-                if spot:
-                    inferred.add(name, target, Evidence(spot[0], spot[1], "link", f"{name} links {link}"))
-        env = d.get("environment")
-        paths = _env_paths(env)
-        for key, value in _env_dict(env).items():
-            if not value:
-                continue
-            for address in addresses(key, value):
-                target = service_host(address.host, components)
-                if target is None or key not in paths:
-                    continue
-                spot = where("environment", *paths[key])
-                if spot:
-                    inferred.add(
-                        name,
-                        target,
-                        Evidence(spot[0], spot[1], "env", f"{key}={value}"),
-                        protocol=address.protocol,
-                        port=address.port,
-                        tls=address.tls,
-                    )
-    connections = inferred.connections(components, sole_port=True)
+        service = services[name]
+        known = memo.signs.get(name)
+        if (
+            known is None
+            or known.heads != heads.get(name)
+            or known.key_files != service.key_files
+            or not _same_sources(known.sources, service.sources)
+        ):
+            known = _Signs(list(service.sources), dict(service.key_files), heads.get(name, ()), [])
+            _signs(name, services, components, loaded, known.calls)
+            memo.signs[name] = known
+        for target, evidence, settings in known.calls:
+            inferred.add(name, target, evidence, **settings)
+    for gone in memo.signs.keys() - names:
+        del memo.signs[gone]
+    connections = inferred.connections(components, sole_port=True, reuse=memo.connections)
     loaded.place_connections(connections)
     return connections
+
+
+def _signs(
+    name: str,
+    services: dict[str, Service],
+    components: dict[str, Component],
+    loaded: YamlLoaded,
+    calls: list[tuple[str, Evidence, dict[str, Any]]],
+) -> None:
+    """The signs that service ``name`` calls another (depends_on, links, addresses in its environment)."""
+    d = services[name].data
+
+    def where(*native: str | int) -> tuple[str, Range] | None:
+        file = services[name].key_files.get(str(native[0]), services[name].file)
+        smap = loaded.smaps.get(file)
+        entry = smap.get(("services", name, *native)) if smap else None
+        return (file, entry.head) if entry is not None else None
+
+    depends = d.get("depends_on")
+    if isinstance(depends, list):
+        for i, target in enumerate(depends):
+            spot = where("depends_on", i)
+            if isinstance(target, str) and spot:
+                calls.append((target, Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"), {}))
+    elif isinstance(depends, dict):
+        for target, options in depends.items():
+            spot = where("depends_on", target)
+            required = as_bool(get(options, "required")) if isinstance(options, dict) else None
+            if spot:
+                calls.append(
+                    (
+                        str(target),
+                        Evidence(spot[0], spot[1], "depends_on", f"{name} depends_on {target}"),
+                        {"required": required},
+                    )
+                )
+    links = d.get("links")
+    if isinstance(links, list):
+        for i, link in enumerate(links):
+            target = (as_text(link) or "").split(":")[0]
+            spot = where("links", i)
+            if spot:
+                calls.append((target, Evidence(spot[0], spot[1], "link", f"{name} links {link}"), {}))
+    env = d.get("environment")
+    paths = _env_paths(env)
+    for key, value in _env_dict(env).items():
+        if not value:
+            continue
+        for address in addresses(key, value):
+            target = service_host(address.host, components)
+            if target is None or key not in paths:
+                continue
+            spot = where("environment", *paths[key])
+            if spot:
+                calls.append(
+                    (
+                        target,
+                        Evidence(spot[0], spot[1], "env", f"{key}={value}"),
+                        {"protocol": address.protocol, "port": address.port, "tls": address.tls},
+                    )
+                )
 
 
 def _networks(

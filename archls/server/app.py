@@ -198,6 +198,19 @@ class ArchServer(LanguageServer):
             return doc.source
         return engine.read_disk(path)
 
+    def publish_diagnostics_json(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
+        """publishDiagnostics with diagnostics that are JSON already (see ``convert.diagnostic_json``):
+        made as plain data, thousands of them skip pygls' conversion of protocol objects, which costs
+        more than the audit that found them."""
+        params = {"uri": uri, "diagnostics": diagnostics, "version": version}
+        send = getattr(self.protocol, "_send_data", None)
+        if send is None:  # a pygls without it: the ordinary way
+            from lsprotocol.converters import get_converter
+
+            self.text_document_publish_diagnostics(get_converter().structure(params, lsp.PublishDiagnosticsParams))
+            return
+        send({"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
+
     def _rule_failed(self, rule_id: str, trace: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import deque
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.workspace import TextDocument
-from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+from pygls.workspace.position_codec import ServerTextPosition
 
 from archls.config import Config
 from archls.findings import Finding, Range, Severity
@@ -41,15 +42,21 @@ def lines_of(doc: TextDocument) -> tuple[str, ...]:
 
 def to_lsp_range(doc: TextDocument, r: Range) -> lsp.Range:
     lines = lines_of(doc)
+    start = _client_position(doc, lines, r.start_line, r.start_col)
+    end = _client_position(doc, lines, r.end_line, r.end_col)
+    return lsp.Range(lsp.Position(*start), lsp.Position(*end))
+
+
+def _client_position(doc: TextDocument, lines: tuple[str, ...], line: int, col: int) -> tuple[int, int]:
+    """A position in code points as (line, character) in the client's units: the same as pygls'
+    position codec, without its work on ASCII lines, where every unit is one character."""
     last = len(lines) - 1
-
-    def pos(line: int, col: int) -> ServerTextPosition:
-        if line > last:
-            line, col = max(last, 0), len(lines[last]) if lines else 0
-        return ServerTextPosition(line, col)
-
-    server_range = ServerTextRange(pos(r.start_line, r.start_col), pos(r.end_line, r.end_col))
-    return doc.position_codec.range_to_client_units(lines, server_range)
+    if line > last:
+        line, col = max(last, 0), len(lines[last]) if lines else 0
+    if 0 <= line <= last and lines[line].isascii():
+        return line, min(col, len(lines[line]))
+    client = doc.position_codec.position_to_client_units(lines, ServerTextPosition(line, col))
+    return client.line, client.character
 
 
 def from_lsp_position(doc: TextDocument, p: lsp.Position) -> tuple[int, int]:
@@ -85,6 +92,36 @@ def _local_page(code: str) -> str | None:
     except OSError:
         return None
     return target.as_uri()
+
+
+def diagnostic_json(finding: Finding, doc: TextDocument, config: Config) -> dict[str, Any]:
+    """:func:`to_diagnostic` as the JSON the client receives, made directly: a large file has thousands
+    of findings, and building the protocol objects and then converting them to JSON costs several
+    times the audit that found them."""
+    data: dict[str, Any] = {"path": list(finding.path), "category": finding.category}
+    if finding.fix:
+        data["fix"] = finding.fix
+    if finding.data:
+        data.update(finding.data)
+    lines = lines_of(doc)
+    r = finding.range
+    start = _client_position(doc, lines, r.start_line, r.start_col)
+    end = _client_position(doc, lines, r.end_line, r.end_col)
+    return {
+        "range": {
+            "start": {"line": start[0], "character": start[1]},
+            "end": {"line": end[0], "character": end[1]},
+        },
+        "message": finding.message,
+        "severity": _SEVERITY_NUMBER[finding.severity],
+        "code": finding.code,
+        "codeDescription": {"href": docs_href(finding.code, config)},
+        "source": "archls",
+        "data": data,
+    }
+
+
+_SEVERITY_NUMBER = {severity: int(value) for severity, value in SEVERITY.items()}
 
 
 def to_diagnostic(finding: Finding, doc: TextDocument, config: Config) -> lsp.Diagnostic:

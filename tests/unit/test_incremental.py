@@ -37,6 +37,8 @@ def _sources() -> dict[str, str]:
     out = {
         "generated.arch.yaml": architecture(30, seed=3),
         "docker-compose.yml": compose(20, seed=3),
+        # edited beside an override (OVERRIDE), whose services are merged into it
+        "layered/docker-compose.yml": compose(10, seed=4),
     }
     for name in ("ecommerce.arch.yaml", "ride-sharing.arch.yaml"):
         out[name] = (ROOT / "examples" / name).read_text(encoding="utf-8")
@@ -51,6 +53,18 @@ def _sources() -> dict[str, str]:
 
 
 SOURCES = _sources()
+OVERRIDE = """services:
+  api-1:
+    environment:
+      WORKERS: "16"
+      CACHE_HOST: cache-8
+    ports:
+      - "9001:80"
+  web-5:
+    privileged: true
+  extra:
+    image: redis:7
+"""
 
 
 def _edit(text: str, data: st.DataObject) -> str:
@@ -75,12 +89,34 @@ def _seen(analysis: engine.Analysis) -> list[tuple[Any, ...]]:
     return [(f.code, f.message, f.severity, f.range, f.path, f.fix, f.data) for f in analysis.findings]
 
 
+def _built(analysis: engine.Analysis, folder: Path) -> Any:
+    """The model the audit read, with where each component and connection comes from (which hover and
+    the import show): loaders that reuse unchanged parts must build the same as from scratch."""
+    model = analysis.model
+    if model is None:
+        return None
+
+    def where(evidence: Any) -> Any:
+        if evidence is None:
+            return None
+        return (os.path.relpath(evidence.file, folder), evidence.range, evidence.kind, evidence.detail)
+
+    dump = model.model_dump(mode="json")
+    dump.pop("name", None)  # a compose project is named after its folder
+    return (
+        dump,
+        {cid: where(getattr(c, "_origin", None)) for cid, c in model.components.items()},
+        [[where(e) for e in getattr(c, "_evidence", None) or []] for c in model.connections],
+    )
+
+
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     edited, fresh = tmp_path_factory.mktemp("edited"), tmp_path_factory.mktemp("fresh")
     for folder in (edited, fresh):
         for name in SOURCES:
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "layered" / "docker-compose.override.yml").write_text(OVERRIDE, encoding="utf-8")
     yield edited, fresh
     shutil.rmtree(edited, ignore_errors=True)
     shutil.rmtree(fresh, ignore_errors=True)
@@ -103,6 +139,7 @@ def test_incremental_audit_equals_fresh_audit(
         incremental = engine.analyse(text, str(edited / name))
         scratch = engine.analyse(text, str(fresh / name), incremental=False)
         assert _seen(incremental) == _seen(scratch), f"after edit {step + 1} of {name}"
+        assert _built(incremental, edited) == _built(scratch, fresh), f"model after edit {step + 1} of {name}"
 
 
 def test_an_edit_reruns_only_the_rules_that_read_what_changed(tmp_path: Path) -> None:

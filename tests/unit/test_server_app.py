@@ -73,3 +73,39 @@ def test_a_closed_document_leaves_no_analysis_behind(tmp_path: Path, monkeypatch
     close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))  # the server is bound in
     assert uri not in views._good
     assert [(p.uri, p.diagnostics) for p in published] == [(uri, [])]
+
+
+@pytest.mark.parametrize("encoding", [lsp.PositionEncodingKind.Utf16, lsp.PositionEncodingKind.Utf8])
+def test_diagnostics_sent_as_json_are_what_the_protocol_objects_would_give(encoding: str) -> None:
+    from lsprotocol.converters import get_converter
+    from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+    from archls.config import Config
+    from archls.findings import Finding, Range, Severity
+    from archls.server.convert import diagnostic_json, to_diagnostic
+
+    text = "name: shop\ncomponents:\n  café: {type: service, description: 'naïve 🙂 x'}\n  api: {type: service}\n"
+    doc = Workspace(None, position_encoding=encoding).get_text_document("untitled:x")
+    doc._source = text
+    findings = [
+        Finding("SEC001", "ascii line", Severity.ERROR, Range(3, 2, 3, 5), "SEC", ("components", "api")),
+        Finding("SEC002", "after wide characters", Severity.WARNING, Range(2, 40, 2, 44), fix={"set": 1}),
+        Finding("ARCH003", "past the end", Severity.INFO, Range(9, 3, 12, 1), data={"rule": "x"}),
+        Finding("ARCH004", "past a line's end", Severity.HINT, Range(0, 50, 1, 99)),
+    ]
+    converter = get_converter()
+    lines = text.splitlines(True)
+    for finding in findings:
+        expected = converter.unstructure(to_diagnostic(finding, doc, Config()), lsp.Diagnostic)
+        assert diagnostic_json(finding, doc, Config()) == expected
+        # ... and the positions are pygls' own conversion (past the last line: the end of the text)
+        r = finding.range
+        ends = [(line, col) if line < len(lines) else (len(lines) - 1, len(lines[-1])) for line, col in r_ends(r)]
+        codec = doc.position_codec.range_to_client_units(
+            lines, ServerTextRange(ServerTextPosition(*ends[0]), ServerTextPosition(*ends[1]))
+        )
+        assert expected["range"] == converter.unstructure(codec, lsp.Range)
+
+
+def r_ends(r: Any) -> list[tuple[int, int]]:
+    return [(r.start_line, r.start_col), (r.end_line, r.end_col)]

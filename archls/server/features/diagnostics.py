@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types as lsp
 
 from archls import engine
 from archls.server import views
 from archls.server.app import path_of
-from archls.server.convert import to_diagnostic
+from archls.server.convert import diagnostic_json, to_diagnostic
 
 if TYPE_CHECKING:
     from archls.config import Config
     from archls.server.app import ArchServer
 
 _pending: dict[str, asyncio.Task[None]] = {}
+T = TypeVar("T")
 
 
 def diagnostics_for(ls: ArchServer, uri: str, settings: Config | None = None) -> list[lsp.Diagnostic]:
+    return _converted(ls, uri, settings, to_diagnostic)
+
+
+def _converted(ls: ArchServer, uri: str, settings: Config | None, convert: Callable[..., T]) -> list[T]:
     try:
         analysis = ls.analyse(uri, settings)
     except Exception:
@@ -33,7 +39,7 @@ def diagnostics_for(ls: ArchServer, uri: str, settings: Config | None = None) ->
         if finding.file not in (None, analysis.path):
             continue
         try:
-            out.append(to_diagnostic(finding, doc, analysis.config))
+            out.append(convert(finding, doc, analysis.config))
         except Exception:
             ls.log_exception(f"diagnostic {finding.code}")
     return out
@@ -56,10 +62,10 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
         return
     doc = ls.document(uri)
     version = doc.version
-    items = diagnostics_for(ls, uri, settings)
+    items = _converted(ls, uri, settings, diagnostic_json)
     if ls.workspace.text_documents.get(uri) is None or ls.document(uri).version != version:
         return  # the document changed or closed meanwhile; its own audit is scheduled
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version))
+    ls.publish_diagnostics_json(uri, items, version)
 
 
 def cancel(uri: str) -> None:
