@@ -182,6 +182,10 @@ def read_project_file(path: Path) -> dict[str, Any]:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(str(path), f"cannot read: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # the YAML parses but a value cannot be built: an integer of more than 4,300 digits,
+        # nesting deeper than the interpreter's stack
+        raise ConfigError(str(path), f"cannot read a value: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from archls import suppress, tracking
 from archls.config import Config
-from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity
+from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity, keep_inside
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect, unit_of
 from archls.rules.registry import Code, Hit, RuleContext, all_codes
 
@@ -354,6 +354,7 @@ def _analyse_group(
         if file_text is not None:
             audited = context is not None and not any(f.code in UNREADABLE for f in mine)
             mine = suppress.apply(mine, file_text, loaded.view(file), own, rules_ran=audited, path=file)
+            keep_inside(mine, file_text)
         for finding in mine:
             if own.enabled(finding.code) or finding.code in {"ARCH000", "ARCH001"}:
                 finding.file = file
@@ -471,6 +472,7 @@ def _analyse(
             findings.extend(run_rules(context, loaded, on_rule_error, after_audit=True))
     findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
+    keep_inside(findings, text)
     findings.sort(key=Finding.sort_key)
     return Analysis(path, text, config, fmt.name, loaded, findings, context, runs=runs)
 

@@ -6,6 +6,7 @@ the client's encoding and the CLI adds one for people.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -77,3 +78,31 @@ class Edit:
 
     range: Range
     new_text: str
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def keep_inside(findings: list[Finding], text: str) -> None:
+    """Move every range that reaches past the end of ``text`` back inside it.
+
+    Parsers place an error at the end of the input one character past the last one, or on the line
+    after the last; an editor drops such a diagnostic or shows it elsewhere, and a SARIF viewer
+    cannot open it. Lines are counted as editors count them (LF, CRLF and CR end a line)."""
+    lines: list[str] | None = None
+    for finding in findings:
+        r = finding.range
+        if r.end_line == 0 and r.end_col == 0 and r.start_line == 0:
+            continue  # the start of the file, the most common place for a file-wide finding
+        if lines is None:
+            lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+        start, end = _inside(lines, r.start_line, r.start_col), _inside(lines, r.end_line, r.end_col)
+        if start + end != (r.start_line, r.start_col, r.end_line, r.end_col):
+            finding.range = Range(*start, *end)
+
+
+def _inside(lines: list[str], line: int, col: int) -> tuple[int, int]:
+    if line >= len(lines):
+        return len(lines) - 1, len(lines[-1])
+    line = max(line, 0)
+    return line, max(min(col, len(lines[line])), 0)

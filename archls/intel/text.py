@@ -22,6 +22,9 @@ def range_order(item: Any) -> tuple[int, int, int, int]:
 
 def word_at(line: str, col: int, chars: frozenset[str] = _ID_CHARS) -> tuple[int, int]:
     """The span [start, end) of the word touching ``col`` (empty when there is none)."""
+    # a column past the end (a client's position on a line the server splits differently) or
+    # before the start touches no word inside the line
+    col = min(max(col, 0), len(line))
     start = col
     while start > 0 and line[start - 1] in chars:
         start -= 1

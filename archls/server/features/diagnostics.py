@@ -66,6 +66,19 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
     if ls.workspace.text_documents.get(uri) is None or ls.document(uri).version != version:
         return  # the document changed or closed meanwhile; its own audit is scheduled
     ls.publish_diagnostics_json(uri, items, version)
+    _shown.add(uri)
+
+
+#: Documents whose diagnostics the server published and has not cleared: an edit that makes a file
+#: no longer one archls reads (a manifest losing its ``kind:``) must clear them, not leave them stale.
+_shown: set[str] = set()
+
+
+def clear(ls: ArchServer, uri: str) -> None:
+    if uri in _shown:
+        _shown.discard(uri)
+        version = ls.document(uri).version if uri in ls.workspace.text_documents else None
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[], version=version))
 
 
 def cancel(uri: str) -> None:
@@ -143,6 +156,9 @@ def register(server: ArchServer) -> None:
         settings = ls.config_for(uri)
         if pushing(ls, uri, settings):
             schedule(ls, uri, settings)
+        else:
+            cancel(uri)
+            clear(ls, uri)
         refresh_dependents(ls, uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
@@ -155,6 +171,7 @@ def register(server: ArchServer) -> None:
         uri = params.text_document.uri
         cancel(uri)
         views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
+        _shown.discard(uri)
         if ls.claims(uri):
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         # The others now read the file from disk instead of the closed buffer.
