@@ -103,6 +103,24 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
         if reason
         else {"file": support.COMPOSE_FILE, "lines": support.squiggle_lines(compose.read_text("utf-8"), str(compose))}
     )
+
+    # A second folder choosing another interpreter (a link to the same Python, under another name):
+    # opened together with the first as a multi-root workspace.
+    other = workspace.parent / "other"
+    (other / ".vscode").mkdir(parents=True)
+    link = workspace.parent / "py" / "python3"
+    link.parent.mkdir()
+    link.symlink_to("/usr/bin/python3.11")
+    (other / ".vscode" / "settings.json").write_text(json.dumps({"archls.python": str(link)}), encoding="utf-8")
+    (other / "pay.arch.yaml").write_text(arch_text, encoding="utf-8")
+    multi = workspace.parent / "multi.code-workspace"
+    multi.write_text(json.dumps({"folders": [{"path": str(workspace)}, {"path": str(other)}]}), encoding="utf-8")
+    steps["multiroot"] = {
+        "workspaceFile": str(multi),
+        "file": "pay.arch.yaml",
+        "lines": support.squiggle_lines(arch_text, str(other / "pay.arch.yaml")),
+        "python": str(link),
+    }
     return steps
 
 
@@ -223,3 +241,11 @@ def test_compose_file_squiggles(session: dict[str, Any]) -> None:
 
 def test_preview_panel_draws_and_follows_edits(session: dict[str, Any]) -> None:
     _result(session, "preview")
+
+
+def test_multi_root_folder_gets_the_server_of_its_own_settings(session: dict[str, Any]) -> None:
+    _result(session, "multiroot")
+    python = session["steps"]["multiroot"]["python"]
+    logs = [p.read_text("utf-8") for p in session["home"].glob("user-data/logs/*/exthost*/archls.archls/archls.log")]
+    assert any("one server per folder group: workspace | other" in log for log in logs), logs
+    assert any(f"starting the server for other: archls on {python} (archls.python)" in log for log in logs), logs

@@ -536,6 +536,22 @@ try {
     await openFile(spec.file);
     return expectSquiggles(spec);
   });
+
+  await step("multiroot", async (spec) => {
+    // A multi-root workspace whose second folder names its own interpreter (archls.python in its
+    // .vscode/settings.json): a new window gets one server per folder group, and that folder's file
+    // its squiggles and status item from its own server.
+    await page.close();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?workspace=${encodeURIComponent(spec.workspaceFile)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    await sleep(1000);
+    await openFile(spec.file);
+    const seen = await expectSquiggles(spec);
+    const item = page.locator(".statusbar-item", { hasText: "archls" }).first();
+    await item.waitFor({ state: "visible", timeout: 30000 });
+    return `${seen}; status bar "${(await item.textContent())?.trim()}"`;
+  });
 } catch (error) {
   results.session = { status: "failed", detail: String(error?.stack ?? error) };
   try {

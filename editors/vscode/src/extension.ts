@@ -30,15 +30,26 @@ import {
   writtenFolder,
 } from "./commands";
 import { type Host, startServer } from "./launch";
+import { commandDocument, type Group, groupFolders, groupIndexFor, groupSelector } from "./folders";
 import { type Bundle, type Environment, parseBundle, type Plan, resolveServer } from "./resolve";
 import { ARCH_GLOB, DOCUMENT_SELECTOR, exportable } from "./selector";
 import { compareWith, Preview, previewable } from "./preview";
 import { explicitServerSettings, RESTART_KEYS, type ServerSettings } from "./settings";
 
-let client: LanguageClient | undefined;
+/** One server per group of workspace folders sharing `archls.path` / `archls.python` (see folders.ts). */
+interface Server {
+  readonly group: Group;
+  client?: LanguageClient;
+  /** The process the client talks to, killed on stop should it not exit when asked. */
+  process?: ChildProcess;
+  state: ServerState;
+  detail?: string;
+}
+let servers: Server[] = [];
+let groups: Group[] = [];
 let output: vscode.LogOutputChannel;
 let status: vscode.StatusBarItem;
-let starting: Promise<LanguageClient | undefined> | undefined;
+let starting: Promise<void> | undefined;
 /** Whether the server runs, shown in the language status of the files archls reads and, once it has
  * stopped, in the status bar too: a dismissed popup must not be the only sign. */
 let serverState: vscode.LanguageStatusItem;
@@ -109,9 +120,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(`archls.${key}`))) {
         await restart(context);
-      } else if (client?.state === State.Running) {
-        // The server asks each folder for its settings again (workspace/configuration).
-        await client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      } else {
+        // Each server asks its folders for their settings again (workspace/configuration).
+        for (const server of servers) {
+          if (server.client?.state === State.Running) {
+            await server.client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+          }
+        }
+      }
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(async () => {
+      // A folder added or removed may need a server of its own, or leave one with nothing to serve.
+      if (JSON.stringify(currentGroups()) !== JSON.stringify(groups)) {
+        await restart(context);
       }
     }),
     vscode.window.onDidChangeActiveTextEditor(() => scheduleStatus()),
@@ -136,6 +157,23 @@ export async function deactivate(): Promise<void> {
 
 type ServerState = "starting" | "running" | "stopped";
 
+/** The state item shows the worst of the servers' states: a stopped one must not hide behind a running one. */
+function refreshState(): void {
+  const worst = (["stopped", "starting", "running"] as const).find((state) => servers.some((s) => s.state === state)) ?? "starting";
+  const details = servers.filter((s) => s.state === worst).map((s) => (servers.length > 1 ? `${label(s.group)}: ` : "") + (s.detail ?? ""));
+  showState(worst, details.join("; ") || undefined);
+}
+
+function setState(server: Server, state: ServerState, detail?: string): void {
+  server.state = state;
+  server.detail = detail;
+  refreshState();
+}
+
+function label(group: Group): string {
+  return group.folders.map((f) => f.name).join(", ") || "workspace";
+}
+
 function showState(state: ServerState, detail?: string): void {
   const restart = { title: "Restart", command: "archls.client.restart" };
   serverState.busy = state === "starting";
@@ -152,78 +190,101 @@ function showState(state: ServerState, detail?: string): void {
   }
 }
 
-async function start(context: vscode.ExtensionContext): Promise<LanguageClient | undefined> {
-  showState("starting");
-  starting = (async () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
+/** The workspace folders grouped by the settings that choose the server process. */
+function currentGroups(): Group[] {
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
     const config = vscode.workspace.getConfiguration("archls", folder);
-    const bundle = await readBundle(context);
-    const plan = await resolveServer(
-      { path: config.get<string>("path"), python: config.get<string>("python") },
-      systemEnvironment(),
-      bundle,
-    );
-    const failed = async (message: string): Promise<undefined> => {
-      output.error(message);
-      showState("stopped", message);
-      const choice = await vscode.window.showErrorMessage(`archls: ${message}`, "Open settings", "Show output");
-      if (choice === "Open settings") {
-        await vscode.commands.executeCommand("workbench.action.openSettings", "archls.");
-      } else if (choice === "Show output") {
-        output.show(true);
-      }
-      return undefined;
-    };
+    return { uri: folder.uri.toString(), name: folder.name, path: config.get<string>("path"), python: config.get<string>("python") };
+  });
+  const config = vscode.workspace.getConfiguration("archls");
+  return groupFolders(folders, { path: config.get<string>("path"), python: config.get<string>("python") });
+}
+
+async function start(context: vscode.ExtensionContext): Promise<void> {
+  groups = currentGroups();
+  servers = groups.map((group) => ({ group, state: "starting" as ServerState }));
+  refreshState();
+  if (servers.length > 1) {
+    output.info(`one server per folder group: ${groups.map(label).join(" | ")}`);
+  }
+  const bundle = await readBundle(context);
+  starting = Promise.all(servers.map((server, index) => startOne(context, server, index, bundle))).then(() => undefined);
+  await starting;
+  scheduleStatus();
+}
+
+async function startOne(context: vscode.ExtensionContext, server: Server, index: number, bundle: Bundle | undefined): Promise<void> {
+  const group = server.group;
+  const folderUri = group.folders[0] ? vscode.Uri.parse(group.folders[0].uri) : undefined;
+  const folder = folderUri ? vscode.workspace.getWorkspaceFolder(folderUri) : undefined;
+  const where = servers.length > 1 ? ` for ${label(group)}` : "";
+  const failed = async (message: string): Promise<void> => {
+    output.error(`${message}${where}`);
+    setState(server, "stopped", message);
+    const choice = await vscode.window.showErrorMessage(`archls${where}: ${message}`, "Open settings", "Show output");
+    if (choice === "Open settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "archls.");
+    } else if (choice === "Show output") {
+      output.show(true);
+    }
+  };
+  try {
+    const plan = await resolveServer({ path: group.path, python: group.python }, systemEnvironment(), bundle);
     if (plan.kind === "error") {
       return failed(plan.message);
     }
     // The first process is started here, so a plan that cannot start says so once, clearly; the client
     // runs the plan again only when it restarts a server that stopped.
-    let first: Awaited<ReturnType<typeof startServer>> | undefined;
+    let first: Awaited<ReturnType<typeof startServer>>;
     try {
       first = await startServer(plan, bundle, host(context));
     } catch (error) {
       return failed(error instanceof Error ? error.message : String(error));
     }
-    output.info(`starting the server: ${first.description}`);
-    const created = new LanguageClient("archls", "archls", serverOptions(plan, bundle, context, first.process), clientOptions(folder));
-    client = created;
+    output.info(`starting the server${where}: ${first.description}`);
+    const created = new LanguageClient(
+      servers.length > 1 ? `archls-${index}` : "archls",
+      servers.length > 1 ? `archls (${label(group)})` : "archls",
+      serverOptions(server, plan, bundle, context, first.process),
+      clientOptions(folder, index),
+    );
+    server.client = created;
     created.onDidChangeState((event) => {
-      if (client !== created) {
+      if (server.client !== created) {
         return; // an old client stopping during a restart says nothing about the new one
       }
       if (event.newState === State.Running) {
-        showState("running", first?.description);
+        setState(server, "running", first.description);
       } else if (event.newState === State.Stopped) {
-        showState("stopped", "The archls server stopped; see the archls output.");
+        setState(server, "stopped", "The archls server stopped; see the archls output.");
       } else {
-        showState("starting");
+        setState(server, "starting");
       }
     });
     await created.start();
-    showState("running", first.description);
-    scheduleStatus();
-    return created;
-  })();
-  try {
-    return await starting;
+    setState(server, "running", first.description);
   } catch (error) {
-    report("the server did not start", error);
-    showState("stopped", `The archls server did not start: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
+    report(`the server${where} did not start`, error);
+    setState(server, "stopped", `The archls server did not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 async function stop(): Promise<void> {
-  const running = client;
-  client = undefined;
+  const running = servers;
+  servers = [];
   status?.hide();
-  if (running && running.state !== State.Stopped) {
-    await running.stop().catch((error: unknown) => output.warn(`stopping the server: ${String(error)}`));
-  }
-  // The client stops a process it did not spawn only by asking it to exit.
-  serverProcess?.kill();
-  serverProcess = undefined;
+  await Promise.all(
+    running.map(async (server) => {
+      const client = server.client;
+      server.client = undefined;
+      if (client && client.state !== State.Stopped) {
+        await client.stop().catch((error: unknown) => output.warn(`stopping the server: ${String(error)}`));
+      }
+      // The client stops a process it did not spawn only by asking it to exit.
+      server.process?.kill();
+      server.process = undefined;
+    }),
+  );
 }
 
 async function restart(context: vscode.ExtensionContext): Promise<void> {
@@ -232,8 +293,11 @@ async function restart(context: vscode.ExtensionContext): Promise<void> {
   await start(context);
 }
 
-async function ready(): Promise<LanguageClient | undefined> {
+/** The running client for a document (the active editor's when none is given): the server of its
+ * folder's group. */
+async function ready(document?: vscode.Uri | string): Promise<LanguageClient | undefined> {
   await starting?.catch(() => undefined);
+  const client = clientFor(document);
   if (client?.state === State.Running) {
     return client;
   }
@@ -243,15 +307,23 @@ async function ready(): Promise<LanguageClient | undefined> {
   return undefined;
 }
 
-/** The server process the client talks to, killed on stop should it not exit when asked. */
-let serverProcess: ChildProcess | undefined;
+function clientFor(document?: vscode.Uri | string): LanguageClient | undefined {
+  const uri = document ?? vscode.window.activeTextEditor?.document.uri;
+  return servers[groupIndexFor(groups, uri?.toString())]?.client;
+}
 
-function serverOptions(plan: Plan, bundle: Bundle | undefined, context: vscode.ExtensionContext, first: ChildProcess): ServerOptions {
+function serverOptions(
+  server: Server,
+  plan: Plan,
+  bundle: Bundle | undefined,
+  context: vscode.ExtensionContext,
+  first: ChildProcess,
+): ServerOptions {
   let pending: ChildProcess | undefined = first;
   return async () => {
     const child = pending ?? (await startServer(plan, bundle, host(context))).process;
     pending = undefined;
-    serverProcess = child;
+    server.process = child;
     return child;
   };
 }
@@ -270,9 +342,12 @@ function host(context: vscode.ExtensionContext): Host {
   };
 }
 
-function clientOptions(folder: vscode.WorkspaceFolder | undefined): LanguageClientOptions {
+function clientOptions(folder: vscode.WorkspaceFolder | undefined, index: number): LanguageClientOptions {
+  const group = groups[index];
   return {
-    documentSelector: DOCUMENT_SELECTOR.map((filter) => ({ ...filter })),
+    documentSelector: groupSelector(groups, index) as LanguageClientOptions["documentSelector"],
+    // A group of one folder among several: that server is told of its own folder only.
+    workspaceFolder: groups.length > 1 && group?.folders.length === 1 ? folder : undefined,
     outputChannel: output,
     initializationOptions: () => settingsFor(folder?.uri),
     middleware: {
@@ -360,9 +435,10 @@ async function execute(running: LanguageClient, command: string, args: unknown[]
   return running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
 }
 
-/** A server command for the preview; fails when the server is not running. */
+/** A server command for the preview, sent to the server of the document it names; fails when that
+ * server is not running. */
 async function serverCommand(command: string, args: unknown[]): Promise<unknown> {
-  const running = await ready();
+  const running = await ready(commandDocument(args));
   if (!running) {
     throw new Error("the archls server is not running");
   }
@@ -406,16 +482,17 @@ function missing(command: string, what: string): void {
 }
 
 async function exportCommand(all: boolean): Promise<void> {
-  const running = await ready();
+  // The file first: in a multi-root workspace, its folder's server does the work.
+  const file = await pickArchitecture();
+  if (!file) {
+    return;
+  }
+  const running = await ready(file);
   if (!running) {
     return;
   }
   if (!serverHas(running, SERVER_COMMANDS.export)) {
     missing(SERVER_COMMANDS.export, "export");
-    return;
-  }
-  const file = await pickArchitecture();
-  if (!file) {
     return;
   }
   let target = "all";
@@ -536,16 +613,17 @@ async function generateCommand(): Promise<void> {
 }
 
 async function scaffoldCommand(): Promise<void> {
-  const running = await ready();
+  // The file first: in a multi-root workspace, its folder's server does the work.
+  const file = await pickArchitecture();
+  if (!file) {
+    return;
+  }
+  const running = await ready(file);
   if (!running) {
     return;
   }
   if (!serverHas(running, SERVER_COMMANDS.scaffold)) {
     missing(SERVER_COMMANDS.scaffold, "scaffold a repository");
-    return;
-  }
-  const file = await pickArchitecture();
-  if (!file) {
     return;
   }
   const folder = await pickFolder(file, "Scaffold here");
@@ -616,7 +694,7 @@ function scheduleStatus(): void {
 
 async function updateStatus(): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
-  const running = client;
+  const running = document ? clientFor(document.uri) : undefined;
   if (
     !document ||
     !running ||
