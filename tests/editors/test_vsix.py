@@ -221,3 +221,45 @@ def test_marketplace_page_schema_walkthrough_and_when_clauses(vsix: zipfile.ZipF
     for command in manifest["contributes"]["commands"]:
         if command["command"] != "archls.client.openExample":
             assert "archls.active" in palette[command["command"]], command["command"]
+
+
+#: What a target's compiled wheels may be tagged with (pip widens macOS tags to older releases itself).
+PLATFORM_TAGS = {
+    "linux-x64": r"(many|musl)?linux[_0-9]*_x86_64",
+    "linux-arm64": r"(many|musl)?linux[_0-9]*_aarch64",
+    "darwin-x64": r"macosx_\d+_\d+_(x86_64|universal2|intel)",
+    "darwin-arm64": r"macosx_\d+_\d+_(arm64|universal2)",
+    "win32-x64": r"win_amd64",
+}
+
+
+def test_every_target_resolves_compiled_wheels_for_its_platform_and_each_python() -> None:
+    """Every platform package's wheels, as the bundler resolves them from the cache `make vsix` fills:
+    for each CPython version a build of each compiled dependency for that platform and version."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bundle_server", BUNDLER)
+    assert spec and spec.loader
+    bundler = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bundle_server", bundler)  # its dataclasses look their module up there
+    spec.loader.exec_module(bundler)
+    assert set(bundler.TARGETS) == set(PLATFORM_TAGS)
+    cache = Path.home() / ".cache" / "archls" / "wheels"
+    requirements = bundler.dependencies(support.ROOT)
+    for target, pattern in PLATFORM_TAGS.items():
+        try:
+            resolved = bundler.resolve(requirements, target, cache, True)
+        except SystemExit as error:
+            pytest.skip(f"{error}: `make vsix` fetches every target's wheels")
+        assert set(resolved) == set(bundler.PYTHONS)
+        compiled: dict[str, set[str]] = {}
+        for python, wheels in resolved.items():
+            tag = "cp" + python.replace(".", "")
+            for wheel in (w.name for w in wheels if not bundler.pure(w.name)):
+                _py, abi, plat = bundler.wheel_tags(wheel)
+                assert abi in (tag, "abi3"), (target, python, wheel)
+                assert all(re.fullmatch(pattern, p) for p in plat.split(".")), (target, wheel)
+                compiled.setdefault(python, set()).add(bundler.project_name(wheel))
+        # The same compiled dependencies for every version: none fell back to a source build.
+        assert len({frozenset(c) for c in compiled.values()}) == 1, (target, compiled)
+        assert {"pydantic-core", "pyyaml"} <= compiled["3.13"], (target, compiled)
