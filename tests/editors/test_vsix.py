@@ -11,6 +11,7 @@ import sys
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,10 +149,11 @@ def test_bundled_server_runs_from_the_unpacked_vsix(vsix: zipfile.ZipFile, tmp_p
 
 def test_launcher_refuses_a_python_it_has_no_parts_for_before_importing(vsix: zipfile.ZipFile, tmp_path: Path) -> None:
     """The extension learns from one short process that it must try another interpreter."""
-    vsix.extractall(tmp_path)
-    server = tmp_path / "extension" / "server"
-    manifest = json.loads((server / "manifest.json").read_text("utf-8"))
+    server = tmp_path / "server"
+    server.mkdir()
+    manifest = _json(vsix, "extension/server/manifest.json")
     (server / "manifest.json").write_text(json.dumps({**manifest, "pythons": {"3.99": "cp399"}}), encoding="utf-8")
+    (server / "launch.py").write_bytes(vsix.read("extension/server/launch.py"))
     refused = _run(sys.executable, server, "serve")
     assert refused.returncode == 3 and refused.stdout == ""
     said = json.loads(refused.stderr)
@@ -163,64 +165,43 @@ def test_launcher_refuses_a_python_it_has_no_parts_for_before_importing(vsix: zi
 BUNDLER = support.ROOT / "editors" / "vscode" / "scripts" / "bundle_server.py"
 
 
-def test_bundle_for_a_foreign_target_carries_its_wheels_per_python(tmp_path: Path) -> None:
-    """The Windows package's server, built offline from the wheel cache `make vsix` fills: every
-    compiled part is the registry's win_amd64 build for its own CPython, in that version's folder."""
-    out = tmp_path / "server"
-    built = subprocess.run(
-        [sys.executable, str(BUNDLER), str(support.ROOT), str(out), "--target", "win32-x64", "--offline"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if "no cached wheels" in built.stderr:
-        pytest.skip("no cached win32-x64 wheels: `make vsix` fetches them (`make test` does first)")
-    assert built.returncode == 0, built.stderr
-    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert (manifest["target"], manifest["platform"], manifest["machine"]) == ("win32-x64", "win32", "x86_64")
-    common = set(manifest["common"])
-    assert all(w.endswith("-none-any.whl") for w in common)
-    for python, folder in manifest["pythons"].items():
+@pytest.fixture(scope="module")
+def bundler() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bundle_server", BUNDLER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bundle_server", module)  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+CACHE = Path.home() / ".cache" / "archls" / "wheels"
+
+
+def _resolve(bundler: Any, target: str) -> dict[str, list[Path]]:
+    try:
+        return bundler.resolve(bundler.dependencies(support.ROOT), target, CACHE, True)
+    except SystemExit as error:
+        pytest.skip(f"{error}: `make vsix` fetches every target's wheels (`make test` does first)")
+
+
+def test_foreign_target_folders_hold_its_binaries_per_python(bundler: Any, tmp_path: Path) -> None:
+    """The Windows package's per-version folders, unpacked as the bundler does from the registry's
+    wheels: each holds only win_amd64 binaries for its own CPython."""
+    resolved = _resolve(bundler, "win32-x64")
+    common = set.intersection(*({w.name for w in ws if bundler.pure(w.name)} for ws in resolved.values()))
+    for python, wheels in resolved.items():
         tag = python.replace(".", "")
-        compiled = [w for w in manifest["wheels"][python] if w not in common]
-        assert {re.split(r"-\d", w, maxsplit=1)[0].lower() for w in compiled} >= {"pydantic_core", "pyyaml"}
-        for wheel in compiled:
-            _py, abi, plat = wheel[: -len(".whl")].split("-")[-3:]
-            assert plat == "win_amd64" or plat == "any", wheel
-            assert abi in (f"cp{tag}", "abi3", "none"), wheel
-        binaries = sorted(p.name for p in (out / folder).rglob("*.pyd"))
-        assert binaries and all(f".cp{tag}-win_amd64.pyd" in b for b in binaries), binaries
-        assert not list((out / folder).rglob("*.so"))
-    assert (out / "app" / "archls" / "__init__.py").is_file() and (out / "launch.py").is_file()
-    assert not list((out / "lib").rglob("*.pyd")) and not list((out / "lib").rglob("*.so"))
-
-
-def test_marketplace_page_schema_walkthrough_and_when_clauses(vsix: zipfile.ZipFile) -> None:
-    from archls import schema
-
-    names = set(vsix.namelist())
-    manifest = _json(vsix, "extension/package.json")
-    assert f"extension/{manifest['icon']}" in names
-    assert vsix.read(f"extension/{manifest['icon']}").startswith(b"\x89PNG")
-    assert "Apache License" in vsix.read("extension/LICENSE.txt").decode()
-    assert "extension/changelog.md" in names
-    # yaml-language-server gets the schema for architecture files from the package itself.
-    (validation,) = manifest["contributes"]["yamlValidation"]
-    assert "*.arch.yaml" in validation["fileMatch"]
-    shipped = vsix.read("extension/" + validation["url"].removeprefix("./")).decode()
-    assert shipped == schema.render_schema()
-    # The walkthrough: open an example, see a finding, apply a fix, export; each step's page is inside.
-    (walkthrough,) = manifest["contributes"]["walkthroughs"]
-    assert [s["id"] for s in walkthrough["steps"]] == ["open", "finding", "fix", "export"]
-    for step in walkthrough["steps"]:
-        assert f"extension/{step['media']['markdown']}" in names, step["id"]
-    example = vsix.read("extension/examples/example.arch.yaml").decode()
-    assert example.startswith(f"# yaml-language-server: $schema={schema.SCHEMA_ID}")
-    # Every command is offered in the palette only where it applies.
-    palette = {m["command"]: m["when"] for m in manifest["contributes"]["menus"]["commandPalette"]}
-    for command in manifest["contributes"]["commands"]:
-        if command["command"] != "archls.client.openExample":
-            assert "archls.active" in palette[command["command"]], command["command"]
+        folder = tmp_path / f"cp{tag}"
+        for wheel in wheels:
+            if wheel.name not in common:
+                bundler.unpack(wheel, folder)
+        binaries = sorted(p.name for p in folder.rglob("*.pyd"))
+        assert {"_pydantic_core", "_yaml"} <= {b.split(".")[0] for b in binaries}, binaries
+        assert all(f".cp{tag}-win_amd64.pyd" in b for b in binaries), binaries
+        assert not list(folder.rglob("*.so"))
 
 
 #: What a target's compiled wheels may be tagged with (pip widens macOS tags to older releases itself).
@@ -233,24 +214,12 @@ PLATFORM_TAGS = {
 }
 
 
-def test_every_target_resolves_compiled_wheels_for_its_platform_and_each_python() -> None:
+def test_every_target_resolves_compiled_wheels_for_its_platform_and_each_python(bundler: Any) -> None:
     """Every platform package's wheels, as the bundler resolves them from the cache `make vsix` fills:
     for each CPython version a build of each compiled dependency for that platform and version."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bundle_server", BUNDLER)
-    assert spec and spec.loader
-    bundler = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bundle_server", bundler)  # its dataclasses look their module up there
-    spec.loader.exec_module(bundler)
     assert set(bundler.TARGETS) == set(PLATFORM_TAGS)
-    cache = Path.home() / ".cache" / "archls" / "wheels"
-    requirements = bundler.dependencies(support.ROOT)
     for target, pattern in PLATFORM_TAGS.items():
-        try:
-            resolved = bundler.resolve(requirements, target, cache, True)
-        except SystemExit as error:
-            pytest.skip(f"{error}: `make vsix` fetches every target's wheels")
+        resolved = _resolve(bundler, target)
         assert set(resolved) == set(bundler.PYTHONS)
         compiled: dict[str, set[str]] = {}
         for python, wheels in resolved.items():
