@@ -83,7 +83,7 @@ async function tryStep(step: Step, bundle: Bundle | undefined, host: Host, state
         state = tried.state;
       }
       if (state.reason?.includes("needs Python 3.11")) {
-        return state.reason;
+        return state.reason; // too old for archls itself: no environment helps
       }
       const python = await privateEnvironment(step.python, state, bundle, host);
       const result = await launcher(python, bundle, "environment", host.env);

@@ -98,9 +98,10 @@ export async function resolveServer(settings: Settings, env: Environment, bundle
   if (onPath) {
     steps.push({ kind: "path", command: onPath, description: `${onPath} (found on PATH)` });
   }
-  const first = pythons[0];
-  if (bundle && first) {
-    steps.push({ kind: "venv", python: first, description: `bundled archls ${bundle.archls} in a private environment made with ${first}` });
+  // A private environment with the first Python that can hold one (one too old to run archls is
+  // skipped then, e.g. macOS's python3 3.9 beside a Homebrew 3.14).
+  for (const python of bundle ? pythons : []) {
+    steps.push({ kind: "venv", python, description: `bundled archls ${bundle?.archls} in a private environment made with ${python}` });
   }
   if (steps.length === 0) {
     const none = bundle ? "No Python (python3, python) was found on PATH for the bundled server. " : "";

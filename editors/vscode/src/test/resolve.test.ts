@@ -53,6 +53,7 @@ describe("finding the server", () => {
       "launcher /usr/bin/python3.12 bundle",
       "path /usr/local/bin/archls",
       "venv /usr/bin/python3",
+      "venv /usr/bin/python3.12",
     ]);
   });
 
