@@ -6,6 +6,10 @@ from __future__ import annotations
 def run(tcp: str | None = None) -> None:
     import gc
 
+    from archls.server import protocol_types
+
+    protocol_types.load()  # before anything imports pygls, which imports the types as they are
+
     from archls.server import logs
     from archls.server.app import create_server
 
