@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from archls import suppress, tracking
 from archls.config import Config
-from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity, keep_inside
+from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity, end_of, keep_inside
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect, unit_of
 from archls.rules.registry import Code, Hit, RuleContext, all_codes
 
@@ -125,9 +125,7 @@ def decode(data: bytes) -> tuple[str, Finding | None]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n")
-        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace"))
+        line, col = end_of(data[: exc.start].decode("utf-8", errors="replace"))
         finding = Finding(
             "ARCH009",
             f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; save the file as UTF-8",

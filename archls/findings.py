@@ -83,6 +83,12 @@ class Edit:
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
+def end_of(text: str) -> tuple[int, int]:
+    """(line, column) just after ``text``, counting lines as editors do (LF, CRLF and CR)."""
+    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+    return len(lines) - 1, len(lines[-1])
+
+
 def keep_inside(findings: list[Finding], text: str) -> None:
     """Move every range that reaches past the end of ``text`` back inside it.
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archls import engine
 from tests.fuzzing import harness
 from tests.fuzzing.documents import generated
 from tests.fuzzing.mutations import mutated
@@ -34,6 +35,26 @@ def _fixtures() -> list[Path]:
 @pytest.mark.parametrize("fixture", _fixtures(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_an_input_that_once_failed_keeps_the_invariant(fixture: Path) -> None:
     harness.check(fixture.parent.name, fixture.read_bytes(), limit=LIMIT)
+
+
+@pytest.mark.parametrize(
+    "module", sorted(p for p in (FIXTURES / "modules").iterdir() if p.is_dir()), ids=lambda p: p.name
+)
+def test_a_file_of_a_group_shows_the_same_findings_whichever_file_was_audited(module: Path) -> None:
+    """Found by the soak: what a file of a Terraform module shows must not depend on which file of
+    the module the editor audited last."""
+    files = sorted(module.iterdir())
+    seen: dict[str, dict[str, list[tuple[str, int, str]]]] = {shown.name: {} for shown in files}
+    for audited in files:
+        engine.forget()
+        analysis = engine.analyse(audited.read_text(encoding="utf-8"), str(audited))
+        for shown in files:
+            view = analysis.for_file(str(shown))
+            if view is not None:  # an audit of a file that cannot be read covers that file alone
+                found = [(f.code, f.range.start_line, f.message) for f in view.findings if f.file is None]
+                seen[shown.name][audited.name] = sorted(found)
+    for shown, by_audit in seen.items():
+        assert len(set(map(tuple, by_audit.values()))) == 1, (shown, by_audit)
 
 
 def test_every_format_has_regression_fixtures() -> None:

@@ -395,6 +395,11 @@ def _load_module(
 
 
 def _collect(project: Project, module: Module, file_path: str, parsed: HclFile) -> None:
+    if parsed.error is not None:
+        # A file Terraform rejects (a syntax error, an attribute set twice) adds nothing to its
+        # module: its error is what it shows, whichever file of the module is audited. Its variables
+        # and locals used to reach the rules when a sibling was audited, at line 0 of the file.
+        return
     for block in parsed.body.blocks:
         if block.type in {"resource", "data"} and len(block.labels) == 2:
             kind, name = block.labels
