@@ -261,3 +261,5 @@ def test_multi_root_folder_gets_the_server_of_its_own_settings(session: dict[str
     ]
     assert any("one server per folder group: workspace | other" in log for log in logs), logs
     assert any(f"starting the server for other: archls on {python} (archls.python)" in log for log in logs), logs
+    # Both servers run: the second registers no command of its own (VS Code takes one handler per id).
+    assert not any("did not start" in log or "already exists" in log for log in logs), logs

@@ -550,7 +550,11 @@ try {
     const seen = await expectSquiggles(spec);
     const item = page.locator(".statusbar-item", { hasText: "archls" }).first();
     await item.waitFor({ state: "visible", timeout: 30000 });
-    return `${seen}; status bar "${(await item.textContent())?.trim()}"`;
+    const text = (await item.textContent())?.trim() ?? "";
+    if (text.includes("stopped")) {
+      throw new Error(`a server stopped: status bar "${text}"`);
+    }
+    return `${seen}; status bar "${text}"`;
   });
 } catch (error) {
   results.session = { status: "failed", detail: String(error?.stack ?? error) };

@@ -248,6 +248,13 @@ async function startOne(context: vscode.ExtensionContext, server: Server, index:
       serverOptions(server, plan, bundle, context, first.process),
       clientOptions(folder, index),
     );
+    if (servers.length > 1 && index > 0) {
+      // VS Code takes one handler per command id: the first group's client registers the server's
+      // commands (code lenses and code actions call them) and sends each to the server of the
+      // document it names (middleware.executeCommand in clientOptions); the others register none.
+      const feature = created.getFeature(ExecuteCommandRequest.method) as unknown as { register: (data: unknown) => void };
+      feature.register = () => undefined;
+    }
     server.client = created;
     created.onDidChangeState((event) => {
       if (server.client !== created) {
@@ -351,6 +358,13 @@ function clientOptions(folder: vscode.WorkspaceFolder | undefined, index: number
     outputChannel: output,
     initializationOptions: () => settingsFor(folder?.uri),
     middleware: {
+      executeCommand: async (command, args, next) => {
+        const target = groups.length > 1 ? clientFor(commandDocument(args)) : undefined;
+        if (target && target !== servers[index]?.client && target.state === State.Running) {
+          return target.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+        }
+        return next(command, args);
+      },
       handleDiagnostics: (uri, diagnostics, next) => {
         if (!firstDiagnosticsLogged && diagnostics.length > 0) {
           firstDiagnosticsLogged = true;
