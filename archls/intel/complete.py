@@ -22,6 +22,7 @@ from archls import model as m
 from archls.intel import docs, technologies
 from archls.intel.cursor import Cursor, locate
 from archls.intel.facts import memo
+from archls.intel.text import TRIGGERS as TRIGGERS
 from archls.intel.text import yaml_scalar
 from archls.schema import annotation_at, enum_values, field_by_key, model_at
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 #: Reference lists longer than this are cut (and marked incomplete, so the client asks again as
 #: the user types): a 1,000-component file must not send 1,000 items on every keystroke.
 MAX_ITEMS = 100
-TRIGGERS = (":", " ", "-", "[", ",", "{")
 
 
 @dataclass

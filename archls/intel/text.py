@@ -11,6 +11,9 @@ from archls.findings import Range
 #: Characters of an id, a technology name or a rule code.
 WORD = re.compile(r"[A-Za-z0-9_.\-/@+]+")
 _ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+#: Characters after which completion starts without being asked for (the server announces them at
+#: start-up, before anything of completion itself is imported).
+TRIGGERS = (":", " ", "-", "[", ",", "{")
 
 
 def range_order(item: Any) -> tuple[int, int, int, int]:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "url-shortener.arch.yaml"
 
 #: Modules a user pays for only when they use what needs them (an export, the preview, the assistant,
-#: specs, a Terraform file, a rule's documentation page...), never to see the first diagnostics.
+#: specs, a rule's documentation page, completion, hover, symbols...), never to see the first diagnostics.
 HEAVY = (
     "anthropic",
     "httpx",
@@ -33,6 +33,15 @@ HEAVY = (
     "archls.docs",
     "archls.export",
     "archls.importer",
+    "archls.intel.complete",
+    "archls.intel.docs",
+    "archls.intel.facts",
+    "archls.intel.hover",
+    "archls.intel.lenses",
+    "archls.intel.native",
+    "archls.intel.outline",
+    "archls.intel.refs",
+    "archls.intel.workspace",
     "archls.preview",
     "archls.report",
     "archls.specs",
@@ -68,7 +77,7 @@ def test_start_and_first_audit_leave_heavy_modules_unloaded() -> None:
     answer = json.loads(_python(_START, str(EXAMPLE)))
     assert answer["findings"] > 0  # the audit ran
     loaded = set(answer["modules"])
-    heavy = sorted(m for m in loaded if m in HEAVY or m.split(".")[0] in HEAVY or m.rpartition(".")[0] in HEAVY)
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(f"{h}.") for h in HEAVY))
     assert heavy == []
 
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 
-from archls.intel import facts, hover
 from archls.server import views
 from archls.server.app import ArchServer  # at run time: pygls reads the command handlers' annotations
 
@@ -26,6 +25,8 @@ def _analysis(ls: ArchServer, uri: Any) -> Analysis:
 
 
 def details(analysis: Analysis, kind: str, ident: str) -> str | None:
+    from archls.intel import hover  # on first use, not at start-up
+
     if kind == "component":
         return hover.component_markdown(analysis, ident)
     if kind == "flow":
@@ -57,5 +58,7 @@ def register(server: ArchServer) -> None:
         uri = args[0] if args else None
         if not isinstance(uri, str) or uri not in ls.workspace.text_documents or not ls.claims(uri):
             return None
+        from archls.intel import facts
+
         analysis = views.fresh(ls, uri)
         return facts.summary(analysis) if analysis is not None else None

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 
 from archls.formats.archyaml import is_arch_file
-from archls.intel import complete as completing
+from archls.intel.text import TRIGGERS
 from archls.server import views
 from archls.server.app import guarded
 
 if TYPE_CHECKING:
+    from archls.intel import complete as completing
     from archls.server.app import ArchServer
 
 KIND = {
@@ -34,6 +35,8 @@ KIND = {
 
 
 def items_for(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    from archls.intel import complete as completing  # on the first completion, not at start-up
+
     uri = params.text_document.uri
     if not ls.claims(uri) or not is_arch_file(uri):
         return None
@@ -128,6 +131,8 @@ def resolve(ls: ArchServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
     data: Any = item.data
     if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
         return item
+    from archls.intel import complete as completing
+
     analysis = views.recent(ls, data["uri"])
     text = completing.documentation(data, analysis)
     if text:
@@ -138,6 +143,6 @@ def resolve(ls: ArchServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
 def register(server: ArchServer) -> None:
     server.feature(
         lsp.TEXT_DOCUMENT_COMPLETION,
-        lsp.CompletionOptions(trigger_characters=list(completing.TRIGGERS), resolve_provider=True),
+        lsp.CompletionOptions(trigger_characters=list(TRIGGERS), resolve_provider=True),
     )(guarded("completion", items_for))
     server.feature(lsp.COMPLETION_ITEM_RESOLVE)(guarded("completion resolve", resolve, lambda item: item))

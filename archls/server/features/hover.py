@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
-from archls.intel import hover as hovering
 from archls.server import views
 from archls.server.app import guarded
 
@@ -15,6 +14,8 @@ if TYPE_CHECKING:
 
 
 def hover_at(ls: ArchServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    from archls.intel import hover as hovering  # on the first hover, not at start-up
+
     uri = params.text_document.uri
     analysis = views.fresh(ls, uri)
     if analysis is None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.workspace.position_codec import ServerTextPosition
 
-from archls.intel import lenses as figures_beside
 from archls.server import views
 from archls.server.app import guarded
 
@@ -20,6 +19,8 @@ SHOW_DETAILS = "archls.showDetails"
 
 
 def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    from archls.intel import lenses as figures_beside  # on first use, not at start-up
+
     uri = params.text_document.uri
     if not ls.claims(uri):
         return []
@@ -38,6 +39,8 @@ def code_lenses(ls: ArchServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens
 
 
 def inlay_hints(ls: ArchServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+    from archls.intel import lenses as figures_beside
+
     uri = params.text_document.uri
     if not ls.claims(uri):
         return []

@@ -8,16 +8,18 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
-from archls.intel import native, refs
 from archls.server import views
 from archls.server.app import guarded
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
+    from archls.intel import refs
     from archls.server.app import ArchServer
 
 
 def _at(ls: ArchServer, uri: str, position: lsp.Position) -> tuple[Analysis, refs.Occurrence | None] | None:
+    from archls.intel import refs  # on first use, not at start-up
+
     analysis = views.fresh(ls, uri)
     if analysis is None:
         return None
@@ -26,6 +28,8 @@ def _at(ls: ArchServer, uri: str, position: lsp.Position) -> tuple[Analysis, ref
 
 
 def definition(ls: ArchServer, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
+    from archls.intel import native, refs
+
     uri = params.text_document.uri
     found = _at(ls, uri, params.position)
     if found is None:
@@ -47,6 +51,8 @@ def definition(ls: ArchServer, params: lsp.DefinitionParams) -> list[lsp.Locatio
 
 
 def references(ls: ArchServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+    from archls.intel import refs
+
     uri = params.text_document.uri
     found = _at(ls, uri, params.position)
     if found is None or found[1] is None:
@@ -62,6 +68,8 @@ def references(ls: ArchServer, params: lsp.ReferenceParams) -> list[lsp.Location
 
 
 def highlights(ls: ArchServer, params: lsp.DocumentHighlightParams) -> list[lsp.DocumentHighlight] | None:
+    from archls.intel import refs
+
     uri = params.text_document.uri
     found = _at(ls, uri, params.position)
     if found is None or found[1] is None:
@@ -89,6 +97,8 @@ def prepare_rename(ls: ArchServer, params: lsp.PrepareRenameParams) -> lsp.Prepa
 
 
 def rename(ls: ArchServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    from archls.intel import refs
+
     uri = params.text_document.uri
     found = _at(ls, uri, params.position)
     if found is None or found[1] is None:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
-from archls.intel import outline
 from archls.server import views
 from archls.server.app import guarded
 
@@ -15,6 +14,8 @@ if TYPE_CHECKING:
 
 
 def folding_ranges(ls: ArchServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange] | None:
+    from archls.intel import outline  # on first use, not at start-up
+
     analysis = views.fresh(ls, params.text_document.uri)
     if analysis is None:
         return None
@@ -25,6 +26,8 @@ def folding_ranges(ls: ArchServer, params: lsp.FoldingRangeParams) -> list[lsp.F
 
 
 def selection_ranges(ls: ArchServer, params: lsp.SelectionRangeParams) -> list[lsp.SelectionRange] | None:
+    from archls.intel import outline
+
     uri = params.text_document.uri
     analysis = views.fresh(ls, uri)
     if analysis is None:

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
-from archls.intel import outline
-from archls.intel import workspace as spaces
 from archls.server import views
 from archls.server.app import guarded, guarded_async, path_of
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
+    from archls.intel import outline
+    from archls.intel import workspace as spaces
     from archls.server.app import ArchServer
 
 KIND = {
@@ -30,7 +30,8 @@ KIND = {
 }
 MAX_RESULTS = 500
 
-_index = spaces.Index()
+#: The symbols of the workspace's files, made on the first workspace symbol request.
+_index: spaces.Index | None = None
 
 
 def _document_symbol(doc: TextDocument, symbol: outline.Symbol) -> lsp.DocumentSymbol:
@@ -51,6 +52,8 @@ def document_symbols(
     analysis = views.fresh(ls, uri)
     if analysis is None:
         return None
+    from archls.intel import outline  # on first use, not at start-up
+
     doc = ls.document(uri)
     found = outline.symbols(analysis)
     if views.capability(ls, "text_document.document_symbol.hierarchical_document_symbol_support"):
@@ -79,6 +82,11 @@ async def workspace_symbols(ls: ArchServer, params: lsp.WorkspaceSymbolParams) -
 
     Files are read one at a time and the event loop gets a turn between them, so other requests are
     answered meanwhile and a ``$/cancelRequest`` stops the walk at the next file."""
+    global _index
+    from archls.intel import workspace as spaces
+
+    if _index is None:
+        _index = spaces.Index()
     folders = [p for p in (path_of(f.uri) for f in ls.workspace.folders.values()) if p]
     if not folders and ls.workspace.root_path:
         folders = [ls.workspace.root_path]
