@@ -107,6 +107,8 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
     # Bytecode ships for the building Python (3.11), so a first start on it compiles nothing.
     assert "extension/server/app/archls/server/__pycache__/app.cpython-311.pyc" in names
     assert "extension/server/lib/lsprotocol/__pycache__/types.cpython-311.pyc" in names
+    # And the code attrs generates for lsprotocol's types (archls/server/protocol_types.py).
+    assert "extension/server/app/archls/server/__pycache__/lsprotocol-types.cpython-311.marshal" in names
     # Each CPython version has its own compiled parts; the shared folder has none.
     for tag in ("311", "312", "313"):
         for pattern in (r"pydantic_core/_pydantic_core", r"yaml/_yaml"):
