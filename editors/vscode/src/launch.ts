@@ -157,7 +157,9 @@ export async function privateEnvironment(python: string, state: LauncherState, b
     await mkdir(path.dirname(folder), { recursive: true });
     report(`creating ${folder}`);
     host.log(`creating a private environment with ${python} in ${folder}`);
-    await run(python, ["-m", "venv", folder], host, "python -m venv");
+    // pip only when there is something to install (it is most of the time venv takes).
+    const nothing = bundle.venv.length === 0 && bundle.requirements.length === 0;
+    await run(python, ["-m", "venv", ...(nothing ? ["--without-pip"] : []), folder], host, "python -m venv");
     const pip = [venvPython, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"];
     try {
       if (bundle.venv.length > 0) {
