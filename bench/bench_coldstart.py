@@ -11,7 +11,10 @@ after one unmeasured start that writes the bytecode a first start writes anyway.
 Servers measured: the one of this environment (``.venv/bin/archls serve``) and, when it was built
 (``make vsix`` or ``editors/vscode/scripts/bundle_server.py``), the bundled one in
 ``editors/vscode/server`` run the way the extension runs it, on ``ARCHLS_BUNDLE_PYTHON`` (default
-``python3.11``). Also printed: the interpreter's own start and the import of the server.
+``python3.11``), with its ``launch.py``. When ``editors/vscode/archls.vsix`` exists, the bundled server
+is also started three times as freshly installed (unpacked from the package each time: only the
+bytecode it ships). Also printed: the interpreter's own start, the imports and construction of the
+server without I/O, and the server's CPU time until its first diagnostics.
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "url-shortener.arch.yaml"
 BUNDLE = ROOT / "editors" / "vscode" / "server"
+VSIX = ROOT / "editors" / "vscode" / "archls.vsix"
 RUNS = int(os.environ.get("ARCHLS_COLDSTART_RUNS", "7"))
+FIRST_RUNS = 3
 TIMEOUT = 60.0
 
 
@@ -157,10 +163,7 @@ def servers() -> list[tuple[str, str, list[str], dict[str, str]]]:
     found = [(".venv archls serve", sys.executable, command, base)]
     python = _real(os.environ.get("ARCHLS_BUNDLE_PYTHON", "python3.11"))
     if python and (BUNDLE / "launch.py").is_file():
-        found.append(("bundled (launch.py)", python, [python, "-I", str(BUNDLE / "launch.py"), "serve"], base))
-    elif python and (BUNDLE / "lib").is_dir():
-        env = {**base, "PYTHONPATH": str(BUNDLE / "lib"), "PYTHONNOUSERSITE": "1"}
-        found.append(("bundled (server/lib)", python, [python, "-m", "archls", "serve"], env))
+        found.append(("bundled", python, [python, "-I", str(BUNDLE / "launch.py"), "serve"], base))
     else:
         print(f"(no bundled server in {BUNDLE}: run `make vsix` to measure it)")
     return found
@@ -182,6 +185,18 @@ os._exit(0)  # without the interpreter's teardown, which a server pays only when
 """
 
 
+def first_starts(python: str, env: dict[str, str], folder: Path) -> list[tuple[float, float, float]]:
+    """Starts of the bundled server as the extension is installed from the .vsix, each from a fresh
+    unpacking: only the bytecode the package ships, nothing a previous start wrote."""
+    out = []
+    for _ in range(FIRST_RUNS):
+        with tempfile.TemporaryDirectory() as unpacked, zipfile.ZipFile(VSIX) as archive:
+            archive.extractall(unpacked, [m for m in archive.namelist() if m.startswith("extension/server/")])
+            launch = Path(unpacked) / "extension" / "server" / "launch.py"
+            out.append(start([python, "-I", str(launch), "serve"], env, folder))
+    return out
+
+
 def main() -> None:
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {RUNS} runs each, median (min, max)")
@@ -200,6 +215,11 @@ def main() -> None:
             print(f"  spawn -> first diagnostics:    {_ms([r[1] for r in runs])}")
             if any(r[2] for r in runs):
                 print(f"  server CPU time until then:    {_ms([r[2] for r in runs])}")
+            if name == "bundled" and VSIX.is_file():
+                first = first_starts(python, env, folder)
+                print(f"  first start after installing the .vsix ({FIRST_RUNS} runs):")
+                print(f"    spawn -> first diagnostics:  {_ms([r[1] for r in first])}")
+                print(f"    server CPU time until then:  {_ms([r[2] for r in first])}")
 
 
 if __name__ == "__main__":
