@@ -17,6 +17,7 @@ import gc
 import hashlib
 import logging
 import os
+import threading
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -154,7 +155,57 @@ def analyse(
     """Audit one file's text. Never raises for bad input; problems become findings.
 
     With ``incremental``, the rules whose inputs did not change since the last audit of ``path``
-    (or of its group) under the same configuration keep their hits instead of running again."""
+    (or of its group) under the same configuration keep their hits instead of running again.
+
+    Safe to call from several threads: audits run one at a time (they share the caches and the
+    record of what rules read), and a result already cached is handed out without waiting for an
+    audit under way, so the server's loop answers from it while its audit thread works."""
+    found = ready(text, path, config, read=read)
+    if found is not None:
+        return found
+    with _audits:
+        return _audit(text, path, config, read, on_rule_error, incremental)
+
+
+#: Held while an audit runs (see :func:`analyse`).
+_audits = threading.RLock()
+
+
+def ready(text: str, path: str, config: Config | None = None, *, read: FileReader | None = None) -> Analysis | None:
+    """The cached audit of exactly this text (and of the other files it read, unchanged), or None.
+    Never waits for an audit under way, and changes nothing."""
+    base = config or Config()
+    fmt = detect(path, text)
+    unit = unit_of(fmt, path) if fmt is not None else None
+    if fmt is not None and unit is not None:
+        group = _groups.get((fmt.name, unit, base.model_dump_json()))
+        absolute = os.path.abspath(path)
+        reader = read or read_disk
+        if (
+            group is not None
+            and absolute in group.files
+            and group.digests.get(absolute) == _digest(text)
+            and all(_digest(reader(other)) == known for other, known in group.digests.items() if other != absolute)
+        ):
+            return group.view(path)
+        return None
+    key = (path, _digest(text) or "", base.for_file(path).model_dump_json())
+    cached = _cache.get(key)
+    if cached is None:
+        return None
+    if getattr(fmt, "reads_other_files", False) and not _inputs_unchanged(cached, read or read_disk):
+        return None
+    return cached
+
+
+def _audit(
+    text: str,
+    path: str,
+    config: Config | None,
+    read: FileReader | None,
+    on_rule_error: ErrorSink | None,
+    incremental: bool,
+) -> Analysis:
     base = config or Config()
     fmt = detect(path, text)
     unit = unit_of(fmt, path) if fmt is not None else None
@@ -205,7 +256,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def _previous(path: str, config_key: str) -> Analysis | None:
-    for key in reversed(_cache):
+    for key in reversed(list(_cache)):
         if key[0] == path:
             found = _cache[key]
             return found if key[2] == config_key and found.runs else None
@@ -214,8 +265,9 @@ def _previous(path: str, config_key: str) -> Analysis | None:
 
 def forget() -> None:
     """Drop every cached audit (the next audit of each file starts from scratch)."""
-    _cache.clear()
-    _groups.clear()
+    with _audits:
+        _cache.clear()
+        _groups.clear()
 
 
 @dataclass
@@ -367,11 +419,12 @@ def _analyse_group(
 def latest(path: str) -> Analysis | None:
     """The most recent cached analysis of ``path``, whatever text it read. Editor features that
     must answer at once (completion) use it instead of auditing the text being typed."""
-    for key in reversed(_cache):
+    # Snapshots (made in one step): an audit on another thread may add to the caches meanwhile.
+    for key, found in reversed(list(_cache.items())):
         if key[0] == path:
-            return _cache[key]
+            return found
     absolute = os.path.abspath(path)
-    for group in reversed(_groups.values()):
+    for group in reversed(list(_groups.values())):
         if absolute in group.files:
             return group.view(path)
     return None

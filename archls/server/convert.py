@@ -32,7 +32,7 @@ def lines_of(doc: TextDocument) -> tuple[str, ...]:
     """The document's lines, split once per text: ``TextDocument.lines`` splits the whole text on
     every call, which made converting a hundred findings in a large file cost a hundred splits."""
     source = doc.source
-    for text, lines in _recent:
+    for text, lines in tuple(_recent):  # a snapshot: the audit thread converts its findings too
         if text is source:
             return lines
     lines = tuple(source.splitlines(True))

@@ -109,3 +109,34 @@ async def test_editing_a_terraform_file_refreshes_the_other_open_files_of_its_mo
     refreshed = await wait_diagnostics(client, instance.uri, since=since)
     assert refreshed.version == 1  # main.tf's own text did not change
     assert "SEC005" not in {d.code for d in refreshed.diagnostics}
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_requests_are_answered_while_a_large_file_is_audited(client: LanguageClient):
+    """Audits run beside the server's loop: a hover and a completion on a small file are answered
+    while a large file's first audit is under way, and an edit made meanwhile supersedes it (only
+    the newest version's diagnostics are published)."""
+    small = await open_doc(client, "quick/shop.arch.yaml", architecture(6, seed=2))
+    big_text = architecture(640)  # under the limit; its first audit is the longest of this module
+    assert len(big_text) < LIMIT
+    big = write(client, "busy/big.arch.yaml", big_text)
+    since = len(client.published)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(big, "yaml", 1, big_text)))
+    change(client, big, 2, big_text.replace("description: component 320 of", "description: component 320 (edited) of"))
+    doc = doc_id(small.uri)
+    hover, completion = await asyncio.gather(
+        client.text_document_hover_async(lsp.HoverParams(doc, lsp.Position(11, 12))),  # type: load-balancer
+        client.text_document_completion_async(lsp.CompletionParams(doc, lsp.Position(11, 10))),
+    )
+    # answered before the large file's audit was done...
+    assert not [p for p in client.published[since:] if p.uri == big]
+    assert hover is not None and "load" in str(hover.contents).lower()
+    assert completion is not None and any(item.label == "load-balancer" for item in _items(completion))
+    # ... and that audit's result gives way to the next version's
+    published = await wait_diagnostics(client, big, version=2, since=since)
+    assert [p.version for p in client.published[since:] if p.uri == big] == [2]
+    assert published.diagnostics == (await wait_diagnostics(client, big, since=since)).diagnostics
+
+
+def _items(answer: lsp.CompletionList | list[lsp.CompletionItem]) -> list[lsp.CompletionItem]:
+    return answer.items if isinstance(answer, lsp.CompletionList) else answer

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
+from pygls.workspace import TextDocument
 
 from archls import engine
 from archls.server import views
@@ -54,6 +57,10 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
 
     ``settings`` are the document's configuration when the caller has read them already: reading
     them walks the folders for a project file, which one edit needs to do only once.
+
+    The audit runs on the audit thread (one audit at a time) while the server's loop goes on
+    answering other requests; its result is published when it is done, unless the document changed
+    or closed meanwhile (the newer version's audit publishes instead).
     """
     cancel(uri)
     if settings is None:
@@ -61,12 +68,79 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
     if not pushing(ls, uri, settings):
         return
     doc = ls.document(uri)
-    version = doc.version
-    items = _converted(ls, uri, settings, diagnostic_json)
-    if ls.workspace.text_documents.get(uri) is None or ls.document(uri).version != version:
+    # The text as it is now: the loop may apply the next edit to the document while the audit runs.
+    snapshot = TextDocument(uri, doc.source, doc.version, position_codec=doc.position_codec)
+    if not _running_loop():
+        items = _audit(ls, uri, snapshot, settings, None)
+        if items is not None:
+            ls.publish_diagnostics_json(uri, items, snapshot.version)
+            _shown.add(uri)
+        return
+    loop = asyncio.get_running_loop()
+    _audits[uri] = loop.create_task(_publish_when_audited(ls, uri, snapshot, settings))
+
+
+async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        items = await loop.run_in_executor(_worker(), _audit, ls, uri, snapshot, settings, loop)
+    finally:
+        if _audits.get(uri) is asyncio.current_task():
+            del _audits[uri]
+    current = ls.workspace.text_documents.get(uri)
+    if items is None or current is None or current.version != snapshot.version:
         return  # the document changed or closed meanwhile; its own audit is scheduled
-    ls.publish_diagnostics_json(uri, items, version)
+    ls.publish_diagnostics_json(uri, items, snapshot.version)
     _shown.add(uri)
+
+
+def _audit(
+    ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config, loop: asyncio.AbstractEventLoop | None
+) -> list[dict[str, Any]] | None:
+    """The diagnostics of ``snapshot`` as JSON; None when a newer version came before it started.
+    Runs on the audit thread when ``loop`` is given: what it tells the client goes through the loop."""
+
+    def tell(what: str, trace: str) -> None:
+        message = lsp.LogMessageParams(lsp.MessageType.Error, f"archls: {what} failed\n{trace}")
+        if loop is None:
+            ls.window_log_message(message)
+        else:
+            loop.call_soon_threadsafe(ls.window_log_message, message)
+
+    current = ls.workspace.text_documents.get(uri)
+    if current is None or current.version != snapshot.version:
+        return None
+    try:
+        analysis = engine.analyse(
+            snapshot.source,
+            path_of(uri) or uri,
+            settings,
+            read=ls.read_file,
+            on_rule_error=lambda rule, trace: tell(f"rule {rule}", trace),
+        )
+    except Exception:
+        tell(f"audit of {uri}", traceback.format_exc())
+        return []
+    out = []
+    for finding in analysis.findings:
+        if finding.file not in (None, analysis.path):
+            continue
+        try:
+            out.append(diagnostic_json(finding, snapshot, analysis.config))
+        except Exception:
+            tell(f"diagnostic {finding.code}", traceback.format_exc())
+    return out
+
+
+_audits: dict[str, asyncio.Task[None]] = {}
+_executor: list[ThreadPoolExecutor] = []
+
+
+def _worker() -> ThreadPoolExecutor:
+    """The audit thread: one, so audits run in the order they were asked for and never two at once."""
+    if not _executor:
+        _executor.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="archls-audit"))
+    return _executor[0]
 
 
 #: Documents whose diagnostics the server published and has not cleared: an edit that makes a file
@@ -82,10 +156,11 @@ def clear(ls: ArchServer, uri: str) -> None:
 
 
 def cancel(uri: str) -> None:
-    task = _pending.pop(uri, None)
     current = asyncio.current_task() if _running_loop() else None
-    if task is not None and task is not current and not task.done():
-        task.cancel()
+    for tasks in (_pending, _audits):
+        task = tasks.pop(uri, None)
+        if task is not None and task is not current and not task.done():
+            task.cancel()
 
 
 def _running_loop() -> bool:
