@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -49,6 +51,8 @@ class ArchServer(LanguageServer):
         self._settings_request: asyncio.Future[None] | None = None
         #: Per document URI: (version, whether it is over the size limit).
         self._over_limit: dict[str, tuple[int | None, bool]] = {}
+        #: Writes to the client under way (a transport that writes asynchronously).
+        self._writes: set[asyncio.Future[Any]] = set()
 
     def feature(self, feature_name: str, options: Any | None = None) -> Callable[[Callable[..., Any]], Any]:
         """Register a handler; a request about one document answers nothing at once when the
@@ -198,18 +202,31 @@ class ArchServer(LanguageServer):
             return doc.source
         return engine.read_disk(path)
 
-    def publish_diagnostics_json(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
-        """publishDiagnostics with diagnostics that are JSON already (see ``convert.diagnostic_json``):
-        made as plain data, thousands of them skip pygls' conversion of protocol objects, which costs
-        more than the audit that found them."""
-        params = {"uri": uri, "diagnostics": diagnostics, "version": version}
-        send = getattr(self.protocol, "_send_data", None)
-        if send is None:  # a pygls without it: the ordinary way
-            from lsprotocol.converters import get_converter
-
-            self.text_document_publish_diagnostics(get_converter().structure(params, lsp.PublishDiagnosticsParams))
+    def publish_diagnostics_text(self, uri: str, diagnostics: list[str], version: int | None) -> None:
+        """publishDiagnostics with each diagnostic as JSON text already (``convert.diagnostic_text``):
+        thousands of them skip pygls' conversion of protocol objects and most skip writing JSON at all,
+        which together cost more than the audit that found them."""
+        body = (
+            f'{{"jsonrpc":"2.0","method":"{lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}","params":{{"uri":{json.dumps(uri)},'
+            f'"diagnostics":[{",".join(diagnostics)}],"version":{json.dumps(version)}}}}}'
+        )
+        protocol = self.protocol
+        writer = getattr(protocol, "writer", None)
+        headers = getattr(protocol, "_include_headers", None)
+        if writer is None or headers is None:  # not the pygls this was written for: the ordinary way
+            protocol._send_data(json.loads(body))
             return
-        send({"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
+        # As pygls frames a message (its JSON is ASCII: the length in characters is the one in bytes).
+        data = (
+            f"Content-Length: {len(body)}\r\nContent-Type: {protocol.CONTENT_TYPE}; charset={protocol.CHARSET}\r\n\r\n{body}"
+            if headers
+            else body
+        )
+        result = writer.write(data.encode(protocol.CHARSET))
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
 
     def _rule_failed(self, rule_id: str, trace: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule_id} failed\n{trace}"))

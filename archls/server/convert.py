@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import json
 from collections import deque
 from functools import cache
 from pathlib import Path
@@ -122,6 +124,35 @@ def diagnostic_json(finding: Finding, doc: TextDocument, config: Config) -> dict
 
 
 _SEVERITY_NUMBER = {severity: int(value) for severity, value in SEVERITY.items()}
+
+#: (what the diagnostic says and where, in the client's units) -> (fix, data, its JSON text)
+Pieces = dict[tuple[Any, ...], tuple[Any, Any, str]]
+
+
+def diagnostic_text(finding: Finding, doc: TextDocument, config: Config, earlier: Pieces, now: Pieces) -> str:
+    """:func:`diagnostic_json` as JSON text, taken from ``earlier`` (the last publish of the same
+    document) when the same finding sits at the same place; ``now`` collects this publish's. After an
+    edit nearly every finding of a large file is the same as before it."""
+    lines = lines_of(doc)
+    r = finding.range
+    start = _client_position(doc, lines, r.start_line, r.start_col)
+    end = _client_position(doc, lines, r.end_line, r.end_col)
+    key = (finding.code, finding.message, finding.severity, start, end, finding.category, finding.path, config.docs_url)
+    found = earlier.get(key)
+    if found is None or found[0] != finding.fix or found[1] != finding.data:
+        text = json.dumps(diagnostic_json(finding, doc, config), default=_jsonable)
+        found = (finding.fix, finding.data, text)
+    now[key] = found
+    return found[2]
+
+
+def _jsonable(value: Any) -> Any:
+    """What json cannot write by itself, as pygls would write it."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return getattr(value, "__dict__", str(value))
 
 
 def to_diagnostic(finding: Finding, doc: TextDocument, config: Config) -> lsp.Diagnostic:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def test_diagnostics_sent_as_json_are_what_the_protocol_objects_would_give(encod
 
     from archls.config import Config
     from archls.findings import Finding, Range, Severity
-    from archls.server.convert import diagnostic_json, to_diagnostic
+    from archls.server.convert import diagnostic_json, diagnostic_text, to_diagnostic
 
     text = "name: shop\ncomponents:\n  café: {type: service, description: 'naïve 🙂 x'}\n  api: {type: service}\n"
     doc = Workspace(None, position_encoding=encoding).get_text_document("untitled:x")
@@ -105,6 +106,14 @@ def test_diagnostics_sent_as_json_are_what_the_protocol_objects_would_give(encod
             lines, ServerTextRange(ServerTextPosition(*ends[0]), ServerTextPosition(*ends[1]))
         )
         assert expected["range"] == converter.unstructure(codec, lsp.Range)
+    # as text, reused for the same finding at the same place, written again when anything differs
+    earlier: dict = {}
+    first = [diagnostic_text(f, doc, Config(), {}, earlier) for f in findings]
+    assert [json.loads(t) for t in first] == [diagnostic_json(f, doc, Config()) for f in findings]
+    findings[1].fix = {"set": 2}
+    again: dict = {}
+    second = [diagnostic_text(f, doc, Config(), earlier, again) for f in findings]
+    assert second[0] is first[0] and second[1] != first[1] and json.loads(second[1])["data"]["fix"] == {"set": 2}
 
 
 def r_ends(r: Any) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ import os
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.workspace import TextDocument
@@ -16,7 +16,7 @@ from pygls.workspace import TextDocument
 from archls import engine
 from archls.server import views
 from archls.server.app import path_of
-from archls.server.convert import diagnostic_json, to_diagnostic
+from archls.server.convert import Pieces, diagnostic_text, to_diagnostic
 
 if TYPE_CHECKING:
     from archls.config import Config
@@ -73,7 +73,7 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
     if not _running_loop():
         items = _audit(ls, uri, snapshot, settings, None)
         if items is not None:
-            ls.publish_diagnostics_json(uri, items, snapshot.version)
+            ls.publish_diagnostics_text(uri, items, snapshot.version)
             _shown.add(uri)
         return
     loop = asyncio.get_running_loop()
@@ -90,14 +90,14 @@ async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument
     current = ls.workspace.text_documents.get(uri)
     if items is None or current is None or current.version != snapshot.version:
         return  # the document changed or closed meanwhile; its own audit is scheduled
-    ls.publish_diagnostics_json(uri, items, snapshot.version)
+    ls.publish_diagnostics_text(uri, items, snapshot.version)
     _shown.add(uri)
 
 
 def _audit(
     ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config, loop: asyncio.AbstractEventLoop | None
-) -> list[dict[str, Any]] | None:
-    """The diagnostics of ``snapshot`` as JSON; None when a newer version came before it started.
+) -> list[str] | None:
+    """The diagnostics of ``snapshot`` as JSON texts; None when a newer version came before it started.
     Runs on the audit thread when ``loop`` is given: what it tells the client goes through the loop."""
 
     def tell(what: str, trace: str) -> None:
@@ -122,14 +122,20 @@ def _audit(
         tell(f"audit of {uri}", traceback.format_exc())
         return []
     out = []
+    earlier, now = _pieces.get(uri, {}), {}
     for finding in analysis.findings:
         if finding.file not in (None, analysis.path):
             continue
         try:
-            out.append(diagnostic_json(finding, snapshot, analysis.config))
+            out.append(diagnostic_text(finding, snapshot, analysis.config, earlier, now))
         except Exception:
             tell(f"diagnostic {finding.code}", traceback.format_exc())
+    _pieces[uri] = now
     return out
+
+
+#: Per document, the JSON of each diagnostic last published (see ``convert.diagnostic_text``).
+_pieces: dict[str, Pieces] = {}
 
 
 _audits: dict[str, asyncio.Task[None]] = {}
@@ -245,6 +251,7 @@ def register(server: ArchServer) -> None:
     def did_close(ls: ArchServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         cancel(uri)
+        _pieces.pop(uri, None)
         views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
         _shown.discard(uri)
         if ls.claims(uri):
