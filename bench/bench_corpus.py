@@ -25,6 +25,7 @@ CORPUS = next(
 )
 RUNS = 3
 EDITS = 30
+COPIES = 50
 
 #: Measure one command in a fresh wrapper process, so its children's max RSS is the command's own.
 _MEASURE = """
@@ -75,7 +76,7 @@ def checkov_findings(stdout: str) -> tuple[int, dict[str, int]]:
     return sum(by_type.values()), by_type
 
 
-def side_by_side(label: str, target: Path, checkov: Path | None) -> None:
+def side_by_side(label: str, target: Path, checkov: Path | None, runs_each: int = RUNS) -> None:
     archls_cmd = [
         str(ROOT / ".venv" / "bin" / "archls"),
         "check",
@@ -85,7 +86,7 @@ def side_by_side(label: str, target: Path, checkov: Path | None) -> None:
         "--fail-on",
         "never",
     ]
-    runs = [measure(archls_cmd, ROOT) for _ in range(RUNS)]
+    runs = [measure(archls_cmd, ROOT) for _ in range(runs_each)]
     a_wall = statistics.median(r["wall"] for r in runs)
     a_peak = max(r["peak_kb"] for r in runs) / 1024
     a_found = archls_findings(runs[0]["stdout"])
@@ -95,7 +96,7 @@ def side_by_side(label: str, target: Path, checkov: Path | None) -> None:
         print("  checkov: not available (scripts/checkov-venv.sh could not install it)")
         return
     checkov_cmd = [str(checkov), "-d", str(target), "--skip-download", "--quiet", "--compact", "-o", "json"]
-    runs = [measure(checkov_cmd, ROOT) for _ in range(RUNS)]
+    runs = [measure(checkov_cmd, ROOT) for _ in range(runs_each)]
     c_wall = statistics.median(r["wall"] for r in runs)
     c_peak = max(r["peak_kb"] for r in runs) / 1024
     c_found, by_type = checkov_findings(runs[0]["stdout"])
@@ -184,6 +185,13 @@ def main() -> None:
     checkov = checkov_binary()
     side_by_side("terragoat/aws (14 .tf files, 64 resources)", CORPUS / "terragoat" / "aws", checkov)
     side_by_side("kubernetes-goat/scenarios (15 manifests)", CORPUS / "kubernetes-goat" / "scenarios", checkov)
+    with tempfile.TemporaryDirectory() as tmp:
+        # many modules: 50 copies of terragoat's aws folder, each its own module (one run each: checkov
+        # takes tens of seconds here)
+        for n in range(COPIES):
+            shutil.copytree(CORPUS / "terragoat" / "aws", Path(tmp) / f"aws-{n:02d}")
+        files = sum(1 for _ in Path(tmp).rglob("*.tf"))
+        side_by_side(f"{COPIES} copies of terragoat/aws ({files} .tf files)", Path(tmp), checkov, runs_each=1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "aws"
         shutil.copytree(CORPUS / "terragoat" / "aws", folder)

