@@ -154,8 +154,8 @@ def _worker() -> ThreadPoolExecutor:
 _shown: set[str] = set()
 
 
-def clear(ls: ArchServer, uri: str) -> None:
-    if uri in _shown:
+def clear(ls: ArchServer, uri: str, anyway: bool = False) -> None:
+    if uri in _shown or anyway:
         _shown.discard(uri)
         version = ls.document(uri).version if uri in ls.workspace.text_documents else None
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[], version=version))
@@ -238,8 +238,10 @@ def register(server: ArchServer) -> None:
         if pushing(ls, uri, settings):
             schedule(ls, uri, settings)
         else:
+            # an audit under way would have published: the client is told there is nothing now
+            auditing = uri in _audits
             cancel(uri)
-            clear(ls, uri)
+            clear(ls, uri, auditing)
         refresh_dependents(ls, uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
