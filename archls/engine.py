@@ -171,6 +171,12 @@ def analyse(
 _audits = threading.RLock()
 
 
+def audits_held() -> threading.RLock:
+    """The lock audits hold: code outside them that runs a format's loader (which shares the
+    audits' caches) holds it too, so it never runs beside an audit on another thread."""
+    return _audits
+
+
 def ready(text: str, path: str, config: Config | None = None, *, read: FileReader | None = None) -> Analysis | None:
     """The cached audit of exactly this text (and of the other files it read, unchanged), or None.
     Never waits for an audit under way, and changes nothing."""

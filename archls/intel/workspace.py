@@ -126,8 +126,12 @@ def file_symbols(path: str, text: str) -> list[WorkspaceSymbol]:
     fmt = detect(path, text)
     if fmt is None:
         return []
+    from archls import engine
+
     try:
-        loaded = fmt.load(text, path, LoadContext(max_bytes=MAX_FILE_BYTES))
+        # the loaders' caches are shared with the audits, which may be running on the audit thread
+        with engine.audits_held():
+            loaded = fmt.load(text, path, LoadContext(max_bytes=MAX_FILE_BYTES, reuse=False))
     except Exception:  # one unreadable file must not hide the others
         return []
     analysis = Analysis(path, text, Config(), fmt.name, loaded)

@@ -50,13 +50,21 @@ def to_lsp_range(doc: TextDocument, r: Range) -> lsp.Range:
 
 
 def _client_position(doc: TextDocument, lines: tuple[str, ...], line: int, col: int) -> tuple[int, int]:
-    """A position in code points as (line, character) in the client's units: the same as pygls'
-    position codec, without its work on ASCII lines, where every unit is one character."""
+    """A position in code points as (line, character) in the client's units (pygls' position codec,
+    without its work on ASCII lines, where every unit is one character), kept inside the text: a
+    column past a line's end is its end, a line past the last is the end of the text."""
     last = len(lines) - 1
     if line > last:
+        if lines and lines[last].endswith(("\n", "\r")):
+            return last + 1, 0  # the empty line after the text's last line break
         line, col = max(last, 0), len(lines[last]) if lines else 0
-    if 0 <= line <= last and lines[line].isascii():
-        return line, min(col, len(lines[line]))
+    if not lines:
+        return 0, 0
+    text = lines[line]
+    # never past the line's end: a column beyond it means the end, before the line break
+    col = min(col, len(text) - (2 if text.endswith("\r\n") else 1 if text.endswith(("\n", "\r")) else 0))
+    if text.isascii():
+        return line, col
     client = doc.position_codec.position_to_client_units(lines, ServerTextPosition(line, col))
     return client.line, client.character
 

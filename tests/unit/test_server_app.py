@@ -99,11 +99,15 @@ def test_diagnostics_sent_as_json_are_what_the_protocol_objects_would_give(encod
     for finding in findings:
         expected = converter.unstructure(to_diagnostic(finding, doc, Config()), lsp.Diagnostic)
         assert diagnostic_json(finding, doc, Config()) == expected
-        # ... and the positions are pygls' own conversion (past the last line: the end of the text)
+        # ... and the positions are pygls' own conversion, kept inside the text (past a line's end: its
+        # end; past the last line: the empty line after the final line break)
         r = finding.range
-        ends = [(line, col) if line < len(lines) else (len(lines) - 1, len(lines[-1])) for line, col in r_ends(r)]
+        ends = [
+            (line, min(col, len(lines[line].rstrip("\n")))) if line < len(lines) else (len(lines), 0)
+            for line, col in r_ends(r)
+        ]
         codec = doc.position_codec.range_to_client_units(
-            lines, ServerTextRange(ServerTextPosition(*ends[0]), ServerTextPosition(*ends[1]))
+            [*lines, ""], ServerTextRange(ServerTextPosition(*ends[0]), ServerTextPosition(*ends[1]))
         )
         assert expected["range"] == converter.unstructure(codec, lsp.Range)
     # as text, reused for the same finding at the same place, written again when anything differs
