@@ -2,7 +2,7 @@
 // palette entries and the status bar item around the server's own commands.
 
 import type { ChildProcess } from "node:child_process";
-import { access, constants, copyFile, mkdir, readFile } from "node:fs/promises";
+import { access, constants, copyFile, mkdir, readFile, realpath } from "node:fs/promises";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
@@ -429,6 +429,7 @@ function systemEnvironment(): Environment {
       return undefined;
     },
     executable: isExecutable,
+    realpath: (file) => realpath(file).catch(() => file),
   };
 }
 

@@ -44,6 +44,8 @@ export interface Environment {
   which(name: string): Promise<string | undefined>;
   /** Whether a file exists and is executable. */
   executable(path: string): Promise<boolean>;
+  /** The file a path finally names (python3 and python3.11 are often one interpreter); the path itself if unknown. */
+  realpath?(path: string): Promise<string>;
 }
 
 export interface Settings {
@@ -85,10 +87,13 @@ export async function resolveServer(settings: Settings, env: Environment, bundle
 
   const steps: Step[] = [];
   const pythons: string[] = [];
+  const seen = new Set<string>();
   if (bundle) {
     for (const name of PYTHON_CANDIDATES) {
       const found = await env.which(name);
-      if (found && !pythons.includes(found)) {
+      const real = found && (env.realpath ? await env.realpath(found) : found);
+      if (found && real && !seen.has(real)) {
+        seen.add(real);
         pythons.push(found);
         steps.push({ kind: "launcher", python: found, mode: "bundle", description: `bundled archls ${bundle.archls} on ${found}` });
       }

@@ -12,10 +12,11 @@ const bundle: Bundle = {
   requirements: ["pydantic>=2.7,<3", "PyYAML>=6.0.1,<7"],
 };
 
-function environment(opts: { path?: Record<string, string>; files?: string[] }): Environment {
+function environment(opts: { path?: Record<string, string>; files?: string[]; links?: Record<string, string> }): Environment {
   return {
     which: async (name) => opts.path?.[name],
     executable: async (file) => (opts.files ?? []).includes(file),
+    realpath: async (file) => opts.links?.[file] ?? file,
   };
 }
 
@@ -52,6 +53,19 @@ describe("finding the server", () => {
       "launcher /usr/bin/python3 bundle",
       "launcher /usr/bin/python3.12 bundle",
       "path /usr/local/bin/archls",
+      "venv /usr/bin/python3",
+      "venv /usr/bin/python3.12",
+    ]);
+  });
+
+  it("tries one interpreter once, whatever names lead to it", async () => {
+    const env = environment({
+      path: { python3: "/usr/bin/python3", "python3.11": "/usr/bin/python3.11", "python3.12": "/usr/bin/python3.12" },
+      links: { "/usr/bin/python3": "/usr/bin/python3.11" },
+    });
+    assert.deepEqual(steps(await resolveServer({}, env, bundle)), [
+      "launcher /usr/bin/python3 bundle",
+      "launcher /usr/bin/python3.12 bundle",
       "venv /usr/bin/python3",
       "venv /usr/bin/python3.12",
     ]);
