@@ -160,6 +160,14 @@ async def test_ordinary_completion_carries_the_offline_suggestions(client: Langu
     assert "technology: stripe" in provider.text_edit.new_text
     assert provider.insert_text_mode == lsp.InsertTextMode.AsIs
     assert min(i.sort_text for i in suggested) > max(i.sort_text or i.label for i in result.items if i not in suggested)
+    # Typing the indentation (a space trigger) opens no list, so the ghost text stays the model's.
+    typing = lsp.CompletionContext(lsp.CompletionTriggerKind.TriggerCharacter, " ")
+    assert (
+        await client.text_document_completion_async(
+            lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, 4), context=typing)
+        )
+        is None
+    )
     # In the connections, the calls the components lack; nothing in the middle of a written line.
     text = PAYMENTS.replace("  - {from: payments, to: payments-db", "  - \n  - {from: web, to: payments-db")
     await open_doc(client, "links.arch.yaml", text)

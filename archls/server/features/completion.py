@@ -54,7 +54,9 @@ def items_for(ls: ArchServer, params: lsp.CompletionParams) -> lsp.CompletionLis
     )
     recent = views.recent(ls, uri)
     result = completing.complete(text, line, col, recent, trigger=trigger, lines=lines)
-    suggested = _suggested(ls, uri, lines, line, col, recent)
+    # A typed trigger character (a space of indentation) opens no list where the schema offers
+    # nothing either: an open list would hide the ghost text that is not its selected item.
+    suggested = _suggested(ls, uri, lines, line, col, recent) if trigger is None or result is not None else []
     if result is None:
         return lsp.CompletionList(is_incomplete=False, items=suggested) if suggested else None
     snippets = bool(views.capability(ls, "text_document.completion.completion_item.snippet_support"))
