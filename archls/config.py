@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, field_validator
 
 from archls.findings import Severity
 
@@ -36,11 +36,19 @@ class FigureOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    throughput_rps: float | None = Field(None, gt=0, description="Requests per second one replica (or vCPU) sustains.")
+    throughput_rps: float | None = Field(
+        None, allow_inf_nan=False, gt=0, description="Requests per second one replica (or vCPU) sustains."
+    )
     per_vcpu: bool | None = Field(None, description="Whether throughput_rps is per vCPU rather than per replica.")
-    service_ms: float | None = Field(None, gt=0, description="Mean service time of one request in milliseconds.")
-    availability: float | None = Field(None, gt=0, le=1, description="Availability of one replica, 0..1.")
-    sla: float | None = Field(None, gt=0, le=1, description="Availability of a managed service as a whole, 0..1.")
+    service_ms: float | None = Field(
+        None, allow_inf_nan=False, gt=0, description="Mean service time of one request in milliseconds."
+    )
+    availability: float | None = Field(
+        None, allow_inf_nan=False, gt=0, le=1, description="Availability of one replica, 0..1."
+    )
+    sla: float | None = Field(
+        None, allow_inf_nan=False, gt=0, le=1, description="Availability of a managed service as a whole, 0..1."
+    )
 
 
 class CatalogOverride(BaseModel):
@@ -54,7 +62,7 @@ class CatalogOverride(BaseModel):
     types: dict[str, FigureOverride] = Field(
         default_factory=dict, description="Figures by component type, for components of unknown technology."
     )
-    prices: dict[str, float] = Field(
+    prices: dict[str, FiniteFloat] = Field(
         default_factory=dict,
         description="USD prices: an instance class per hour (db.r6g.large) or a unit price (fargate.vcpu_hour).",
     )
@@ -89,7 +97,7 @@ class Config(BaseModel):
     catalog: CatalogOverride = Field(
         default_factory=CatalogOverride, description="Overrides of archls' reference figures and prices."
     )
-    thresholds: dict[str, float] = Field(default_factory=dict, description="Numeric limits rules use, by name.")
+    thresholds: dict[str, FiniteFloat] = Field(default_factory=dict, description="Numeric limits rules use, by name.")
     max_file_bytes: int = Field(5_000_000, gt=0, description="Larger files are not read.")
     debounce_ms: int = Field(150, ge=0, description="Wait after the last edit before auditing (server).")
     diagnostic_mode: str = Field(
@@ -105,6 +113,16 @@ class Config(BaseModel):
     #: Where the project configuration came from, for messages.
     source: str | None = Field(None, exclude=True)
     root: str | None = Field(None, exclude=True)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _usable_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        # a negative limit means nothing, and a utilisation of 0 is one no component can reach
+        # (sizing divides by it)
+        for name, limit in value.items():
+            if limit < 0 or (limit == 0 and "utilisation" in name):
+                raise ValueError(f"{name} must be {'above' if limit == 0 else 'at least'} 0, not {limit:g}")
+        return value
 
     def for_file(self, path: str) -> Config:
         """This configuration with the ``per_path`` overrides that match ``path`` folded in."""
