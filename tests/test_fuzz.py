@@ -21,7 +21,7 @@ from tests.fuzzing.documents import generated
 from tests.fuzzing.mutations import mutated
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fuzz"
-EXAMPLES = int(os.environ.get("ARCHLS_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("ARCHLS_FUZZ_EXAMPLES", "150"))
 #: CPU seconds per input; the bound itself is the invariant (see harness.CPU_LIMIT), measured in CPU
 #: time so a loaded machine does not make it flaky.
 LIMIT = harness.CPU_LIMIT
