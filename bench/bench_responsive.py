@@ -44,7 +44,9 @@ def _requests(doc: lsp.TextDocumentIdentifier) -> dict[str, Callable[[LanguageCl
         "completion": lambda c: c.text_document_completion_async(lsp.CompletionParams(doc, here)),
         "definition": lambda c: c.text_document_definition_async(lsp.DefinitionParams(doc, here)),
         "references": lambda c: c.text_document_references_async(
-            lsp.ReferenceParams(doc, here, lsp.ReferenceContext(include_declaration=True))
+            lsp.ReferenceParams(
+                context=lsp.ReferenceContext(include_declaration=True), text_document=doc, position=here
+            )
         ),
         "foldingRange": lambda c: c.text_document_folding_range_async(lsp.FoldingRangeParams(doc)),
         "codeLens": lambda c: c.text_document_code_lens_async(lsp.CodeLensParams(doc)),
