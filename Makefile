@@ -79,6 +79,7 @@ docs: $(STAMP)
 	$(BIN)/archls docs
 
 bench: $(STAMP)
+	scripts/bench-tools.sh >/dev/null
 	$(BIN)/python bench/run.py
 
 clean:
