@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| format | inputs | crashes | hangs | with a model | findings | CPU mean | slowest (CPU / wall) |")
     print("|---|---|---|---|---|---|---|---|")
     failures: list[str] = []
-    for name in options.formats.split(","):
+    for name in options.formats.split(",") if options.inputs > 0 else []:
         tally = run_format(name, options.inputs, options.seed)
         mean = tally.cpu / max(tally.inputs - tally.crashes - tally.hangs, 1)
         slow_cpu, slow_wall, what = tally.slowest
