@@ -14,7 +14,7 @@ from pytest_lsp import LanguageClient
 from tests.e2e.conftest import server_config, start
 from tests.fuzzing.soak import Soak, documents, final_diagnostics, fresh_audit, rss_mb
 
-STEPS = int(os.environ.get("ARCHLS_SOAK_STEPS", "1500"))
+STEPS = int(os.environ.get("ARCHLS_SOAK_STEPS", "1000"))
 DOCUMENTS = 10
 
 
