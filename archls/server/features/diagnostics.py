@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
+import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.workspace import TextDocument
@@ -83,7 +84,7 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
 async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config) -> None:
     loop = asyncio.get_running_loop()
     try:
-        items = await loop.run_in_executor(_worker(), _audit, ls, uri, snapshot, settings, loop)
+        items = await _worker().run(loop, _audit, ls, uri, snapshot, settings, loop)
     finally:
         if _audits.get(uri) is asyncio.current_task():
             del _audits[uri]
@@ -139,14 +140,51 @@ _pieces: dict[str, Pieces] = {}
 
 
 _audits: dict[str, asyncio.Task[None]] = {}
-_executor: list[ThreadPoolExecutor] = []
 
 
-def _worker() -> ThreadPoolExecutor:
-    """The audit thread: one, so audits run in the order they were asked for and never two at once."""
-    if not _executor:
-        _executor.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="archls-audit"))
-    return _executor[0]
+class _AuditThread:
+    """The audit thread: one, so audits run in the order they were asked for and never two at once.
+    A daemon: the server exits when the editor says so, even in the middle of an audit (which writes
+    nothing)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = (
+            queue.SimpleQueue()
+        )
+        threading.Thread(target=self._work, name="archls-audit", daemon=True).start()
+
+    def run(self, loop: asyncio.AbstractEventLoop, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        done: asyncio.Future[T] = loop.create_future()
+        self.jobs.put((work, args, done))
+        return done
+
+    def _work(self) -> None:
+        while True:
+            work, args, done = self.jobs.get()
+            try:
+                result = work(*args)
+            except BaseException as exc:  # handed to the coroutine awaiting it
+                done.get_loop().call_soon_threadsafe(_settle, done, None, exc)
+            else:
+                done.get_loop().call_soon_threadsafe(_settle, done, result, None)
+
+
+def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if done.cancelled():
+        return  # superseded: nobody waits for it
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(result)
+
+
+_thread: list[_AuditThread] = []
+
+
+def _worker() -> _AuditThread:
+    if not _thread:
+        _thread.append(_AuditThread())
+    return _thread[0]
 
 
 #: Documents whose diagnostics the server published and has not cleared: an edit that makes a file
