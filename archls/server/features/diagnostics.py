@@ -27,28 +27,6 @@ _pending: dict[str, asyncio.Task[None]] = {}
 T = TypeVar("T")
 
 
-def diagnostics_for(ls: ArchServer, uri: str, settings: Config | None = None) -> list[lsp.Diagnostic]:
-    return _converted(ls, uri, settings, to_diagnostic)
-
-
-def _converted(ls: ArchServer, uri: str, settings: Config | None, convert: Callable[..., T]) -> list[T]:
-    try:
-        analysis = ls.analyse(uri, settings)
-    except Exception:
-        ls.log_exception(f"audit of {uri}")
-        return []
-    doc = ls.document(uri)
-    out = []
-    for finding in analysis.findings:
-        if finding.file not in (None, analysis.path):
-            continue
-        try:
-            out.append(convert(finding, doc, analysis.config))
-        except Exception:
-            ls.log_exception(f"diagnostic {finding.code}")
-    return out
-
-
 def pushing(ls: ArchServer, uri: str, settings: Config) -> bool:
     return settings.diagnostic_mode == "push" and ls.claims(uri)
 
@@ -95,9 +73,21 @@ async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument
     _shown.add(uri)
 
 
+def _pulled(
+    ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config, loop: asyncio.AbstractEventLoop
+) -> list[lsp.Diagnostic]:
+    """Pulled diagnostics of ``snapshot`` (on the audit thread): the text as it was when asked for."""
+    return _audit(ls, uri, snapshot, settings, loop, to_diagnostic) or []
+
+
 def _audit(
-    ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config, loop: asyncio.AbstractEventLoop | None
-) -> list[str] | None:
+    ls: ArchServer,
+    uri: str,
+    snapshot: TextDocument,
+    settings: Config,
+    loop: asyncio.AbstractEventLoop | None,
+    convert: Callable[[Any, TextDocument, Config], Any] | None = None,
+) -> list[Any] | None:
     """The diagnostics of ``snapshot`` as JSON texts; None when a newer version came before it started.
     Runs on the audit thread when ``loop`` is given: what it tells the client goes through the loop."""
 
@@ -109,7 +99,7 @@ def _audit(
             loop.call_soon_threadsafe(ls.window_log_message, message)
 
     current = ls.workspace.text_documents.get(uri)
-    if current is None or current.version != snapshot.version:
+    if convert is None and (current is None or current.version != snapshot.version):
         return None
     try:
         analysis = engine.analyse(
@@ -128,10 +118,14 @@ def _audit(
         if finding.file not in (None, analysis.path):
             continue
         try:
-            out.append(diagnostic_text(finding, snapshot, analysis.config, earlier, now))
+            if convert is not None:
+                out.append(convert(finding, snapshot, analysis.config))
+            else:
+                out.append(diagnostic_text(finding, snapshot, analysis.config, earlier, now))
         except Exception:
             tell(f"diagnostic {finding.code}", traceback.format_exc())
-    _pieces[uri] = now
+    if convert is None:
+        _pieces[uri] = now
     return out
 
 
@@ -312,5 +306,11 @@ def enable_pull(server: ArchServer) -> None:
         if not ls.claims(uri):
             return lsp.FullDocumentDiagnosticReport(items=[])
         await ls.settings_ready(uri)
-        items = diagnostics_for(ls, uri) if uri in ls.workspace.text_documents else []
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None:
+            return lsp.FullDocumentDiagnosticReport(items=[])
+        # audited on the audit thread, like pushed diagnostics: the loop answers other requests meanwhile
+        snapshot = TextDocument(uri, doc.source, doc.version, position_codec=doc.position_codec)
+        loop = asyncio.get_running_loop()
+        items = await _worker().run(loop, _pulled, ls, uri, snapshot, ls.config_for(uri), loop)
         return lsp.FullDocumentDiagnosticReport(items=items)
