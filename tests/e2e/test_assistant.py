@@ -141,6 +141,17 @@ async def test_inline_completion_offers_the_models_and_the_patterns_suggestions(
     assert all(item.range == lsp.Range(lsp.Position(line, 0), lsp.Position(line, 2)) for item in result.items)
 
 
+async def _complete(
+    client: LanguageClient, uri: str, line: int, col: int, context: lsp.CompletionContext | None = None
+) -> tuple[lsp.CompletionList | None, list[lsp.CompletionItem]]:
+    """The completion answer at a place, and its items labelled as the assistant's suggestions."""
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, col), context=context)
+    )
+    items = result.items if result is not None else []
+    return result, [i for i in items if i.label_details and i.label_details.description == "suggested"]
+
+
 async def test_ordinary_completion_carries_the_offline_suggestions(client: LanguageClient) -> None:
     # A line started after the payments database, as an editor leaves it after Enter (deeper
     # indentation than a component's id): the schema's snippet first, then the suggestions, each
@@ -149,10 +160,7 @@ async def test_ordinary_completion_carries_the_offline_suggestions(client: Langu
     await open_doc(client, "suggest.arch.yaml", text)
     uri = (client.workspace_root / "suggest.arch.yaml").as_uri()
     line = text.split("\n").index("    ")
-    result = await client.text_document_completion_async(
-        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, 4))
-    )
-    suggested = [i for i in result.items if i.label_details and i.label_details.description == "suggested"]
+    result, suggested = await _complete(client, uri, line, 4)
     assert [i.label for i in suggested][:2] == ["idempotency-keys", "payment-provider"]
     provider = suggested[1]
     assert provider.text_edit.range == lsp.Range(lsp.Position(line, 0), lsp.Position(line, 4))
@@ -162,27 +170,15 @@ async def test_ordinary_completion_carries_the_offline_suggestions(client: Langu
     assert min(i.sort_text for i in suggested) > max(i.sort_text or i.label for i in result.items if i not in suggested)
     # Typing the indentation (a space trigger) opens no list, so the ghost text stays the model's.
     typing = lsp.CompletionContext(lsp.CompletionTriggerKind.TriggerCharacter, " ")
-    assert (
-        await client.text_document_completion_async(
-            lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, 4), context=typing)
-        )
-        is None
-    )
+    assert (await _complete(client, uri, line, 4, typing))[0] is None
     # In the connections, the calls the components lack; nothing in the middle of a written line.
     text = PAYMENTS.replace("  - {from: payments, to: payments-db", "  - \n  - {from: web, to: payments-db")
     await open_doc(client, "links.arch.yaml", text)
     uri = (client.workspace_root / "links.arch.yaml").as_uri()
-    line = text.split("\n").index("  - ")
-    result = await client.text_document_completion_async(
-        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(line, 4))
-    )
-    links = [i.label for i in result.items if i.label_details and i.label_details.description == "suggested"]
-    assert links == ["payments -> payments-db"]
+    _, links = await _complete(client, uri, text.split("\n").index("  - "), 4)
+    assert [i.label for i in links] == ["payments -> payments-db"]
     written = PAYMENTS.split("\n").index("  - {from: web, to: payments, protocol: grpc, tls: true, timeout_ms: 500}")
-    result = await client.text_document_completion_async(
-        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri), lsp.Position(written, 4))
-    )
-    assert not [i for i in (result.items if result else []) if i.label_details and i.label_details.description]
+    assert (await _complete(client, uri, written, 4))[1] == []
 
 
 async def test_explain_and_fix_with_ai(client: LanguageClient, standin: StandIn) -> None:
