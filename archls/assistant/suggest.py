@@ -181,6 +181,13 @@ def offline_suggestions(
     return []
 
 
+def suggestions_at(lines: list[str], line: int, model: Architecture | None) -> list[Suggestion]:
+    """What to write on ``line``, the line being started (left out: it is not part of the file yet),
+    read from the last audit's ``model`` when there is one, else from the other lines."""
+    data = from_model(model) if model is not None else None
+    return offline_suggestions("", max(0, line - 1), data, lines=lines[:line] + lines[line + 1 :])
+
+
 def _anchor(lines: list[str], line: int, components: dict[str, Any]) -> str | None:
     """The component being written at or above the cursor."""
     for n in range(min(line, len(lines) - 1), -1, -1):

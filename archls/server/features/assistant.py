@@ -238,7 +238,7 @@ def _inline_items(lines: list[str], line: int, col: int, texts: list[str]) -> li
 
 async def inline_completion(ls: ArchServer, params: lsp.InlineCompletionParams) -> lsp.InlineCompletionList | None:
     from archls.assistant.backend import BackendUnavailable
-    from archls.assistant.suggest import from_model, offline_suggestions
+    from archls.assistant.suggest import suggestions_at
     from archls.server import views
 
     uri = params.text_document.uri
@@ -267,18 +267,17 @@ async def inline_completion(ls: ArchServer, params: lsp.InlineCompletionParams) 
         return None
     if lines[line].strip():
         return None  # ghost text is offered on a new line, not while a line is being written
-    # The blank line is not part of the file: suggestions read the rest, from the last audit's
-    # model when there is one (parsing a large file on every keystroke would cost more than it gives).
-    rest = "\n".join(lines[:line] + lines[line + 1 :])
+    # From the last audit's model when there is one: parsing a large file on every keystroke would
+    # cost more than it gives.
     recent = views.recent(ls, uri)
-    data = from_model(recent.model) if recent is not None and recent.model is not None else None
-    found = await asyncio.to_thread(offline_suggestions, rest, max(0, line - 1), data)
+    found = await asyncio.to_thread(suggestions_at, lines, line, recent.model if recent is not None else None)
     texts = [s.text for s in found]
     chosen = choice(ls, uri)
     if chosen.backend.name != "offline" and uri not in _asking:
         # One model call per document at a time: a thread cannot be stopped, so a call the next
         # keystroke made useless is left to finish rather than joined by more.
         _asking.add(uri)
+        rest = "\n".join(lines[:line] + lines[line + 1 :])  # the file without the line being started
 
         def ask() -> list[Any]:
             try:

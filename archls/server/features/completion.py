@@ -83,11 +83,9 @@ def _suggested(
     settings = ls.editor_settings(uri).get("ai")
     if isinstance(settings, dict) and settings.get("completionSuggestions") is False:
         return []
-    from archls.assistant.suggest import from_model, offline_suggestions
+    from archls.assistant.suggest import suggestions_at
 
-    data = from_model(recent.model) if recent is not None and recent.model is not None else None
-    # The line being typed is not part of the file yet: suggestions read the lines around it.
-    found = offline_suggestions("", max(0, line - 1), data, lines=lines[:line] + lines[line + 1 :])
+    found = suggestions_at(lines, line, recent.model if recent is not None else None)
     codec = ls.workspace.position_codec
     whole = lsp.Range(lsp.Position(line, 0), lsp.Position(line, codec.client_num_units(lines[line][:col])))
     out = []
