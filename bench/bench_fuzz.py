@@ -59,24 +59,19 @@ def _save(name: str, data: str | bytes, what: str) -> str:
 
 
 def run_format(name: str, inputs: int, random_seed: int) -> Tally:
-    from hypothesis import HealthCheck, Phase, given, seed, settings
+    from hypothesis import given, seed, settings
     from hypothesis import strategies as st
 
     from archls import engine
     from tests.fuzzing import harness
     from tests.fuzzing.documents import generated
     from tests.fuzzing.mutations import mutated
+    from tests.fuzzing.sample import GENERATE_ONLY
 
     tally = Tally()
 
     @seed(random_seed)
-    @settings(
-        max_examples=inputs,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(GENERATE_ONLY, max_examples=inputs)
     @given(data=st.one_of(generated(name), mutated(name)))
     def one(data: str | bytes) -> None:
         tally.inputs += 1
