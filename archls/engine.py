@@ -30,7 +30,7 @@ from archls import suppress, tracking
 from archls.config import Config
 from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity, end_of, keep_inside
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect, unit_of
-from archls.rules.registry import Code, Hit, RuleContext, all_codes
+from archls.rules.registry import Code, Earlier, Hit, RuleContext, all_codes
 
 if TYPE_CHECKING:
     from archls.graph import ArchGraph
@@ -47,6 +47,8 @@ class RuleRun:
     hits: list[Hit]
     #: None when the rule failed: it runs again next time.
     reads: frozenset[tracking.Read] | None
+    #: the shared results it asked for (``RuleContext.cached`` keys)
+    uses: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -164,7 +166,10 @@ def analyse(
     if found is not None:
         return found
     with _audits:
-        return _audit(text, path, config, read, on_rule_error, incremental)
+        if incremental:
+            return _audit(text, path, config, read, on_rule_error, incremental)
+        with tracking.from_scratch():
+            return _audit(text, path, config, read, on_rule_error, incremental)
 
 
 #: Held while an audit runs (see :func:`analyse`).
@@ -377,16 +382,16 @@ def _analyse_group(
     context = None
     runs: dict[str, RuleRun] = {}
     if loaded.model is not None and not fatal:
-        context = RuleContext(loaded.model, config, fmt.name, loaded.native)
         every = list(configs.values())
         earlier = None
+        since = None
         # the last audit of the group, read under the same settings, keeps the hits of the rules
         # that read nothing an edit changed
         previous = group if incremental and group is not None and group.runs else None
         if previous is not None and previous.context is not None and previous.context.config == config:
-            changed = tracking.changes(previous.context.model, loaded.model)
-            changed |= tracking.native_changes(previous.loaded.native, loaded.native)
-            earlier = previous.runs, changed
+            since = _since(previous.context, loaded.model, previous.loaded.native, loaded.native)
+            earlier = previous.runs, since.changed
+        context = RuleContext(loaded.model, config, fmt.name, loaded.native, since)
         with collector_paused():
             findings.extend(
                 run_rules(
@@ -514,12 +519,13 @@ def _analyse(
     runs: dict[str, RuleRun] = {}
     fatal = any(f.code in UNREADABLE for f in findings)
     if loaded.model is not None and not fatal:
-        context = RuleContext(loaded.model, config, fmt.name, loaded.native)
         earlier = None
+        since = None
         if previous is not None and previous.format == fmt.name and previous.rule_context is not None:
-            changed = tracking.changes(previous.rule_context.model, loaded.model)
-            changed |= tracking.native_changes(previous.loaded.native if previous.loaded else None, loaded.native)
-            earlier = previous.runs, changed
+            before = previous.loaded.native if previous.loaded else None
+            since = _since(previous.rule_context, loaded.model, before, loaded.native)
+            earlier = previous.runs, since.changed
+        context = RuleContext(loaded.model, config, fmt.name, loaded.native, since)
         findings.extend(run_rules(context, loaded, on_rule_error, earlier, runs))
         if loaded.model.acceptance:
             # Criteria about the audit itself (no errors, a grade) judge what the user would see;
@@ -532,6 +538,14 @@ def _analyse(
     keep_inside(findings, text)
     findings.sort(key=Finding.sort_key)
     return Analysis(path, text, config, fmt.name, loaded, findings, context, runs=runs)
+
+
+def _since(previous: RuleContext, model: Architecture, native_before: Any, native: Any) -> Earlier:
+    """What an edit changed since the audit ``previous`` (see :mod:`archls.tracking`)."""
+    parts = tracking.Parts()
+    changed = tracking.changes(previous.model, model, parts)
+    changed |= tracking.native_changes(native_before, native)
+    return Earlier(previous, changed, parts)
 
 
 def _configured(finding: Finding, config: Config) -> Finding:
@@ -571,10 +585,28 @@ def run_rules(
                 hits = before.hits
                 runs[code.id] = before
             else:
-                with tracking.recording() as reads:
-                    hits = list(code.check(context))
-                runs[code.id] = RuleRun(hits, frozenset(reads))
+                focus = _focus(code, before, context) if before is not None and code.scope else None
+                context.uses = set()
+                context.focus = focus
+                try:
+                    with tracking.recording() as reads:
+                        hits = list(code.check(context))
+                    uses = frozenset(context.uses)
+                finally:
+                    context.uses = context.focus = None
+                merged = _merge(code, before, hits, focus(), context) if focus is not None and before else None
+                if merged is not None and before is not None and before.reads is not None:
+                    runs[code.id] = RuleRun(merged, before.reads | reads, before.uses | uses)
+                    hits = merged
+                elif focus is not None:
+                    # a hit outside the rule's scope: judge everything again
+                    with tracking.recording() as reads:
+                        hits = list(code.check(context))
+                    runs[code.id] = RuleRun(hits, frozenset(reads), uses)
+                else:
+                    runs[code.id] = RuleRun(hits, frozenset(reads), uses)
         except Exception as exc:
+            context.uses = context.focus = None
             runs[code.id] = RuleRun([], None)
             detail = "".join(traceback.format_exception_only(exc)).strip()
             log.exception("rule %s failed", code.id)
@@ -598,6 +630,73 @@ def run_rules(
                 continue
             out.append(_finding(code, hit, loaded))
     return out
+
+
+#: What a scoped rule may see change and still be run on the changed parts alone (see ``Code.scope``).
+_LOCAL = {"component": frozenset({"component"}), "connection": frozenset({"component", "connection"})}
+_EVERY = frozenset({tracking.EVERYTHING})
+
+
+def _focus(code: Code, before: RuleRun, context: RuleContext) -> Callable[[], set[Any]] | None:
+    """For a scoped rule whose inputs an edit changed: the parts of the model to judge again, or None
+    when the edit is not local to some components (or connections) for it."""
+    earlier = context.earlier
+    local = _LOCAL.get(code.scope or "")
+    if earlier is None or local is None or before.reads is None:
+        return None
+    spanning: set[tracking.Read] = set()
+    for key in before.uses:
+        spanning.update(context.spans.get(key, _EVERY))
+    if tracking.EVERYTHING in spanning or tracking.EVERYTHING in before.reads:
+        return None
+    for read in before.reads.intersection(earlier.changed):
+        if read[0] not in local or read in spanning:
+            return None
+    found: list[set[Any]] = []
+
+    def focus() -> set[Any]:
+        if found:
+            return found[0]
+        components = set(earlier.parts.components)
+        if _FIGURES_READ in before.reads:
+            figures = context.analysed().changed
+            components |= set(context.model.components) if figures is None else figures
+        if code.scope == "connection":
+            graph = context.graph
+            indices = set(earlier.parts.connections)
+            for cid in components:
+                indices.update(i for i, _ in graph.outgoing(cid))
+                indices.update(i for i, _ in graph.incoming(cid))
+            found.append(indices)
+        else:
+            found.append(components)
+        return found[0]
+
+    return focus
+
+
+_FIGURES_READ = ("analysis", "figures")
+
+
+def _merge(code: Code, before: RuleRun, hits: list[Hit], focused: set[Any], context: RuleContext) -> list[Hit] | None:
+    """A scoped rule's hits: its earlier ones about the parts not judged again, and the new ones, in
+    the model's order; None when a hit is not about one part of its scope."""
+    kind = "components" if code.scope == "component" else "connections"
+    for hit in hits:
+        if len(hit.path) < 2 or hit.path[0] != kind:
+            return None
+    kept = []
+    for hit in before.hits:
+        if len(hit.path) < 2 or hit.path[0] != kind:
+            return None
+        if hit.path[1] not in focused:
+            kept.append(hit)
+    if not hits:
+        return kept
+    if kind == "connections":
+        return sorted(kept + hits, key=lambda h: h.path[1])
+    rank = {cid: n for n, cid in enumerate(context.model.components)}
+    return sorted(kept + hits, key=lambda h: rank.get(h.path[1], -1))
 
 
 def _skipped(checkov_ids: tuple[str, ...], path: tuple[Any, ...], skips: dict[str, set[str]]) -> bool:

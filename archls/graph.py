@@ -35,6 +35,10 @@ _STRUCTURES_SIZE = 8
 
 
 def _shared(signature: tuple[Any, ...]) -> dict[str, Any]:
+    from archls import tracking
+
+    if not tracking.reusing():
+        return {}
     memo = _structures.get(signature)
     if memo is None:
         memo = _structures[signature] = {}
@@ -58,6 +62,16 @@ class ArchGraph:
             tuple((c.source, c.target, c.is_async, c.required) for c in model.connections),
         )
         self._memo = _shared(self.signature)
+
+    def rebound(self, model: Architecture) -> ArchGraph:
+        """The same graph over ``model``, an edit of this one with the same components and connections
+        (ids, order, endpoints and everything in the signature): the adjacency is shared, not rebuilt."""
+        out = ArchGraph.__new__(ArchGraph)
+        out.model = model
+        out._out, out._in = self._out, self._in
+        out.signature = self.signature
+        out._memo = _shared(self.signature)
+        return out
 
     def structural(self, key: str, compute: Callable[[], Any]) -> Any:
         """A result that depends only on the graph's structure, computed once per structure.

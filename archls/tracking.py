@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from archls.model import Architecture, Component, Connection, Flow, Group
@@ -149,6 +150,47 @@ def recording() -> Iterator[set[Read]]:
                 _owner = None
 
 
+@contextmanager
+def isolated() -> Iterator[set[Read]]:
+    """Record the reads of the enclosed code alone, even inside another record (which gets them too).
+
+    A nested :func:`recording` starts with what the outer record read so far; a shared result kept
+    from one audit to the next (the rule facts, the analyses' arrivals) needs exactly its own reads,
+    so every probe is put back first (a few hundred class attributes, once per shared result)."""
+    if not active():
+        with recording() as reads:
+            yield reads
+        return
+    with _lock:
+        reads: set[Read] = set()
+        _arm()
+        _stack.append(reads)
+        try:
+            yield reads  # the probes and replays note every read in the outer records too
+        finally:
+            _stack.pop()
+
+
+_scratch = threading.local()
+
+
+@contextmanager
+def from_scratch() -> Iterator[None]:
+    """Compute everything in the enclosed audit again: the memos kept across audits (per component,
+    per graph structure) are neither read nor filled. Tests compare such an audit with an incremental one."""
+    before = getattr(_scratch, "on", False)
+    _scratch.on = True
+    try:
+        yield
+    finally:
+        _scratch.on = before
+
+
+def reusing() -> bool:
+    """Whether memos kept across audits may be used (not inside :func:`from_scratch`)."""
+    return not getattr(_scratch, "on", False)
+
+
 def active() -> bool:
     return bool(_stack) and _owner == threading.get_ident()
 
@@ -185,29 +227,49 @@ def _frozen(reads: set[Read]) -> frozenset[Read]:
 # --- what changed between two models ---------------------------------------------------------
 
 
-def changes(old: Architecture, new: Architecture) -> set[Read]:
+@dataclass
+class Parts:
+    """Which objects an edit changed, beside :func:`changes`' attribute names: rules and analyses
+    scoped to one component or connection re-run for these alone (see ``Code.scope``)."""
+
+    #: ids of components changed, added or removed
+    components: set[str] = field(default_factory=set)
+    #: indices of connections changed (all of them past the end of the shorter list)
+    connections: set[int] = field(default_factory=set)
+    #: ids of flows changed, added or removed
+    flows: set[str] = field(default_factory=set)
+
+
+def changes(old: Architecture, new: Architecture, parts: Parts | None = None) -> set[Read]:
     """The ``(kind, attribute)`` pairs whose values differ between ``old`` and ``new``.
 
     A mapping or list of objects counts as changed itself only when its keys or length change;
     the objects in it are compared field by field (the same object, reused by a loader for an
-    unchanged block, is skipped at once).
+    unchanged block, is skipped at once). ``parts`` receives which objects differ.
     """
     out: set[Read] = set()
     if old is new:
         return out
+    parts = parts if parts is not None else Parts()
     for name in Architecture.model_fields:
         before, after = old.__dict__.get(name), new.__dict__.get(name)
         if name in ("components", "flows", "groups"):
+            kind = name[:-1]
+            where = parts.components if name == "components" else parts.flows if name == "flows" else None
             if list(before) != list(after):
                 out.add(("architecture", name))
-            kind = name[:-1]
+                if where is not None:
+                    where.update(before.keys() ^ after.keys())
             for key, value in after.items():
-                _compare(kind, before.get(key), value, out)
+                if _compare(kind, before.get(key), value, out) and where is not None:
+                    where.add(key)
         elif name == "connections":
             if len(before) != len(after):
                 out.add(("architecture", name))
-            for a, b in zip(before, after, strict=False):
-                _compare("connection", a, b, out)
+                parts.connections.update(range(min(len(before), len(after)), max(len(before), len(after))))
+            for index, (a, b) in enumerate(zip(before, after, strict=False)):
+                if _compare("connection", a, b, out):
+                    parts.connections.add(index)
         elif before != after:
             out.add(("architecture", name))
     if old.__pydantic_private__ != new.__pydantic_private__:
@@ -229,25 +291,31 @@ def native_changes(old: Any, new: Any) -> set[Read]:
     return out
 
 
-def _compare(kind: str, old: Any, new: Any, out: set[Read]) -> None:
-    if old is new or old is None:
-        return
+def _compare(kind: str, old: Any, new: Any, out: set[Read]) -> bool:
+    """Note the attributes that differ; whether any does (a new object counts as changed)."""
+    if old is new:
+        return False
+    if old is None:
+        return True
     a, b = old.__dict__, new.__dict__
+    differ = False
     if a != b:
         for name, value in b.items():
             if a.get(name) != value:
                 out.add((kind, name))
-    _private(kind, old, new, out)
+                differ = True
+    return _private(kind, old, new, out) or differ
 
 
-def _private(kind: str, old: Any, new: Any, out: set[Read]) -> None:
+def _private(kind: str, old: Any, new: Any, out: set[Read]) -> bool:
     a = old.__pydantic_private__ or {}
     b = new.__pydantic_private__ or {}
     if a == b:
-        return
+        return False
     for name in set(a) | set(b):
         if a.get(name) != b.get(name):
             out.add((kind, name))
+    return True
 
 
 def stale(reads: frozenset[Read], changed: set[Read]) -> bool:

@@ -67,6 +67,28 @@ class Results:
     load: LoadResult
     cost: CostResult
     availability: AvailabilityResult
+    #: Components whose figures (profile, load, cost or availability) an update from the results
+    #: before an edit computed again; None when every figure was computed.
+    changed: set[str] | None = None
+    #: What the parts computed over the whole graph (the arrivals) read: an edit to one of these
+    #: changes other components' figures, so it is not local to the components it touched.
+    spanning: frozenset[tracking.Read] | None = None
+
+
+@dataclass
+class Earlier:
+    """The results for the model before an edit, and what the edit changed (see :mod:`archls.tracking`)."""
+
+    model: Architecture
+    results: Results
+    changed: set[tracking.Read]
+    parts: tracking.Parts
+
+
+#: What may change with the results updated in place of computed again: the components' own settings,
+#: connections and flows (the arrivals are computed again when they read what changed). Anything else
+#: (components added or removed, groups, requirements) computes everything.
+_UPDATABLE = frozenset({"component", "connection", "flow"})
 
 
 # Results by model identity and configuration; the model is kept alive with them so the id stays valid.
@@ -75,8 +97,14 @@ _RESULTS_SIZE = 8
 _lock = threading.Lock()  # the server may ask for figures from worker threads
 
 
-def results(model: Architecture, config: Config, graph: ArchGraph | None = None) -> Results:
-    """Run the profile, load, cost and availability analyses (cached per model and configuration)."""
+def results(
+    model: Architecture, config: Config, graph: ArchGraph | None = None, earlier: Earlier | None = None
+) -> Results:
+    """Run the profile, load, cost and availability analyses (cached per model and configuration).
+
+    With ``earlier`` (the results for the same configuration before an edit), only what the edit
+    touched is computed again: the changed components' profiles, the arrivals when they read
+    something that changed, and the figures of the components whose profile or arrivals changed."""
     key = (id(model), config.model_dump_json(include={"region", "thresholds", "catalog"}))
     with _lock:
         hit = _results.get(key)
@@ -92,6 +120,8 @@ def results(model: Architecture, config: Config, graph: ArchGraph | None = None)
         nonlocal graph
         graph = graph or ArchGraph(model)
         data = catalogue.for_config(config)
+        if earlier is not None and _updatable(earlier, data):
+            return _update(model, config, graph, data, earlier)
         profiles = profile.profiles(model, data, config)
         loads = load.analyse(model, graph, data, config, profiles)
         return Results(
@@ -100,6 +130,7 @@ def results(model: Architecture, config: Config, graph: ArchGraph | None = None)
             load=loads,
             cost=cost.analyse(model, data, config, profiles, loads),
             availability=availability.analyse(model, graph, data, profiles, loads.adjacency),
+            spanning=loads.arrivals[1] if loads.arrivals is not None else None,
         )
 
     out, reads = tracking.computed(compute)
@@ -108,6 +139,38 @@ def results(model: Architecture, config: Config, graph: ArchGraph | None = None)
         if len(_results) > _RESULTS_SIZE:
             _results.popitem(last=False)
     return out
+
+
+def _updatable(earlier: Earlier, data: Catalog) -> bool:
+    return (
+        earlier.results.catalog is data
+        and earlier.results.load.arrivals is not None
+        and all(kind in _UPDATABLE for kind, _ in earlier.changed)
+    )
+
+
+def _update(model: Architecture, config: Config, graph: ArchGraph, data: Catalog, earlier: Earlier) -> Results:
+    from archls.analysis import availability, cost, load, profile
+
+    before = earlier.results
+    touched = earlier.parts.components
+    profiles = profile.profiles(model, data, config, (before.profiles, touched))
+    same_connections = not earlier.parts.connections and ("architecture", "connections") not in earlier.changed
+    loads = load.analyse(
+        model, graph, data, config, profiles, load.Since(before.load, earlier.changed, touched, same_connections)
+    )
+    changed = touched | (loads.changed or set())
+    return Results(
+        catalog=data,
+        profiles=profiles,
+        load=loads,
+        cost=cost.analyse(model, data, config, profiles, loads, (before.cost, changed)),
+        availability=availability.analyse(
+            model, graph, data, profiles, loads.adjacency, (before.availability, touched)
+        ),
+        changed=changed,
+        spanning=loads.arrivals[1] if loads.arrivals is not None else None,
+    )
 
 
 def _finite(value: float | None) -> float | None:

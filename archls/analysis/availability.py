@@ -118,12 +118,25 @@ def hard_dependencies(model: Architecture, graph: ArchGraph, adj: Adjacency | No
 
 
 def analyse(
-    model: Architecture, graph: ArchGraph, catalog: Catalog, profiles: dict[str, Profile], adj: Adjacency | None = None
+    model: Architecture,
+    graph: ArchGraph,
+    catalog: Catalog,
+    profiles: dict[str, Profile],
+    adj: Adjacency | None = None,
+    since: tuple[AvailabilityResult, set[str]] | None = None,
 ) -> AvailabilityResult:
-    components = {
-        cid: _memo.get((profiles[cid], catalog), cid, lambda: component(cid, profiles[cid], catalog))  # noqa: B023
-        for cid in model.components
-    }
+    """``since``: the result before an edit that kept the set of components, and the components
+    whose profile it changed; the others keep their figures."""
+    if since is not None:
+        components = dict(since[0].components)
+        for cid in since[1]:
+            if cid in components:
+                components[cid] = component(cid, profiles[cid], catalog)
+    else:
+        components = {
+            cid: _memo.get((profiles[cid], catalog), cid, lambda: component(cid, profiles[cid], catalog))  # noqa: B023
+            for cid in model.components
+        }
     adj = adj if adj is not None else adjacency(model)
     flows: dict[str, FlowAvailability] = {}
     for fid, flow in model.flows.items():

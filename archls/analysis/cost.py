@@ -419,17 +419,30 @@ _memo = IdentityMemo()
 
 
 def analyse(
-    model: Architecture, catalog: Catalog, config: Config, profiles: dict[str, Profile], load: LoadResult
+    model: Architecture,
+    catalog: Catalog,
+    config: Config,
+    profiles: dict[str, Profile],
+    load: LoadResult,
+    since: tuple[CostResult, set[str]] | None = None,
 ) -> CostResult:
+    """``since``: the result before an edit that kept the set of components, and the components
+    whose profile or arrivals it changed; the others keep their estimates."""
     estimator = _Estimator(catalog, config, model, load)
-    components = {
-        cid: _memo.get(
-            (c, profiles[cid], catalog),
-            (cid, load.components[cid].arrival_rps),
-            lambda: estimator.estimate(cid, c, profiles[cid]),  # noqa: B023
-        )
-        for cid, c in model.components.items()
-    }
+    if since is not None:
+        components = dict(since[0].components)
+        for cid in since[1]:
+            if cid in components:
+                components[cid] = estimator.estimate(cid, model.components[cid], profiles[cid])
+    else:
+        components = {
+            cid: _memo.get(
+                (c, profiles[cid], catalog),
+                (cid, load.components[cid].arrival_rps),
+                lambda: estimator.estimate(cid, c, profiles[cid]),  # noqa: B023
+            )
+            for cid, c in model.components.items()
+        }
     total = sum(c.monthly for c in components.values() if c.monthly is not None)
     worst = total
     for cid, component in model.components.items():

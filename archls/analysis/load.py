@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from archls import tracking
 from archls.analysis import queueing
 from archls.analysis.memo import IdentityMemo
 from archls.model import ComponentType
@@ -51,6 +52,9 @@ DEFAULT_TARGET = 0.7
 
 #: Outgoing connections with their indices, per component.
 Adjacency = dict[str, list[tuple[int, "Connection"]]]
+#: Arrival rate and the flows' part of it per component, traffic per connection, the entry rate and
+#: the connections not followed (see :func:`arrivals`).
+Arrivals = tuple[dict[str, float], dict[str, float], dict[int, float], float, list[int]]
 
 
 @dataclass
@@ -147,6 +151,10 @@ class LoadResult:
     limit_rps: float | None = None  #: entry rate at which the first component saturates
     limiting: str | None = None
     adjacency: Adjacency = field(default_factory=dict)
+    #: what :func:`arrivals` gave and read, kept for the next edit (see :class:`Since`)
+    arrivals: tuple[Arrivals, frozenset[tracking.Read]] | None = field(default=None, repr=False)
+    #: the components whose figures an incremental update computed again (None: all of them)
+    changed: set[str] | None = field(default=None, repr=False)
 
     def headroom(self) -> float | None:
         if self.limit_rps is None or not self.entry_rps:
@@ -209,9 +217,7 @@ def hop_connection(adj: Adjacency, a: str, b: str) -> int | None:
     return None
 
 
-def arrivals(
-    model: Architecture, graph: ArchGraph, adj: Adjacency | None = None, miss_ratio: float = 0.1
-) -> tuple[dict[str, float], dict[str, float], dict[int, float], float, list[int]]:
+def arrivals(model: Architecture, graph: ArchGraph, adj: Adjacency | None = None, miss_ratio: float = 0.1) -> Arrivals:
     """Arrival rate per component, the part of it the flows account for, traffic per connection,
     the total entry rate, and the connections not followed because they close a cycle."""
     adj = adj if adj is not None else adjacency(model)
@@ -353,27 +359,64 @@ def _component(
 _memo = IdentityMemo()
 
 
+@dataclass
+class Since:
+    """The load of the model before an edit that kept the set of components and the groups."""
+
+    result: LoadResult
+    #: what the edit changed (see :func:`archls.tracking.changes`) and the components it changed
+    changed: set[tracking.Read]
+    components: set[str]
+    #: whether it left every connection as it was
+    same_connections: bool
+
+
 def analyse(
-    model: Architecture, graph: ArchGraph, catalog: Catalog, config: Config, profiles: dict[str, Profile]
+    model: Architecture,
+    graph: ArchGraph,
+    catalog: Catalog,
+    config: Config,
+    profiles: dict[str, Profile],
+    since: Since | None = None,
 ) -> LoadResult:
-    adj = adjacency(model)
-    arrival, flow_in, traffic, entry, dropped = arrivals(
-        model, graph, adj, catalog.technologies_file.cdn_miss_ratio.value
-    )
+    """The load figures. With ``since``, the arrivals are kept when nothing they read changed, and a
+    component keeps its figures when neither it nor its arrivals changed; ``LoadResult.changed``
+    then names the components whose figures were computed again."""
+    before = since.result if since is not None else None
+    adj = before.adjacency if before is not None and since.same_connections else adjacency(model)  # type: ignore[union-attr]
+    miss = catalog.technologies_file.cdn_miss_ratio.value
+    if before is not None and before.arrivals is not None and not tracking.stale(before.arrivals[1], since.changed):  # type: ignore[union-attr]
+        flowing, arrival_reads = before.arrivals
+        tracking.replay(arrival_reads)
+    elif tracking.active():
+        # recorded on their own: an edit that reads nothing of them (a replicas value) keeps them
+        with tracking.isolated() as reads:
+            flowing = arrivals(model, graph, adj, miss)
+        arrival_reads = frozenset(reads)
+    else:
+        flowing, arrival_reads = arrivals(model, graph, adj, miss), None
+    arrival, flow_in, traffic, entry, dropped = flowing
     has_load = entry > 0
     default_target = float(config.thresholds.get("load.target_utilisation", DEFAULT_TARGET))
     out: dict[str, ComponentLoad] = {}
     limit: float | None = None
     limiting: str | None = None
+    changed: set[str] | None = None if before is None else set()
     for cid, component in model.components.items():
         prof = profiles[cid]
         lam = arrival.get(cid, 0.0)
         flow_rps = flow_in.get(cid, 0.0)
-        load = _memo.get(
-            (component, prof),
-            (cid, lam, flow_rps, default_target),
-            lambda: _component(cid, component, prof, lam, flow_rps, default_target),  # noqa: B023
-        )
+        if before is not None:
+            load = before.components[cid]
+            if cid in since.components or load.arrival_rps != lam or load.flow_rps != flow_rps:  # type: ignore[union-attr]
+                load = _component(cid, component, prof, lam, flow_rps, default_target)
+                changed.add(cid)  # type: ignore[union-attr]
+        else:
+            load = _memo.get(
+                (component, prof),
+                (cid, lam, flow_rps, default_target),
+                lambda: _component(cid, component, prof, lam, flow_rps, default_target),  # noqa: B023
+            )
         if lam > 0 and load.max_capacity_rps is not None:
             scale = load.max_capacity_rps / lam
             if limit is None or scale < limit:
@@ -391,6 +434,8 @@ def analyse(
         limit_rps=entry * limit if limit is not None and has_load else None,
         limiting=limiting if has_load else None,
         adjacency=adj,
+        arrivals=(flowing, arrival_reads) if arrival_reads is not None else None,
+        changed=changed,
     )
 
 

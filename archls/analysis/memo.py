@@ -22,6 +22,8 @@ class IdentityMemo:
         self._entries: dict[Hashable, tuple[tuple[Any, ...], Any, Any]] = {}
 
     def get(self, owners: tuple[Any, ...], extra: Hashable, compute: Callable[[], Any]) -> Any:
+        if not tracking.reusing():
+            return compute()
         key = (*map(id, owners), extra)
         hit = self._entries.get(key)
         # Every analysis asks once per component: the identity check stays in C.

@@ -174,8 +174,22 @@ def profile(
 _memo = IdentityMemo()
 
 
-def profiles(model: Architecture, catalog: Catalog, config: Config) -> dict[str, Profile]:
+def profiles(
+    model: Architecture,
+    catalog: Catalog,
+    config: Config,
+    since: tuple[dict[str, Profile], set[str]] | None = None,
+) -> dict[str, Profile]:
+    """Every component's profile. ``since`` (the profiles of the model before an edit that left the
+    groups and the set of components as they were, and the components it changed) keeps the others."""
     groups = region_groups(model) if model.groups else {}
+    if since is not None:
+        out = dict(since[0])
+        for cid in since[1]:
+            component = model.components.get(cid)
+            if component is not None:
+                out[cid] = profile(cid, component, catalog, config, groups.get(cid))
+        return out
     return {
         cid: _memo.get(
             (component, catalog),

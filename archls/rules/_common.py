@@ -77,7 +77,12 @@ class Facts:
 
 
 def facts(ctx: RuleContext) -> Facts:
-    return ctx.cached("rules.facts", lambda: _compute(ctx))
+    # The facts hold connections: taken over from the audit before an edit only when none changed.
+    return ctx.cached(
+        "rules.facts",
+        lambda: _compute(ctx),
+        carry=lambda old: old if ctx.earlier is not None and not ctx.earlier.parts.connections else None,
+    )
 
 
 def _compute(ctx: RuleContext) -> Facts:

@@ -41,7 +41,7 @@ def _target(ctx: RuleContext) -> float | None:
 def _hard(ctx: RuleContext) -> set[str]:
     return ctx.cached(
         "analysis.hard_dependencies",
-        lambda: hard_dependencies(ctx.model, ctx.graph, analysed(ctx).load.adjacency),
+        lambda: hard_dependencies(ctx.model, ctx.graph),
     )
 
 
@@ -168,6 +168,7 @@ components:
     fix="Add replicas (the quick fix sets two) and spread them over zones, or make the callers tolerate its failure (a fallback, `required: false`).",
     references=REFS_AVAILABILITY,
     fixable=True,
+    scope="component",
 )
 def component_below_target(ctx: RuleContext) -> Iterator[Hit]:
     target = _target(ctx)
@@ -175,7 +176,7 @@ def component_below_target(ctx: RuleContext) -> Iterator[Hit]:
         return
     res = analysed(ctx)
     hard = _hard(ctx)
-    for cid, component in ctx.model.components.items():
+    for cid, component in ctx.components():
         avail = res.availability.components[cid]
         if avail.value is None or avail.managed or cid not in hard or avail.value >= target:
             continue
@@ -210,6 +211,7 @@ connections:
 """,
     fix="Give the call a `fallback` (a cached answer, a default, deferred processing through a queue), make it optional, or use a provider with a stronger SLA.",
     references=(*REFS_AVAILABILITY, *REFS_TIMEOUTS),
+    scope="connection",
 )
 def third_party_below_target(ctx: RuleContext) -> Iterator[Hit]:
     target = _target(ctx)
@@ -217,7 +219,7 @@ def third_party_below_target(ctx: RuleContext) -> Iterator[Hit]:
         return
     res = analysed(ctx)
     hard = _hard(ctx)
-    for index, connection in enumerate(ctx.model.connections):
+    for index, connection in ctx.connections():
         callee = ctx.model.components.get(connection.target)
         if callee is None or callee.type != ComponentType.EXTERNAL or connection.source not in hard:
             continue
@@ -246,10 +248,11 @@ components:
     fix="Run at least one replica per zone (the quick fix sets that many), or list only the zones it runs in.",
     references=REFS_AVAILABILITY,
     fixable=True,
+    scope="component",
 )
 def zones_without_replicas(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
-    for cid, component in ctx.model.components.items():
+    for cid, component in ctx.components():
         zones = len({str(z) for z in component.zones})
         if zones < 2 or res.availability.components[cid].managed:
             continue
@@ -294,6 +297,7 @@ components:
     fix="Set `autoscaling.min` to 2 or more (the quick fix sets 2), one per zone for zone redundancy.",
     references=REFS_AVAILABILITY,
     fixable=True,
+    scope="component",
 )
 def autoscaling_min_one(ctx: RuleContext) -> Iterator[Hit]:
     target = ctx.model.requirements.availability
@@ -301,7 +305,7 @@ def autoscaling_min_one(ctx: RuleContext) -> Iterator[Hit]:
         return
     res = analysed(ctx)
     hard = _hard(ctx)
-    for cid, component in ctx.model.components.items():
+    for cid, component in ctx.components():
         scaling = component.autoscaling
         if scaling is None or scaling.min >= 2 or cid not in hard or res.availability.components[cid].managed:
             continue
@@ -394,13 +398,14 @@ connections:
     fix="Add a circuit breaker (the quick fix sets `circuit_breaker: true`), retry with backoff and a retry budget, or add capacity.",
     references=REFS_TIMEOUTS,
     fixable=True,
+    scope="connection",
 )
 def retry_storm(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     if not res.load.has_load:
         return
     limit = ctx.threshold("rel.retry_utilisation", 0.7)
-    for index, connection in enumerate(ctx.model.connections):
+    for index, connection in ctx.connections():
         if connection.is_async or not connection.retries or connection.circuit_breaker:
             continue
         load = res.load.components.get(connection.target)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from archls.analysis import queueing, results
+from archls.analysis import queueing
 from archls.analysis.text import ms, number, percent, rps, times
 from archls.findings import Severity
 from archls.model import ComponentType
@@ -29,7 +29,7 @@ REFS_TAIL = ("Dean and Barroso, The Tail at Scale, CACM 56(2), 2013",)
 
 
 def analysed(ctx: RuleContext) -> Results:
-    return ctx.cached("analysis", lambda: results(ctx.model, ctx.config, ctx.graph))
+    return ctx.analysed()
 
 
 def _capacity_text(load: ComponentLoad, autoscaled: bool) -> str:
@@ -103,6 +103,7 @@ components:
     ),
     references=REFS_QUEUEING,
     fixable=True,
+    scope="component",
 )
 def over_capacity(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
@@ -110,7 +111,8 @@ def over_capacity(ctx: RuleContext) -> Iterator[Hit]:
         return
     limit = ctx.threshold("load.utilisation_error", 1.0)
     target = ctx.threshold("load.target_utilisation", 0.7)
-    for cid, load in res.load.components.items():
+    for cid, _ in ctx.components():
+        load = res.load.components[cid]
         if load.utilisation is None or load.utilisation < limit or load.arrival_rps <= 0:
             continue
         component = ctx.model.components[cid]
@@ -153,6 +155,7 @@ flows:
     fix="Add replicas (the quick fix sets enough for the target utilisation, `thresholds.load.target_utilisation`) or raise `autoscaling.max`.",
     references=REFS_QUEUEING,
     fixable=True,
+    scope="component",
 )
 def high_utilisation(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
@@ -161,7 +164,8 @@ def high_utilisation(ctx: RuleContext) -> Iterator[Hit]:
     low = ctx.threshold("load.utilisation_warning", 0.7)
     high = ctx.threshold("load.utilisation_error", 1.0)
     target = ctx.threshold("load.target_utilisation", 0.7)
-    for cid, load in res.load.components.items():
+    for cid, _ in ctx.components():
+        load = res.load.components[cid]
         if load.utilisation is None or not low <= load.utilisation < high:
             continue
         component = ctx.model.components[cid]
@@ -389,6 +393,7 @@ connections:
 """,
     fix="Batch the calls into one, cache the callee, send hedged requests after the p95, or return partial results when a call is slow.",
     references=REFS_TAIL,
+    scope="connection",
 )
 def fanout_tail(ctx: RuleContext) -> Iterator[Hit]:
     from archls.analysis.load import network_rtt
@@ -396,7 +401,7 @@ def fanout_tail(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
     limit = ctx.threshold("load.fanout_slow_share", 0.05)
     floor = ctx.threshold("load.fanout_min_p99_ms", 2.0)
-    for index, connection in enumerate(ctx.model.connections):
+    for index, connection in ctx.connections():
         if connection.calls < 2 or connection.is_async or connection.target not in res.load.components:
             continue
         share = queueing.tail_amplification(0.01, connection.calls)
@@ -434,13 +439,14 @@ connections:
     fix="Raise the timeout above the callee's p99.9 (the quick fix proposes one), or make the callee faster.",
     references=("Nygard, Release It! 2nd ed. (2018): timeouts", *REFS_QUEUEING),
     fixable=True,
+    scope="connection",
 )
 def timeout_too_short(ctx: RuleContext) -> Iterator[Hit]:
     from archls.analysis.load import network_rtt
 
     res = analysed(ctx)
     limit = ctx.threshold("load.timeout_miss_share", 0.01)
-    for index, connection in enumerate(ctx.model.connections):
+    for index, connection in ctx.connections():
         if connection.is_async or connection.timeout_ms is None:
             continue
         load = res.load.components.get(connection.target)
@@ -519,6 +525,7 @@ flows:
 """,
     fix="Keep instances warm (provisioned concurrency; say so with `replicas`), use a runtime with shorter cold starts, or move the function off the synchronous path.",
     references=("AWS, Operating Lambda: Performance optimization - Part 1 (2021)",),
+    scope="component",
 )
 def cold_starts(ctx: RuleContext) -> Iterator[Hit]:
     res = analysed(ctx)
@@ -528,7 +535,7 @@ def cold_starts(ctx: RuleContext) -> Iterator[Hit]:
     for fid, flow in flows.items():
         for step in dict.fromkeys(flow.path):
             through.setdefault(step, []).append(fid)
-    for cid, component in ctx.model.components.items():
+    for cid, component in ctx.components():
         prof = res.profiles[cid]
         tech = prof.technology
         if component.type != ComponentType.FUNCTION and (tech is None or tech.id != "lambda"):

@@ -166,6 +166,14 @@ class Code:
     formats: frozenset[str] | None = None
     #: Judges the audit's other findings (``RuleContext.findings``), so runs after every other rule.
     after_audit: bool = False
+    #: ``component`` or ``connection`` for a rule that judges each component (or connection) on its
+    #: own: it walks them with :meth:`RuleContext.components` (or ``connections``), every hit's path
+    #: starts with ``("components", id)`` (or ``("connections", index)``), and what it says about one
+    #: depends on that one's settings and figures, the settings of a connection's two ends, and
+    #: results shared over the whole graph (the graph, the rule facts, the arrivals), never on another
+    #: component's own settings or on flows' or totals' figures. After an edit local to some
+    #: components, the engine runs it on those alone and keeps its other hits.
+    scope: str | None = None
 
     @property
     def is_rule(self) -> bool:
@@ -215,6 +223,7 @@ def rule(
     formats: Iterable[str] | None = None,
     severity_note: str = "",
     after_audit: bool = False,
+    scope: str | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of rule ``id``."""
 
@@ -240,6 +249,7 @@ def rule(
                 formats=frozenset(formats) if formats is not None else None,
                 severity_note=severity_note.strip(),
                 after_audit=after_audit,
+                scope=scope,
             )
         )
         return check
@@ -247,15 +257,44 @@ def rule(
     return register
 
 
-class RuleContext:
-    """What a rule may look at. Shared analyses are computed once per audit and cached here."""
+@dataclass
+class Earlier:
+    """The audit of the same document before an edit, and what the edit changed."""
 
-    def __init__(self, model: Architecture, config: Config, format: str, native: Any = None) -> None:
+    context: RuleContext
+    #: the ``(kind, attribute)`` pairs that changed (see :func:`archls.tracking.changes`)
+    changed: set[Any]
+    #: the objects that changed (a :class:`archls.tracking.Parts`)
+    parts: Any
+
+
+_MISSING = object()
+
+
+class RuleContext:
+    """What a rule may look at. Shared analyses are computed once per audit and cached here.
+
+    With ``earlier``, shared results that read nothing an edit changed are taken over from the audit
+    before it (see :meth:`cached`), and the analyses are updated rather than computed again."""
+
+    def __init__(
+        self, model: Architecture, config: Config, format: str, native: Any = None, earlier: Earlier | None = None
+    ) -> None:
         self.model = model
         self.config = config
         self.format = format
         self._native = native
-        self._memo: dict[str, tuple[Any, Any]] = {}
+        self.earlier = earlier
+        #: key -> (value, reads, carry): see :meth:`cached`
+        self._memo: dict[str, tuple[Any, Any, Any]] = {}
+        #: key -> the reads of a shared result that spans the whole graph, kept from audit to audit
+        #: (an edit to one of them is not local to the components it touched; see ``Code.scope``)
+        self.spans: dict[str, Any] = dict(earlier.context.spans) if earlier is not None else {}
+        #: the shared results asked for by the rule running now (set by the engine)
+        self.uses: set[str] | None = None
+        #: while a scoped rule runs on part of the model: a callable giving the components (ids) or
+        #: connections (indices) to judge (set by the engine)
+        self.focus: Callable[[], set[Any]] | None = None
         #: The audit's findings so far (suppressed and configured), for rules that run ``after_audit``.
         self.findings: list[Any] | None = None
 
@@ -271,7 +310,7 @@ class RuleContext:
     def graph(self) -> ArchGraph:
         from archls.graph import ArchGraph
 
-        return self.cached("graph", lambda: ArchGraph(self.model))
+        return self.cached("graph", lambda: ArchGraph(self.model), carry=lambda old: old.rebound(self.model))
 
     def can_say(self, setting: str) -> bool:
         """Whether this file's format can write the model setting ``setting``; rules that report its
@@ -292,23 +331,103 @@ class RuleContext:
     def threshold(self, name: str, default: float) -> float:
         return float(self.config.thresholds.get(name, default))
 
-    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+    def components(self) -> Iterable[tuple[str, Any]]:
+        """``model.components.items()``, or only those a scoped rule judges again after an edit."""
+        components = self.model.components
+        if self.focus is None:
+            return components.items()
+        return [(cid, c) for cid, c in components.items() if cid in self.focus()]
+
+    def connections(self) -> Iterable[tuple[int, Any]]:
+        """``enumerate(model.connections)``, or only those a scoped rule judges again after an edit."""
+        connections = self.model.connections
+        if self.focus is None:
+            return enumerate(connections)
+        return [(index, connections[index]) for index in sorted(self.focus()) if index < len(connections)]
+
+    def cached(
+        self, key: str, compute: Callable[[], Any], *, carry: Callable[[Any], Any] | None = None, spans: bool = True
+    ) -> Any:
         """Compute a shared analysis once per audit, e.g. ``ctx.cached("load", lambda: ...)``.
 
-        Every rule that asks depends on what the analysis read (see :mod:`archls.tracking`)."""
+        Every rule that asks depends on what the analysis read (see :mod:`archls.tracking`). With
+        ``carry`` (which makes the earlier audit's value fit this model, or returns None), the value of
+        the audit before an edit is taken over when it read nothing the edit changed; values that hold
+        model objects must return None when those objects' kind changed. ``spans``: the value is
+        computed over the whole graph (not component by component), see ``Code.scope``."""
         from archls import tracking
 
+        if self.uses is not None:
+            self.uses.add(key)
         hit = self._memo.get(key)
-        if hit is None:
-            hit = self._memo[key] = tracking.computed(compute)
-        else:
+        if hit is not None:
             tracking.replay(hit[1])
-        return hit[0]
+            return hit[0]
+        value = _MISSING
+        reads = None
+        earlier = self.earlier
+        if carry is not None and earlier is not None:
+            old = earlier.context._memo.get(key)
+            if old is not None and old[1] is not None and not tracking.stale(old[1], earlier.changed):
+                taken = carry(old[0])
+                if taken is not None:
+                    value, reads = taken, old[1]
+                    tracking.replay(reads)
+        if value is _MISSING:
+            if tracking.active():
+                with tracking.isolated() as record:
+                    value = compute()
+                reads = frozenset(record)
+            else:
+                value = compute()
+        self._memo[key] = (value, reads, carry)
+        if spans:
+            self.spans[key] = reads if reads is not None else frozenset({tracking.EVERYTHING})
+        return value
+
+    def earlier_value(self, key: str) -> tuple[Any, Any] | None:
+        """The value the audit before an edit computed for ``key`` and what it read, if it has one."""
+        if self.earlier is None:
+            return None
+        old = self.earlier.context._memo.get(key)
+        if old is None or old[1] is None:
+            return None
+        return old[0], old[1]
+
+    def analysed(self) -> Any:
+        """Every analysis of the model (:func:`archls.analysis.results`), updated from the audit before
+        an edit where there is one."""
+        from archls import tracking
+        from archls.analysis import Earlier as Before
+        from archls.analysis import results
+
+        def compute() -> Any:
+            before = self.earlier_value("analysis")
+            if before is None or self.earlier is None:
+                return results(self.model, self.config, self.graph)
+            # the figures kept from before were made of what those results read
+            tracking.replay(before[1])
+            earlier = Before(self.earlier.context.model, before[0], self.earlier.changed, self.earlier.parts)
+            return results(self.model, self.config, self.graph, earlier)
+
+        fresh = "analysis" not in self._memo
+        value = self.cached("analysis", compute, spans=False)
+        if fresh:
+            # What the figures of one component read of others: the graph and the arrivals.
+            span = value.spanning if value.spanning is not None else frozenset({tracking.EVERYTHING})
+            self.spans["analysis"] = span | self.spans.get("graph", frozenset({tracking.EVERYTHING}))
+        if self.uses is not None:
+            self.uses.add("graph")
+        tracking.replay(_FIGURES_READ)
+        return value
 
 
 #: Rules that read the format's native objects depend on the whole text (see the engine).
 _NATIVE_READ = (("native", "*"),)
 _DEVELOPMENT_READ = (("native", "development"),)
+#: Noted by every rule that reads the analyses' figures, which an edit to one component may change
+#: for others (their arrivals): a scoped rule that read them judges those others again too.
+_FIGURES_READ = (("analysis", "figures"),)
 
 
 #: Categories in the order codes are listed (and run): the order they are declared in.

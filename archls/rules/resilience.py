@@ -92,15 +92,15 @@ connections:
     references=(f"{AWS_REL} REL10: use fault isolation to protect your workload", NYGARD),
     controls=(Control("soc2", "A1.2", "Environmental protections, software, data backup and recovery infrastructure"),),
     fixable=True,
+    scope="component",
 )
 def single_point(ctx: RuleContext) -> Iterator[Hit]:
     if ctx.development:
         return  # a stack on a developer's machine is not run for production (docs/formats.md)
-    model = ctx.model
     f = facts(ctx)
-    for cid, incoming in f.blocking_in.items():
-        c = model.components[cid]
-        if c.type not in _SPOF_TYPES or managed(c.technology) or c.replica_count > 1:
+    for cid, c in ctx.components():
+        incoming = f.blocking_in.get(cid)
+        if not incoming or c.type not in _SPOF_TYPES or managed(c.technology) or c.replica_count > 1:
             continue
         if c.type in STATEFUL_TYPES and ctx.format in _REPLICAS_ARE_COPIES:
             continue

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archls import engine
+from archls.config import Config
 from tests.shared import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,26 @@ NEW_KEYS = ["tls: false", "replicas: 1", "exposure: public", "auth: none", "priv
 NEW_KEYS += ["technology: postgresql", "restart: always", "encrypted: false", "timeout: 1ms"]
 
 SCALAR = re.compile(r"^(\s*(?:- )?[\w.-]+:\s)(.+)$")
+#: Settings the analyses and the scoped rules read, edited wherever they are written (block or flow
+#: style): each edit is local to a component, a connection or a flow, the case incremental audits
+#: keep most for.
+FOCUSED = {
+    "replicas": ["0", "1", "2", "5", "40"],
+    "timeout_ms": ["1", "50", "300", "5000"],
+    "rps": ["1", "300", "9000", "200000"],
+    "calls": ["1", "3", "20"],
+    "retries": ["0", "3"],
+    "zones": ["[a]", "[a, b, c]", "[]"],
+    "capacity_rps": ["10", "100000"],
+    "latency_ms": ["1", "900"],
+    "mode": ["async", "sync"],
+    "required": ["false", "true"],
+    "public": ["true", "false"],
+    "type": ["database", "service", "external", "load-balancer"],
+    "version": ['"9.6"', '"16"'],
+    "autoscaling": ["{min: 1, max: 8}", "{min: 3, max: 4}"],
+}
+SETTING = re.compile(r"(?<![\w-])(" + "|".join(FOCUSED) + r"): ([^,}\n]+)")
 
 
 def _sources() -> dict[str, str]:
@@ -71,9 +92,19 @@ def _edit(text: str, data: st.DataObject) -> str:
     lines = text.split("\n")
     at = data.draw(st.integers(0, len(lines) - 1), label="line")
     line = lines[at]
-    operation = data.draw(st.sampled_from(["value", "value", "value", "drop", "double", "key"]), label="operation")
+    operation = data.draw(
+        st.sampled_from(["value", "value", "value", "drop", "double", "key", "setting", "setting", "setting"]),
+        label="operation",
+    )
     match = SCALAR.match(line)
-    if operation == "value" and match:
+    if operation == "setting":
+        settings = [(n, m) for n, text in enumerate(lines) for m in SETTING.finditer(text)]
+        if settings:
+            at, found = data.draw(st.sampled_from(settings), label="setting")
+            value = data.draw(st.sampled_from(FOCUSED[found.group(1)]), label="to")
+            text = lines[at]
+            lines[at] = text[: found.start(2)] + value + text[found.end(2) :]
+    elif operation == "value" and match:
         lines[at] = match.group(1) + data.draw(st.sampled_from(VALUES), label="value")
     elif operation == "drop":
         del lines[at]
@@ -83,6 +114,15 @@ def _edit(text: str, data: st.DataObject) -> str:
         indent = len(line) - len(line.lstrip(" "))
         lines.insert(at + 1, " " * indent + data.draw(st.sampled_from(NEW_KEYS), label="key"))
     return "\n".join(lines)
+
+
+CONFIGS = [
+    None,
+    None,
+    None,
+    Config(thresholds={"load.utilisation_warning": 0.3, "load.timeout_miss_share": 0.2}),
+    Config(ignore=["REL010"], severity={"LOAD": "info"}),
+]
 
 
 def _seen(analysis: engine.Analysis) -> list[tuple[Any, ...]]:
@@ -136,8 +176,10 @@ def test_incremental_audit_equals_fresh_audit(
     engine.analyse(text, str(edited / name))
     for step in range(steps):
         text = _edit(text, data)
-        incremental = engine.analyse(text, str(edited / name))
-        scratch = engine.analyse(text, str(fresh / name), incremental=False)
+        # now and then under other settings (thresholds, a category's severity, a rule ignored)
+        config = data.draw(st.sampled_from(CONFIGS), label="config")
+        incremental = engine.analyse(text, str(edited / name), config)
+        scratch = engine.analyse(text, str(fresh / name), config, incremental=False)
         assert _seen(incremental) == _seen(scratch), f"after edit {step + 1} of {name}"
         assert _built(incremental, edited) == _built(scratch, fresh), f"model after edit {step + 1} of {name}"
 
