@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -13,8 +14,6 @@ from pathlib import Path
 from typing import NoReturn
 
 from archls import __version__
-from archls import config as configuration
-from archls.findings import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "hint": 0, "never": 99}
@@ -36,10 +35,12 @@ def _error(message: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from archls import config as configuration
     from archls import report
     from archls.analysis.text import plural
     from archls.batch.baseline import BaselineError
     from archls.batch.check import Options, check
+    from archls.findings import Severity
     from archls.paths import display_path
 
     if args.statistics and args.format in {"sarif", "github"}:
@@ -77,6 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         progress=True,  # shown only when standard error is a terminal and the run lasts over a second
         config_for=config_for,
     )
+    _started()
     try:
         checked = check(args.paths, options)
     except BaselineError as exc:
@@ -366,21 +368,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: True while the program's start-up runs with the cyclic garbage collector paused (see main).
+_starting = False
+
+
+def _started() -> None:
+    """Start-up is over: what it made is frozen out of the collector's way and collection resumes."""
+    global _starting
+    if _starting:
+        _starting = False
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_USAGE
+    global _starting
+    if argv is None and gc.isenabled():
+        # The program itself (not a caller in its own process): importing what a command needs makes
+        # some 150,000 objects that live as long as the process and next to no garbage, and the cyclic
+        # collector would walk them again and again (as in the server's start). It stays off until
+        # the command has imported what it needs (`check`: see cmd_check), then they are frozen.
+        gc.disable()
+        _starting = True
     try:
-        return int(args.func(args))
-    except UsageError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
-    except BrokenPipeError:
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
+        if args.func is not cmd_check:
+            _started()
+        try:
+            return int(args.func(args))
+        except UsageError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+        except BrokenPipeError:
+            return EXIT_OK
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        _started()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,14 +9,15 @@ workers would cost more than it saves.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from archls.batch.audit import Job, Result, audit
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: Below this much text a run stays in one process: forking and gathering results would cost more.
 IN_PROCESS_BYTES = 512_000
@@ -52,6 +53,11 @@ def run(jobs: Sequence[Job], workers: int | None = None, *, progress: bool = Fal
 
 
 def _in_workers(jobs: Sequence[Job], count: int, done: dict[int, Result], advance: Callable[[int], object]) -> None:
+    # imported here: a run small enough for one process never needs them
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     _warm()
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     executor = ProcessPoolExecutor(max_workers=count, mp_context=context)

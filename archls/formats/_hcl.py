@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from archls.findings import Finding, Range, Severity
@@ -143,10 +144,28 @@ _INTERP = re.compile(r"(?<!\$)\$\{([^{}]*)\}")
 _TRAVERSAL = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\]|\.\d+)+")
 
 
+@lru_cache(maxsize=1)
 def _lark() -> Any:
-    from hcl2.parser import parser
+    """python-hcl2's grammar, built as its own ``hcl2.parser.parser()`` builds it (same options, same
+    cache file), without importing the ``hcl2`` package: that imports its dict transformer and its
+    writer, with lark's reconstruction machinery and the ``regex`` module, none of which a read needs."""
+    import importlib.util
+    from pathlib import Path
 
-    return parser()
+    from lark import Lark
+
+    spec = importlib.util.find_spec("hcl2")
+    if spec is None or not spec.submodule_search_locations:
+        from hcl2.parser import parser
+
+        return parser()
+    folder = Path(next(iter(spec.submodule_search_locations))).resolve()
+    return Lark.open(
+        str(folder / "hcl2.lark"),
+        parser="lalr",
+        cache=str(folder / ".lark_cache.bin"),
+        propagate_positions=True,
+    )
 
 
 def parse(text: str, path: str = "") -> HclFile:
