@@ -11,9 +11,12 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from archls import __version__
+
+if TYPE_CHECKING:
+    from archls.batch.prefetch import Prefetch
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "hint": 0, "never": 99}
@@ -35,6 +38,20 @@ def _error(message: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    prefetch = None
+    if _starting and not args.jobs:
+        # the program itself, on a run that may stay in one process: Terraform parsed on another core
+        from archls.batch import prefetch as prefetching
+
+        prefetch = prefetching.start(args.paths)
+    try:
+        return _check(args, prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+
+
+def _check(args: argparse.Namespace, prefetch: Prefetch | None) -> int:
     from archls import config as configuration
     from archls import report
     from archls.analysis.text import plural
@@ -78,6 +95,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         progress=True,  # shown only when standard error is a terminal and the run lasts over a second
         config_for=config_for,
     )
+    if prefetch is not None:
+        prefetch.collect()
     _started()
     try:
         checked = check(args.paths, options)

@@ -13,9 +13,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from archls.analysis.text import availability as availability_text
-from archls.analysis.text import ms, number
-
 if TYPE_CHECKING:
     from archls.analysis.chaos import Blast, ChaosResult
 
@@ -47,6 +44,8 @@ def share(value: float) -> str:
 
 
 def _avail(value: float | None) -> str:
+    from archls.analysis.text import availability as availability_text
+
     return availability_text(value) if value is not None else "-"
 
 
@@ -61,6 +60,7 @@ def _table(rows: list[list[str]], right: set[int]) -> list[str]:
 
 def render_text(path: str, name: str, result: ChaosResult) -> str:
     from archls.analysis.chaos import State
+    from archls.analysis.text import ms, number
 
     what = [*result.failed, *(f"zone {z}" for z in result.zones)]
     lines = [f"{path}: {name}", f"Failing {', '.join(what)}:", ""]

@@ -9,8 +9,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from archls.analysis.text import usd
-
 if TYPE_CHECKING:
     from archls.analysis import Results
     from archls.engine import Analysis
@@ -64,6 +62,8 @@ def report(model: Architecture, res: Results) -> dict[str, Any]:
 
 
 def render_text(path: str, data: dict[str, Any]) -> str:
+    from archls.analysis.text import usd
+
     lines = [
         f"{path}: {data['name']}",
         f"Monthly estimate from AWS on-demand list prices (recorded {data['prices_recorded']}), in US dollars.",
@@ -103,6 +103,7 @@ def render_text(path: str, data: dict[str, Any]) -> str:
 def summary_line(path: str, analysis: Analysis) -> str | None:
     """One line for `archls check`: the file's monthly estimate and its budget."""
     from archls.analysis import results
+    from archls.analysis.text import usd
 
     model = analysis.model
     if model is None or not model.components:

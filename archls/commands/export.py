@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from archls.analysis.text import plural
 from archls.cli import EXIT_OK, UsageError
 
 
@@ -23,6 +22,7 @@ def default_output(file: Path, what: str = "export") -> Path:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from archls import export
+    from archls.analysis.text import plural
 
     if args.list:
         targets = export.all_targets()
@@ -62,6 +62,7 @@ def _refuse_overwriting(out: Path, files: dict[str, str | bytes], source: Path) 
     """Stop before writing anything when a file the export would write exists with other content:
     it may have been edited by hand since. Files that would stay byte for byte the same are fine,
     so exporting again into the same folder needs no --force."""
+    from archls.analysis.text import plural
     from archls.export.writer import check_relative
 
     changed = []

@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archls.analysis.text import ms, number, percent, rps
-
 if TYPE_CHECKING:
     from archls.analysis import Results
     from archls.engine import Analysis
@@ -159,6 +157,8 @@ def _table(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def render_text(path: str, data: dict[str, Any]) -> str:
+    from archls.analysis.text import ms, number, percent, rps
+
     lines = [f"{path}: {data['name']}"]
     if data["entry_rps"]:
         lines.append(f"Peak load {rps(data['entry_rps'])} entering; M/M/c per component, catalog figures.")

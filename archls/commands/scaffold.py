@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from archls.analysis.text import plural
 from archls.cli import EXIT_OK, UsageError
 
 
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from archls import export
+    from archls.analysis.text import plural
     from archls.export import github, scaffold
 
     file = Path(args.file)

@@ -12,11 +12,13 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from archls.findings import Finding, ModelPath, Range
-from archls.model import Architecture
 from archls.sourcemap import SourceMap
+
+if TYPE_CHECKING:
+    from archls.model import Architecture
 
 #: Reads another file by path (open editor buffers first, then disk); None when unreadable.
 FileReader = Callable[[str], str | None]

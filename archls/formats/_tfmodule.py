@@ -28,8 +28,19 @@ _parsed: OrderedDict[tuple[str, str], HclFile] = OrderedDict()
 _PARSED_SIZE = 512
 
 
+def _key(path: str, text: str) -> tuple[str, str]:
+    return (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+
+
+def remember(path: str, text: str, parsed: HclFile) -> None:
+    """``text`` of ``path`` as parsed elsewhere (``archls check`` parses on another core while it starts)."""
+    _parsed[_key(path, text)] = parsed
+    if len(_parsed) > _PARSED_SIZE:
+        _parsed.popitem(last=False)
+
+
 def parse_cached(path: str, text: str) -> HclFile:
-    key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+    key = _key(path, text)
     found = _parsed.get(key)
     if found is not None:
         _parsed.move_to_end(key)
