@@ -695,7 +695,7 @@ def _merge(code: Code, before: RuleRun, hits: list[Hit], focused: set[Any], cont
         return kept
     if kind == "connections":
         return sorted(kept + hits, key=lambda h: h.path[1])
-    rank = {cid: n for n, cid in enumerate(context.model.components)}
+    rank = context.positions()
     return sorted(kept + hits, key=lambda h: rank.get(h.path[1], -1))
 
 

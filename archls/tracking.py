@@ -102,9 +102,15 @@ def _names(cls: Any) -> list[tuple[str, bool]]:
 _UNIVERSE = [(cls, kind, name, whole) for kind, cls in TRACKED.items() for name, whole in _names(cls)]
 
 
+_BY_NAME = {(cls, name): (cls, kind, name, whole) for cls, kind, name, whole in _UNIVERSE}
+#: Names whose probe is off (read since they were last probed): all of them at first.
+_unarmed: set[tuple[type, str]] = set(_BY_NAME)
+
+
 def _arm() -> None:
     """Probe every name that was read (and so lost its probe) since the last record."""
-    for cls, kind, name, whole in _UNIVERSE:
+    while _unarmed:
+        cls, kind, name, whole = _BY_NAME[_unarmed.pop()]
         if (cls, name) not in _armed:
             original = cls.__dict__.get(name, _MISSING)
             _armed[(cls, name)] = original
@@ -112,6 +118,8 @@ def _arm() -> None:
 
 
 def _disarm(cls: type, name: str) -> None:
+    if (cls, name) in _BY_NAME:
+        _unarmed.add((cls, name))
     original = _armed.pop((cls, name), _MISSING)
     if not isinstance(cls.__dict__.get(name), _Probe):
         return

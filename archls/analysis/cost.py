@@ -114,6 +114,8 @@ class CostResult:
     region: str
     unpriced: list[str]  #: components without an estimate
     worst_case: float = 0.0  #: the total with every autoscaling group at its maximum
+    #: what the savings were judged against, and the savings of each component that has some
+    saving_parts: tuple[tuple[Any, ...], dict[str, list[Saving]]] = field(default=((), {}), repr=False)
 
     def savings_for(self, kind: str) -> list[Saving]:
         return [s for s in self.savings if s.kind == kind]
@@ -458,8 +460,35 @@ def analyse(
         unpriced=[cid for cid, c in components.items() if c.monthly is None],
         worst_case=worst,
     )
-    result.savings = _savings(model, catalog, config, profiles, load, components, total)
+    terms = _saving_terms(model, config, load)
+    kept = since[0].saving_parts if since is not None and since[0].saving_parts[0] == terms else None
+    by_component: dict[str, list[Saving]] = {}
+    for cid, component in model.components.items():
+        if kept is not None and cid not in since[1]:  # type: ignore[index]
+            found = kept[1].get(cid)
+        else:
+            found = _component_savings(cid, component, catalog, profiles[cid], load, components[cid], terms)
+        if found:
+            by_component[cid] = found
+    # A suggestion worth the work: at least this many dollars and this share of the total.
+    scale = max(total, model.requirements.budget_monthly or 0.0)
+    minimum = max(
+        float(config.thresholds.get("cost.min_saving_monthly", 20.0)),
+        float(config.thresholds.get("cost.min_saving_share", 0.01)) * scale,
+    )
+    result.savings = [
+        saving
+        for found in by_component.values()
+        for saving in found
+        if saving.kind not in _AT_LEAST_MINIMUM or saving.monthly >= minimum
+    ]
+    # the candidates of each component, before the minimum (which follows the total): kept for the next edit
+    result.saving_parts = (terms, by_component)
     return result
+
+
+#: Savings suggested only when they reach the minimum worth the work (the others are always worth it).
+_AT_LEAST_MINIMUM = frozenset({"replicas", "arm"})
 
 
 # --- cheaper alternatives ----------------------------------------------------------------------
@@ -470,151 +499,150 @@ def replicas_needed(arrival: float, per_replica: float, target: float, floor: in
     return max(math.ceil(arrival / (per_replica * target)) if arrival > 0 else 0, floor, 1)
 
 
-def _savings(
-    model: Architecture,
-    catalog: Catalog,
-    config: Config,
-    profiles: dict[str, Profile],
-    load: LoadResult,
-    costs: dict[str, ComponentCost],
-    total: float,
-) -> list[Saving]:
-    out: list[Saving] = []
+def _saving_terms(model: Architecture, config: Config, load: LoadResult) -> tuple[Any, ...]:
+    """What every component's savings are judged against: the target utilisation, the availability
+    target, and whether the file says anything about load."""
     target = float(config.thresholds.get("load.target_utilisation", DEFAULT_TARGET))
-    # A suggestion worth the work: at least this many dollars and this share of the total.
-    scale = max(total, model.requirements.budget_monthly or 0.0)
-    minimum = max(
-        float(config.thresholds.get("cost.min_saving_monthly", 20.0)),
-        float(config.thresholds.get("cost.min_saving_share", 0.01)) * scale,
-    )
-    target_availability = model.requirements.availability
-    for cid, component in model.components.items():
-        cost = costs[cid]
-        prof = profiles[cid]
-        if cost.overridden or cost.monthly is None:
-            continue
-        lc = load.components[cid]
-        # Over-provisioned replicas of stateless compute, measured against what the flows send.
-        if (
-            load.has_load
-            and component.type in COMPUTE_TYPES | {ComponentType.LOAD_BALANCER}
-            and lc.queued
-            and lc.per_replica_rps
-            and lc.arrival_rps > 0
-            and cost.per_replica
-        ):
-            current = component.autoscaling.min if component.autoscaling else component.replicas
-            if current is not None:
-                floor = 2 if current >= 2 else 1
-                floor = max(floor, min(prof.zones, current))
-                needed = replicas_needed(lc.arrival_rps, lc.per_replica_rps, target, floor)
-                saving = (current - needed) * cost.per_replica
-                if needed < current and saving >= minimum:
-                    key = "min" if component.autoscaling else "replicas"
-                    path = (
-                        ("components", cid, "autoscaling", "min")
-                        if component.autoscaling
-                        else ("components", cid, "replicas")
-                    )
-                    out.append(
-                        Saving(
-                            cid,
-                            "replicas",
-                            saving,
-                            f"{cid} runs {current} replicas{' at least' if component.autoscaling else ''}; "
-                            f"{lc.arrival_rps:,.0f} rps needs {needed} at {target:.0%} utilisation "
-                            f"({lc.per_replica_rps:,.0f} rps each)"
-                            + (f", {floor} kept for redundancy" if floor > 1 and needed == floor else ""),
-                            path,
-                            fix={"kind": "set", "path": path[:-1], "key": key, "value": needed},
-                            extra={"current": current, "needed": needed},
-                        )
-                    )
-        instance_name = component.resources.instance if component.resources else None
-        instance = parse_instance(instance_name) if instance_name else None
-        replicas = prof.replicas
-        if instance is not None:
-            for kind, better in (
-                ("generation", catalog.previous_generation(instance)),
-                ("arm", catalog.arm_equivalent(instance)),
-            ):
-                if better is None:
-                    continue
-                old = catalog.instance_hourly(cost.region, instance)
-                new = catalog.instance_hourly(cost.region, better)
-                if old is None or new is None:
-                    continue
-                saving = (old.amount - new.amount) * catalog.hours_per_month * replicas
-                if saving <= 0 or (kind == "arm" and saving < minimum):
-                    continue
+    return target, model.requirements.availability, load.has_load
+
+
+def _component_savings(
+    cid: str,
+    component: Component,
+    catalog: Catalog,
+    prof: Profile,
+    load: LoadResult,
+    cost: ComponentCost,
+    terms: tuple[Any, ...],
+) -> list[Saving]:
+    """The savings ``cid`` could make, each kind in ``_AT_LEAST_MINIMUM`` whatever its size (the caller
+    keeps those worth the work)."""
+    out: list[Saving] = []
+    target, target_availability, _ = terms
+    if cost.overridden or cost.monthly is None:
+        return out
+    lc = load.components[cid]
+    # Over-provisioned replicas of stateless compute, measured against what the flows send.
+    if (
+        load.has_load
+        and component.type in COMPUTE_TYPES | {ComponentType.LOAD_BALANCER}
+        and lc.queued
+        and lc.per_replica_rps
+        and lc.arrival_rps > 0
+        and cost.per_replica
+    ):
+        current = component.autoscaling.min if component.autoscaling else component.replicas
+        if current is not None:
+            floor = 2 if current >= 2 else 1
+            floor = max(floor, min(prof.zones, current))
+            needed = replicas_needed(lc.arrival_rps, lc.per_replica_rps, target, floor)
+            saving = (current - needed) * cost.per_replica
+            if needed < current:
+                key = "min" if component.autoscaling else "replicas"
+                path = (
+                    ("components", cid, "autoscaling", "min")
+                    if component.autoscaling
+                    else ("components", cid, "replicas")
+                )
                 out.append(
                     Saving(
                         cid,
-                        kind,
+                        "replicas",
                         saving,
-                        f"{better.name} costs {unit_price(new.amount)}/h instead of {unit_price(old.amount)}/h"
-                        f" for {replicas} {'replica' if replicas == 1 else 'replicas'}",
-                        ("components", cid, "resources", "instance"),
-                        fix={
-                            "kind": "replace",
-                            "path": ("components", cid, "resources", "instance"),
-                            "value": better.name,
-                        },
-                        extra={"from": instance.name, "to": better.name},
+                        f"{cid} runs {current} replicas{' at least' if component.autoscaling else ''}; "
+                        f"{lc.arrival_rps:,.0f} rps needs {needed} at {target:.0%} utilisation "
+                        f"({lc.per_replica_rps:,.0f} rps each)"
+                        + (f", {floor} kept for redundancy" if floor > 1 and needed == floor else ""),
+                        path,
+                        fix={"kind": "set", "path": path[:-1], "key": key, "value": needed},
+                        extra={"current": current, "needed": needed},
                     )
                 )
-        # gp2 volumes cost more than gp3 for the same size and baseline.
-        resources = component.resources
-        if resources is not None and resources.storage_gb and (resources.storage_type or "").lower() == "gp2":
-            service = instance.service if instance else (prof.technology.pricing if prof.technology else None) or "ec2"
-            block = STORAGE.get(service, ("ebs", "gp3"))[0]
-            gp2 = catalog.unit(cost.region, block, "gp2_gb_month")
-            gp3 = catalog.unit(cost.region, block, "gp3_gb_month")
-            if gp2 and gp3:
-                saving = resources.storage_gb * (gp2.amount - gp3.amount) * max(replicas, 1)
-                if saving > 0:
-                    out.append(
-                        Saving(
-                            cid,
-                            "storage",
-                            saving,
-                            f"{resources.storage_gb:g} GiB of gp3 costs {unit_price(gp3.amount)} per GiB-month instead of "
-                            f"{unit_price(gp2.amount)} for gp2, on {max(replicas, 1)} "
-                            f"{'volume' if max(replicas, 1) == 1 else 'volumes'}",
-                            ("components", cid, "resources", "storage_type"),
-                            fix={
-                                "kind": "replace",
-                                "path": ("components", cid, "resources", "storage_type"),
-                                "value": "gp3",
-                                "safe": True,
-                            },
-                        )
-                    )
-        # One NAT gateway per zone buys availability the target does not ask for.
-        tech = prof.technology
-        if (
-            tech is not None
-            and tech.pricing == "nat_gateway"
-            and cost.per_replica
-            and cost.replicas > 1
-            and (target_availability is None or target_availability < 99.95)
+    instance_name = component.resources.instance if component.resources else None
+    instance = parse_instance(instance_name) if instance_name else None
+    replicas = prof.replicas
+    if instance is not None:
+        for kind, better in (
+            ("generation", catalog.previous_generation(instance)),
+            ("arm", catalog.arm_equivalent(instance)),
         ):
-            saving = (cost.replicas - 1) * cost.per_replica
-            path = ("components", cid, "replicas")
+            if better is None:
+                continue
+            old = catalog.instance_hourly(cost.region, instance)
+            new = catalog.instance_hourly(cost.region, better)
+            if old is None or new is None:
+                continue
+            saving = (old.amount - new.amount) * catalog.hours_per_month * replicas
+            if saving <= 0:
+                continue
             out.append(
                 Saving(
                     cid,
-                    "nat",
+                    kind,
                     saving,
-                    f"{cost.replicas} NAT gateways at ${cost.per_replica:,.0f}/month each"
-                    + (
-                        f" for an availability target of {target_availability:g}%"
-                        if target_availability is not None
-                        else " with no availability target"
-                    ),
-                    path,
-                    fix={"kind": "set", "path": path[:-1], "key": "replicas", "value": 1},
-                    extra={"count": cost.replicas},
+                    f"{better.name} costs {unit_price(new.amount)}/h instead of {unit_price(old.amount)}/h"
+                    f" for {replicas} {'replica' if replicas == 1 else 'replicas'}",
+                    ("components", cid, "resources", "instance"),
+                    fix={
+                        "kind": "replace",
+                        "path": ("components", cid, "resources", "instance"),
+                        "value": better.name,
+                    },
+                    extra={"from": instance.name, "to": better.name},
                 )
             )
+    # gp2 volumes cost more than gp3 for the same size and baseline.
+    resources = component.resources
+    if resources is not None and resources.storage_gb and (resources.storage_type or "").lower() == "gp2":
+        service = instance.service if instance else (prof.technology.pricing if prof.technology else None) or "ec2"
+        block = STORAGE.get(service, ("ebs", "gp3"))[0]
+        gp2 = catalog.unit(cost.region, block, "gp2_gb_month")
+        gp3 = catalog.unit(cost.region, block, "gp3_gb_month")
+        if gp2 and gp3:
+            saving = resources.storage_gb * (gp2.amount - gp3.amount) * max(replicas, 1)
+            if saving > 0:
+                out.append(
+                    Saving(
+                        cid,
+                        "storage",
+                        saving,
+                        f"{resources.storage_gb:g} GiB of gp3 costs {unit_price(gp3.amount)} per GiB-month instead of "
+                        f"{unit_price(gp2.amount)} for gp2, on {max(replicas, 1)} "
+                        f"{'volume' if max(replicas, 1) == 1 else 'volumes'}",
+                        ("components", cid, "resources", "storage_type"),
+                        fix={
+                            "kind": "replace",
+                            "path": ("components", cid, "resources", "storage_type"),
+                            "value": "gp3",
+                            "safe": True,
+                        },
+                    )
+                )
+    # One NAT gateway per zone buys availability the target does not ask for.
+    tech = prof.technology
+    if (
+        tech is not None
+        and tech.pricing == "nat_gateway"
+        and cost.per_replica
+        and cost.replicas > 1
+        and (target_availability is None or target_availability < 99.95)
+    ):
+        saving = (cost.replicas - 1) * cost.per_replica
+        path = ("components", cid, "replicas")
+        out.append(
+            Saving(
+                cid,
+                "nat",
+                saving,
+                f"{cost.replicas} NAT gateways at ${cost.per_replica:,.0f}/month each"
+                + (
+                    f" for an availability target of {target_availability:g}%"
+                    if target_availability is not None
+                    else " with no availability target"
+                ),
+                path,
+                fix={"kind": "set", "path": path[:-1], "key": "replicas", "value": 1},
+                extra={"count": cost.replicas},
+            )
+        )
     return out

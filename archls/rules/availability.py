@@ -42,6 +42,7 @@ def _hard(ctx: RuleContext) -> set[str]:
     return ctx.cached(
         "analysis.hard_dependencies",
         lambda: hard_dependencies(ctx.model, ctx.graph),
+        carry=lambda old: old,  # component ids only
     )
 
 

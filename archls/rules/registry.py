@@ -297,6 +297,7 @@ class RuleContext:
         self.focus: Callable[[], set[Any]] | None = None
         #: The audit's findings so far (suppressed and configured), for rules that run ``after_audit``.
         self.findings: list[Any] | None = None
+        self._ranks: dict[str, int] | None = None
 
     @property
     def native(self) -> Any:
@@ -336,7 +337,17 @@ class RuleContext:
         components = self.model.components
         if self.focus is None:
             return components.items()
-        return [(cid, c) for cid, c in components.items() if cid in self.focus()]
+        focused = self.focus()
+        if len(focused) * 4 > len(components):
+            return [(cid, c) for cid, c in components.items() if cid in focused]
+        rank = self.positions()
+        return [(cid, components[cid]) for cid in sorted((c for c in focused if c in rank), key=rank.__getitem__)]
+
+    def positions(self) -> dict[str, int]:
+        """Each component id's position in the file."""
+        if self._ranks is None:
+            self._ranks = {cid: n for n, cid in enumerate(self.model.components)}
+        return self._ranks
 
     def connections(self) -> Iterable[tuple[int, Any]]:
         """``enumerate(model.connections)``, or only those a scoped rule judges again after an edit."""
