@@ -396,6 +396,11 @@ class RuleContext:
             self.spans[key] = reads if reads is not None else frozenset({tracking.EVERYTHING})
         return value
 
+    def known(self, key: str) -> Any:
+        """The shared result ``key`` if this audit has it, else None (it is not computed)."""
+        hit = self._memo.get(key)
+        return hit[0] if hit is not None else None
+
     def earlier_value(self, key: str) -> tuple[Any, Any] | None:
         """The value the audit before an edit computed for ``key`` and what it read, if it has one."""
         if self.earlier is None:

@@ -570,9 +570,10 @@ components:
             "checkov asks that Secrets be mounted as files rather than read into environment variables; SEC007 reports secrets written as values in the file.",
         ),
     ),
+    scope="component",
 )
 def inline_secret(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         for name, value in c.env.items():
             why = secret_in(name, value)
             if why is None:

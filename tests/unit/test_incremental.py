@@ -195,3 +195,32 @@ def test_an_edit_reruns_only_the_rules_that_read_what_changed(tmp_path: Path) ->
     assert kept and rerun
     assert len(kept) > len(rerun)
     assert all(("component", "replicas") in after.runs[code].reads for code in rerun)
+
+
+def test_a_replicas_edit_judges_again_only_the_component_it_touched(tmp_path: Path) -> None:
+    text = architecture(40, seed=5)
+    path = str(tmp_path / "big.arch.yaml")
+    before = engine.analyse(text, path)
+    at = text.index("replicas: ", len(text) // 2)
+    after = engine.analyse(text[:at] + "replicas: 17" + text[text.index("\n", at) :], path)
+    old, new = before.rule_context, after.rule_context
+    assert old is not None and new is not None
+    edited = next(cid for cid, c in new.model.components.items() if c.replicas == 17)
+    # the figures of the edited component alone are computed again; graph-wide results are carried over
+    assert new.known("analysis").changed == {edited}
+    assert new.known("rules.facts") is old.known("rules.facts")
+    assert new.known("graph").model is after.model
+    # a rule that judges each component on its own ran again, and kept its hits about the others
+    kept = 0
+    for code in ("LOAD001", "LOAD002"):
+        run, earlier = after.runs[code], before.runs[code]
+        assert run is not earlier
+        known = {id(hit) for hit in earlier.hits}
+        others = [hit for hit in run.hits if hit.path[1] != edited]
+        assert all(id(hit) in known for hit in others)
+        kept += len(others)
+    assert kept
+    # from scratch, nothing is carried over
+    fresh = engine.analyse(after.text, str(tmp_path / "fresh.arch.yaml"), incremental=False)
+    assert fresh.rule_context is not None and fresh.rule_context.known("analysis").changed is None
+    assert [f.message for f in fresh.findings] == [f.message for f in after.findings]
