@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from archls.findings import FILE_START, ModelPath, Range
 
@@ -70,6 +71,27 @@ class SourceMap:
                         break
             else:
                 return None
+
+    def mounted_children(self, prefix: ModelPath) -> dict[Any, tuple[int, Entry]] | None:
+        """For a map whose ``prefix`` holds a mounted map of mounted children (how the YAML reader
+        assembles a large section from its cached blocks): each child key -> (line offset, the
+        child's own entry, not shifted), which is what :meth:`get` gives for ``prefix + (key,)``
+        shifted by the offset. A caller can so tell the children that did not move without making
+        a range for each. None when the map is laid out otherwise (then use :meth:`get`)."""
+        if self._mount_depths != {len(prefix)} or any(path[: len(prefix)] == prefix for path in self._entries):
+            return None
+        section = self._mounts.get(prefix)
+        if section is None:
+            return None
+        offset, inner = section
+        if inner._mount_depths - {1} or any(path for path in inner._entries):
+            return None
+        out: dict[Any, tuple[int, Entry]] = {}
+        for (key,), (line, child) in inner._mounts.items():
+            root = child._entries.get(())
+            if root is not None:
+                out[key] = (offset + line, root)
+        return out
 
     def __contains__(self, path: ModelPath) -> bool:
         return self.get(path) is not None

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from archls import yamlsource
-from archls.evidence import Evidence
+from archls.evidence import Evidence, evidence_of
 from archls.findings import Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, _tech, file_name, register
 from archls.formats._inferred import Inferred
@@ -554,65 +554,54 @@ def build(
     components: dict[str, Component] = {}
     active = {name for name, s in services.items() if not s.profiles}
     loaded.known_ids = set(services)
-    heads: dict[str, tuple[Range | None, ...]] = {}
+    heads: dict[str, tuple[_At | None, ...]] = {}
+    #: services whose blocks, keys and lines are all as in the last build: their signs still hold
+    settled: set[str] = set()
     entry_of = _Entries(loaded)
-    for name in sorted(services, key=lambda n: _order(n, services, entry_of)):
+    for name in sorted(services, key=lambda n: entry_of.line(services[n].file, n)):
         service = services[name]
         # every service (profiled ones too) can be located for compose rules
         key_file = _service_file(service, loaded, entry_of)
-        loaded.anchors[("services", name)] = Place(key_file, ("services", name))
-        loaded.places[("services", name)] = Place(key_file, ("services", name))
-        for key, file in service.key_files.items():
-            loaded.places[("services", name, key)] = Place(file, ("services", name, key))
-        if name not in active:
-            continue
-        heads[name] = _heads(service, entry_of)
-        dockerfile = _dockerfile(service, folder, read, max_bytes)
-        entry = entry_of(key_file, name)
-        head = entry.head if entry is not None else None
+        in_model = name in active
+        dockerfile = _dockerfile(service, folder, read, max_bytes) if in_model else _NO_DOCKERFILE
         known = memo.services.get(name)
-        if known is not None and known.matches(service, key_file, dockerfile):
-            # The same blocks read the same way give the same component: reused as it was (which
-            # also tells the engine at once that nothing in it changed), moved only if its key did.
-            component = known.component
-            if known.head != head:
-                component = component.model_copy()
-                component._origin = Evidence(key_file, head, "service", f"service {name}") if head else None
-                known.component, known.head = component, head
-            if known.heads != heads[name]:
-                known.heads, known.placed = heads[name], {}
-            if head is not None:
-                # the findings about it go where they went last time (the same text on the same lines)
-                loaded.placed[name] = known.placed
-            components[name] = component
-            loaded.places.update(known.places)
-            loaded.anchors[("components", name)] = known.places[0][1]
+        fresh = known is None or not known.matches(service, key_file, dockerfile, in_model)
+        if fresh:
+            # The same blocks read the same way give the same component and places: only a service
+            # whose blocks changed is read again (which also tells the engine at once that nothing
+            # in the others changed).
+            if known is not None:
+                memo.unplace(known)
+            known = memo.services[name] = _describe(name, service, key_file, dockerfile, in_model)
+            memo.places.update(known.places)
+            memo.anchors.update(known.anchors)
+        component = known.component
+        if component is None:
             continue
-        built = _component(service, dockerfile)
-        try:
-            component = Component.model_validate(built.data)
-        except ValidationError:
-            try:
-                component = Component.model_validate({"type": built.data.get("type", "service")})
-            except ValidationError:
-                memo.services.pop(name, None)
-                continue
-        if head is not None:
-            component._origin = Evidence(key_file, head, "service", f"service {name}")
+        heads[name] = service_heads = tuple(entry_of.at(file, name) for file, _ in service.sources)
+        at = entry_of.at(key_file, name)
+        if fresh:
+            if at is not None:
+                component._origin = Evidence(key_file, _head_of(at), "service", f"service {name}")
+            known.at, known.heads = at, service_heads
+        else:
+            if known.at != at:  # moved: a copy with its new origin
+                component = component.model_copy()
+                component._origin = Evidence(key_file, _head_of(at), "service", f"service {name}") if at else None
+                known.component, known.at = component, at
+            if known.heads != service_heads:
+                known.heads, known.placed = service_heads, {}
+            else:
+                settled.add(name)
+        if at is not None:
+            # the findings about it go where they went last time (the same text on the same lines)
+            loaded.placed[name] = known.placed
         components[name] = component
-        places = [(("components", name), Place(key_file, ("services", name)))]
-        for sub, native_path in built.places.items():
-            top = str(native_path[0])
-            file = service.key_files.get(top, key_file)
-            places.append((("components", name, *sub), Place(file, ("services", name, *native_path))))
-        loaded.anchors[("components", name)] = places[0][1]
-        loaded.places.update(places)
-        memo.services[name] = _ServiceMemo(
-            list(service.sources), dict(service.key_files), key_file, dockerfile, component, head, places, heads[name]
-        )
-    for gone in memo.services.keys() - components.keys():
-        del memo.services[gone]
-    connections = _connections(services, components, loaded, memo, heads)
+    for gone in memo.services.keys() - services.keys():
+        memo.unplace(memo.services.pop(gone))
+    loaded.places = memo.places.copy()
+    loaded.anchors = memo.anchors.copy()
+    connections = _connections(services, components, loaded, memo, heads, settled)
     groups = _networks(layers, services, active, loaded)
     data_name = next((str(d.get("name")) for _, d in layers if isinstance(d.get("name"), str)), None)
     name = data_name or os.path.basename(folder) or "compose"
@@ -620,12 +609,57 @@ def build(
     return loaded
 
 
+_NO_DOCKERFILE: tuple[Any, Any, Any] = (None, None, None)
+
+
+def _describe(
+    name: str, service: Service, key_file: str, dockerfile: tuple[Any, Any, Any], in_model: bool
+) -> _ServiceMemo:
+    """What a service gives the model (its component, unless it runs only under a profile or cannot
+    be read) and where each of its model and native paths is written, whatever line it is on."""
+    anchor = Place(key_file, ("services", name))
+    places: dict[ModelPath, Place] = {("services", name): Place(key_file, ("services", name))}
+    for key, file in service.key_files.items():
+        places[("services", name, key)] = Place(file, ("services", name, key))
+    anchors: dict[ModelPath, Place] = {("services", name): anchor}
+    component = None
+    if in_model:
+        built = _component(service, dockerfile)
+        try:
+            component = Component.model_validate(built.data)
+        except ValidationError:
+            try:
+                component = Component.model_validate({"type": built.data.get("type", "service")})
+            except ValidationError:
+                component = None
+        if component is not None:
+            own = Place(key_file, ("services", name))
+            places[("components", name)] = own
+            anchors[("components", name)] = own
+            for sub, native_path in built.places.items():
+                file = service.key_files.get(str(native_path[0]), key_file)
+                places[("components", name, *sub)] = Place(file, ("services", name, *native_path))
+    return _ServiceMemo(
+        list(service.sources),
+        dict(service.key_files),
+        key_file,
+        dockerfile,
+        in_model,
+        component,
+        None,
+        (),
+        places,
+        anchors,
+    )
+
+
 # --- the build memo ----------------------------------------------------------------------------
 # An edit in a large compose file changes one service block; the YAML reader hands out the very same
 # objects for the blocks whose text did not change, so what each service gives the model (its
 # component, the places its findings go, the signs of its calls) is kept per compose file and reused
 # while the service's blocks are the same objects and its keys sit on the same lines. Reusing the
-# objects themselves also lets the engine see at once that they did not change.
+# objects themselves also lets the engine see at once that they did not change. The places of all
+# services are kept as one mapping, changed service by service, and copied whole into each load.
 
 
 def _same_sources(a: list[tuple[str, Any]], b: list[tuple[str, Any]]) -> bool:
@@ -638,19 +672,25 @@ class _ServiceMemo:
     key_files: dict[str, str]
     key_file: str
     dockerfile: tuple[Any, Any, Any]
-    component: Component
-    head: Range | None
-    places: list[tuple[ModelPath, Place]]
+    in_model: bool
+    #: None when the service is not in the model (only under a profile, or unreadable)
+    component: Component | None
+    #: where the service's key is (see _Entries.at)
+    at: _At | None
     #: where the service's key is in each file that writes it
-    heads: tuple[Range | None, ...]
+    heads: tuple[_At | None, ...]
+    #: what the service adds to the load's places and anchors (no lines: they hold while it is the same)
+    places: dict[ModelPath, Place]
+    anchors: dict[ModelPath, Place]
     #: where findings about it went (see ComposeLoaded), while its heads stay the same
     placed: dict[tuple[ModelPath, bool], tuple[Range, str | None]] = field(default_factory=dict)
 
-    def matches(self, service: Service, key_file: str, dockerfile: tuple[Any, Any, Any]) -> bool:
+    def matches(self, service: Service, key_file: str, dockerfile: tuple[Any, Any, Any], in_model: bool) -> bool:
         return (
+            # the same blocks of the same files give the same merged data and key files
             _same_sources(self.sources, service.sources)
             and self.key_file == key_file
-            and self.key_files == service.key_files
+            and self.in_model == in_model
             and self.dockerfile == dockerfile
         )
 
@@ -659,7 +699,7 @@ class _ServiceMemo:
 class _Signs:
     sources: list[tuple[str, Any]]
     key_files: dict[str, str]
-    heads: tuple[Range | None, ...]
+    heads: tuple[_At | None, ...]
     #: the arguments of each Inferred.add the service made
     calls: list[tuple[str, Evidence, dict[str, Any]]]
 
@@ -667,11 +707,32 @@ class _Signs:
 @dataclass
 class _Memo:
     services: dict[str, _ServiceMemo] = field(default_factory=dict)
+    #: every service's places and anchors (the union of ``services``' own)
+    places: dict[ModelPath, Place] = field(default_factory=dict)
+    anchors: dict[ModelPath, Place] = field(default_factory=dict)
     signs: dict[str, _Signs] = field(default_factory=dict)
     #: the component names the signs were read against (a host name means a service only if it is one)
     names: frozenset[str] = frozenset()
     #: (source, target) -> (the data and evidence it was made from, the connection)
     connections: dict[tuple[str, str], tuple[dict[str, Any], list[Evidence], Connection]] = field(default_factory=dict)
+    #: the last build's connections, what they were made from, and where each is shown
+    made: _Made | None = None
+
+    def unplace(self, known: _ServiceMemo) -> None:
+        for path in known.places:
+            self.places.pop(path, None)
+        for path in known.anchors:
+            self.anchors.pop(path, None)
+
+
+@dataclass
+class _Made:
+    connections: list[Connection]
+    #: the components in build order, and what of each target the connections read
+    order: list[str]
+    targets: dict[str, Component]
+    #: (file, connection path, range of its first evidence, its place)
+    shown: list[tuple[str, ModelPath, Range, Place]]
 
 
 _memos: OrderedDict[str, _Memo] = OrderedDict()
@@ -689,40 +750,52 @@ def _memo_of(current: str) -> _Memo:
     return memo
 
 
-def _heads(service: Service, entry_of: _Entries) -> tuple[Range | None, ...]:
-    """Where the service's key is in each file that writes it: the places of its signs move with it."""
-    out = []
-    for file, _ in service.sources:
-        entry = entry_of(file, service.name)
-        out.append(entry.head if entry is not None else None)
-    return tuple(out)
+#: Where a service's key is in one file: (line offset, its source map entry before the shift). Blocks
+#: that did not change keep their entries, so comparing these tells moved or changed keys from the
+#: others without making a range for each of a thousand services.
+_At = tuple[int, Entry]
+
+
+def _head_of(at: _At) -> Range:
+    return at[1].head.shifted(at[0])
 
 
 class _Entries:
-    """The source map entry of each service's key in each file, looked up once per build."""
+    """Where each service's key is in each file, looked up once per build."""
 
     def __init__(self, loaded: YamlLoaded) -> None:
         self.smaps = loaded.smaps
-        self.found: dict[tuple[str, str], Entry | None] = {}
+        self.children: dict[str, dict[Any, _At] | None] = {}
+        self.found: dict[tuple[str, str], _At | None] = {}
 
-    def __call__(self, file: str, name: str) -> Entry | None:
+    def at(self, file: str, name: str) -> _At | None:
+        children = self.children.get(file, _UNREAD)
+        if children is _UNREAD:
+            smap = self.smaps.get(file)
+            children = self.children[file] = smap.mounted_children(("services",)) if smap is not None else None
+        if children is not None:
+            found = children.get(name)
+            if found is not None:
+                return found
         key = (file, name)
-        if key in self.found:
-            return self.found[key]
-        smap = self.smaps.get(file)
-        entry = self.found[key] = smap.get(("services", name)) if smap is not None else None
-        return entry
+        if key not in self.found:
+            smap = self.smaps.get(file)
+            entry = smap.get(("services", name)) if smap is not None else None
+            self.found[key] = (0, entry) if entry is not None else None
+        return self.found[key]
+
+    def line(self, file: str, name: str) -> int:
+        at = self.at(file, name)
+        return at[1].head.start_line + at[0] if at is not None else 0
 
 
-def _order(name: str, services: dict[str, Service], entry_of: _Entries) -> int:
-    entry = entry_of(services[name].file, name)
-    return entry.head.start_line if entry is not None else 0
+_UNREAD: Any = object()
 
 
 def _service_file(service: Service, loaded: YamlLoaded, entry_of: _Entries) -> str:
     """The file whose ``services.<name>`` key the service's findings anchor to (the current one when it has it)."""
     for file in (loaded.current, service.file):
-        if entry_of(file, service.name) is not None:
+        if entry_of.at(file, service.name) is not None:
             return file
     return service.file
 
@@ -732,34 +805,72 @@ def _connections(
     components: dict[str, Component],
     loaded: YamlLoaded,
     memo: _Memo | None = None,
-    heads: dict[str, tuple[Range | None, ...]] | None = None,
+    heads: dict[str, tuple[_At | None, ...]] | None = None,
+    settled: set[str] | None = None,
 ) -> list[Connection]:
+    """The connections the services' signs show. ``settled`` services are read the same way on the
+    same lines as in the last build of ``memo``: their signs are not looked at again; when no sign
+    changed and every target reads the same, the last build's connections are handed out again."""
     memo = memo or _Memo()
     heads = heads or {}
+    settled = settled or set()
     names = frozenset(components)
-    if names != memo.names:
+    same = names == memo.names
+    if not same:
         memo.signs.clear()
         memo.names = names
-    inferred = Inferred()
-    for name in components:  # in file order, so connections keep their indices from run to run
-        service = services[name]
+    for name in components:
         known = memo.signs.get(name)
+        if known is not None and name in settled:
+            continue
+        service = services[name]
         if (
             known is None
             or known.heads != heads.get(name)
             or known.key_files != service.key_files
             or not _same_sources(known.sources, service.sources)
         ):
-            known = _Signs(list(service.sources), dict(service.key_files), heads.get(name, ()), [])
-            _signs(name, services, components, loaded, known.calls)
-            memo.signs[name] = known
-        for target, evidence, settings in known.calls:
-            inferred.add(name, target, evidence, **settings)
+            fresh = _Signs(list(service.sources), dict(service.key_files), heads.get(name, ()), [])
+            _signs(name, services, components, loaded, fresh.calls)
+            memo.signs[name] = fresh
+            same = same and known is not None and known.calls == fresh.calls
     for gone in memo.signs.keys() - names:
         del memo.signs[gone]
-    connections = inferred.connections(components, sole_port=True, reuse=memo.connections)
-    loaded.place_connections(connections)
-    return connections
+    made = memo.made
+    order = list(components)
+    if same and made is not None and made.order == order and _same_targets(made.targets, components):
+        connections = made.connections
+        made.targets = dict(components)
+    else:
+        inferred = Inferred()
+        for name in order:  # in file order, so connections keep their indices from run to run
+            for target, evidence, settings in memo.signs[name].calls:
+                inferred.add(name, target, evidence, **settings)
+        connections = inferred.connections(components, sole_port=True, reuse=memo.connections)
+        shown = []
+        for index, connection in enumerate(connections):
+            first = evidence_of(connection)[0]
+            path = ("connections", index)
+            shown.append((first.file, path, first.range, Place(first.file, path)))
+        made = memo.made = _Made(connections, order, dict(components), shown)
+    # findings about an inferred connection land on the first place that shows it
+    for file, path, where, place in made.shown:
+        smap = loaded.smaps.get(file)
+        if smap is not None:
+            smap.add(path, where, where)
+        loaded.places[path] = place
+    return list(connections)
+
+
+def _same_targets(before: dict[str, Component], now: dict[str, Component]) -> bool:
+    """Whether every component reads as a connection's target as it did (technology, ports)."""
+    for name, component in now.items():
+        earlier = before.get(name)
+        if earlier is not component and (
+            earlier is None or earlier.technology != component.technology or earlier.ports != component.ports
+        ):
+            return False
+    return True
 
 
 def _signs(

@@ -224,3 +224,28 @@ def test_a_replicas_edit_judges_again_only_the_component_it_touched(tmp_path: Pa
     fresh = engine.analyse(after.text, str(tmp_path / "fresh.arch.yaml"), incremental=False)
     assert fresh.rule_context is not None and fresh.rule_context.known("analysis").changed is None
     assert [f.message for f in fresh.findings] == [f.message for f in after.findings]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # web-0 depends on api-1, whose image names no technology: the connection's port comes from
+        # what the target becomes, with no sign of the call changing
+        ("image: example/api:1", "image: postgres:16"),
+        ("image: example/api:1\n    restart: unless-stopped", "image: example/api:1\n    expose: ['3000']"),
+    ],
+)
+def test_a_connection_follows_its_target_when_only_the_target_changed(
+    folders: tuple[Path, Path], before: str, after: str
+) -> None:
+    edited, fresh = folders
+    text = compose(6, seed=3).replace("image: node:22-alpine", "image: example/api:1")
+    name = "targets/docker-compose.yml"
+    for folder in (edited, fresh):
+        (folder / "targets").mkdir(exist_ok=True)
+    engine.analyse(text, str(edited / name))
+    text = text.replace(before, after, 1)
+    incremental = engine.analyse(text, str(edited / name))
+    scratch = engine.analyse(text, str(fresh / name), incremental=False)
+    assert _built(incremental, edited) == _built(scratch, fresh)
+    assert _seen(incremental) == _seen(scratch)
