@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import compose
 
 ROOT = Path(__file__).resolve().parents[1]
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 SERVICES = 1000
 EDITS = 20
 #: yaml-language-server's validationDelayMs (yamlSettings.js), a constant of the server.
@@ -48,6 +50,8 @@ class Session:
         self.answers: dict[int, asyncio.Future[Any]] = {}
         self.uri = ""
         self.ids = 0
+        #: the server's CPU time per timed edit, all its threads, from the first edit to the last
+        self.cpu = 0.0
 
     async def start(self, folder: Path, text: str) -> int:
         self.process = await asyncio.create_subprocess_exec(
@@ -126,6 +130,14 @@ class Session:
             if not self.versioned or got == version:
                 return at, count
 
+    def cpu_ms(self) -> float:
+        """CPU time the server process used so far, all its threads (Linux; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) * 1000 / _TICKS
+
     async def edit(self, version: int, line: int, start: int, end: int, new: str) -> tuple[float, int]:
         """Replace columns start..end of ``line``; (ms to its diagnostics, how many)."""
         while not self.published.empty():
@@ -178,6 +190,7 @@ async def measure(session: Session, text: str, edits: int, check_schema: bool = 
             version += 1
             await session.edit(version, restart, column, column + len("restarts"), "restart")
         line, start, end = _target(lines)
+        cpu = session.cpu_ms()
         times, count = [], 0
         for n in range(edits):
             value = str(1000 + n)
@@ -185,6 +198,7 @@ async def measure(session: Session, text: str, edits: int, check_schema: bool = 
             took, count = await session.edit(version, line, start, end, value)
             end = start + len(value)
             times.append(took)
+        session.cpu = (session.cpu_ms() - cpu) / edits
         await session.stop()
     return times, count
 
@@ -229,20 +243,26 @@ def main() -> None:
     ours, found = asyncio.run(measure(archls, text, EDITS))
     median, p90 = _figures(ours)
     print(
-        f"archls                didChange -> publishDiagnostics: median {median:.0f} ms, p90 {p90:.0f} ms ({found} diagnostics)"
+        f"archls                didChange -> publishDiagnostics: median {median:.0f} ms, p90 {p90:.0f} ms ({found} diagnostics); "
+        f"server CPU per edit {archls.cpu:.0f} ms"
     )
     yls = yaml_language_server()
     if yls is None:
         return
-    theirs, their_found = asyncio.run(measure(Session(yls[0], yls[1], False), text, EDITS, check_schema=True))
+    their_session = Session(yls[0], yls[1], False)
+    theirs, their_found = asyncio.run(measure(their_session, text, EDITS, check_schema=True))
     work = [t - YLS_DELAY_MS for t in theirs]
     y_median, y_p90 = _figures(work)
     raw_median, _ = _figures(theirs)
     print(
         f"yaml-language-server  didChange -> publishDiagnostics: median {raw_median:.0f} ms; less its fixed "
-        f"{YLS_DELAY_MS:.0f} ms delay: median {y_median:.0f} ms, p90 {y_p90:.0f} ms ({their_found} diagnostics)"
+        f"{YLS_DELAY_MS:.0f} ms delay: median {y_median:.0f} ms, p90 {y_p90:.0f} ms ({their_found} diagnostics); "
+        f"server CPU per edit {their_session.cpu:.0f} ms"
     )
-    print(f"ratio archls / yaml-language-server (medians of the work): {median / y_median:.2f}x (target <= 0.3x)")
+    print(
+        f"ratio archls / yaml-language-server (medians of the work): {median / y_median:.2f}x (target <= 0.3x); "
+        f"CPU time per edit: {archls.cpu / their_session.cpu:.2f}x"
+    )
 
 
 if __name__ == "__main__":

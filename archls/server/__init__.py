@@ -47,7 +47,15 @@ def run(tcp: str | None = None) -> None:
 
 def _tidy() -> None:
     import gc
+    import threading
 
+    from archls.server.features.diagnostics import collector
+
+    if collector.busy():  # not in the middle of an audit whose diagnostics are awaited: a little later
+        later = threading.Timer(1.0, _tidy)
+        later.daemon = True
+        later.start()
+        return
     gc.unfreeze()
     gc.collect()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import deque
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -139,19 +140,67 @@ Pieces = dict[tuple[Any, ...], tuple[Any, Any, str]]
 
 def diagnostic_text(finding: Finding, doc: TextDocument, config: Config, earlier: Pieces, now: Pieces) -> str:
     """:func:`diagnostic_json` as JSON text, taken from ``earlier`` (the last publish of the same
-    document) when the same finding sits at the same place; ``now`` collects this publish's. After an
-    edit nearly every finding of a large file is the same as before it."""
+    document) when the same finding sits at the same place; ``now`` collects this publish's."""
+    return DiagnosticTexts(doc, config, earlier, now)(finding)
+
+
+class DiagnosticTexts:
+    """Findings of one text as the JSON text of their diagnostics (see :func:`diagnostic_json`), each
+    taken from ``earlier`` (the last publish of the same document) when the same finding sits at the
+    same place: after an edit nearly every finding of a large file is the same as before it.
+    ``now`` collects this publish's, for the next."""
+
+    def __init__(self, doc: TextDocument, config: Config, earlier: Pieces, now: Pieces | None = None) -> None:
+        self.doc, self.config, self.earlier = doc, config, earlier
+        self.now: Pieces = {} if now is None else now
+        self.position = _positions(doc)
+
+    def __call__(self, finding: Finding) -> str:
+        r = finding.range
+        key = (
+            finding.code,
+            finding.message,
+            finding.severity,
+            self.position(r.start_line, r.start_col),
+            self.position(r.end_line, r.end_col),
+            finding.category,
+            finding.path,
+            self.config.docs_url,
+        )
+        found = self.earlier.get(key)
+        if found is None or found[0] != finding.fix or found[1] != finding.data:
+            text = json.dumps(diagnostic_json(finding, self.doc, self.config), default=_jsonable)
+            found = (finding.fix, finding.data, text)
+        self.now[key] = found
+        return found[2]
+
+
+#: Characters other than a line feed that end a line for ``str.splitlines`` (and so for pygls) in ASCII.
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+
+
+def _positions(doc: TextDocument) -> Callable[[int, int], tuple[int, int]]:
+    """:func:`_client_position` for one text, with the work done once: in an ASCII text whose lines
+    all end with a line feed (nearly every file), a position is its line and column kept inside it."""
     lines = lines_of(doc)
-    r = finding.range
-    start = _client_position(doc, lines, r.start_line, r.start_col)
-    end = _client_position(doc, lines, r.end_line, r.end_col)
-    key = (finding.code, finding.message, finding.severity, start, end, finding.category, finding.path, config.docs_url)
-    found = earlier.get(key)
-    if found is None or found[0] != finding.fix or found[1] != finding.data:
-        text = json.dumps(diagnostic_json(finding, doc, config), default=_jsonable)
-        found = (finding.fix, finding.data, text)
-    now[key] = found
-    return found[2]
+    source = doc.source
+    if not lines or not source.isascii() or any(c in source for c in _OTHER_BREAKS):
+        return lambda line, col: _client_position(doc, lines, line, col)
+    last = len(lines) - 1
+    final_break = int(lines[last].endswith("\n"))
+
+    def position(line: int, col: int) -> tuple[int, int]:
+        if 0 <= line < last:
+            end = len(lines[line]) - 1
+        elif line == last:
+            end = len(lines[last]) - final_break
+        elif line > last:
+            return (last + 1, 0) if final_break else (last, len(lines[last]))
+        else:
+            return _client_position(doc, lines, line, col)
+        return line, col if col < end else end
+
+    return position
 
 
 def _jsonable(value: Any) -> Any:

@@ -122,3 +122,15 @@ def test_diagnostics_sent_as_json_are_what_the_protocol_objects_would_give(encod
 
 def r_ends(r: Any) -> list[tuple[int, int]]:
     return [(r.start_line, r.start_col), (r.end_line, r.end_col)]
+
+
+@pytest.mark.parametrize("text", ["a: 1\nbb: 22\n\nccc: 3\n", "a: 1\nbb: 22", "x\r\ny\n", "a\x0cb\nc\n", "\n", ""])
+def test_positions_worked_out_once_per_text_are_those_of_each_position_alone(text: str) -> None:
+    from archls.server.convert import _client_position, _positions, lines_of
+
+    doc = Workspace(None).get_text_document("untitled:x")
+    doc._source = text
+    position, lines = _positions(doc), lines_of(doc)
+    for line in range(-1, len(lines) + 3):
+        for col in range(-1, 10):
+            assert position(line, col) == _client_position(doc, lines, line, col), (line, col)
