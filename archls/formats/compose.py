@@ -210,7 +210,22 @@ def _merge_value(key: str, base: Any, over: Any) -> Any:
     return over
 
 
-def _merge_services(layers: list[tuple[str, dict[str, Any]]]) -> dict[str, Service]:
+def _merge_services(
+    layers: list[tuple[str, dict[str, Any]]], earlier: dict[str, Service] | None = None
+) -> dict[str, Service]:
+    """Every service with the files' layers merged. ``earlier`` are the services of the last reading
+    of the same single file: a service read from the same block is that one again."""
+    if earlier is not None and len(layers) == 1 and isinstance(layers[0][1].get("services"), dict):
+        file, raw = layers[0][0], layers[0][1]["services"]
+        if all(type(name) is str for name in raw):  # no two keys can be the same name
+            services = {}
+            for name, body in raw.items():
+                known = earlier.get(name)
+                if known is not None and known.sources[0][1] is body and known.file == file:
+                    services[name] = known
+                else:
+                    services[name] = _service(name, body if isinstance(body, dict) else {}, file)
+            return services
     services: dict[str, Service] = {}
     for file, data in layers:
         raw = data.get("services")
@@ -229,9 +244,19 @@ def _merge_services(layers: list[tuple[str, dict[str, Any]]]) -> dict[str, Servi
                 service.data[key] = _merge_value(key, service.data[key], value) if key in service.data else value
                 service.key_files[key] = file
     for service in services.values():
-        profiles = service.data.get("profiles")
-        service.profiles = [str(p) for p in profiles] if isinstance(profiles, list) else []
+        service.profiles = _profiles(service)
     return services
+
+
+def _service(name: str, body: dict[str, Any], file: str) -> Service:
+    service = Service(name, dict(body), {k: file for k in body}, file, sources=[(file, body)])
+    service.profiles = _profiles(service)
+    return service
+
+
+def _profiles(service: Service) -> list[str]:
+    profiles = service.data.get("profiles")
+    return [str(p) for p in profiles] if isinstance(profiles, list) else []
 
 
 # --- reading a service -------------------------------------------------------------------------
@@ -542,13 +567,14 @@ def build(
     *,
     reuse: bool = True,
 ) -> YamlLoaded:
-    services = _merge_services(layers)
+    memo = _memo_of(current) if reuse else _Memo()
+    services = _merge_services(layers, memo.merged)
+    memo.merged = services if len(layers) == 1 else {}
     folder = os.path.dirname(current)
     native = ComposeNative(
         services, [f for f, _ in layers], current, loaded.smaps, development=is_development(current, services)
     )
     loaded.native = native
-    memo = _memo_of(current) if reuse else _Memo()
     if isinstance(loaded, ComposeLoaded):
         loaded.placed_from = current
     components: dict[str, Component] = {}
@@ -640,7 +666,7 @@ def _describe(
                 file = service.key_files.get(str(native_path[0]), key_file)
                 places[("components", name, *sub)] = Place(file, ("services", name, *native_path))
     return _ServiceMemo(
-        list(service.sources),
+        service.sources,
         dict(service.key_files),
         key_file,
         dockerfile,
@@ -688,7 +714,7 @@ class _ServiceMemo:
     def matches(self, service: Service, key_file: str, dockerfile: tuple[Any, Any, Any], in_model: bool) -> bool:
         return (
             # the same blocks of the same files give the same merged data and key files
-            _same_sources(self.sources, service.sources)
+            (self.sources is service.sources or _same_sources(self.sources, service.sources))
             and self.key_file == key_file
             and self.in_model == in_model
             and self.dockerfile == dockerfile
@@ -706,6 +732,8 @@ class _Signs:
 
 @dataclass
 class _Memo:
+    #: the services of the last build when it read one file (see _merge_services)
+    merged: dict[str, Service] = field(default_factory=dict)
     services: dict[str, _ServiceMemo] = field(default_factory=dict)
     #: every service's places and anchors (the union of ``services``' own)
     places: dict[ModelPath, Place] = field(default_factory=dict)
