@@ -1,13 +1,14 @@
-"""Terraform files parsed on another core while a small ``archls check`` starts.
+"""Files parsed on another core while a small ``archls check`` starts.
 
 A check of a folder or two spends most of its time starting: importing the rules, the analyses and
 the formats before it reads its first file, then importing lark, loading the HCL grammar and
 parsing every ``.tf`` file, all on one core (on terragoat's 14 files, about 80 ms for lark and its
-grammar and 100 ms for the parse). Where the process can fork, :func:`start` forks a child that
-parses the Terraform files under the named paths while this process imports, and :meth:`Prefetch.
-collect` puts what it parsed into the module loader's cache, keyed by path and content: a file the
-engine reads differently, or that changed meanwhile, misses the cache and is parsed as always, so
-the findings are the same with or without the child.
+grammar and 100 ms for the parse), and reading the catalog's reference figures (about 20 ms of
+YAML). Where the process can fork, :func:`start` forks a child that parses the Terraform files
+under the named paths and the catalog's files while this process imports, and
+:meth:`Prefetch.collect` hands what it parsed to the module loader's cache, keyed by path and
+content, and to the catalog. A file the engine reads differently, or that changed meanwhile, misses
+the cache and is parsed as always, so the findings are the same with or without the child.
 
 Only for runs that stay in this process (small inputs, no ``-j``): bigger runs already spread their
 work over every core. Files beyond those limits, and local modules outside the named paths, are
@@ -24,6 +25,8 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 #: Above this much Terraform the child parses nothing: the run goes to worker processes
 #: (archls.batch.run.IN_PROCESS_BYTES, the same bound).
@@ -34,7 +37,15 @@ SKIP_DIRS = frozenset({"node_modules", "venv", "__pycache__"})
 #: How long collect() waits for the child before the engine parses on its own.
 WAIT_S = 30.0
 
-Parsed = list[tuple[str, str, object]]
+
+@dataclass
+class Parsed:
+    """What the child hands back."""
+
+    #: (path, text, HclFile) of each Terraform file
+    terraform: list[tuple[str, str, object]] = field(default_factory=list)
+    #: archls.catalog's YAML files, by name
+    catalog: dict[str, Any] = field(default_factory=dict)
 
 
 class Prefetch:
@@ -64,14 +75,17 @@ class Prefetch:
         finally:
             self.close()
         try:
-            parsed: Parsed = pickle.loads(data) if data else []
+            parsed: Parsed = pickle.loads(data) if data else Parsed()
         except Exception:  # a child that died half-way: nothing to use
             return 0
+        from archls import catalog
         from archls.formats import _tfmodule
 
-        for path, text, hcl in parsed:
+        for name, value in parsed.catalog.items():
+            catalog.remember(name, value)
+        for path, text, hcl in parsed.terraform:
             _tfmodule.remember(path, text, hcl)  # type: ignore[arg-type]
-        return len(parsed)
+        return len(parsed.terraform)
 
     def close(self) -> None:
         """Let the child go: ended if it is still at work (a usage error, a result never collected)."""
@@ -123,11 +137,12 @@ def _child(paths: Sequence[str], fd: int) -> None:
     sys.modules.setdefault("regex", None)  # type: ignore[arg-type]
     from archls.formats import _hcl
 
-    parsed: Parsed = []
+    parsed = Parsed()
     for path in terraform_files(paths):
         text = _read(path)
         if text is not None:
-            parsed.append((path, text, _hcl.parse(text, path)))
+            parsed.terraform.append((path, text, _hcl.parse(text, path)))
+    parsed.catalog = _catalog()
     data = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(data)
     while view:
@@ -166,6 +181,26 @@ def terraform_files(paths: Sequence[str]) -> list[str]:
                 if total > MAX_BYTES or len(files) > MAX_FILES:
                     return []
     return files
+
+
+def _catalog() -> dict[str, Any]:
+    """The bundled catalog's YAML files parsed as archls.catalog parses them (which every audit
+    reads, and which this process does not import: its models are the other process's work)."""
+    import importlib.util
+
+    import yaml
+
+    spec = importlib.util.find_spec("archls.catalog")
+    folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
+    if folder is None:
+        return {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                found[name] = yaml.load(handle.read(), Loader=loader)
+    return found
 
 
 def _read(path: str) -> str | None:

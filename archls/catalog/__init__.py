@@ -547,7 +547,19 @@ def _key(name: str) -> str:
     return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
+#: Catalog files parsed elsewhere, by name, each taken once (``archls check`` reads them on another
+#: core while it starts: see archls/batch/prefetch.py).
+_parsed: dict[str, Any] = {}
+
+
+def remember(name: str, data: Any) -> None:
+    """The data of the bundled file ``name``, read as :func:`_read` reads it, in another process."""
+    _parsed[name] = data
+
+
 def _read(name: str) -> Any:
+    if name in _parsed:
+        return _parsed.pop(name)
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
