@@ -270,7 +270,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``command`` "check", that command's alone (a check needs no
+    other command's options, and importing every command module to add them is part of its start)."""
     parser = Parser(
         prog="archls",
         description="Architecture-as-code audits: a language server and a CLI for architecture, compose, "
@@ -345,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config-json", help=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
+    if command == "check":
+        return parser
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--stdio", action="store_true", help="speak LSP on standard input and output (default)")
@@ -410,7 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.disable()
         _starting = True
     try:
-        parser = build_parser()
+        words = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser("check" if words[:1] == ["check"] else None)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

@@ -14,8 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Modules a check never needs: other commands' (exports, the preview, the assistant, specs, coach,
-#: import, the server and its protocol), worker processes and the progress bar for a small run,
+#: Modules a check never needs: other commands' (their options too; exports, the preview, the
+#: assistant, specs, coach, import, the server and its protocol), worker processes and the progress
+#: bar for a small run,
 #: --exclude's pattern matching, python-hcl2's writer.
 HEAVY = (
     "anthropic",
@@ -33,6 +34,7 @@ HEAVY = (
     "archls.server",
     "archls.assistant",
     "archls.coach",
+    "archls.commands",
     "archls.compare",
     "archls.docs",
     "archls.export",
