@@ -1,16 +1,22 @@
 """archls and checkov side by side on the shared corpus: terragoat's AWS Terraform and kubernetes-goat's
-manifests. Wall time, peak memory (max RSS of the process) and findings, median of three runs each;
+manifests. Wall time, CPU time (user + system, the command's child processes included), peak memory
+(max RSS of the process) and findings, median of three runs each;
 then the server's re-audit of one Terraform file after an edit (didChange -> publishDiagnostics through
 a real LSP client, the rest of the module read from disk), next to the engine's own time for it.
 
 checkov runs from its own virtual environment (scripts/checkov-venv.sh creates it on first use; it pins
-an older networkx than archls). Run: .venv/bin/python bench/run.py corpus
+an older networkx than archls). archls's own modules are compiled to bytecode first, as installing a
+package does (pip compiles it), so that neither tool compiles its source in the runs measured; in
+a checkout whose environment says PYTHONDONTWRITEBYTECODE, archls would otherwise recompile every
+changed module on each run. Run: .venv/bin/python bench/run.py corpus
 """
 
 from __future__ import annotations
 
 import asyncio
+import compileall
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -33,8 +39,9 @@ import json, resource, subprocess, sys, time
 started = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "peak_kb": peak, "rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr[-2000:]}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+print(json.dumps({"wall": wall, "cpu": cpu, "peak_kb": peak, "rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr[-2000:]}))
 """
 
 
@@ -88,21 +95,31 @@ def side_by_side(label: str, target: Path, checkov: Path | None, runs_each: int 
     ]
     runs = [measure(archls_cmd, ROOT) for _ in range(runs_each)]
     a_wall = statistics.median(r["wall"] for r in runs)
+    a_cpu = statistics.median(r["cpu"] for r in runs)
     a_peak = max(r["peak_kb"] for r in runs) / 1024
     a_found = archls_findings(runs[0]["stdout"])
     print(f"{label}")
-    print(f"  archls : {a_wall * 1000:7.0f} ms wall  {a_peak:6.1f} MB peak  {a_found:4d} findings")
+    print(
+        f"  archls : {a_wall * 1000:7.0f} ms wall  {a_cpu * 1000:7.0f} ms CPU  {a_peak:6.1f} MB peak  {a_found:4d} findings"
+    )
     if checkov is None:
         print("  checkov: not available (scripts/checkov-venv.sh could not install it)")
         return
     checkov_cmd = [str(checkov), "-d", str(target), "--skip-download", "--quiet", "--compact", "-o", "json"]
     runs = [measure(checkov_cmd, ROOT) for _ in range(runs_each)]
     c_wall = statistics.median(r["wall"] for r in runs)
+    c_cpu = statistics.median(r["cpu"] for r in runs)
     c_peak = max(r["peak_kb"] for r in runs) / 1024
     c_found, by_type = checkov_findings(runs[0]["stdout"])
     detail = ", ".join(f"{k} {v}" for k, v in sorted(by_type.items()))
-    print(f"  checkov: {c_wall * 1000:7.0f} ms wall  {c_peak:6.1f} MB peak  {c_found:4d} failed checks ({detail})")
-    print(f"  archls is {c_wall / a_wall:.1f}x faster and uses {a_peak / c_peak:.2f} of checkov's peak memory")
+    print(
+        f"  checkov: {c_wall * 1000:7.0f} ms wall  {c_cpu * 1000:7.0f} ms CPU  {c_peak:6.1f} MB peak  "
+        f"{c_found:4d} failed checks ({detail})"
+    )
+    print(
+        f"  archls is {c_wall / a_wall:.1f}x faster (wall; {c_cpu / a_cpu:.1f}x in CPU time) and uses "
+        f"{a_peak / c_peak:.2f} of checkov's peak memory"
+    )
 
 
 async def reaudit(folder: Path, name: str) -> list[float]:
@@ -183,6 +200,8 @@ def main() -> None:
         print("shared corpus not found; nothing to compare")
         return
     checkov = checkov_binary()
+    compileall.compile_dir(ROOT / "archls", quiet=1)
+    print(f"load average {os.getloadavg()[0]:.1f} before the runs")
     side_by_side("terragoat/aws (14 .tf files, 64 resources)", CORPUS / "terragoat" / "aws", checkov)
     side_by_side("kubernetes-goat/scenarios (15 manifests)", CORPUS / "kubernetes-goat" / "scenarios", checkov)
     with tempfile.TemporaryDirectory() as tmp:
