@@ -416,8 +416,12 @@ def _analyse_group(
             audited = context is not None and not any(f.code in UNREADABLE for f in mine)
             mine = suppress.apply(mine, file_text, loaded.view(file), own, rules_ran=audited, path=file)
             keep_inside(mine, file_text)
+        kept: dict[str, bool] = {}  # per code: thousands of findings have a handful of codes
         for finding in mine:
-            if own.enabled(finding.code) or finding.code in {"ARCH000", "ARCH001"}:
+            keep = kept.get(finding.code)
+            if keep is None:
+                keep = kept[finding.code] = own.enabled(finding.code) or finding.code in {"ARCH000", "ARCH001"}
+            if keep:
                 finding.file = file
                 shared.append(_configured(finding, own))
     group = _Group(fmt.name, loaded, context, shared, texts, digests, configs, tuple(by_file), runs)

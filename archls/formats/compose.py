@@ -604,7 +604,12 @@ def build(
         component = known.component
         if component is None:
             continue
-        heads[name] = service_heads = tuple(entry_of.at(file, name) for file, _ in service.sources)
+        sources = service.sources
+        heads[name] = service_heads = (
+            (entry_of.at(sources[0][0], name),)
+            if len(sources) == 1
+            else tuple(entry_of.at(file, name) for file, _ in sources)
+        )
         at = entry_of.at(key_file, name)
         if fresh:
             if at is not None:
@@ -971,6 +976,8 @@ def _networks(
         if isinstance(networks, dict):
             for key in networks:
                 declared.setdefault(str(key), file)
+    if not declared:
+        return {}
     members: dict[str, list[str]] = {n: [] for n in declared}
     for name in sorted(active):
         networks = services[name].data.get("networks")

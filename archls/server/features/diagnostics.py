@@ -8,6 +8,7 @@ import gc
 import os
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -88,22 +89,27 @@ class _Collector:
     def __init__(self) -> None:
         self.holds = 0
         self.paused = False
+        #: when an audit last started or ended (time.monotonic)
+        self.stirred = 0.0
 
     def hold(self) -> None:
+        self.stirred = time.monotonic()
         if self.holds == 0 and gc.isenabled():
             gc.disable()
             self.paused = True
         self.holds += 1
 
     def release(self) -> None:
+        self.stirred = time.monotonic()
         self.holds -= 1
         if self.holds == 0 and self.paused:
             self.paused = False
             gc.enable()
 
-    def busy(self) -> bool:
-        """Whether an audit holds the collector (a full collection now would delay its diagnostics)."""
-        return self.holds > 0
+    def idle(self, seconds: float) -> bool:
+        """Whether no audit ran for ``seconds``: a long pause (a full collection) now would delay no
+        diagnostics, and most likely no keystroke's either. Read from any thread."""
+        return self.holds == 0 and time.monotonic() - self.stirred >= seconds
 
 
 collector = _Collector()
