@@ -54,6 +54,12 @@ class SourceMap:
         self._mount_depths.add(len(prefix))
         self._starts = None
 
+    def mount_all(self, children: dict[ModelPath, tuple[int, SourceMap]], depth: int) -> None:
+        """:meth:`mount` each of ``children`` (prefix -> (line offset, map)), all prefixes ``depth`` long."""
+        self._mounts.update(children)
+        self._mount_depths.add(depth)
+        self._starts = None
+
     def get(self, path: ModelPath) -> Entry | None:
         # Walk down through mounted maps adding up their offsets, and shift once at the end.
         smap, offset = self, 0

@@ -14,6 +14,7 @@ text, so an edit re-reads only the block it touched. Files where blocks could in
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -408,89 +409,10 @@ _CONTENT_LINE = re.compile(r"^[ ]*[^\s#]", re.M)
 _SECTION_HEADER_AT = re.compile(r"([A-Za-z_][\w-]*)[ ]*:[ ]*(?:#[^\n]*)?\r?$", re.M)
 
 
-class _Text:
-    """The text with cheap offset -> line lookups for boundaries found in increasing order."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._offset = 0
-        self._line = 0
-
-    def line_of(self, offset: int) -> int:
-        if offset < self._offset:
-            self._offset, self._line = 0, 0
-        self._line += self.text.count("\n", self._offset, offset)
-        self._offset = offset
-        return self._line
-
-
-def _children(text: str, start: int, end: int) -> tuple[list[int], bool, int] | None:
-    """Offsets where the children of a block section body start, whether they are list items, and their indent."""
-    first = _CONTENT_LINE.search(text, start, end)
-    if first is None:
-        return None
-    line_start = first.start()
-    indent = first.end() - 1 - line_start
-    sequence = text[first.end() - 1] == "-"
-    if indent and re.compile(rf"^ {{0,{indent - 1}}}[^\s#]", re.M).search(text, line_start, end):
-        raise _Fallback  # a line less indented than the children: not a plain list of blocks
-    pattern = rf"^ {{{indent}}}-(?=[ \r\n]|$)" if sequence else rf"^ {{{indent}}}(?=[^\s#])"
-    starts = [m.start() for m in re.compile(pattern, re.M).finditer(text, line_start, end)]
-    if not starts or starts[0] != line_start:
-        raise _Fallback
-    return starts, sequence, indent
-
-
-_sections: OrderedDict[str, _Block] = OrderedDict()
-_SECTIONS_SIZE = 16
-
-
-def _compose_section(text: str, name: str, header_width: int) -> _Block:
-    """A big section (``components:`` and its children) as one block, assembled from its children's
-    cached blocks and itself cached by its text, so an edit elsewhere costs nothing here."""
-    cached = _sections.get(text)
-    if cached is not None:
-        _sections.move_to_end(text)
-        return cached
-    key_range = Range(0, 0, 0, len(name))
-    smap = SourceMap()
-    body = text.find("\n")
-    children = _children(text, body + 1, len(text)) if body != -1 else None
-    if children is None:
-        smap.add((), key_range, Range(0, header_width, 0, header_width))
-        block = _Block(name, key_range, None, Range(0, header_width, 0, header_width), smap, [])
-    else:
-        where = _Text(text)
-        starts, sequence, indent = children
-        container: Any = [] if sequence else {}
-        issues: list[Finding] = []
-        last = Range(0, 0, 0, 0)
-        for c_start, c_end in zip(starts, [*starts[1:], len(text)], strict=True):
-            line = where.line_of(c_start)
-            child = _compose_block(text[c_start:c_end], sequence)
-            if sequence:
-                path: tuple[Any, ...] = (len(container),)
-                container.append(child.value)
-            else:
-                path = (child.key,)
-                if child.key in container:
-                    raise _Fallback
-                container[child.key] = child.value
-            smap.mount(path, line, child.smap)
-            if child.issues:
-                issues.extend(_shift(child.issues, line, path))
-            last = child.value_range.shifted(line)
-        value_range = Range(where.line_of(starts[0]), indent, last.end_line, last.end_col)
-        smap.add((), key_range, value_range)
-        block = _Block(name, key_range, container, value_range, smap, issues)
-    _sections[text] = block
-    if len(_sections) > _SECTIONS_SIZE:
-        _sections.popitem(last=False)
-    return block
-
-
-def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> YamlDoc:
-    if "\t" in text or (
+def _risky(text: str) -> bool:
+    """Whether blocks of ``text`` could interact (anchors, aliases, tags, merges, several documents)
+    or be indented with tabs: such text is read whole."""
+    return "\t" in text or (
         (
             "&" in text
             or "*" in text
@@ -499,50 +421,328 @@ def _compose_blockwise(text: str, sections: frozenset[str], smap: SourceMap) -> 
             or "%" in text
             or "\n---" in text
             or "\n..." in text
-            or text.startswith("---")
+            or text.startswith(("---", "..."))
         )
-        and _RISKY.search(text)
-    ):
+        and _RISKY.search(text) is not None
+    )
+
+
+#: One child block of a section: (offset of its first character, its first line, the block), the
+#: offset and line counted from the section's first character.
+_Child = tuple[int, int, _Block]
+
+
+@dataclass(slots=True)
+class _Section:
+    """A big section (``components:`` and its children) and the children it was assembled from."""
+
+    block: _Block
+    children: list[_Child]
+    sequence: bool
+    indent: int
+
+
+_sections: OrderedDict[str, _Section] = OrderedDict()
+_SECTIONS_SIZE = 16
+
+
+def _child_pattern(sequence: bool, indent: int) -> re.Pattern[str]:
+    return re.compile(rf"^ {{{indent}}}-(?=[ \r\n]|$)" if sequence else rf"^ {{{indent}}}(?=[^\s#])", re.M)
+
+
+def _outdented(indent: int) -> re.Pattern[str] | None:
+    return re.compile(rf"^ {{0,{indent - 1}}}[^\s#]", re.M) if indent else None
+
+
+def _split(text: str, start: int, end: int, sequence: bool, indent: int) -> list[int]:
+    """Offsets where the children of a section start between ``start`` (the first child's start)
+    and ``end``; falls back when a line there is indented less than the children."""
+    outdented = _outdented(indent)
+    if outdented is not None and outdented.search(text, start, end):
+        raise _Fallback  # a line less indented than the children: not a plain list of blocks
+    starts = [m.start() for m in _child_pattern(sequence, indent).finditer(text, start, end)]
+    if not starts or starts[0] != start:
         raise _Fallback
-    tops = [m.start() for m in _TOP_ENTRY.finditer(text)]
-    if not tops or _CONTENT_LINE.search(text, 0, tops[0]):
+    return starts
+
+
+def _compose_section(text: str, name: str, header_width: int) -> _Section:
+    """A big section as one block, assembled from its children's cached blocks and itself cached
+    by its text, so an edit elsewhere costs nothing here."""
+    cached = _sections.get(text)
+    if cached is not None:
+        _sections.move_to_end(text)
+        return cached
+    body = text.find("\n")
+    first = _CONTENT_LINE.search(text, body + 1) if body != -1 else None
+    if first is None:
+        section = _Section(_section_block(name, header_width, [], False, 0), [], False, 0)
+    else:
+        indent = first.end() - 1 - first.start()
+        sequence = text[first.end() - 1] == "-"
+        starts = _split(text, first.start(), len(text), sequence, indent)
+        children = _children_of(text, starts, len(text), sequence, 0, text.count("\n", 0, starts[0]))
+        section = _Section(_section_block(name, header_width, children, sequence, indent), children, sequence, indent)
+    _sections[text] = section
+    if len(_sections) > _SECTIONS_SIZE:
+        _sections.popitem(last=False)
+    return section
+
+
+def _children_of(text: str, starts: list[int], end: int, sequence: bool, base: int, line: int) -> list[_Child]:
+    """The blocks starting at ``starts`` (offsets in ``text``, the first on line ``line`` counted from
+    ``base``), with offsets and lines counted from ``base``."""
+    children: list[_Child] = []
+    previous = starts[0]
+    for c_start, c_end in zip(starts, [*starts[1:], end], strict=True):
+        line += text.count("\n", previous, c_start)
+        previous = c_start
+        children.append((c_start - base, line, _compose_block(text[c_start:c_end], sequence)))
+    return children
+
+
+def _section_block(name: str, header_width: int, children: list[_Child], sequence: bool, indent: int) -> _Block:
+    """The block of a section made of ``children`` (whose lines count from the section's header)."""
+    key_range = Range(0, 0, 0, len(name))
+    smap = SourceMap()
+    if not children:
+        empty = Range(0, header_width, 0, header_width)
+        smap.add((), key_range, empty)
+        return _Block(name, key_range, None, empty, smap, [])
+    container: Any
+    if sequence:
+        container = [block.value for _, _, block in children]
+        paths: list[tuple[Any, ...]] = [(index,) for index in range(len(children))]
+    else:
+        container = {block.key: block.value for _, _, block in children}
+        if len(container) != len(children):
+            raise _Fallback  # a duplicate id: the whole reading reports it
+        paths = [(block.key,) for _, _, block in children]
+    smap.mount_all({path: (line, block.smap) for path, (_, line, block) in zip(paths, children, strict=True)}, 1)
+    issues: list[Finding] = []
+    for path, (_, line, block) in zip(paths, children, strict=True):
+        if block.issues:
+            issues.extend(_shift(block.issues, line, path))
+    _, last_line, last_block = children[-1]
+    last = last_block.value_range.shifted(last_line)
+    value_range = Range(children[0][1], indent, last.end_line, last.end_col)
+    smap.add((), key_range, value_range)
+    return _Block(name, key_range, container, value_range, smap, issues)
+
+
+@dataclass(slots=True)
+class _Top:
+    """A top-level entry: its offset and first line in the text, its block, and its children when
+    it is a big section."""
+
+    start: int
+    line: int
+    block: _Block
+    section: _Section | None
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What the block-wise reading of one file's text was made of, for reading its next version."""
+
+    text: str
+    sections: frozenset[str]
+    tops: list[_Top]
+
+
+def _read_tops(text: str, starts: list[int], end: int, sections: frozenset[str], line: int) -> list[_Top]:
+    """The top-level entries starting at ``starts``, the first on line ``line``."""
+    tops: list[_Top] = []
+    previous = starts[0]
+    for start, stop in zip(starts, [*starts[1:], end], strict=True):
+        line += text.count("\n", previous, start)
+        previous = start
+        header = _SECTION_HEADER_AT.match(text, start)
+        if header and header.group(1) in sections:
+            section = _compose_section(text[start:stop], header.group(1), header.end() - start)
+            tops.append(_Top(start, line, section.block, section))
+        else:
+            tops.append(_Top(start, line, _compose_block(text[start:stop], False), None))
+    return tops
+
+
+def _compose_blockwise(text: str, sections: frozenset[str]) -> _Reading:
+    if _risky(text):
         raise _Fallback
-    where = _Text(text)
+    starts = [m.start() for m in _TOP_ENTRY.finditer(text)]
+    if not starts or _CONTENT_LINE.search(text, 0, starts[0]):
+        raise _Fallback
+    return _Reading(text, sections, _read_tops(text, starts, len(text), sections, text.count("\n", 0, starts[0])))
+
+
+def _document(tops: list[_Top], smap: SourceMap) -> YamlDoc:
     data: dict[str, Any] = {}
     issues: list[Finding] = []
     last_line = last_col = 0
-    bounds = [*tops[1:], len(text)]
-    first_line = where.line_of(tops[0])
-    for start, end in zip(tops, bounds, strict=True):
-        start_line = where.line_of(start)
-        header = _SECTION_HEADER_AT.match(text, start)
-        if header and header.group(1) in sections:
-            block = _compose_section(text[start:end], header.group(1), header.end() - start)
-        else:
-            block = _compose_block(text[start:end], False)
+    for top in tops:
+        block = top.block
         if block.key in data:
             raise _Fallback
-        data[block.key] = block.value
-        smap.mount((block.key,), start_line, block.smap)
+        data[block.key] = block.value  # type: ignore[index]
+        smap.mount((block.key,), top.line, block.smap)
         if block.issues:
-            issues.extend(_shift(block.issues, start_line, (block.key,)))
-        end_range = block.value_range.shifted(start_line)
+            issues.extend(_shift(block.issues, top.line, (block.key,)))
+        end_range = block.value_range.shifted(top.line)
         if end_range.end_line >= last_line:
             last_line, last_col = end_range.end_line, end_range.end_col
-    smap.add((), None, Range(first_line, 0, last_line, last_col))
+    smap.add((), None, Range(tops[0].line, 0, last_line, last_col))
     return YamlDoc(data, smap, issues)
+
+
+# --- reading the next version of a file ---------------------------------------------------------
+# An edit changes a few characters of a large file. The text before the first changed character and
+# after the last one is what the last reading of the same file read: the blocks there are kept as
+# they were (those after the edit with their lines moved), and only the blocks the edit touched are
+# split and composed again. The result is the one reading the new text from scratch would give: the
+# same checks run on the text read again, and any doubt falls back to that reading.
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (halving, so that C compares the long stretches)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix, at most ``limit``."""
+    low, high = 0, limit
+    la, lb = len(a), len(b)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[la - middle : la - low] == b[lb - middle : lb - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+@dataclass(slots=True)
+class _Edit:
+    """Where two versions of a text differ: ``old[start:old_end]`` became ``new[start:new_end]``."""
+
+    start: int
+    old_end: int
+    new_end: int
+    chars: int  # how far the text after the edit moved
+    lines: int  # how many lines it moved
+
+
+def _diff(old: str, new: str) -> _Edit:
+    start = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - start)
+    old_end, new_end = len(old) - suffix, len(new) - suffix
+    lines = new.count("\n", start, new_end) - old.count("\n", start, old_end)
+    return _Edit(start, old_end, new_end, new_end - old_end, lines)
+
+
+def _touched(starts: list[int], edit: _Edit) -> tuple[int, int]:
+    """The first and last of the blocks starting at ``starts`` that the edit may have changed: those
+    holding the character before it up to the first character after it, so that the boundaries
+    around them, made of unchanged characters on both sides, are boundaries in the new text too."""
+    first = bisect_right(starts, edit.start - 1) - 1
+    last = bisect_right(starts, edit.old_end) - 1
+    return max(first, 0), last
+
+
+def _reread(previous: _Reading, text: str) -> _Reading:
+    edit = _diff(previous.text, text)
+    tops = previous.tops
+    if edit.start == 0 or edit.start <= tops[0].start:
+        raise _Fallback  # the file's first line or what precedes it
+    starts = [top.start for top in tops]
+    first, last = _touched(starts, edit)
+    top = tops[first]
+    end = tops[last + 1].start + edit.chars if last + 1 < len(tops) else len(text)
+    replaced: list[_Top] | None = None
+    if first == last and top.section is not None and top.section.children:
+        replaced = _reread_section(top, text, end, edit)
+    if replaced is None:
+        span = text[top.start : end]
+        if _risky(span):
+            raise _Fallback
+        found = [m.start() for m in _TOP_ENTRY.finditer(text, top.start, end)]
+        if not found or found[0] != top.start:
+            raise _Fallback
+        replaced = _read_tops(text, found, end, previous.sections, top.line)
+    moved = [_Top(t.start + edit.chars, t.line + edit.lines, t.block, t.section) for t in tops[last + 1 :]]
+    return _Reading(text, previous.sections, [*tops[:first], *replaced, *moved])
+
+
+def _reread_section(top: _Top, text: str, end: int, edit: _Edit) -> list[_Top] | None:
+    """The section ``top`` read again with only the children the edit touched composed anew; None
+    when the edit reaches its header or its first child's start (the section is then read whole)."""
+    section = top.section
+    assert section is not None
+    children = section.children
+    base = top.start
+    if edit.start - 1 < base + children[0][0]:
+        return None
+    starts = [base + start for start, _, _ in children]
+    first, last = _touched(starts, edit)
+    span_start = starts[first]
+    span_end = starts[last + 1] + edit.chars if last + 1 < len(children) else end
+    if _risky(text[span_start:span_end]):
+        raise _Fallback
+    if _TOP_ENTRY.search(text, span_start, span_end) is not None:
+        return None  # a new top-level entry: the file's entries are split again
+    new_starts = _split(text, span_start, span_end, section.sequence, section.indent)
+    fresh = _children_of(text, new_starts, span_end, section.sequence, base, children[first][1])
+    moved = [(start + edit.chars, line + edit.lines, block) for start, line, block in children[last + 1 :]]
+    merged = [*children[:first], *fresh, *moved]
+    name = top.block.key
+    assert name is not None
+    block = _section_block(name, 0, merged, section.sequence, section.indent)
+    return [_Top(top.start, top.line, block, _Section(block, merged, section.sequence, section.indent))]
 
 
 def _shift(issues: list[Finding], lines: int, prefix: tuple[Any, ...]) -> list[Finding]:
     return [Finding(f.code, f.message, f.severity, f.range.shifted(lines), f.category, prefix + f.path) for f in issues]
 
 
-def compose(text: str, *, file: str | None = None, sections: frozenset[str] = frozenset()) -> YamlDoc:
-    """Read one YAML document. ``sections`` names top-level keys whose children are cached block by block."""
+#: The last block-wise reading of each file, by file and sections read block by block.
+_readings: OrderedDict[tuple[str, frozenset[str]], _Reading] = OrderedDict()
+_READINGS_SIZE = 16
+
+
+def compose(
+    text: str, *, file: str | None = None, sections: frozenset[str] = frozenset(), reuse: bool = True
+) -> YamlDoc:
+    """Read one YAML document. ``sections`` names top-level keys whose children are cached block by
+    block. With ``reuse`` and a ``file``, the last reading of that file is the starting point: only
+    the blocks the edit since touched are read again."""
     smap = SourceMap(file)
     if sections:
+        key = (file, sections) if file is not None and reuse else None
+        previous = _readings.get(key) if key is not None else None
+        reading: _Reading | None = None
+        if previous is not None:
+            try:
+                reading = previous if previous.text == text else _reread(previous, text)
+            except _Fallback:
+                reading = None
         try:
-            return _compose_blockwise(text, sections, smap)
+            if reading is None:
+                reading = _compose_blockwise(text, sections)
+            doc = _document(reading.tops, smap)
         except _Fallback:
-            smap = SourceMap(file)
+            if key is not None:
+                _readings.pop(key, None)
+            return _compose_whole(text, SourceMap(file))
+        if key is not None:
+            _readings[key] = reading
+            _readings.move_to_end(key)
+            if len(_readings) > _READINGS_SIZE:
+                _readings.popitem(last=False)
+        return doc
     return _compose_whole(text, smap)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -41,7 +42,7 @@ class ArchFormat:
         return is_arch_file(path)
 
     def load(self, text: str, path: str, context: LoadContext) -> Loaded:
-        doc = yamlsource.compose(text, file=path, sections=SECTIONS)
+        doc = yamlsource.compose(text, file=path, sections=SECTIONS, reuse=context.reuse)
         loaded = Loaded(NAME, None, doc.smap, list(doc.issues))
         if doc.data is None:
             if doc.empty:
@@ -54,7 +55,7 @@ class ArchFormat:
                     )
                 )
             return loaded
-        return build(doc.data, doc.smap, loaded)
+        return build(doc.data, doc.smap, loaded, _memo_of(path) if context.reuse else _Memo())
 
 
 def suggest(word: str, candidates: list[str] | set[str] | Any) -> str:
@@ -244,8 +245,10 @@ def _head_line(where: Range) -> Range:
     return Range(where.start_line, where.start_col, where.start_line, where.start_col + 1)
 
 
-def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
-    """Validate read YAML data into the model, reporting every problem at its place."""
+def build(data: Any, smap: SourceMap, loaded: Loaded, memo: _Memo | None = None) -> Loaded:
+    """Validate read YAML data into the model, reporting every problem at its place. ``memo`` holds
+    what the last build of the same file made of each part, reused for the parts read unchanged."""
+    memo = memo or _Memo()
     v = _Validator(smap, loaded.findings)
     if not isinstance(data, dict):
         v.report(
@@ -266,12 +269,12 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
         v.report("ARCH005", "missing required key 'name'", ())
 
     requirements = v.part(Requirements, data.get("requirements") or {}, ("requirements",), "requirements")
-    components, known = _memoised(v, _section(v, data, "components", dict), _components)
-    connections, connection_paths = _memoised(v, _section(v, data, "connections", list), _connections)
-    flows = _memoised(v, _section(v, data, "flows", dict), _flows)
-    groups = _memoised(v, _section(v, data, "groups", dict), _groups)
+    components, known = memo.components.build(v, _section(v, data, "components", dict), _components)
+    connections, connection_paths = memo.connections.build(v, _section(v, data, "connections", list), _connections)
+    flows = memo.flows.build(v, _section(v, data, "flows", dict), _flows)
+    groups = memo.groups.build(v, _section(v, data, "groups", dict), _groups)
 
-    _check_references(v, known, connections, connection_paths, flows, groups)
+    memo.references.check(v, known, connections, connection_paths, flows, groups)
     acceptance = _acceptance(v, _section(v, data, "acceptance", list), flows)
     coach = v.part(Coach, data["coach"], ("coach",), "coach") if data.get("coach") is not None else None
 
@@ -294,16 +297,22 @@ def build(data: Any, smap: SourceMap, loaded: Loaded) -> Loaded:
     loaded.known_ids = known
     # A connection that failed validation is left out of the model, so model indices can
     # run behind file indices; findings must still land on the right item.
-    loaded.aliases = {("connections", i): path for i, path in enumerate(connection_paths) if path != ("connections", i)}
+    if memo.aliases[0] is not connection_paths:
+        aliases = {("connections", i): path for i, path in enumerate(connection_paths) if path != ("connections", i)}
+        memo.aliases = (connection_paths, aliases)
+    loaded.aliases = dict(memo.aliases[1])
     return loaded
 
 
-class _Recorder(_Validator):
-    """Collects what a section reports, so the section can be replayed without validating it again."""
+#: A report made while building: (code, message, path, on the value, severity), replayed on reuse.
+Report = tuple[str, str, ModelPath, bool, Severity]
 
-    def __init__(self) -> None:
-        super().__init__(SourceMap(), [])
-        self.reports: list[tuple[str, str, ModelPath, bool, Severity]] = []
+
+class _Recorder(_Validator):
+    """Collects what a part reports, so the part can be replayed without validating it again."""
+
+    def __init__(self) -> None:  # no map or findings: it only records
+        self.reports: list[Report] = []
 
     def report(
         self, code: str, message: str, path: ModelPath, *, value: bool = False, severity: Severity = Severity.ERROR
@@ -311,80 +320,201 @@ class _Recorder(_Validator):
         self.reports.append((code, message, path, value, severity))
 
 
-# The YAML reader hands back the same section object while the section's text is unchanged; its
-# validated parts and problems are then replayed instead of rebuilt (positions are resolved anew,
-# since lines above may have moved).
-_sections: OrderedDict[tuple[Any, int], tuple[Any, Any, list[tuple[str, str, ModelPath, bool, Severity]]]] = (
-    OrderedDict()
-)
-
-
-def _memoised(v: _Validator, raw: Any, build_section: Any) -> Any:
-    key = (build_section, id(raw))
-    cached = _sections.get(key)
-    if cached is None or cached[0] is not raw:
-        recorder = _Recorder()
-        cached = (raw, build_section(recorder, raw), recorder.reports)
-        _sections[key] = cached
-        if len(_sections) > 16:
-            _sections.popitem(last=False)
-    else:
-        _sections.move_to_end(key)
-    for code, message, path, value, severity in cached[2]:
+def _replay(v: _Validator, reports: list[Report] | tuple[Report, ...]) -> None:
+    # positions are resolved anew: lines above may have moved since the reports were made
+    for code, message, path, value, severity in reports:
         v.report(code, message, path, value=value, severity=severity)
-    return cached[1]
 
 
-def _components(v: _Validator, raw_components: dict[str, Any]) -> tuple[dict[str, Component], set[str]]:
+# --- the build memo ----------------------------------------------------------------------------
+# The YAML reader hands back the same objects for the blocks of a file whose text did not change
+# since its last reading (and the same section object when none of its blocks changed). What the
+# last build of the same file made of each part -- the validated model object and the problems it
+# reported -- is kept per file and reused while the part is the same object: an edit re-validates
+# the block it touched. The reused objects also tell the engine at once that they did not change.
+
+
+@dataclass(slots=True)
+class _Item:
+    """One part as the last build made it: the data read, the model object (None when invalid) and
+    the problems it reported."""
+
+    raw: Any
+    part: Any
+    reports: tuple[Report, ...]
+
+
+@dataclass
+class _SectionMemo:
+    raw: Any = None
+    result: Any = None
+    reports: list[Report] = field(default_factory=list)
+    #: each part of the last build, by id (mappings) or index (lists)
+    items: dict[Any, _Item] = field(default_factory=dict)
+
+    def build(self, v: _Validator, raw: Any, build_section: Any) -> Any:
+        """The section built from ``raw``: as last time when it is the same object, else from its parts,
+        each reused while it is the same object as last time."""
+        if raw is not self.raw or self.result is None:
+            recorder = _Recorder()
+            items: dict[Any, _Item] = {}
+            self.result = build_section(recorder, raw, self.items, items)
+            self.raw, self.reports, self.items = raw, recorder.reports, items
+        _replay(v, self.reports)
+        return self.result
+
+
+def _made(v: _Recorder, raw: Any, part: Any, mark: int) -> _Item:
+    """The item of a part just validated with ``v``, which recorded its reports after ``mark``."""
+    return _Item(raw, part, tuple(v.reports[mark:]) if len(v.reports) > mark else ())
+
+
+@dataclass
+class _References:
+    """The dangling references (and flow steps no connection links) found at the last build, by part."""
+
+    known: set[str] = field(default_factory=set)
+    connections: Any = None
+    connection_reports: list[Report] = field(default_factory=list)
+    linked: set[tuple[str, str]] = field(default_factory=set)
+    flows: Any = None
+    flow_reports: list[Report] = field(default_factory=list)
+    groups: Any = None
+    group_reports: list[Report] = field(default_factory=list)
+
+    def check(
+        self,
+        v: _Validator,
+        known: set[str],
+        connections: list[Connection],
+        connection_paths: list[ModelPath],
+        flows: dict[str, Flow],
+        groups: dict[str, Group],
+    ) -> None:
+        same_ids = known == self.known
+        self.known = known
+        if not (same_ids and connections is self.connections):
+            recorder = _Recorder()
+            self.linked = _check_connections(recorder, known, connections, connection_paths)
+            self.connections, self.connection_reports, self.flows = connections, recorder.reports, None
+        if not (same_ids and flows is self.flows):
+            recorder = _Recorder()
+            _check_flows(recorder, known, self.linked, flows)
+            self.flows, self.flow_reports = flows, recorder.reports
+        if not (same_ids and groups is self.groups):
+            recorder = _Recorder()
+            _check_groups(recorder, known, groups)
+            self.groups, self.group_reports = groups, recorder.reports
+        _replay(v, self.connection_reports)
+        _replay(v, self.flow_reports)
+        _replay(v, self.group_reports)
+
+
+@dataclass
+class _Memo:
+    components: _SectionMemo = field(default_factory=_SectionMemo)
+    connections: _SectionMemo = field(default_factory=_SectionMemo)
+    flows: _SectionMemo = field(default_factory=_SectionMemo)
+    groups: _SectionMemo = field(default_factory=_SectionMemo)
+    references: _References = field(default_factory=_References)
+    aliases: tuple[Any, dict[ModelPath, ModelPath]] = (None, {})
+
+
+_memos: OrderedDict[str, _Memo] = OrderedDict()
+_MEMOS = 8
+
+
+def _memo_of(path: str) -> _Memo:
+    memo = _memos.get(path)
+    if memo is None:
+        memo = _memos[path] = _Memo()
+        if len(_memos) > _MEMOS:
+            _memos.popitem(last=False)
+    else:
+        _memos.move_to_end(path)
+    return memo
+
+
+# A section's builder reports to the recorder of its section memo, and each part's reports are kept
+# with the part, to be recorded again when the part is reused.
+
+
+def _components(
+    v: _Recorder, raw_components: dict[str, Any], before: dict[Any, _Item], after: dict[Any, _Item]
+) -> tuple[dict[str, Component], set[str]]:
     components: dict[str, Component] = {}
-    known: set[str] = set()
     for cid, raw in raw_components.items():
-        cid = str(cid)
-        known.add(cid)
-        if not ID_PATTERN.match(cid):
-            v.report(
-                "ARCH004",
-                f"component id '{cid}' should use only letters, digits, '-', '_' and '.', starting with a letter "
-                "or digit; exports will rename it",
-                ("components", cid),
-                severity=Severity.WARNING,
-            )
-        if raw is None:
-            v.report("ARCH005", f"component '{cid}' is empty; give it at least a 'type'", ("components", cid))
-            continue
-        part = v.part(Component, raw, ("components", cid), f"component '{cid}'")
-        if isinstance(part, Component):
-            components[cid] = part
-    return components, known
+        item = before.get(cid)
+        if item is None or item.raw is not raw:
+            mark = len(v.reports)
+            item = _made(v, raw, _component(v, str(cid), raw), mark)
+        elif item.reports:
+            v.reports.extend(item.reports)
+        after[cid] = item
+        if item.part is not None:
+            components[str(cid)] = item.part
+    return components, {str(cid) for cid in raw_components}
 
 
-def _connections(v: _Validator, raw_connections: list[Any]) -> tuple[list[Connection], list[ModelPath]]:
+def _component(v: _Validator, cid: str, raw: Any) -> Component | None:
+    if not ID_PATTERN.match(cid):
+        v.report(
+            "ARCH004",
+            f"component id '{cid}' should use only letters, digits, '-', '_' and '.', starting with a letter "
+            "or digit; exports will rename it",
+            ("components", cid),
+            severity=Severity.WARNING,
+        )
+    if raw is None:
+        v.report("ARCH005", f"component '{cid}' is empty; give it at least a 'type'", ("components", cid))
+        return None
+    part = v.part(Component, raw, ("components", cid), f"component '{cid}'")
+    return part if isinstance(part, Component) else None
+
+
+def _connections(
+    v: _Recorder, raw_connections: list[Any], before: dict[Any, _Item], after: dict[Any, _Item]
+) -> tuple[list[Connection], list[ModelPath]]:
     connections: list[Connection] = []
     paths: list[ModelPath] = []
     for index, raw in enumerate(raw_connections):
-        part = v.part(Connection, raw, ("connections", index), "a connection")
-        if isinstance(part, Connection):
-            connections.append(part)
+        item = before.get(index)
+        if item is None or item.raw is not raw:
+            mark = len(v.reports)
+            item = _made(v, raw, v.part(Connection, raw, ("connections", index), "a connection"), mark)
+        elif item.reports:
+            v.reports.extend(item.reports)
+        after[index] = item
+        if isinstance(item.part, Connection):
+            connections.append(item.part)
             paths.append(("connections", index))
     return connections, paths
 
 
-def _flows(v: _Validator, raw_flows: dict[str, Any]) -> dict[str, Flow]:
-    flows: dict[str, Flow] = {}
-    for fid, raw in raw_flows.items():
-        part = v.part(Flow, raw, ("flows", str(fid)), f"flow '{fid}'")
-        if isinstance(part, Flow):
-            flows[str(fid)] = part
-    return flows
+def _parts_of(cls: type[BaseModel], kind: str) -> Any:
+    """The builder of a section of ``cls`` parts by id (flows, groups)."""
+
+    def build_section(
+        v: _Recorder, raw_parts: dict[str, Any], before: dict[Any, _Item], after: dict[Any, _Item]
+    ) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        for pid, raw in raw_parts.items():
+            item = before.get(pid)
+            if item is None or item.raw is not raw:
+                mark = len(v.reports)
+                item = _made(v, raw, v.part(cls, raw, (f"{kind}s", str(pid)), f"{kind} '{pid}'"), mark)
+            elif item.reports:
+                v.reports.extend(item.reports)
+            after[pid] = item
+            if isinstance(item.part, cls):
+                parts[str(pid)] = item.part
+        return parts
+
+    return build_section
 
 
-def _groups(v: _Validator, raw_groups: dict[str, Any]) -> dict[str, Group]:
-    groups: dict[str, Group] = {}
-    for gid, raw in raw_groups.items():
-        part = v.part(Group, raw, ("groups", str(gid)), f"group '{gid}'")
-        if isinstance(part, Group):
-            groups[str(gid)] = part
-    return groups
+_flows = _parts_of(Flow, "flow")
+_groups = _parts_of(Group, "group")
 
 
 def _acceptance(v: _Validator, raw_criteria: list[Any], flows: dict[str, Flow]) -> list[Criterion]:
@@ -423,28 +553,28 @@ def _section(v: _Validator, data: dict[str, Any], key: str, kind: type) -> Any:
     return raw
 
 
-def _check_references(
-    v: _Validator,
-    known: set[str],
-    connections: list[Connection],
-    connection_paths: list[ModelPath],
-    flows: dict[str, Flow],
-    groups: dict[str, Group],
-) -> None:
-    def ref(target: str, path: ModelPath, what: str, pool: set[str] = known) -> bool:
-        if target in pool:
-            return True
-        v.report("ARCH007", f"{what} '{target}' does not exist{suggest(target, pool)}", path, value=True)
-        return False
+def _ref(v: _Validator, pool: set[str], target: str, path: ModelPath, what: str) -> bool:
+    if target in pool:
+        return True
+    v.report("ARCH007", f"{what} '{target}' does not exist{suggest(target, pool)}", path, value=True)
+    return False
 
+
+def _check_connections(
+    v: _Validator, known: set[str], connections: list[Connection], connection_paths: list[ModelPath]
+) -> set[tuple[str, str]]:
+    """Report connections' dangling ends; return the pairs of components connections link."""
     linked: set[tuple[str, str]] = set()
     for connection, path in zip(connections, connection_paths, strict=True):
-        ref(connection.source, (*path, "from"), "component")
-        ref(connection.target, (*path, "to"), "component")
+        _ref(v, known, connection.source, (*path, "from"), "component")
+        _ref(v, known, connection.target, (*path, "to"), "component")
         linked.add((connection.source, connection.target))
+    return linked
 
+
+def _check_flows(v: _Validator, known: set[str], linked: set[tuple[str, str]], flows: dict[str, Flow]) -> None:
     for fid, flow in flows.items():
-        ok = [ref(step, ("flows", fid, "path", i), "component") for i, step in enumerate(flow.path)]
+        ok = [_ref(v, known, step, ("flows", fid, "path", i), "component") for i, step in enumerate(flow.path)]
         for i in range(1, len(flow.path)):
             a, b = flow.path[i - 1], flow.path[i]
             if ok[i - 1] and ok[i] and (a, b) not in linked and (b, a) not in linked:
@@ -456,12 +586,14 @@ def _check_references(
                     severity=Severity.WARNING,
                 )
 
+
+def _check_groups(v: _Validator, known: set[str], groups: dict[str, Group]) -> None:
     group_ids = set(groups)
     for gid, group in groups.items():
         for i, member in enumerate(group.members):
-            ref(member, ("groups", gid, "members", i), "component")
+            _ref(v, known, member, ("groups", gid, "members", i), "component")
         if group.parent is not None:
-            ref(group.parent, ("groups", gid, "parent"), "group", group_ids)
+            _ref(v, group_ids, group.parent, ("groups", gid, "parent"), "group")
 
 
 register(ArchFormat(), priority=0)
