@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from archls import suppress, tracking
+from archls import suppress, textdiff, tracking
 from archls.config import Config
 from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity, end_of, keep_inside
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect, unit_of
@@ -461,9 +461,37 @@ _READ_LIMIT = 5_000_000
 
 
 def _digest(text: str | None) -> str | None:
+    global _digested
     if text is None:
         return None
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    last = _digested
+    if last is not None and last[0] is text:
+        return last[1]  # the audit asks again for the text its cache lookup just hashed
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    _digested = (text, digest)
+    return digest
+
+
+_digested: tuple[str, str] | None = None
+
+
+def _lines_of(path: str, text: str) -> list[str] | None:
+    """``text.split("\n")``, made from the lines of the last audit of ``path`` and the lines an edit
+    changed; None for text with carriage returns (whose lines are counted otherwise)."""
+    if "\r" in text:
+        return None
+    last = _split.get(path)
+    if last is not None and last[0] is text:
+        return last[1]
+    lines = textdiff.lines_after(last[0], last[1], text) if last is not None else text.split("\n")
+    _split[path] = (text, lines)
+    _split.move_to_end(path)
+    if len(_split) > _CACHE_SIZE:
+        _split.popitem(last=False)
+    return lines
+
+
+_split: OrderedDict[str, tuple[str, list[str]]] = OrderedDict()
 
 
 def _recording(read: FileReader, inputs: dict[str, str | None]) -> FileReader:
@@ -539,9 +567,13 @@ def _analyse(
             findings.extend(run_rules(context, loaded, on_rule_error, after_audit=True))
     findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
-    keep_inside(findings, text)
+    lines = _lines_of(path, text)
+    keep_inside(findings, text, lines)
     findings.sort(key=Finding.sort_key)
-    return Analysis(path, text, config, fmt.name, loaded, findings, context, runs=runs)
+    analysis = Analysis(path, text, config, fmt.name, loaded, findings, context, runs=runs)
+    if lines is not None:
+        analysis.__dict__["lines"] = lines  # split once for the audit and the editor requests after it
+    return analysis
 
 
 def _since(previous: RuleContext, model: Architecture, native_before: Any, native: Any) -> Earlier:

@@ -92,13 +92,13 @@ def end_of(text: str) -> tuple[int, int]:
     return len(lines) - 1, len(lines[-1])
 
 
-def keep_inside(findings: list[Finding], text: str) -> None:
+def keep_inside(findings: list[Finding], text: str, lines: list[str] | None = None) -> None:
     """Move every range that reaches past the end of ``text`` back inside it.
 
     Parsers place an error at the end of the input one character past the last one, or on the line
     after the last; an editor drops such a diagnostic or shows it elsewhere, and a SARIF viewer
-    cannot open it. Lines are counted as editors count them (LF, CRLF and CR end a line)."""
-    lines: list[str] | None = None
+    cannot open it. Lines are counted as editors count them (LF, CRLF and CR end a line); ``lines``,
+    when given, is ``text.split("\n")`` of a text without carriage returns, split already."""
     for finding in findings:
         r = finding.range
         if r.end_line == 0 and r.end_col == 0 and r.start_line == 0:

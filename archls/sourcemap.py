@@ -61,12 +61,17 @@ class SourceMap:
         self._starts = None
 
     def get(self, path: ModelPath) -> Entry | None:
-        # Walk down through mounted maps adding up their offsets, and shift once at the end.
+        found = self._find(path)
+        return found[0].shifted(found[1]) if found is not None else None
+
+    def _find(self, path: ModelPath) -> tuple[Entry, int] | None:
+        """The entry at ``path`` with lines relative to its own map, and that map's line offset."""
+        # Walk down through mounted maps adding up their offsets: callers shift only what they use.
         smap, offset = self, 0
         while True:
             entry = smap._entries.get(path)
             if entry is not None:
-                return entry.shifted(offset)
+                return entry, offset
             for depth in smap._mount_depths:
                 if len(path) >= depth:
                     mounted = smap._mounts.get(path[:depth])
@@ -112,10 +117,17 @@ class SourceMap:
 
     def locate(self, path: ModelPath) -> Range:
         """Where a finding about ``path`` belongs: the key that sets it, else the closest key above it."""
-        found = self.nearest(path)
-        if found is None:
-            return FILE_START
-        return found[1].head
+        found = self.nearest_head(path)
+        return found if found is not None else FILE_START
+
+    def nearest_head(self, path: ModelPath) -> Range | None:
+        """The head of the entry for ``path`` or, when it is absent, of its closest ancestor; None
+        when neither is in the map."""
+        for n in range(len(path), 0, -1):
+            found = self._find(path[:n] if n < len(path) else path)
+            if found is not None:
+                return found[0].head.shifted(found[1])
+        return None
 
     def first_key(self) -> Range:
         """The first top-level key: where findings about the file as a whole go."""
@@ -127,8 +139,8 @@ class SourceMap:
         return min(heads) if heads else FILE_START
 
     def value_range(self, path: ModelPath) -> Range | None:
-        entry = self.get(path)
-        return entry.value if entry is not None else None
+        found = self._find(path)
+        return found[0].value.shifted(found[1]) if found is not None else None
 
     def items(self, _offset: int = 0, _prefix: ModelPath = ()) -> Iterator[tuple[ModelPath, Entry]]:
         """Every entry with absolute lines, mounted maps included."""

@@ -23,6 +23,7 @@ import yaml
 
 from archls.findings import FILE_START, Finding, Range, Severity
 from archls.sourcemap import SourceMap
+from archls.textdiff import Edit, diff
 
 try:
     #: libyaml's C parser when PyYAML has it (every YAML reader and editor of archls uses this one)
@@ -602,51 +603,7 @@ def _document(tops: list[_Top], smap: SourceMap) -> YamlDoc:
 # same checks run on the text read again, and any doubt falls back to that reading.
 
 
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix (halving, so that C compares the long stretches)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most ``limit``."""
-    low, high = 0, limit
-    la, lb = len(a), len(b)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[la - middle : la - low] == b[lb - middle : lb - low]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-@dataclass(slots=True)
-class _Edit:
-    """Where two versions of a text differ: ``old[start:old_end]`` became ``new[start:new_end]``."""
-
-    start: int
-    old_end: int
-    new_end: int
-    chars: int  # how far the text after the edit moved
-    lines: int  # how many lines it moved
-
-
-def _diff(old: str, new: str) -> _Edit:
-    start = _common_prefix(old, new)
-    suffix = _common_suffix(old, new, min(len(old), len(new)) - start)
-    old_end, new_end = len(old) - suffix, len(new) - suffix
-    lines = new.count("\n", start, new_end) - old.count("\n", start, old_end)
-    return _Edit(start, old_end, new_end, new_end - old_end, lines)
-
-
-def _touched(starts: list[int], edit: _Edit) -> tuple[int, int]:
+def _touched(starts: list[int], edit: Edit) -> tuple[int, int]:
     """The first and last of the blocks starting at ``starts`` that the edit may have changed: those
     holding the character before it up to the first character after it, so that the boundaries
     around them, made of unchanged characters on both sides, are boundaries in the new text too."""
@@ -656,7 +613,7 @@ def _touched(starts: list[int], edit: _Edit) -> tuple[int, int]:
 
 
 def _reread(previous: _Reading, text: str) -> _Reading:
-    edit = _diff(previous.text, text)
+    edit = diff(previous.text, text)
     tops = previous.tops
     if edit.start == 0 or edit.start <= tops[0].start:
         raise _Fallback  # the file's first line or what precedes it
@@ -679,7 +636,7 @@ def _reread(previous: _Reading, text: str) -> _Reading:
     return _Reading(text, previous.sections, [*tops[:first], *replaced, *moved])
 
 
-def _reread_section(top: _Top, text: str, end: int, edit: _Edit) -> list[_Top] | None:
+def _reread_section(top: _Top, text: str, end: int, edit: Edit) -> list[_Top] | None:
     """The section ``top`` read again with only the children the edit touched composed anew; None
     when the edit reaches its header or its first child's start (the section is then read whole)."""
     section = top.section

@@ -127,10 +127,8 @@ class Loaded:
 
     def locate(self, path: ModelPath) -> Range:
         """The range a finding about ``path`` belongs on: the key at fault, else the closest key above."""
-        found = self.smap.nearest(self.file_path(path))
-        if found is not None:
-            return found[1].head
-        return self.smap.first_key()
+        where = self.smap.nearest_head(self.file_path(path))
+        return where if where is not None else self.smap.first_key()
 
     def value_range(self, path: ModelPath) -> Range | None:
         """The range of the value at ``path``, in whichever file of the load writes it."""

@@ -136,7 +136,7 @@ class ComposeFormat:
 
     def load(self, text: str, path: str, context: LoadContext) -> Loaded:
         current = os.path.abspath(path) if path else path
-        doc = yamlsource.compose(text, file=path, sections=frozenset({"services"}))
+        doc = yamlsource.compose(text, file=path, sections=frozenset({"services"}), reuse=context.reuse)
         smaps: dict[str, SourceMap] = {current: doc.smap}
         loaded = ComposeLoaded(NAME, None, doc.smap, list(doc.issues), current=current, smaps=smaps)
         if doc.data is None:
@@ -160,7 +160,9 @@ class ComposeFormat:
             base = _sibling(folder, override.group(1), read)
             if base is not None:
                 base_path, base_text = base
-                base_doc = yamlsource.compose(base_text, file=base_path, sections=frozenset({"services"}))
+                base_doc = yamlsource.compose(
+                    base_text, file=base_path, sections=frozenset({"services"}), reuse=context.reuse
+                )
                 if isinstance(base_doc.data, dict):
                     layers.insert(0, (base_path, base_doc.data))
                     smaps[base_path] = base_doc.smap
@@ -169,7 +171,9 @@ class ComposeFormat:
             found = _sibling(folder, f"{stem}.override", read)
             if found is not None:
                 over_path, over_text = found
-                over_doc = yamlsource.compose(over_text, file=over_path, sections=frozenset({"services"}))
+                over_doc = yamlsource.compose(
+                    over_text, file=over_path, sections=frozenset({"services"}), reuse=context.reuse
+                )
                 if isinstance(over_doc.data, dict):
                     layers.append((over_path, over_doc.data))
                     smaps[over_path] = over_doc.smap
