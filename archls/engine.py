@@ -476,22 +476,18 @@ _digested: tuple[str, str] | None = None
 
 
 def _lines_of(path: str, text: str) -> list[str] | None:
-    """``text.split("\n")``, made from the lines of the last audit of ``path`` and the lines an edit
-    changed; None for text with carriage returns (whose lines are counted otherwise)."""
+    """``text.split("\n")``, made from the lines of the last cached audit of ``path`` and the lines an
+    edit changed; None for text with carriage returns (whose lines are counted otherwise)."""
     if "\r" in text:
         return None
-    last = _split.get(path)
-    if last is not None and last[0] is text:
-        return last[1]
-    lines = textdiff.lines_after(last[0], last[1], text) if last is not None else text.split("\n")
-    _split[path] = (text, lines)
-    _split.move_to_end(path)
-    if len(_split) > _CACHE_SIZE:
-        _split.popitem(last=False)
-    return lines
-
-
-_split: OrderedDict[str, tuple[str, list[str]]] = OrderedDict()
+    for key in reversed(_cache):
+        if key[0] == path:
+            last = _cache[key]
+            lines = last.__dict__.get("lines")
+            if lines is not None:
+                return textdiff.lines_after(last.text, lines, text)
+            break
+    return text.split("\n")
 
 
 def _recording(read: FileReader, inputs: dict[str, str | None]) -> FileReader:
