@@ -51,7 +51,12 @@ test: $(TEST_STAMP) system-deps export-validators preview-deps vsix editor-deps
 	$(BIN)/archls schema --check
 	$(BIN)/archls docs --check
 	npm --prefix editors/vscode test --silent
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	@# The 5-minute soak (tests/e2e/test_soak.py) runs in a pytest process of its own beside the suite,
+	@# paced like an editing session, so its minutes overlap the other tests instead of adding to them.
+	ARCHLS_SOAK_MINUTES=5 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_soak.py > .soak.log 2>&1 & soak=$$!; \
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --ignore=tests/e2e/test_soak.py; suite=$$?; \
+	wait $$soak; soaked=$$?; echo "--- the 5-minute soak (tests/e2e/test_soak.py):"; tail -n 15 .soak.log; \
+	[ $$suite -eq 0 ] && [ $$soaked -eq 0 ]
 
 # The VS Code extension with the archls server bundled (editors/vscode/archls.vsix).
 vsix: $(VSIX)
