@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import traceback
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -297,7 +298,10 @@ class _Group:
     files: tuple[str, ...]
     #: each rule's hits and reads, for the next audit of the group (see :func:`analyse`)
     runs: dict[str, RuleRun] = field(default_factory=dict)
-    views: dict[str, Analysis] = field(default_factory=dict)
+    #: Held weakly: each view holds its group, so strong references back would make a cycle, and the
+    #: server keeps its cyclic collector for rare full passes (see archls.server); a group then
+    #: lives exactly as long as the cache or a caller holds one of its views.
+    views: weakref.WeakValueDictionary[str, Analysis] = field(default_factory=weakref.WeakValueDictionary)
 
     def view(self, path: str) -> Analysis:
         found = self.views.get(path)

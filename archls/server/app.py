@@ -21,6 +21,7 @@ from pygls.workspace import TextDocument
 
 from archls import __version__, config, engine
 from archls.config import Config, ConfigError
+from archls.server.protocol import ArchProtocol
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,12 @@ _UNBOUNDED = frozenset(
 
 class ArchServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("archls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "archls",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            protocol_cls=ArchProtocol,
+        )
         self.init_options: dict[str, Any] = {}
         #: Editor settings (the ``archls`` section) per workspace folder URI; "" is the fallback.
         self.folder_settings: dict[str, dict[str, Any]] = {}

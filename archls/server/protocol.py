@@ -1,0 +1,28 @@
+"""The JSON-RPC protocol the server speaks: pygls' own, minus its memory leak.
+
+pygls files the future of every handler it runs under a message id, and forgets it only when it
+answers a request. Notifications (didOpen, didChange, didSave...) and the steps of its built-in
+generator handlers are filed under made-up ids that nothing ever answers, so each one stayed in
+``_request_futures`` for good, with whatever its task still referenced (a cancelled audit keeps its
+traceback, and the traceback keeps the frames' analyses). In an editing session that is thousands of
+futures a minute. Here every future is forgotten once it is done; a request's is still forgotten
+after its answer is sent, as before, so ``$/cancelRequest`` finds the ones still running.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pygls.protocol import LanguageServerProtocol
+
+
+class ArchProtocol(LanguageServerProtocol):
+    def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None) -> None:
+        super()._execute_handler(msg_id, handler, callback, args=args, kwargs=kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(lambda done: self._forget(msg_id, done))
+
+    def _forget(self, msg_id: Any, done: Any) -> None:
+        if self._request_futures.get(msg_id) is done:
+            del self._request_futures[msg_id]
