@@ -32,10 +32,12 @@ from typing import Any
 #: (archls.batch.run.IN_PROCESS_BYTES, the same bound).
 MAX_BYTES = 512_000
 MAX_FILES = 300
+#: A tree with more folders than this is left to discovery alone: the child would only walk it twice.
+MAX_DIRS = 2_000
 #: Folders the child does not look into (hidden ones too), as discovery skips them.
 SKIP_DIRS = frozenset({"node_modules", "venv", "__pycache__"})
 #: How long collect() waits for the child before the engine parses on its own.
-WAIT_S = 30.0
+WAIT_S = 10.0
 
 
 @dataclass
@@ -154,10 +156,14 @@ def terraform_files(paths: Sequence[str]) -> list[str]:
     """The ``.tf`` files of the modules under ``paths``, as the module loader names them (absolute,
     joined to their folder); none when they are more than a small run holds."""
     folders: list[str] = []
+    walked = 0
     for raw in paths:
         path = os.path.abspath(raw)
         if os.path.isdir(path):
             for folder, dirs, names in os.walk(path):
+                walked += 1
+                if walked > MAX_DIRS:
+                    return []
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
                 if any(n.endswith(".tf") for n in names):
                     folders.append(folder)
