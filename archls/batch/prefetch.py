@@ -51,7 +51,7 @@ class Parsed:
 
 
 class Prefetch:
-    """A child process parsing Terraform files; collect() once, or close() to let it go."""
+    """A child process parsing Terraform files and the catalog; collect() once, or close() to let it go."""
 
     def __init__(self, pid: int, fd: int) -> None:
         self.pid = pid
@@ -102,11 +102,11 @@ class Prefetch:
 
 
 def start(paths: Sequence[str]) -> Prefetch | None:
-    """A child parsing the Terraform files under ``paths``; None where processes cannot fork."""
+    """A child parsing the Terraform files under ``paths`` and the catalog; None where processes cannot fork."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return None
     # What the child needs from this process, imported before it forks so that it is not imported
-    # twice: the HCL reader (not lark, which only the child loads) and the model it sits on.
+    # twice: the HCL reader (not lark, which only the child loads).
     from archls.formats import _hcl  # noqa: F401
 
     try:
