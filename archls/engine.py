@@ -758,9 +758,28 @@ def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
         hit.message,
         hit.severity or code.severity,
         where,
-        code.category.value,
+        _CATEGORIES.get(code.id) or _CATEGORIES.setdefault(code.id, code.category.value),
         hit.path,
         file=file,
-        fix=hit.fix.to_json() if hit.fix else None,
+        fix=_fix_json(hit.fix) if hit.fix else None,
         data=hit.data,
     )
+
+
+#: Each code's category name (an enum's value costs a Python call, thousands of times an audit).
+_CATEGORIES: dict[str, str] = {}
+
+#: Each fix's JSON by the fix (kept alive with it): a rule whose hits an edit keeps hands out the same
+#: fixes again, thousands on a large compose file. Like ``Hit.data``, the JSON is shared, never modified.
+_fixes: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _fix_json(fix: Any) -> dict[str, Any]:
+    known = _fixes.get(id(fix))
+    if known is not None and known[0] is fix:
+        return known[1]
+    if len(_fixes) > 50_000:
+        _fixes.clear()
+    out = fix.to_json()
+    _fixes[id(fix)] = (fix, out)
+    return out

@@ -114,6 +114,8 @@ class CostResult:
     region: str
     unpriced: list[str]  #: components without an estimate
     worst_case: float = 0.0  #: the total with every autoscaling group at its maximum
+    #: the components that autoscale, in the file's order
+    autoscaled: list[str] = field(default_factory=list, repr=False)
     #: what the savings were judged against, and the savings of each component that has some
     saving_parts: tuple[tuple[Any, ...], dict[str, list[Saving]]] = field(default=((), {}), repr=False)
 
@@ -446,11 +448,18 @@ def analyse(
             for cid, c in model.components.items()
         }
     total = sum(c.monthly for c in components.values() if c.monthly is not None)
+    if since is not None:
+        scaled = [cid for cid in since[0].autoscaled if cid not in since[1]]
+        news = [cid for cid in since[1] if model.components[cid].autoscaling is not None]
+        if news:
+            scaled = [cid for cid in model.components if cid in {*scaled, *news}]
+    else:
+        scaled = [cid for cid, component in model.components.items() if component.autoscaling is not None]
     worst = total
-    for cid, component in model.components.items():
+    for cid in scaled:
         cost = components[cid]
-        if component.autoscaling is not None and cost.per_replica is not None and not cost.overridden:
-            worst += cost.per_replica * (component.autoscaling.max - profiles[cid].replicas)
+        if cost.per_replica is not None and not cost.overridden:
+            worst += cost.per_replica * (model.components[cid].autoscaling.max - profiles[cid].replicas)  # type: ignore[union-attr]
     result = CostResult(
         components=components,
         total=total,
@@ -459,17 +468,28 @@ def analyse(
         region=catalog.region_name(config.region),
         unpriced=[cid for cid, c in components.items() if c.monthly is None],
         worst_case=worst,
+        autoscaled=scaled,
     )
     terms = _saving_terms(model, config, load)
     kept = since[0].saving_parts if since is not None and since[0].saving_parts[0] == terms else None
     by_component: dict[str, list[Saving]] = {}
-    for cid, component in model.components.items():
-        if kept is not None and cid not in since[1]:  # type: ignore[index]
-            found = kept[1].get(cid)
-        else:
+    if kept is not None:
+        by_component = dict(kept[1])
+        added = False
+        for cid in since[1]:  # type: ignore[index]
+            found = _component_savings(cid, model.components[cid], catalog, profiles[cid], load, components[cid], terms)
+            if found:
+                added = added or cid not in by_component
+                by_component[cid] = found
+            else:
+                by_component.pop(cid, None)
+        if added:  # in the file's order again
+            by_component = {cid: by_component[cid] for cid in model.components if cid in by_component}
+    else:
+        for cid, component in model.components.items():
             found = _component_savings(cid, component, catalog, profiles[cid], load, components[cid], terms)
-        if found:
-            by_component[cid] = found
+            if found:
+                by_component[cid] = found
     # A suggestion worth the work: at least this many dollars and this share of the total.
     scale = max(total, model.requirements.budget_monthly or 0.0)
     minimum = max(

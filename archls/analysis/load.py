@@ -385,8 +385,9 @@ def analyse(
     before = since.result if since is not None else None
     adj = before.adjacency if before is not None and since.same_connections else adjacency(model)  # type: ignore[union-attr]
     miss = catalog.technologies_file.cdn_miss_ratio.value
-    if before is not None and before.arrivals is not None and not tracking.stale(before.arrivals[1], since.changed):  # type: ignore[union-attr]
-        flowing, arrival_reads = before.arrivals
+    kept = before is not None and before.arrivals is not None and not tracking.stale(before.arrivals[1], since.changed)  # type: ignore[union-attr]
+    if kept:
+        flowing, arrival_reads = before.arrivals  # type: ignore[union-attr,misc]
         tracking.replay(arrival_reads)
     elif tracking.active():
         # recorded on their own: an edit that reads nothing of them (a replicas value) keeps them
@@ -402,26 +403,42 @@ def analyse(
     limit: float | None = None
     limiting: str | None = None
     changed: set[str] | None = None if before is None else set()
-    for cid, component in model.components.items():
-        prof = profiles[cid]
-        lam = arrival.get(cid, 0.0)
-        flow_rps = flow_in.get(cid, 0.0)
-        if before is not None:
-            load = before.components[cid]
-            if cid in since.components or load.arrival_rps != lam or load.flow_rps != flow_rps:  # type: ignore[union-attr]
-                load = _component(cid, component, prof, lam, flow_rps, default_target)
+    if kept:
+        # the same arrivals: only the components the edit changed have other figures
+        out = dict(before.components)  # type: ignore[union-attr]
+        for cid in since.components:  # type: ignore[union-attr]
+            component = model.components.get(cid)
+            if component is not None:
+                lam, flow_rps = arrival.get(cid, 0.0), flow_in.get(cid, 0.0)
+                out[cid] = _component(cid, component, profiles[cid], lam, flow_rps, default_target)
                 changed.add(cid)  # type: ignore[union-attr]
-        else:
-            load = _memo.get(
-                (component, prof),
-                (cid, lam, flow_rps, default_target),
-                lambda: _component(cid, component, prof, lam, flow_rps, default_target),  # noqa: B023
-            )
-        if lam > 0 and load.max_capacity_rps is not None:
-            scale = load.max_capacity_rps / lam
-            if limit is None or scale < limit:
-                limit, limiting = scale, cid
-        out[cid] = load
+        for cid, load in out.items():
+            lam = load.arrival_rps
+            if lam > 0 and load.max_capacity_rps is not None:
+                scale = load.max_capacity_rps / lam
+                if limit is None or scale < limit:
+                    limit, limiting = scale, cid
+    else:
+        for cid, component in model.components.items():
+            prof = profiles[cid]
+            lam = arrival.get(cid, 0.0)
+            flow_rps = flow_in.get(cid, 0.0)
+            if before is not None:
+                load = before.components[cid]
+                if cid in since.components or load.arrival_rps != lam or load.flow_rps != flow_rps:  # type: ignore[union-attr]
+                    load = _component(cid, component, prof, lam, flow_rps, default_target)
+                    changed.add(cid)  # type: ignore[union-attr]
+            else:
+                load = _memo.get(
+                    (component, prof),
+                    (cid, lam, flow_rps, default_target),
+                    lambda: _component(cid, component, prof, lam, flow_rps, default_target),  # noqa: B023
+                )
+            if lam > 0 and load.max_capacity_rps is not None:
+                scale = load.max_capacity_rps / lam
+                if limit is None or scale < limit:
+                    limit, limiting = scale, cid
+            out[cid] = load
 
     flows = {fid: _flow(model, adj, catalog, fid, out) for fid in model.flows}
     return LoadResult(

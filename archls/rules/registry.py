@@ -344,9 +344,14 @@ class RuleContext:
         return [(cid, components[cid]) for cid in sorted((c for c in focused if c in rank), key=rank.__getitem__)]
 
     def positions(self) -> dict[str, int]:
-        """Each component id's position in the file."""
+        """Each component id's position in the file (kept from the audit before an edit that left the
+        components' ids and order as they were)."""
         if self._ranks is None:
-            self._ranks = {cid: n for n, cid in enumerate(self.model.components)}
+            earlier = self.earlier
+            if earlier is not None and ("architecture", "components") not in earlier.changed:
+                self._ranks = earlier.context._ranks
+            if self._ranks is None:
+                self._ranks = {cid: n for n, cid in enumerate(self.model.components)}
         return self._ranks
 
     def connections(self) -> Iterable[tuple[int, Any]]:
