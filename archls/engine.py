@@ -50,6 +50,8 @@ class RuleRun:
     reads: frozenset[tracking.Read] | None
     #: the shared results it asked for (``RuleContext.cached`` keys)
     uses: frozenset[str] = frozenset()
+    #: what its own code read (not through the shared results); None when unknown
+    own: frozenset[tracking.Read] | None = None
 
 
 @dataclass
@@ -624,23 +626,32 @@ def run_rules(
                 focus = _focus(code, before, context) if before is not None and code.scope else None
                 context.uses = set()
                 context.focus = focus
+                own: set[tracking.Read] = set()
                 try:
-                    with tracking.recording() as reads:
+                    with tracking.recording(own) as reads:
+                        if focus is not None:
+                            focus()  # what it needs is recorded as the rule's, even if the rule asks for none
                         hits = list(code.check(context))
                     uses = frozenset(context.uses)
                 finally:
                     context.uses = context.focus = None
                 merged = _merge(code, before, hits, focus(), context) if focus is not None and before else None
-                if merged is not None and before is not None and before.reads is not None:
-                    runs[code.id] = RuleRun(merged, before.reads | reads, before.uses | uses)
+                if merged is not None and before is not None and before.reads is not None and before.own is not None:
+                    runs[code.id] = RuleRun(merged, before.reads | reads, before.uses | uses, before.own | own)
                     hits = merged
                 elif focus is not None:
                     # a hit outside the rule's scope: judge everything again
-                    with tracking.recording() as reads:
-                        hits = list(code.check(context))
-                    runs[code.id] = RuleRun(hits, frozenset(reads), uses)
+                    own = set()
+                    context.uses = set()
+                    try:
+                        with tracking.recording(own) as reads:
+                            hits = list(code.check(context))
+                        uses = frozenset(context.uses)
+                    finally:
+                        context.uses = None
+                    runs[code.id] = RuleRun(hits, frozenset(reads), uses, frozenset(own))
                 else:
-                    runs[code.id] = RuleRun(hits, frozenset(reads), uses)
+                    runs[code.id] = RuleRun(hits, frozenset(reads), uses, frozenset(own))
         except Exception as exc:
             context.uses = context.focus = None
             runs[code.id] = RuleRun([], None)
@@ -678,15 +689,20 @@ def _focus(code: Code, before: RuleRun, context: RuleContext) -> Callable[[], se
     when the edit is not local to some components (or connections) for it."""
     earlier = context.earlier
     local = _LOCAL.get(code.scope or "")
-    if earlier is None or local is None or before.reads is None:
+    if earlier is None or local is None or before.reads is None or before.own is None:
         return None
-    spanning: set[tracking.Read] = set()
+    changed = earlier.changed
+    # what the rule read itself: only the settings of the components (or connections) it judges
+    for read in before.own.intersection(changed):
+        if read[0] not in local:
+            return None
+    # the shared results it used: unchanged (taken over from the audit before), except the analyses,
+    # whose figures it reads per component and which say whose figures changed
     for key in before.uses:
-        spanning.update(context.spans.get(key, _EVERY))
-    if tracking.EVERYTHING in spanning or tracking.EVERYTHING in before.reads:
-        return None
-    for read in before.reads.intersection(earlier.changed):
-        if read[0] not in local or read in spanning:
+        if key == "analysis":
+            continue
+        span = context.spans.get(key, _EVERY)
+        if tracking.EVERYTHING in span or not span.isdisjoint(changed):
             return None
     found: list[set[Any]] = []
 

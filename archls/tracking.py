@@ -50,6 +50,9 @@ ALL = "*"
 # the thread that records (the engine runs one audit at a time) notes and takes probes off.
 
 _stack: list[set[Read]] = []
+#: Beside each record: the reads its own code made, not those of the shared results it computed in an
+#: :func:`isolated` record or got from a cache (see :func:`note`).
+_own: list[set[Read]] = []
 _owner: int | None = None
 _armed: dict[tuple[type, str], Any] = {}
 _MISSING = object()
@@ -68,6 +71,7 @@ class _Probe:
         if _stack and _owner == threading.get_ident():
             for reads in _stack:
                 reads.add(self.read)
+            _own[-1].add(self.read)
             _disarm(self.cls, self.name)
             return getattr(obj, self.name) if obj is not None else getattr(self.cls, self.name)
         original = self.original
@@ -133,8 +137,9 @@ _lock = threading.RLock()
 
 
 @contextmanager
-def recording() -> Iterator[set[Read]]:
-    """Record the reads of the enclosed code into the yielded set.
+def recording(own: set[Read] | None = None) -> Iterator[set[Read]]:
+    """Record the reads of the enclosed code into the yielded set, and into ``own`` those its own code
+    made (not inside an :func:`isolated` record, not replayed from a cache).
 
     Records nest: an inner one (an analysis computed inside a rule) starts with what the outer one
     has read so far, since names already read have no probe left to note them again. An inner
@@ -148,10 +153,12 @@ def recording() -> Iterator[set[Read]]:
             _owner = threading.get_ident()
             _arm()
         _stack.append(reads)
+        _own.append(own if own is not None else set())
         try:
             yield reads
         finally:
             _stack.pop()
+            _own.pop()
             if outer is not None:
                 outer.update(reads)
             else:
@@ -173,10 +180,14 @@ def isolated() -> Iterator[set[Read]]:
         reads: set[Read] = set()
         _arm()
         _stack.append(reads)
+        _own.append(set())
         try:
             yield reads  # the probes and replays note every read in the outer records too
         finally:
             _stack.pop()
+            _own.pop()
+            # probed again, so that the outer code's own next reads are noted as its own
+            _arm()
 
 
 _scratch = threading.local()
@@ -209,6 +220,16 @@ def replay(reads: Iterable[Read] | None) -> None:
         return
     for outer in _stack:
         outer.update(reads if reads is not None else (EVERYTHING,))
+
+
+def note(reads: Iterable[Read]) -> None:
+    """Count ``reads`` as made now by the code being recorded itself (what it asks the rule context
+    for beside the model: the native objects, the development flag)."""
+    if not active():
+        return
+    for outer in _stack:
+        outer.update(reads)
+    _own[-1].update(reads)
 
 
 def computed(compute: Callable[[], T]) -> tuple[T, frozenset[Read] | None]:

@@ -159,12 +159,13 @@ def _update(model: Architecture, config: Config, graph: ArchGraph, data: Catalog
     loads = load.analyse(
         model, graph, data, config, profiles, load.Since(before.load, earlier.changed, touched, same_connections)
     )
-    changed = touched | (loads.changed or set())
+    # whether the file says anything about load decides for every component at once
+    changed = touched | (loads.changed or set()) if loads.has_load == before.load.has_load else None
     return Results(
         catalog=data,
         profiles=profiles,
         load=loads,
-        cost=cost.analyse(model, data, config, profiles, loads, (before.cost, changed)),
+        cost=cost.analyse(model, data, config, profiles, loads, (before.cost, touched | (loads.changed or set()))),
         availability=availability.analyse(
             model, graph, data, profiles, loads.adjacency, (before.availability, touched)
         ),

@@ -70,10 +70,6 @@ class Facts:
     #: Components holding sensitive data, and every component from which a chain of calls reaches one
     #: (mapped to the holder it reaches).
     reaches_sensitive: dict[str, str] = field(default_factory=dict)
-    #: Sum of the ``rps`` of the flows whose path visits each component.
-    flow_rps: dict[str, float] = field(default_factory=dict)
-    #: The same, for flows that read (their name or description does not say they write).
-    read_rps: dict[str, float] = field(default_factory=dict)
 
 
 def facts(ctx: RuleContext) -> Facts:
@@ -159,15 +155,33 @@ def _compute(ctx: RuleContext) -> Facts:
             if source not in out.reaches_sensitive and components[source].type not in OUTSIDE:
                 out.reaches_sensitive[source] = out.reaches_sensitive[cid]
                 queue.append(source)
-
-    for fid, flow in model.flows.items():
-        if flow.rps:
-            reads = not writes(fid, flow.description)
-            for step in dict.fromkeys(flow.path):
-                out.flow_rps[step] = out.flow_rps.get(step, 0.0) + flow.rps
-                if reads:
-                    out.read_rps[step] = out.read_rps.get(step, 0.0) + flow.rps
     return out
+
+
+@dataclass
+class FlowRates:
+    #: Sum of the ``rps`` of the flows whose path visits each component.
+    flow_rps: dict[str, float] = field(default_factory=dict)
+    #: The same, for flows that read (their name or description does not say they write).
+    read_rps: dict[str, float] = field(default_factory=dict)
+
+
+def flow_rates(ctx: RuleContext) -> FlowRates:
+    """The flows' rates per component: apart from :func:`facts`, so that an edit to a flow's rate leaves
+    the facts (kept from the audit before it) as they were."""
+
+    def compute() -> FlowRates:
+        out = FlowRates()
+        for fid, flow in ctx.model.flows.items():
+            if flow.rps:
+                reads = not writes(fid, flow.description)
+                for step in dict.fromkeys(flow.path):
+                    out.flow_rps[step] = out.flow_rps.get(step, 0.0) + flow.rps
+                    if reads:
+                        out.read_rps[step] = out.read_rps.get(step, 0.0) + flow.rps
+        return out
+
+    return ctx.cached("rules.flow_rates", compute, carry=lambda old: old)  # ids and numbers only
 
 
 def blocking_order(ctx: RuleContext) -> list[str]:

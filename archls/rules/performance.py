@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from archls.findings import Severity
 from archls.model import Component, ComponentType, DataKind, Protocol
-from archls.rules._common import OUTSIDE, PASS_THROUGH, blocking_order, facts, names
+from archls.rules._common import OUTSIDE, PASS_THROUGH, blocking_order, facts, flow_rates, names
 from archls.rules.registry import Fix, Hit, RuleContext, rule
 
 TAIL = "Dean and Barroso, The Tail at Scale (CACM 2013)"
@@ -53,9 +53,8 @@ flows:
 )
 def no_cache(ctx: RuleContext) -> Iterator[Hit]:
     model = ctx.model
-    f = facts(ctx)
     limit = ctx.threshold("perf.cache_rps", 500)
-    for cid, rps in f.read_rps.items():
+    for cid, rps in flow_rates(ctx).read_rps.items():
         c = model.components.get(cid)
         if c is None or c.type not in (ComponentType.DATABASE, ComponentType.SEARCH) or rps < limit:
             continue

@@ -304,7 +304,7 @@ class RuleContext:
         """The format's own reading of the files (Terraform resources, compose services...)."""
         from archls import tracking
 
-        tracking.replay(_NATIVE_READ)
+        tracking.note(_NATIVE_READ)
         return self._native
 
     @property
@@ -326,7 +326,7 @@ class RuleContext:
         machine or CI): rules about running in production do not apply to it."""
         from archls import tracking
 
-        tracking.replay(_DEVELOPMENT_READ)
+        tracking.note(_DEVELOPMENT_READ)
         return bool(getattr(self._native, "development", False))
 
     def threshold(self, name: str, default: float) -> float:
@@ -439,7 +439,7 @@ class RuleContext:
             self.spans["analysis"] = span | self.spans.get("graph", frozenset({tracking.EVERYTHING}))
         if self.uses is not None:
             self.uses.add("graph")
-        tracking.replay(_FIGURES_READ)
+        tracking.note(_FIGURES_READ)
         return value
 
 
