@@ -52,6 +52,8 @@ class RuleRun:
     uses: frozenset[str] = frozenset()
     #: what its own code read (not through the shared results); None when unknown
     own: frozenset[tracking.Read] | None = None
+    #: each hit's fix as JSON, made once for as long as the hits are kept (thousands on a large file)
+    fixes: list[dict[str, Any] | None] | None = None
 
 
 @dataclass
@@ -409,6 +411,7 @@ def _analyse_group(
                     enabled=lambda code: any(c.enabled(code) for c in every),
                 )
             )
+        context.earlier = None  # the next audit starts from this one, not from the ones before it
     by_file: dict[str, list[Finding]] = {absolute: [], **{other: [] for other in configs}}
     for finding in findings:
         by_file.setdefault(finding.file or absolute, []).append(finding)
@@ -567,6 +570,7 @@ def _analyse(
             seen = suppress.apply(list(findings), text, loaded, config, rules_ran=False, path=path)
             context.findings = [_configured(f, config) for f in seen if config.enabled(f.code)]
             findings.extend(run_rules(context, loaded, on_rule_error, after_audit=True))
+        context.earlier = None  # the next audit starts from this one, not from the ones before it
     findings = suppress.apply(findings, text, loaded, config, rules_ran=context is not None, path=path)
     findings = [_configured(f, config) for f in findings if config.enabled(f.code) or f.code in {"ARCH000", "ARCH001"}]
     lines = _lines_of(path, text)
@@ -670,13 +674,27 @@ def run_rules(
             )
             continue
         skips = loaded.checkov_skips
-        for hit in hits:
+        for hit, fix in zip(hits, _fixes_of(runs.get(code.id), before, hits), strict=True):
             if skips and code.checkov_ids and _skipped(code.checkov_ids, hit.path, skips):
                 continue
             if loaded.unknown and _unknown(hit.path, loaded.unknown):
                 continue
-            out.append(_finding(code, hit, loaded))
+            out.append(_finding(code, hit, loaded, fix))
     return out
+
+
+def _fixes_of(run: RuleRun | None, before: RuleRun | None, hits: list[Hit]) -> list[dict[str, Any] | None]:
+    """Each hit's fix as JSON: kept with the run (and, for a scoped re-run, taken from the run before it
+    for the hits it kept). The JSON is shared by the findings made from it, like ``Hit.data``."""
+    if run is not None and run.fixes is not None and run.hits is hits:
+        return run.fixes
+    known: dict[int, dict[str, Any] | None] = {}
+    if before is not None and before.fixes is not None and before.hits is not hits:
+        known = {id(hit): fix for hit, fix in zip(before.hits, before.fixes, strict=True)}
+    fixes = [known[id(hit)] if id(hit) in known else hit.fix.to_json() if hit.fix else None for hit in hits]
+    if run is not None and run.hits is hits:
+        run.fixes = fixes
+    return fixes
 
 
 #: What a scoped rule may see change and still be run on the changed parts alone (see ``Code.scope``).
@@ -767,7 +785,7 @@ def _unknown(path: tuple[Any, ...], unknown: set[tuple[Any, ...]]) -> bool:
 _SKIPPABLE = frozenset({"components", "resources", "objects", "services", "providers"})
 
 
-def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
+def _finding(code: Code, hit: Hit, loaded: Loaded, fix: dict[str, Any] | None) -> Finding:
     where, file = loaded.place(hit.path, hit.on_value)
     return Finding(
         code.id,
@@ -777,25 +795,10 @@ def _finding(code: Code, hit: Hit, loaded: Loaded) -> Finding:
         _CATEGORIES.get(code.id) or _CATEGORIES.setdefault(code.id, code.category.value),
         hit.path,
         file=file,
-        fix=_fix_json(hit.fix) if hit.fix else None,
+        fix=fix,
         data=hit.data,
     )
 
 
 #: Each code's category name (an enum's value costs a Python call, thousands of times an audit).
 _CATEGORIES: dict[str, str] = {}
-
-#: Each fix's JSON by the fix (kept alive with it): a rule whose hits an edit keeps hands out the same
-#: fixes again, thousands on a large compose file. Like ``Hit.data``, the JSON is shared, never modified.
-_fixes: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-
-def _fix_json(fix: Any) -> dict[str, Any]:
-    known = _fixes.get(id(fix))
-    if known is not None and known[0] is fix:
-        return known[1]
-    if len(_fixes) > 50_000:
-        _fixes.clear()
-    out = fix.to_json()
-    _fixes[id(fix)] = (fix, out)
-    return out

@@ -284,9 +284,11 @@ class RuleContext:
         self.config = config
         self.format = format
         self._native = native
+        #: cut by the engine once the audit is done, so that audits do not keep their predecessors alive
         self.earlier = earlier
-        #: key -> (value, reads, carry): see :meth:`cached`
-        self._memo: dict[str, tuple[Any, Any, Any]] = {}
+        #: key -> (value, reads): see :meth:`cached` (no functions: a closure over this context would
+        #: make a reference cycle, which the server's collector frees late)
+        self._memo: dict[str, tuple[Any, Any]] = {}
         #: key -> the reads of a shared result that spans the whole graph, kept from audit to audit
         #: (an edit to one of them is not local to the components it touched; see ``Code.scope``)
         self.spans: dict[str, Any] = dict(earlier.context.spans) if earlier is not None else {}
@@ -396,7 +398,7 @@ class RuleContext:
                 reads = frozenset(record)
             else:
                 value = compute()
-        self._memo[key] = (value, reads, carry)
+        self._memo[key] = (value, reads)
         if spans:
             self.spans[key] = reads if reads is not None else frozenset({tracking.EVERYTHING})
         return value
