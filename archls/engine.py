@@ -586,7 +586,7 @@ def _since(previous: RuleContext, model: Architecture, native_before: Any, nativ
     """What an edit changed since the audit ``previous`` (see :mod:`archls.tracking`)."""
     parts = tracking.Parts()
     changed = tracking.changes(previous.model, model, parts)
-    changed |= tracking.native_changes(native_before, native)
+    changed |= tracking.native_changes(native_before, native, parts)
     return Earlier(previous, changed, parts)
 
 
@@ -698,7 +698,13 @@ def _fixes_of(run: RuleRun | None, before: RuleRun | None, hits: list[Hit]) -> l
 
 
 #: What a scoped rule may see change and still be run on the changed parts alone (see ``Code.scope``).
-_LOCAL = {"component": frozenset({"component"}), "connection": frozenset({"component", "connection"})}
+_LOCAL = {
+    "component": frozenset({"component"}),
+    "connection": frozenset({"component", "connection"}),
+    "service": frozenset({"component", "native"}),
+}
+#: What a service-scoped rule sees of the format's own reading changing: its services, nothing else.
+_SERVICES_READ = ("native", tracking.ALL)
 _EVERY = frozenset({tracking.EVERYTHING})
 
 
@@ -713,6 +719,8 @@ def _focus(code: Code, before: RuleRun, context: RuleContext) -> Callable[[], se
     # what the rule read itself: only the settings of the components (or connections) it judges
     for read in before.own.intersection(changed):
         if read[0] not in local:
+            return None
+        if read[0] == "native" and (read != _SERVICES_READ or earlier.parts.services is None):
             return None
     # the shared results it used: unchanged (taken over from the audit before), except the analyses,
     # whose figures it reads per component and which say whose figures changed
@@ -731,7 +739,10 @@ def _focus(code: Code, before: RuleRun, context: RuleContext) -> Callable[[], se
         if _FIGURES_READ in before.reads:
             figures = context.analysed().changed
             components |= set(context.model.components) if figures is None else figures
-        if code.scope == "connection":
+        if code.scope == "service":
+            # in a compose file a component is named after its service
+            found.append(components | (earlier.parts.services or set()))
+        elif code.scope == "connection":
             graph = context.graph
             indices = set(earlier.parts.connections)
             for cid in components:
@@ -751,7 +762,7 @@ _FIGURES_READ = ("analysis", "figures")
 def _merge(code: Code, before: RuleRun, hits: list[Hit], focused: set[Any], context: RuleContext) -> list[Hit] | None:
     """A scoped rule's hits: its earlier ones about the parts not judged again, and the new ones, in
     the model's order; None when a hit is not about one part of its scope."""
-    kind = "components" if code.scope == "component" else "connections"
+    kind = {"component": "components", "connection": "connections", "service": "services"}[code.scope or ""]
     for hit in hits:
         if len(hit.path) < 2 or hit.path[0] != kind:
             return None
@@ -765,7 +776,7 @@ def _merge(code: Code, before: RuleRun, hits: list[Hit], focused: set[Any], cont
         return kept
     if kind == "connections":
         return sorted(kept + hits, key=lambda h: h.path[1])
-    rank = context.positions()
+    rank = context.positions() if kind == "components" else context.service_positions()
     return sorted(kept + hits, key=lambda h: rank.get(h.path[1], -1))
 
 

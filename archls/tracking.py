@@ -267,6 +267,9 @@ class Parts:
     connections: set[int] = field(default_factory=set)
     #: ids of flows changed, added or removed
     flows: set[str] = field(default_factory=set)
+    #: Names of the format's own services (compose) that changed, when nothing else of its own reading
+    #: did (the same services in the same order from the same files); None otherwise.
+    services: set[str] | None = None
 
 
 def changes(old: Architecture, new: Architecture, parts: Parts | None = None) -> set[Read]:
@@ -308,16 +311,31 @@ def changes(old: Architecture, new: Architecture, parts: Parts | None = None) ->
     return out
 
 
-def native_changes(old: Any, new: Any) -> set[Read]:
+def native_changes(old: Any, new: Any, parts: Parts | None = None) -> set[Read]:
     """What counts as changed in the formats' own reading of the files: all of it whenever there is
     one (rules that walk Terraform resources or compose services run at every audit), except the
-    flags the rule context hands out on their own."""
+    flags the rule context hands out on their own. ``parts.services`` receives the services that
+    changed when the reading is made of services (compose) and nothing else of it changed."""
     if old is None and new is None:
         return set()
     out = {("native", ALL)}
     if getattr(old, "development", False) != getattr(new, "development", False):
         out.add(("native", "development"))
+    if parts is not None:
+        parts.services = _services_changed(old, new)
     return out
+
+
+def _services_changed(old: Any, new: Any) -> set[str] | None:
+    before, after = getattr(old, "services", None), getattr(new, "services", None)
+    if not isinstance(before, dict) or not isinstance(after, dict) or type(old) is not type(new):
+        return None
+    if list(before) != list(after) or getattr(old, "files", None) != getattr(new, "files", None):
+        return None
+    if getattr(old, "current", None) != getattr(new, "current", None):
+        return None
+    # a service read from unchanged text is the same object (the loader reuses it)
+    return {name for name, service in after.items() if before[name] is not service}
 
 
 def _compare(kind: str, old: Any, new: Any, out: set[Read]) -> bool:

@@ -41,6 +41,7 @@ def _native(ctx: RuleContext) -> Any:
     kics=("2fc99041-ddad-49d5-853f-e35e70a48391",),
     fixable=True,
     formats=COMPOSE,
+    scope="service",
 )
 def restart_policy(ctx: RuleContext) -> Iterator[Hit]:
     if ctx.development:
@@ -48,7 +49,7 @@ def restart_policy(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
     if native is None:
         return
-    for name, service in native.services.items():
+    for name, service in ctx.services(native):
         data = service.data
         if "restart" in data or get(data, "deploy", "restart_policy") is not None:
             continue
@@ -78,6 +79,7 @@ def restart_policy(ctx: RuleContext) -> Iterator[Hit]:
     kics=("451d79dc-0588-476a-ad03-3c7f0320abb3",),
     fixable=True,
     formats=COMPOSE,
+    scope="service",
 )
 def open_ports(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -86,7 +88,7 @@ def open_ports(ctx: RuleContext) -> Iterator[Hit]:
     from archls.formats.compose import parse_ports, publishes_openly
     from archls.rules.security import port_product
 
-    for name, service in native.services.items():
+    for name, service in ctx.services(native):
         raw = service.data.get("ports")
         for port in parse_ports(raw):
             if not publishes_openly(port):
@@ -133,6 +135,7 @@ def open_ports(ctx: RuleContext) -> Iterator[Hit]:
     references=("https://docs.docker.com/compose/how-tos/use-secrets/",),
     kics=("a88baa34-e2ad-44ea-ad6f-8cac87bc7c71",),
     formats=COMPOSE,
+    scope="service",
 )
 def compose_secrets(ctx: RuleContext) -> Iterator[Hit]:
     native = _native(ctx)
@@ -141,7 +144,7 @@ def compose_secrets(ctx: RuleContext) -> Iterator[Hit]:
     from archls.formats.compose import _env_dict, _env_paths
 
     deferred = covered(ctx, "SEC007")
-    for name, service in native.services.items():
+    for name, service in ctx.services(native):
         if deferred and name in ctx.model.components:
             continue
         raw = service.data.get("environment")

@@ -172,7 +172,9 @@ class Code:
     #: depends on that one's settings and figures, the settings of a connection's two ends, and
     #: results shared over the whole graph (the graph, the rule facts, the arrivals), never on another
     #: component's own settings or on flows' or totals' figures. After an edit local to some
-    #: components, the engine runs it on those alone and keeps its other hits.
+    #: components, the engine runs it on those alone and keeps its other hits. ``service``: the same
+    #: for a compose rule over the services of the format's own reading (:meth:`RuleContext.services`,
+    #: hits under ``("services", name)``), and the component of the same name.
     scope: str | None = None
 
     @property
@@ -344,6 +346,18 @@ class RuleContext:
             return [(cid, c) for cid, c in components.items() if cid in focused]
         rank = self.positions()
         return [(cid, components[cid]) for cid in sorted((c for c in focused if c in rank), key=rank.__getitem__)]
+
+    def services(self, native: Any) -> Iterable[tuple[str, Any]]:
+        """``native.services.items()`` (a compose file's services), or only those a rule scoped to
+        services judges again after an edit."""
+        if self.focus is None:
+            return native.services.items()
+        focused = self.focus()
+        return [(name, service) for name, service in native.services.items() if name in focused]
+
+    def service_positions(self) -> dict[str, int]:
+        """Each service's position in the format's own reading."""
+        return {name: n for n, name in enumerate(getattr(self._native, "services", ()))}
 
     def positions(self) -> dict[str, int]:
         """Each component id's position in the file (kept from the audit before an edit that left the
