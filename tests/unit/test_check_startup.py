@@ -126,3 +126,43 @@ def test_an_architecture_check_stays_light(folder: str) -> None:
     assert json.loads(answer["report"])  # the audit ran and found something
     assert _heavy(answer["modules"]) == []
     assert "lark" not in answer["modules"]
+
+
+def test_the_child_names_files_as_the_module_loader_does_and_leaves_big_trees_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archls.batch import prefetch
+    from archls.formats import _tfmodule
+
+    for folder in ("infra", "infra/modules/db", "node_modules/pkg", ".terraform/modules/x"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "main.tf").write_text('variable "x" {}\n', encoding="utf-8")
+    (tmp_path / "infra" / ".hidden.tf").write_text("", encoding="utf-8")
+    found = prefetch.terraform_files([str(tmp_path)])
+    expected = _tfmodule._tf_files(str(tmp_path / "infra")) + _tfmodule._tf_files(str(tmp_path / "infra/modules/db"))
+    assert sorted(found) == sorted(expected) and len(found) == 2
+    # a file named alone brings its module's other files
+    assert prefetch.terraform_files([str(tmp_path / "infra" / "main.tf")]) == _tfmodule._tf_files(
+        str(tmp_path / "infra")
+    )
+    monkeypatch.setattr(prefetch, "MAX_BYTES", 20)
+    assert prefetch.terraform_files([str(tmp_path)]) == []  # a run for worker processes: no child's work
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_what_a_broken_child_hands_back_is_ignored() -> None:
+    from archls.batch import prefetch
+    from archls.formats import _tfmodule
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        os.write(write_end, b"\x80\x05not a pickle")
+        os._exit(0)
+    os.close(write_end)
+    cached = dict(_tfmodule._parsed)
+    assert prefetch.Prefetch(pid, read_end).collect() == 0
+    assert dict(_tfmodule._parsed) == cached
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped
