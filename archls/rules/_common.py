@@ -158,6 +158,17 @@ def _compute(ctx: RuleContext) -> Facts:
     return out
 
 
+def timed_calls(ctx: RuleContext) -> list[tuple[int, Connection]]:
+    """The synchronous connections that state a timeout, with their indices, in the file's order: the
+    rules about timeouts walk these instead of every connection."""
+    return ctx.cached(
+        "rules.timed_calls",
+        lambda: [(i, c) for i, c in enumerate(ctx.model.connections) if c.timeout_ms is not None and not c.is_async],
+        # holds connections: taken over only when none changed
+        carry=lambda old: old if ctx.earlier is not None and not ctx.earlier.parts.connections else None,
+    )
+
+
 @dataclass
 class FlowRates:
     #: Sum of the ``rps`` of the flows whose path visits each component.

@@ -16,6 +16,7 @@ from archls.analysis.text import availability as pct
 from archls.analysis.text import ms, percent, times
 from archls.findings import Severity
 from archls.model import Backups, ComponentType
+from archls.rules._common import timed_calls
 from archls.rules.load import analysed
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
@@ -352,13 +353,14 @@ components:
         Control("hipaa", "164.308(a)(7)(ii)(A)", "Data backup plan"),
     ),
     fixable=True,
+    scope="component",
 )
 def rpo_not_met(ctx: RuleContext) -> Iterator[Hit]:
     rpo = ctx.model.requirements.rpo_minutes
     if rpo is None or rpo >= 24 * 60:
         return
     res = analysed(ctx)
-    for cid, component in ctx.model.components.items():
+    for cid, component in ctx.components():
         if component.type not in _RPO_TYPES or component.backups_enabled is not True:
             continue
         tech = res.profiles[cid].technology
@@ -444,14 +446,11 @@ connections:
     fixable=True,
 )
 def nested_timeouts(ctx: RuleContext) -> Iterator[Hit]:
+    timed = timed_calls(ctx)
     incoming: dict[str, float] = {}
-    for connection in ctx.model.connections:
-        if connection.is_async or connection.timeout_ms is None:
-            continue
-        incoming[connection.target] = max(incoming.get(connection.target, 0.0), connection.timeout_ms)
-    for index, connection in enumerate(ctx.model.connections):
-        if connection.is_async or connection.timeout_ms is None:
-            continue
+    for _, connection in timed:
+        incoming[connection.target] = max(incoming.get(connection.target, 0.0), connection.timeout_ms)  # type: ignore[arg-type]
+    for index, connection in timed:
         outer = incoming.get(connection.source)
         if outer is None:
             continue

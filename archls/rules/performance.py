@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from archls.findings import Severity
 from archls.model import Component, ComponentType, DataKind, Protocol
-from archls.rules._common import OUTSIDE, PASS_THROUGH, blocking_order, facts, flow_rates, names
+from archls.rules._common import OUTSIDE, PASS_THROUGH, blocking_order, facts, flow_rates, names, timed_calls
 from archls.rules.registry import Fix, Hit, RuleContext, rule
 
 TAIL = "Dean and Barroso, The Tail at Scale (CACM 2013)"
@@ -339,8 +339,8 @@ def _shortest_timeouts(ctx: RuleContext) -> dict[str, float]:
 
     def compute() -> dict[str, float]:
         shortest: dict[str, float] = {}
-        for conn in ctx.model.connections:
-            if conn.timeout_ms and not conn.is_async:
+        for _, conn in timed_calls(ctx):
+            if conn.timeout_ms:
                 shortest[conn.target] = min(conn.timeout_ms, shortest.get(conn.target, conn.timeout_ms))
         return shortest
 

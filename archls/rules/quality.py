@@ -289,9 +289,10 @@ components:
 """,
     fix='Name the product or runtime, e.g. `technology: postgresql` with `version: "16"`.',
     formats=("arch",),
+    scope="component",
 )
 def no_technology(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         if c.type in _NEEDS_TECHNOLOGY and not c.technology:
             yield Hit(
                 ("components", cid), f"'{cid}' names no technology, so capacity, cost and end-of-life checks skip it"

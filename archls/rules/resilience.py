@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from archls.analysis.text import plural
 from archls.findings import Severity
 from archls.model import STATEFUL_TYPES, Backups, ComponentType
-from archls.rules._common import OUTSIDE, blocking_order, facts, names
+from archls.rules._common import OUTSIDE, blocking_order, facts, names, timed_calls
 from archls.rules.registry import Control, Fix, Hit, RuleContext, rule
 
 NYGARD = "Release It! (Nygard), 2nd ed.: stability patterns"
@@ -297,17 +297,13 @@ connections:
     fixable=True,
 )
 def timeout_inversion(ctx: RuleContext) -> Iterator[Hit]:
-    model = ctx.model
     shortest: dict[str, tuple[float, str]] = {}
-    for conn in model.connections:
-        if conn.is_async or not conn.timeout_ms or conn.source == conn.target:
-            continue
+    timed = [(i, c) for i, c in timed_calls(ctx) if c.timeout_ms and c.source != c.target]
+    for _, conn in timed:
         current = shortest.get(conn.target)
-        if current is None or conn.timeout_ms < current[0]:
-            shortest[conn.target] = (conn.timeout_ms, conn.source)
-    for index, conn in enumerate(model.connections):
-        if conn.is_async or not conn.timeout_ms or conn.source == conn.target:
-            continue
+        if current is None or conn.timeout_ms < current[0]:  # type: ignore[operator]
+            shortest[conn.target] = (conn.timeout_ms, conn.source)  # type: ignore[assignment]
+    for index, conn in timed:
         outer = shortest.get(conn.source)
         if outer is None or conn.timeout_ms <= outer[0]:
             continue
@@ -370,10 +366,11 @@ components:
             "Trivy asks for more than one day of retention; REL015 reports no backups at all and REL102 a retention under the backup_retention_days threshold (7 by default).",
         ),
     ),
+    scope="component",
 )
 def no_backups(ctx: RuleContext) -> Iterator[Hit]:
     sayable = ctx.can_say("backups")
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         if c.type not in RECORD_STORES or c.backups_enabled:
             continue
         if c.backups_enabled is None and not sayable:
@@ -478,13 +475,14 @@ components:
     references=(f"{AWS_REL} REL13: plan for disaster recovery",),
     controls=(Control("soc2", "A1.2", "Environmental protections, software, data backup and recovery infrastructure"),),
     fixable=True,
+    scope="component",
 )
 def rto_unmet(ctx: RuleContext) -> Iterator[Hit]:
     rto = ctx.model.requirements.rto_minutes
     restore = ctx.threshold("rel.restore_minutes", 60)
     if rto is None or rto >= restore:
         return
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         if c.type not in RECORD_STORES or c.replica_count > 1 or managed(c.technology) or c.replicas == 0:
             continue
         yield Hit(

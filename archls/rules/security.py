@@ -869,9 +869,10 @@ components:
             "Trivy reports any capability added beyond the default set (NET_BIND_SERVICE included); SEC012 only the dangerous ones.",
         ),
     ),
+    scope="component",
 )
 def dangerous_capability(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         if c.container is None:
             continue
         for i, cap in enumerate(c.container.capabilities):
@@ -1079,9 +1080,10 @@ components:
         Control("hipaa", "164.312(d)", "Person or entity authentication"),
         Control("soc2", "CC6.1", "Logical access security software, infrastructure and architectures"),
     ),
+    scope="component",
 )
 def store_without_auth(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         if c.type in _AUTH_STORES and c.auth is Auth.NONE:
             yield Hit(
                 ("components", cid, "auth"),
@@ -1129,9 +1131,10 @@ components:
         Control("pci-dss", "1.3.1", "Inbound traffic to the CDE is restricted to that which is necessary"),
     ),
     fixable=True,
+    scope="component",
 )
 def management_exposed(ctx: RuleContext) -> Iterator[Hit]:
-    for cid, c in ctx.model.components.items():
+    for cid, c in ctx.components():
         if not c.public or c.auth in _SSO:
             continue
         tech = c.technology or ""
