@@ -54,6 +54,14 @@ class SourceMap:
         self._mount_depths.add(len(prefix))
         self._starts = None
 
+    def copy(self) -> SourceMap:
+        """A map with the same entries and mounts, which can be changed without changing this one."""
+        other = SourceMap(self.file)
+        other._entries = dict(self._entries)
+        other._mounts = dict(self._mounts)
+        other._mount_depths = set(self._mount_depths)
+        return other
+
     def mount_all(self, children: dict[ModelPath, tuple[int, SourceMap]], depth: int) -> None:
         """:meth:`mount` each of ``children`` (prefix -> (line offset, map)), all prefixes ``depth`` long."""
         self._mounts.update(children)

@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import yaml
@@ -603,12 +604,13 @@ def _document(tops: list[_Top], smap: SourceMap) -> YamlDoc:
 # same checks run on the text read again, and any doubt falls back to that reading.
 
 
-def _touched(starts: list[int], edit: Edit) -> tuple[int, int]:
-    """The first and last of the blocks starting at ``starts`` that the edit may have changed: those
-    holding the character before it up to the first character after it, so that the boundaries
-    around them, made of unchanged characters on both sides, are boundaries in the new text too."""
-    first = bisect_right(starts, edit.start - 1) - 1
-    last = bisect_right(starts, edit.old_end) - 1
+def _touched(starts: list[Any], edit: Edit, base: int = 0, key: Any = None) -> tuple[int, int]:
+    """The first and last of the blocks starting at ``starts`` (offsets from ``base``, each taken
+    with ``key``) that the edit may have changed: those holding the character before it up to the
+    first character after it, so that the boundaries around them, made of unchanged characters on
+    both sides, are boundaries in the new text too."""
+    first = bisect_right(starts, edit.start - 1 - base, key=key) - 1
+    last = bisect_right(starts, edit.old_end - base, key=key) - 1
     return max(first, 0), last
 
 
@@ -645,10 +647,9 @@ def _reread_section(top: _Top, text: str, end: int, edit: Edit) -> list[_Top] | 
     base = top.start
     if edit.start - 1 < base + children[0][0]:
         return None
-    starts = [base + start for start, _, _ in children]
-    first, last = _touched(starts, edit)
-    span_start = starts[first]
-    span_end = starts[last + 1] + edit.chars if last + 1 < len(children) else end
+    first, last = _touched(children, edit, base, _offset)
+    span_start = base + children[first][0]
+    span_end = base + children[last + 1][0] + edit.chars if last + 1 < len(children) else end
     if _risky(text[span_start:span_end]):
         raise _Fallback
     if _TOP_ENTRY.search(text, span_start, span_end) is not None:
@@ -659,8 +660,64 @@ def _reread_section(top: _Top, text: str, end: int, edit: Edit) -> list[_Top] | 
     merged = [*children[:first], *fresh, *moved]
     name = top.block.key
     assert name is not None
-    block = _section_block(name, 0, merged, section.sequence, section.indent)
+    block = _patched(section, first, last, fresh, moved, edit) or _section_block(
+        name, 0, merged, section.sequence, section.indent
+    )
     return [_Top(top.start, top.line, block, _Section(block, merged, section.sequence, section.indent))]
+
+
+_offset = itemgetter(0)
+
+#: id of a section's data patched from its last version -> (that data, the last version, the ids or
+#: indices whose values are new): readers of the data can then redo just those (see :func:`patch_of`)
+_patches: OrderedDict[int, tuple[Any, Any, list[Any]]] = OrderedDict()
+_PATCHES_SIZE = 16
+
+
+def patch_of(data: Any) -> tuple[Any, list[Any]] | None:
+    """For a section's data (``components``, ``connections``...) that the last reading of its file
+    made by replacing a few values of the previous version (same ids, or as many list items): that
+    previous version and the ids (or indices) whose values are new; the values at other ids are
+    the very objects of the previous version. None when it was read otherwise."""
+    found = _patches.get(id(data))
+    if found is None or found[0] is not data:
+        return None
+    return found[1], found[2]
+
+
+def _patched(
+    section: _Section, first: int, last: int, fresh: list[_Child], moved: list[_Child], edit: Edit
+) -> _Block | None:
+    """The section's block with the children ``first`` to ``last`` replaced by ``fresh`` (the same ids,
+    or as many list items) and those after moved by the edit's lines: the last block changed where it
+    changed only. None when the ids or the count changed, or problems were found (it is then built anew)."""
+    old = section.block
+    replaced = section.children[first : last + 1]
+    if len(fresh) != len(replaced) or old.issues or any(block.issues for _, _, block in fresh):
+        return None
+    sequence = section.sequence
+    if not sequence and any(f[2].key != r[2].key for f, r in zip(fresh, replaced, strict=True)):
+        return None
+    container = old.value.copy()
+    changed: dict[tuple[Any, ...], tuple[int, SourceMap]] = {}
+    for index, (_, line, block) in enumerate(fresh, first):
+        path = (index,) if sequence else (block.key,)
+        container[path[0]] = block.value
+        changed[path] = (line, block.smap)
+    if edit.lines:
+        for index, (_, line, block) in enumerate(moved, last + 1):
+            changed[(index,) if sequence else (block.key,)] = (line, block.smap)
+    smap = old.smap.copy()
+    smap.mount_all(changed, 1)
+    _patches[id(container)] = (container, old.value, [path[0] for path in list(changed)[: len(fresh)]])
+    if len(_patches) > _PATCHES_SIZE:
+        _patches.popitem(last=False)
+    _, last_line, last_block = moved[-1] if moved else fresh[-1]
+    end = last_block.value_range.shifted(last_line)
+    start = section.children[0][1] if first else fresh[0][1]
+    value_range = Range(start, section.indent, end.end_line, end.end_col)
+    smap.add((), old.key_range, value_range)
+    return _Block(old.key, old.key_range, container, value_range, smap, [])
 
 
 def _shift(issues: list[Finding], lines: int, prefix: tuple[Any, ...]) -> list[Finding]:

@@ -269,8 +269,10 @@ def build(data: Any, smap: SourceMap, loaded: Loaded, memo: _Memo | None = None)
         v.report("ARCH005", "missing required key 'name'", ())
 
     requirements = v.part(Requirements, data.get("requirements") or {}, ("requirements",), "requirements")
-    components, known = memo.components.build(v, _section(v, data, "components", dict), _components)
-    connections, connection_paths = memo.connections.build(v, _section(v, data, "connections", list), _connections)
+    components, known = memo.components.build(v, _section(v, data, "components", dict), _components, _patch_components)
+    connections, connection_paths = memo.connections.build(
+        v, _section(v, data, "connections", list), _connections, _patch_connections
+    )
     flows = memo.flows.build(v, _section(v, data, "flows", dict), _flows)
     groups = memo.groups.build(v, _section(v, data, "groups", dict), _groups)
 
@@ -352,14 +354,20 @@ class _SectionMemo:
     #: each part of the last build, by id (mappings) or index (lists)
     items: dict[Any, _Item] = field(default_factory=dict)
 
-    def build(self, v: _Validator, raw: Any, build_section: Any) -> Any:
+    def build(self, v: _Validator, raw: Any, build_section: Any, patch: Any = None) -> Any:
         """The section built from ``raw``: as last time when it is the same object, else from its parts,
-        each reused while it is the same object as last time."""
+        each reused while it is the same object as last time. ``patch`` redoes only the parts the YAML
+        reader says are new when the rest is the last version's (see :func:`yamlsource.patch_of`)."""
         if raw is not self.raw or self.result is None:
-            recorder = _Recorder()
-            items: dict[Any, _Item] = {}
-            self.result = build_section(recorder, raw, self.items, items)
-            self.raw, self.reports, self.items = raw, recorder.reports, items
+            note = yamlsource.patch_of(raw) if patch is not None and self.result is not None else None
+            patched = patch(self, raw, note[1]) if note is not None and note[0] is self.raw else None
+            if patched is not None:
+                self.raw, self.result = raw, patched
+            else:
+                recorder = _Recorder()
+                items: dict[Any, _Item] = {}
+                self.result = build_section(recorder, raw, self.items, items)
+                self.raw, self.reports, self.items = raw, recorder.reports, items
         _replay(v, self.reports)
         return self.result
 
@@ -391,7 +399,7 @@ class _References:
         flows: dict[str, Flow],
         groups: dict[str, Group],
     ) -> None:
-        same_ids = known == self.known
+        same_ids = known is self.known or known == self.known
         self.known = known
         if not (same_ids and connections is self.connections):
             recorder = _Recorder()
@@ -454,6 +462,41 @@ def _components(
         if item.part is not None:
             components[str(cid)] = item.part
     return components, {str(cid) for cid in raw_components}
+
+
+def _patch_components(memo: _SectionMemo, raw_components: dict[str, Any], ids: list[Any]) -> Any:
+    """The components with those at ``ids`` validated again (the others and the ids are as last time);
+    None when one reports a problem or was or becomes invalid (the section is then built in full)."""
+    if memo.reports:
+        return None
+    components, known = memo.result
+    components = dict(components)
+    for cid in ids:
+        raw = raw_components[cid]
+        recorder = _Recorder()
+        item = _made(recorder, raw, _component(recorder, str(cid), raw), 0)
+        memo.items[cid] = item
+        if item.reports or item.part is None or str(cid) not in components:
+            return None
+        components[str(cid)] = item.part
+    return components, known
+
+
+def _patch_connections(memo: _SectionMemo, raw_connections: list[Any], indices: list[Any]) -> Any:
+    """The connections with those at ``indices`` validated again; None as for components."""
+    connections, paths = memo.result
+    if memo.reports or len(connections) != len(raw_connections):
+        return None
+    connections = list(connections)
+    for index in indices:
+        raw = raw_connections[index]
+        recorder = _Recorder()
+        item = _made(recorder, raw, recorder.part(Connection, raw, ("connections", index), "a connection"), 0)
+        memo.items[index] = item
+        if item.reports or not isinstance(item.part, Connection):
+            return None
+        connections[index] = item.part
+    return connections, paths
 
 
 def _component(v: _Validator, cid: str, raw: Any) -> Component | None:
