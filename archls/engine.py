@@ -476,7 +476,8 @@ def _digest(text: str | None) -> str | None:
     last = _digested
     if last is not None and last[0] is text:
         return last[1]  # the audit asks again for the text its cache lookup just hashed
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    # SHA-256: about twice as fast as BLAKE2b here, where the processor computes it (SHA extensions)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     _digested = (text, digest)
     return digest
 

@@ -114,6 +114,8 @@ class Loaded:
 
     def file_path(self, path: ModelPath) -> ModelPath:
         """Where the model path ``path`` is written in the file."""
+        if not self.aliases:
+            return path
         for n in range(min(len(path), 3), 0, -1):
             alias = self.aliases.get(path[:n])
             if alias is not None:
