@@ -52,6 +52,9 @@ FOCUSED = {
     "autoscaling": ["{min: 1, max: 8}", "{min: 3, max: 4}"],
 }
 SETTING = re.compile(r"(?<![\w-])(" + "|".join(FOCUSED) + r"): ([^,}\n]+)")
+#: A Terraform attribute and values of every type it might take.
+HCL_ATTRIBUTE = re.compile(r"^(\s*[\w-]+\s*=\s*)([^{\[\n]+)$")
+HCL_VALUES = ["true", "false", "0", "3", '"gp2"', '"0.0.0.0/0"', '"t2.micro"', '"10.0.0.0/16"', "null"]
 
 
 def _sources() -> dict[str, str]:
@@ -70,6 +73,9 @@ def _sources() -> dict[str, str]:
         k8s = CORPUS / "kubernetes-goat" / "scenarios" / "cache-store" / "deployment.yaml"
         if k8s.is_file():
             out["k8s/deployment.yaml"] = k8s.read_text(encoding="utf-8")
+        terraform = CORPUS / "terragoat" / "aws" / "ec2.tf"
+        if terraform.is_file():
+            out["tf/ec2.tf"] = terraform.read_text(encoding="utf-8")
     return out
 
 
@@ -97,7 +103,10 @@ def _edit(text: str, data: st.DataObject) -> str:
         label="operation",
     )
     match = SCALAR.match(line)
-    if operation == "setting":
+    attribute = HCL_ATTRIBUTE.match(line)
+    if operation in ("value", "setting") and attribute:
+        lines[at] = attribute.group(1) + data.draw(st.sampled_from(HCL_VALUES), label="hcl value")
+    elif operation == "setting":
         settings = [(n, m) for n, text in enumerate(lines) for m in SETTING.finditer(text)]
         if settings:
             at, found = data.draw(st.sampled_from(settings), label="setting")
