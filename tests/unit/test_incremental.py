@@ -258,3 +258,37 @@ def test_a_connection_follows_its_target_when_only_the_target_changed(
     scratch = engine.analyse(text, str(fresh / name), incremental=False)
     assert _built(incremental, edited) == _built(scratch, fresh)
     assert _seen(incremental) == _seen(scratch)
+
+
+SMALL = """archls: 1
+name: reach
+requirements: {availability: 99.99}
+components:
+  web: {type: service, public: true, replicas: 3, zones: [a, b]}
+  db: {type: database, technology: postgresql}
+  jobs: {type: service, replicas: 3, zones: [a, b]}
+  store: {type: database, technology: postgresql}
+connections:
+  - {from: web, to: db, timeout_ms: 500}
+  - {from: jobs, to: store, timeout_ms: 500}
+"""
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("jobs: {type: service, replicas", "jobs: {type: service, public: true, replicas"),
+        ("jobs: {type: service,", "jobs: {type: client,"),
+        ("{from: jobs, to: store, timeout_ms: 500}", "{from: jobs, to: store, timeout_ms: 500, required: false}"),
+    ],
+)
+def test_an_edit_to_one_component_that_changes_what_others_depend_on(tmp_path: Path, before: str, after: str) -> None:
+    # Making 'jobs' an entry point makes 'store' a dependency some entry point cannot work without: the
+    # rules scoped to one component judge 'store' again although only 'jobs' changed.
+    path = str(tmp_path / "reach.arch.yaml")
+    engine.analyse(SMALL, path)
+    edited = SMALL.replace(before, after)
+    incremental = engine.analyse(edited, path)
+    scratch = engine.analyse(edited, str(tmp_path / "fresh.arch.yaml"), incremental=False)
+    assert _seen(incremental) == _seen(scratch)
+    assert _seen(engine.analyse(SMALL, path)) == _seen(engine.analyse(SMALL, str(tmp_path / "b.arch.yaml")))
