@@ -20,7 +20,9 @@ def run(tcp: str | None = None) -> None:
     # are answered one full collection frees what start-up left behind.
     gc.disable()
     try:
-        from archls.server import protocol_types
+        from archls.server import protocol_types, timing
+
+        timing.once("started")
 
         protocol_types.load()  # before anything imports pygls, which imports the types as they are
 
@@ -29,6 +31,8 @@ def run(tcp: str | None = None) -> None:
 
         logs.configure()
         server = create_server()
+        timing.once("built")
+        timing.watch(server.protocol)
         gc.freeze()
     finally:
         gc.enable()

@@ -121,6 +121,20 @@ class ArchServer(LanguageServer):
                 best = folder
         return best
 
+    def seed_folder_settings(self, given: Any) -> None:
+        """Take the ``archls`` section of each folder from ``initializationOptions.folderSettings``
+        (folder URI, or "" without folders -> settings), as a client that knows them at start-up sends
+        them: the first audits then wait for no workspace/configuration round trip. Asked again, like
+        any answer, after didChangeConfiguration."""
+        if isinstance(given, dict):
+            for scope, settings in given.items():
+                if isinstance(scope, str) and isinstance(settings, dict):
+                    self.folder_settings[scope] = settings
+
+    def settings_seeded(self) -> bool:
+        """Whether every workspace folder's settings came with initializationOptions."""
+        return all(scope in self.folder_settings for scope in list(self.workspace.folders) or [""])
+
     def asks_for_settings(self) -> bool:
         caps = self.client_capabilities.workspace
         return bool(caps and caps.configuration)

@@ -108,3 +108,50 @@ async def test_a_yaml_file_archls_does_not_read_has_no_summary(client: LanguageC
     )
     assert result is None
     assert not [m for m in client.log_messages if m.type == lsp.MessageType.Error]
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def seeded(lsp_client: LanguageClient, tmp_path: Path):
+    """A client that sends each folder's settings with initializationOptions (as the VS Code extension
+    does) and would answer workspace/configuration late, and differently."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    lsp_client.set_configuration({"archls": {"ignore": ["SEC"]}}, scope_uri=first.as_uri())
+    lsp_client.set_configuration({"archls": {"ignore": ["SEC"]}}, scope_uri=second.as_uri())
+    params = lsp.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+        root_uri=tmp_path.as_uri(),
+        workspace_folders=[
+            lsp.WorkspaceFolder(uri=first.as_uri(), name="first"),
+            lsp.WorkspaceFolder(uri=second.as_uri(), name="second"),
+        ],
+        initialization_options={
+            "settings": {},
+            "folderSettings": {first.as_uri(): {"ignore": ["ARCH004"]}, second.as_uri(): {}},
+        },
+    )
+    lsp_client.workspace_root = tmp_path
+    await lsp_client.initialize_session(params)
+    yield
+    await asyncio.sleep(LATE)
+    await lsp_client.shutdown_session()
+
+
+async def test_settings_given_at_start_up_need_no_round_trip(seeded: LanguageClient) -> None:
+    first = write(seeded, "first/shop.arch.yaml", FLAWED)
+    second = write(seeded, "second/shop.arch.yaml", FLAWED)
+    seeded.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(first, "yaml", 1, FLAWED)))
+    seeded.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(second, "yaml", 1, FLAWED)))
+    published_first = await wait_diagnostics(seeded, first, version=1)
+    published_second = await wait_diagnostics(seeded, second, version=1)
+    assert seeded.asked == []  # neither audit waited for workspace/configuration
+    assert "ARCH004" not in codes(published_first)
+    assert "ARCH004" in codes(published_second)
+
+    # A change is asked for as usual, and its answer wins over what came at start-up.
+    since = len(seeded.published)
+    seeded.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    again = await wait_diagnostics(seeded, first, since=since)
+    assert len(seeded.asked) == 1, seeded.asked
+    assert "ARCH004" in codes(again)

@@ -66,9 +66,11 @@ def test_manifest_declares_engine_activation_commands_and_settings(vsix: zipfile
 
 def test_compiled_client_and_its_library_are_inside(vsix: zipfile.ZipFile) -> None:
     names = set(vsix.namelist())
+    # The entry spawns the server before it loads the client library (client.js): see extension.ts.
     main = vsix.read("extension/out/extension.js").decode()
-    assert 'require("vscode-languageclient/node")' in main
-    for module in ("commands", "launch", "resolve", "selector", "settings"):
+    assert "vscode-languageclient" not in main
+    assert 'require("vscode-languageclient/node")' in vsix.read("extension/out/client.js").decode()
+    for module in ("commands", "launch", "resolve", "selector", "settings", "startup"):
         assert f"extension/out/{module}.js" in names
     library = _json(vsix, "extension/node_modules/vscode-languageclient/package.json")
     assert library["version"] == "11.0.0"

@@ -17,7 +17,7 @@ from lsprotocol import types as lsp
 from pygls.workspace import TextDocument
 
 from archls import engine
-from archls.server import views
+from archls.server import timing, views
 from archls.server.app import path_of
 from archls.server.convert import DiagnosticTexts, Pieces, to_diagnostic
 
@@ -64,6 +64,7 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
 async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument, settings: Config) -> None:
     loop = asyncio.get_running_loop()
     collector.hold()
+    timing.once("first audit started")
     try:
         try:
             items = await _worker().run(loop, _audit, ls, uri, snapshot, settings, loop)
@@ -75,6 +76,7 @@ async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument
             return  # the document changed or closed meanwhile; its own audit is scheduled
         ls.publish_diagnostics_text(uri, items, snapshot.version)
         _shown.add(uri)
+        timing.once("first diagnostics written", last=True)
     finally:
         collector.release()
 
@@ -303,6 +305,7 @@ def register(server: ArchServer) -> None:
         if not ls.claims(uri):
             return  # a YAML file archls does not read: nothing to wait for, nothing to say
         await ls.settings_ready(uri)
+        timing.once("settings ready for the first document")
         if uri in ls.workspace.text_documents:  # not closed while the settings came
             publish(ls, uri)
 

@@ -17,6 +17,7 @@ def register(server: ArchServer) -> None:
     def initialize(ls: ArchServer, params: lsp.InitializeParams) -> None:
         options = params.initialization_options
         ls.init_options = options if isinstance(options, dict) else {}
+        ls.seed_folder_settings(ls.init_options.get("folderSettings"))
         from archls.server.features import diagnostics
 
         if ls.editor_settings("").get("diagnosticMode", ls.editor_settings("").get("diagnostic_mode")) == "pull":
@@ -24,7 +25,8 @@ def register(server: ArchServer) -> None:
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: ArchServer, params: lsp.InitializedParams) -> None:
-        await ls.refresh_settings()
+        if not ls.settings_seeded():
+            await ls.refresh_settings()
         watch = ls.client_capabilities.workspace
         if watch and watch.did_change_watched_files and watch.did_change_watched_files.dynamic_registration:
             watchers = [lsp.FileSystemWatcher(glob_pattern=f"**/{name}") for name in PROJECT_FILES]

@@ -11,10 +11,13 @@ import * as path from "node:path";
 import { type Bundle, INSTALL_HINT, type LauncherState, parseLauncherState, type Plan, type Step, venvName } from "./resolve";
 
 export interface Host {
-  /** Where private environments live (the extension's global storage). */
-  readonly storage: string;
+  /** Where private environments live (the extension's global storage; known once VS Code has made the
+   * extension's context, which may come after the first spawn). */
+  readonly storage: string | Promise<string>;
   readonly env: NodeJS.ProcessEnv;
   log(message: string): void;
+  /** A cold start timing line (see extension.ts). */
+  mark?(what: string): void;
   /** Runs a long task under a visible progress notification. */
   progress<T>(title: string, task: (report: (message: string) => void) => Promise<T>): Promise<T>;
 }
@@ -57,7 +60,9 @@ async function tryStep(step: Step, bundle: Bundle | undefined, host: Host, state
       if (!bundle) {
         return "no bundled server";
       }
+      host.mark?.(`spawning the launcher on ${step.python}`);
       const result = await launcher(step.python, bundle, step.mode, host.env);
+      host.mark?.(`the launcher on ${step.python} answered`);
       if ("process" in result) {
         return { process: result.process, description: `${step.description} (Python ${result.state.python}, ${result.state.source})` };
       }
@@ -143,7 +148,7 @@ function lastLine(text: string): string {
  * (`python -m venv`, then pip installs the compiled parts pinned to the bundled pure ones, or failing
  * that every dependency) and reused while its stamp matches the bundle. */
 export async function privateEnvironment(python: string, state: LauncherState, bundle: Bundle, host: Host): Promise<string> {
-  const folder = path.join(host.storage, "environments", venvName(state));
+  const folder = path.join(await host.storage, "environments", venvName(state));
   const windows = state.platform === "win32";
   const venvPython = path.join(folder, windows ? "Scripts" : "bin", windows ? "python.exe" : "python");
   const stamp = path.join(folder, "archls-environment.json");
