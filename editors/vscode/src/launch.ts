@@ -123,11 +123,10 @@ export function launcher(python: string, bundle: Bundle, mode: string, env: Node
       }
       const state = parseLauncherState(buffered.slice(0, newline));
       if (state?.archls === "starting") {
-        const rest = buffered.slice(newline + 1);
-        if (rest) {
-          // What followed in the same chunk belongs in the output channel, where the client sends the rest.
-          process.nextTick(() => child.stderr.emit("data", Buffer.from(rest)));
-        }
+        // What the server writes next belongs in the output channel, but the client reads stderr only
+        // once it is loaded and started: until then it is held here and handed to the first reader
+        // (a paused stream would not do: Node drains the pipes of a process that exits).
+        hold(child.stderr, buffered.slice(newline + 1));
         finish({ process: child, state });
       } else {
         finish({ reason: state?.reason ?? buffered.trim().split("\n")[0] ?? "it did not start", state });
@@ -137,6 +136,28 @@ export function launcher(python: string, bundle: Bundle, mode: string, env: Node
     child.on("error", (error) => finish({ reason: error.message }));
     // "close", not "exit": the line the launcher wrote before stopping has been read by then.
     child.on("close", (code) => finish({ reason: `${lastLine(buffered) || "it stopped"} (exit code ${code})` }));
+  });
+}
+
+/** Keeps what `stream` emits (after `first`) until another "data" listener comes, then gives it all to it. */
+function hold(stream: NodeJS.ReadableStream, first: string): void {
+  const held: Buffer[] = first ? [Buffer.from(first)] : [];
+  const keep = (chunk: Buffer): void => {
+    held.push(chunk);
+  };
+  stream.on("data", keep);
+  stream.on("newListener", function reader(event: string | symbol) {
+    if (event !== "data") {
+      return;
+    }
+    stream.off("newListener", reader);
+    // After the reader is added (this runs before), and before any further chunk is read.
+    queueMicrotask(() => {
+      stream.off("data", keep);
+      for (const chunk of held.splice(0)) {
+        stream.emit("data", chunk);
+      }
+    });
   });
 }
 

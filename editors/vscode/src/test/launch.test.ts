@@ -78,6 +78,23 @@ describe("starting the bundled server through the launcher", function () {
     assert.deepEqual(log, []);
   });
 
+  it("keeps what the server writes on stderr until the client reads it", async () => {
+    const bundle = await makeBundle(root, { "3.11": "cp311" });
+    // The server writes at once; the client starts reading stderr only later, once it is loaded.
+    const chatty = "import sys\nsys.stderr.write('one\\n'); sys.stderr.flush()\nsys.stderr.write('two\\n')\n";
+    await writeFile(path.join(bundle.root, "app", "archls", "__main__.py"), chatty);
+    const plan: Plan = { kind: "plan", steps: [{ kind: "launcher", python: PYTHON, mode: "bundle", description: "bundled" }] };
+    const started = await startServer(plan, bundle, host(path.join(root, "storage"), [], []));
+    const closed = new Promise((resolve) => started.process.on("close", resolve));
+    started.process.stdout!.resume();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the server has written and stopped
+    const err: string[] = [];
+    started.process.stderr!.on("data", (chunk) => err.push(String(chunk)));
+    await closed;
+    await new Promise((resolve) => setImmediate(resolve)); // the held lines are handed over a tick later
+    assert.equal(err.join(""), "one\ntwo\n");
+  });
+
   it("tries the next interpreter when one is refused, then makes a private environment", async () => {
     const bundle = await makeBundle(root, { "3.12": "cp312" });
     const log: string[] = [];
