@@ -316,9 +316,11 @@ def network_rtt(model: Architecture, catalog: Catalog, a: str, b: str) -> float:
         return 0.0
     if ComponentType.EXTERNAL in (ca.type, cb.type):
         return catalog.network("internet_rtt_ms").value
-    if ca.regions and cb.regions and not set(ca.regions) & set(cb.regions):
+    if ca.regions and cb.regions and set(ca.regions).isdisjoint(cb.regions):
         return catalog.network("cross_region_rtt_ms").value
-    if ca.zones and cb.zones and not set(ca.zones) & set(cb.zones):
+    zones, other = ca.zones, cb.zones
+    # the same list (one zones value shared by a whole slice of the file) or the same zones in order
+    if zones and other and zones is not other and zones != other and set(zones).isdisjoint(other):
         return catalog.network("cross_zone_rtt_ms").value
     return catalog.network("same_zone_rtt_ms").value
 
