@@ -99,6 +99,10 @@ class Analysis:
         """The text split at line feeds, once for all the editor requests on it (read, never modify)."""
         return self.text.split("\n")
 
+    def split_lines(self) -> list[str] | None:
+        """:attr:`lines` when the audit split the text already, else None (nothing is split here)."""
+        return self.__dict__.get("lines")
+
     @cached_property
     def graph(self) -> ArchGraph | None:
         if self.rule_context is not None:

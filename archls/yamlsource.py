@@ -709,15 +709,30 @@ def _patched(
             changed[(index,) if sequence else (block.key,)] = (line, block.smap)
     smap = old.smap.copy()
     smap.mount_all(changed, 1)
-    _patches[id(container)] = (container, old.value, [path[0] for path in list(changed)[: len(fresh)]])
-    if len(_patches) > _PATCHES_SIZE:
-        _patches.popitem(last=False)
+    _remember(
+        _patches,
+        id(container),
+        (container, old.value, [path[0] for path in list(changed)[: len(fresh)]]),
+        _PATCHES_SIZE,
+    )
     _, last_line, last_block = moved[-1] if moved else fresh[-1]
     end = last_block.value_range.shifted(last_line)
     start = section.children[0][1] if first else fresh[0][1]
     value_range = Range(start, section.indent, end.end_line, end.end_col)
     smap.add((), old.key_range, value_range)
     return _Block(old.key, old.key_range, container, value_range, smap, [])
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+    """Put ``value`` last in ``cache`` and keep ``size`` entries; safe beside another thread doing the
+    same (a loader run outside the audits, as a spec's reference is read)."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > size:
+        try:
+            cache.popitem(last=False)
+        except KeyError:
+            break
 
 
 def _shift(issues: list[Finding], lines: int, prefix: tuple[Any, ...]) -> list[Finding]:
@@ -754,9 +769,6 @@ def compose(
                 _readings.pop(key, None)
             return _compose_whole(text, SourceMap(file))
         if key is not None:
-            _readings[key] = reading
-            _readings.move_to_end(key)
-            if len(_readings) > _READINGS_SIZE:
-                _readings.popitem(last=False)
+            _remember(_readings, key, reading, _READINGS_SIZE)
         return doc
     return _compose_whole(text, smap)

@@ -433,13 +433,13 @@ _MEMOS = 8
 
 
 def _memo_of(path: str) -> _Memo:
-    memo = _memos.get(path)
-    if memo is None:
-        memo = _memos[path] = _Memo()
-        if len(_memos) > _MEMOS:
+    memo = _memos.pop(path, None) or _Memo()
+    _memos[path] = memo
+    while len(_memos) > _MEMOS:
+        try:
             _memos.popitem(last=False)
-    else:
-        _memos.move_to_end(path)
+        except KeyError:  # another thread trimmed it meanwhile
+            break
     return memo
 
 

@@ -150,10 +150,17 @@ class DiagnosticTexts:
     same place: after an edit nearly every finding of a large file is the same as before it.
     ``now`` collects this publish's, for the next."""
 
-    def __init__(self, doc: TextDocument, config: Config, earlier: Pieces, now: Pieces | None = None) -> None:
+    def __init__(
+        self,
+        doc: TextDocument,
+        config: Config,
+        earlier: Pieces,
+        now: Pieces | None = None,
+        split: list[str] | None = None,
+    ) -> None:
         self.doc, self.config, self.earlier = doc, config, earlier
         self.now: Pieces = {} if now is None else now
-        self.position = _positions(doc)
+        self.position = _positions(doc, split)
 
     def __call__(self, finding: Finding) -> str:
         r = finding.range
@@ -179,25 +186,37 @@ class DiagnosticTexts:
 _OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
-def _positions(doc: TextDocument) -> Callable[[int, int], tuple[int, int]]:
+def _positions(doc: TextDocument, split: list[str] | None = None) -> Callable[[int, int], tuple[int, int]]:
     """:func:`_client_position` for one text, with the work done once: in an ASCII text whose lines
-    all end with a line feed (nearly every file), a position is its line and column kept inside it."""
-    lines = lines_of(doc)
+    all end with a line feed (nearly every file), a position is its line and column kept inside it.
+    ``split`` is ``doc.source.split("\n")`` when the audit made it already: the lines' lengths are
+    then read from it, without splitting the text again."""
     source = doc.source
-    if not lines or not source.isascii() or any(c in source for c in _OTHER_BREAKS):
-        return lambda line, col: _client_position(doc, lines, line, col)
-    last = len(lines) - 1
-    final_break = int(lines[last].endswith("\n"))
+    if not source or not source.isascii() or any(c in source for c in _OTHER_BREAKS):
+        return lambda line, col: _client_position(doc, lines_of(doc), line, col)
+    if split is not None:
+        # the lines of str.splitlines without their line feeds, and after a final line feed an empty one
+        lengths: list[str] | tuple[str, ...] = split
+        final_break = split[-1] == ""
+        last = len(split) - 1 - final_break
+        cut = 0
+    else:
+        lengths = lines_of(doc)
+        last = len(lengths) - 1
+        final_break = lengths[last].endswith("\n")
+        cut = 1
+    if last < 0:
+        return lambda line, col: _client_position(doc, lines_of(doc), line, col)
 
     def position(line: int, col: int) -> tuple[int, int]:
         if 0 <= line < last:
-            end = len(lines[line]) - 1
+            end = len(lengths[line]) - cut
         elif line == last:
-            end = len(lines[last]) - final_break
+            end = len(lengths[last]) - (cut if final_break else 0)
         elif line > last:
-            return (last + 1, 0) if final_break else (last, len(lines[last]))
+            return (last + 1, 0) if final_break else (last, len(lengths[last]))
         else:
-            return _client_position(doc, lines, line, col)
+            return _client_position(doc, lines_of(doc), line, col)
         return line, col if col < end else end
 
     return position

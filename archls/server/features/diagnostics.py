@@ -157,7 +157,8 @@ def _audit(
         tell(f"audit of {uri}", traceback.format_exc())
         return []
     out = []
-    texts = DiagnosticTexts(snapshot, analysis.config, _pieces.get(uri, {})) if convert is None else None
+    split = analysis.split_lines() if analysis.text == snapshot.source else None
+    texts = DiagnosticTexts(snapshot, analysis.config, _pieces.get(uri, {}), split=split) if convert is None else None
     for finding in analysis.findings:
         if finding.file not in (None, analysis.path):
             continue
