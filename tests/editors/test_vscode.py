@@ -262,6 +262,21 @@ def _cold_start(session: dict[str, Any], result: dict[str, Any]) -> list[str]:
                 events.append((int(found[2]), "archls: " + found[1]))
     events.sort()
     out = [f"cold start: {times['drawn'] - opened:.0f} ms from the file opened to its first squiggle drawn"]
+
+    def first(part: str) -> float | None:
+        return next((at for at, what in events if part in what), None)
+
+    activated = first("_doActivateExtension archls")
+    diagnosed = first("ms first diagnostics for")
+    cpu = next((what for _, what in events if "first diagnostics written" in what), "")
+    if activated is not None and diagnosed is not None:
+        start = max(activated, opened)
+        out.append(
+            f"  = {start - opened:.0f} ms VS Code until it activates archls"
+            f" + {diagnosed - start:.0f} ms archls until the first diagnostics reach the extension"
+            f" (the server's CPU: {cpu.split('(')[-1].rstrip(')') if cpu else 'not logged'})"
+            f" + {times['drawn'] - diagnosed:.0f} ms VS Code drawing them"
+        )
     out += [f"  {at - opened:+7.0f} ms  {what}" for at, what in events]
     return out
 

@@ -31,6 +31,7 @@ import {
   writtenFiles,
   writtenFolder,
 } from "./commands";
+import { loadStarted } from "./clock";
 import { startServer, type Started } from "./launch";
 import { commandDocument, type Group, groupIndexFor, groupSelector } from "./folders";
 import { type Bundle, type Plan, resolveServer } from "./resolve";
@@ -57,11 +58,12 @@ let starting: Promise<void> | undefined;
  * stopped, in the status bar too: a dismissed popup must not be the only sign. */
 let serverState: vscode.LanguageStatusItem;
 let stoppedItem: vscode.StatusBarItem;
-/** When the extension started, and when each document was opened: the cold start figure in the output
- * (first diagnostics of a session, measured from the later of the two). */
-const activatedAt = Date.now();
+/** When each document was opened (after the extension started): the cold start figure in the output. */
 const openedAt = new Map<string, number>();
 let firstDiagnosticsLogged = false;
+/** Documents the server has published diagnostics for: the status bar asks for a document's summary
+ * only after them, so that request never competes with the document's first audit. */
+const published = new Set<string>();
 
 /** The first start's processes, spawned before this module was loaded; used once. */
 let early: Early | undefined;
@@ -383,15 +385,24 @@ function clientOptions(folder: vscode.WorkspaceFolder | undefined, index: number
       handleDiagnostics: (uri, diagnostics, next) => {
         if (!firstDiagnosticsLogged && diagnostics.length > 0) {
           firstDiagnosticsLogged = true;
-          mark(`first diagnostics for ${vscode.workspace.asRelativePath(uri)}`, true);
+          const file = vscode.workspace.asRelativePath(uri);
+          mark(`first diagnostics for ${file}`, true);
           const now = Date.now();
-          const since = Math.max(activatedAt, openedAt.get(uri.toString()) ?? activatedAt);
+          const opened = openedAt.get(uri.toString());
           output.info(
-            `first diagnostics for ${vscode.workspace.asRelativePath(uri)}: ${now - since} ms after it was opened ` +
-              `(${now - activatedAt} ms after activation)`,
+            opened !== undefined && opened > loadStarted
+              ? `first diagnostics for ${file}: ${now - opened} ms after it was opened`
+              : `first diagnostics for ${file}: ${now - loadStarted} ms after the extension started loading (it was open already)`,
           );
         }
         next(uri, diagnostics);
+        const key = uri.toString();
+        if (!published.has(key)) {
+          published.add(key);
+          if (vscode.window.activeTextEditor?.document.uri.toString() === key) {
+            scheduleStatus();
+          }
+        }
       },
       workspace: {
         // VS Code would answer with every archls.* setting, defaults included; the server wants only its
@@ -687,6 +698,10 @@ function scheduleStatus(): void {
 async function updateStatus(): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
   const running = document ? clientFor(document.uri) : undefined;
+  const pushed = document && vscode.workspace.getConfiguration("archls", document.uri).get("diagnosticMode") !== "pull";
+  if (document && pushed && !published.has(document.uri.toString())) {
+    return; // its diagnostics will come first, and schedule this again
+  }
   if (
     !document ||
     !running ||
