@@ -37,7 +37,7 @@ MAX_DIRS = 2_000
 #: Folders the child does not look into (hidden ones too), as discovery skips them.
 SKIP_DIRS = frozenset({"node_modules", "venv", "__pycache__"})
 #: How long collect() waits for the child before the engine parses on its own.
-WAIT_S = 10.0
+WAIT_S = 30.0
 
 
 @dataclass
