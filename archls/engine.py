@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from archls import suppress, textdiff, tracking
+from archls import recent, suppress, textdiff, tracking
 from archls.config import Config
 from archls.findings import FILE_START, UNREADABLE, Finding, Range, Severity, end_of, keep_inside
 from archls.formats import FileReader, Format, LoadContext, Loaded, detect, unit_of
@@ -175,6 +175,7 @@ def analyse(
     if found is not None:
         return found
     with _audits:
+        recent.tick()
         if incremental:
             return _audit(text, path, config, read, on_rule_error, incremental)
         with tracking.from_scratch():

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from archls.findings import FILE_START, Finding, Range, Severity
+from archls.recent import Recent
 from archls.sourcemap import SourceMap
 from archls.textdiff import Edit, diff
 
@@ -338,19 +339,15 @@ class _Block:
 
 class _BlockCache:
     def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._items: OrderedDict[str, _Block | None] = OrderedDict()
+        self._items: Recent[str, _Block | None] = Recent(size)
 
     def get(self, text: str) -> tuple[bool, _Block | None]:
         if text in self._items:
-            self._items.move_to_end(text)
-            return True, self._items[text]
+            return True, self._items.get(text)
         return False, None
 
     def put(self, text: str, block: _Block | None) -> None:
         self._items[text] = block
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
 
 
 _cache = _BlockCache()

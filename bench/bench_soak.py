@@ -80,6 +80,15 @@ async def soak(minutes: float, count: int, seed: int) -> None:
         f"open documents at the end: {len(session.open)}, {compared} findings compared with a fresh archls check; "
         f"stale: {stale or 'none'}"
     )
+    for path in stale:
+        mine, theirs = set(shown[path]), set(fresh.get(path, []))
+        for item in sorted(mine - theirs)[:10]:
+            print(f"  {path}: shown, not in a fresh check: {item}")
+        for item in sorted(theirs - mine)[:10]:
+            print(f"  {path}: in a fresh check, not shown: {item}")
+        kept = root.parent / f"{root.name}-stale-{path.replace('/', '_')}"
+        kept.write_text(session.texts[path], encoding="utf-8")
+        print(f"  its final text: {kept}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,13 +13,14 @@ from operator import is_
 from typing import Any
 
 from archls import tracking
+from archls.recent import Recent
 
 _LIMIT = 50_000
 
 
 class IdentityMemo:
     def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[tuple[Any, ...], Any, Any]] = {}
+        self._entries: Recent[Hashable, tuple[tuple[Any, ...], Any, Any]] = Recent(_LIMIT)
 
     def get(self, owners: tuple[Any, ...], extra: Hashable, compute: Callable[[], Any]) -> Any:
         if not tracking.reusing():
@@ -31,8 +32,6 @@ class IdentityMemo:
             # What the value was computed from still counts as read by whoever asks now.
             tracking.replay(hit[2])
             return hit[1]
-        if len(self._entries) > _LIMIT:
-            self._entries.clear()
         value, reads = tracking.computed(compute)
         self._entries[key] = (owners, value, reads)
         return value

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from archls.findings import Finding, Range, Severity
+from archls.recent import Recent
 
 # --- syntax tree -----------------------------------------------------------------------------
 
@@ -222,8 +223,7 @@ _BLOCK_START = re.compile(
     r"(?:resource|data|module|variable|output|locals|provider|terraform|moved|import|check|removed)\b"
 )
 _HEREDOC_OPEN = re.compile(r"<<-?\s*([A-Za-z_][\w-]*)\s*$")
-_chunks: OrderedDict[str, tuple[Body, Finding | None] | None] = OrderedDict()
-_CHUNKS = 4096
+_chunks: Recent[str, tuple[Body, Finding | None] | None] = Recent(4096)
 
 
 def _split(text: str) -> list[tuple[int, str]]:
@@ -250,8 +250,7 @@ def _split(text: str) -> list[tuple[int, str]]:
 def _chunk(text: str) -> tuple[Body, Finding | None] | None:
     """One block's text parsed (lines relative to its start), cached by content; None when it does not parse."""
     if text in _chunks:
-        _chunks.move_to_end(text)
-        return _chunks[text]
+        return _chunks.get(text)
     from lark.exceptions import LarkError
 
     try:
@@ -261,8 +260,6 @@ def _chunk(text: str) -> tuple[Body, Finding | None] | None:
     except (LarkError, RecursionError, _TooDeep):
         result = None
     _chunks[text] = result
-    if len(_chunks) > _CHUNKS:
-        _chunks.popitem(last=False)
     return result
 
 

@@ -19,6 +19,7 @@ from archls import yamlsource
 from archls.findings import FILE_START, Edit, Finding, ModelPath, Range, Severity
 from archls.formats import LoadContext, Loaded, file_name, register
 from archls.model import Architecture, Coach, Component, Connection, Criterion, Flow, Group, Requirements
+from archls.recent import Recent
 from archls.rules.registry import Fix
 from archls.schema import annotation_at, enum_values, field_by_key, model_at
 from archls.sourcemap import SourceMap
@@ -83,8 +84,7 @@ Problem = tuple[str, str, ModelPath, bool, Severity]
 
 # Parts are validated once per distinct block: the YAML reader hands back the same data object
 # for a block whose text did not change, so an edit re-validates only the block it touched.
-_parts: OrderedDict[tuple[type, int], tuple[dict[str, Any], BaseModel | None, list[Problem]]] = OrderedDict()
-_PARTS_SIZE = 20_000
+_parts: Recent[tuple[type, int], tuple[dict[str, Any], BaseModel | None, list[Problem]]] = Recent(20_000)
 
 
 class _Validator:
@@ -114,15 +114,12 @@ class _Validator:
         key = (cls, id(data))
         cached = _parts.get(key) if cache else None
         if cached is not None and cached[0] is data:
-            _parts.move_to_end(key)
             _, model, problems = cached
         else:
             problems = []
             model = _validate(cls, data, problems)
             if cache:
                 _parts[key] = (data, model, problems)
-                if len(_parts) > _PARTS_SIZE:
-                    _parts.popitem(last=False)
         for code, message, rel, on_value, severity in problems:
             self.report(code, message, path + rel, value=on_value, severity=severity)
         return model

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 #: Seconds after start-up when the objects it left are collected once, with the first audits done,
 #: as soon as no audit ran for TIDY_IDLE_S (a full collection takes about 0.1 s on a large workspace).
 TIDY_AFTER_S = 10.0
 TIDY_IDLE_S = 2.0
+#: Then a full collection at most this often, in a pause of TIDY_IDLE_S after audits ran. The raised
+#: thresholds below make the collector's own full passes rare, and an audit's reference cycles (a
+#: replaced model's parts, superseded groups) become garbage only once the caches drop them, long
+#: after they left the young generations: without these passes a long session kept every one of them.
+TIDY_EVERY_S = 30.0
+#: ...and without waiting for a pause once this long has gone by since the last (audits that never
+#: pause: a script, or a formatter on every save of many files), so memory stays bounded anyway.
+TIDY_OVERDUE_S = 120.0
 
 
 def run(tcp: str | None = None) -> None:
@@ -53,17 +63,32 @@ def run(tcp: str | None = None) -> None:
 
 def _tidy() -> None:
     import gc
-    import threading
 
+    from archls import recent
     from archls.server.features.diagnostics import collector
 
-    if not collector.idle(TIDY_IDLE_S):  # not while someone types: the collection holds every thread
-        later = threading.Timer(1.0, _tidy)
-        later.daemon = True
-        later.start()
+    overdue = time.monotonic() - _tidied[1] >= TIDY_OVERDUE_S
+    # not while someone types: the collection holds every thread
+    if not collector.idle(TIDY_IDLE_S) and not overdue:
+        _tidy_in(1.0)
         return
-    gc.unfreeze()
-    gc.collect()
+    if recent.audits() != _tidied[0]:  # nothing to free when no audit ran since the last pass
+        gc.unfreeze()
+        gc.collect()
+    _tidied[:] = [recent.audits(), time.monotonic()]
+    _tidy_in(TIDY_EVERY_S)
+
+
+#: ``recent.audits()`` and ``time.monotonic()`` at the last full collection
+_tidied: list[float] = [-1, time.monotonic()]
+
+
+def _tidy_in(seconds: float) -> None:
+    import threading
+
+    later = threading.Timer(seconds, _tidy)
+    later.daemon = True
+    later.start()
 
 
 def _few_malloc_arenas() -> None:
