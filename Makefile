@@ -16,7 +16,7 @@ export ARCHLS_DEBIAN_PACKAGES
 .PHONY: run test check lint schema docs bench clean system-deps export-validators preview-deps vsix vsix-all editor-deps
 
 VSIX := editors/vscode/archls.vsix
-VSIX_INPUTS := pyproject.toml $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
+VSIX_INPUTS := pyproject.toml scripts/vsix.sh $(shell find archls editors/vscode/src editors/vscode/scripts -type f ! -path '*/__pycache__/*' 2>/dev/null) \
 	$(addprefix editors/vscode/,package.json package-lock.json tsconfig.json .vscodeignore README.md CHANGELOG.md) \
 	$(wildcard editors/vscode/images/* editors/vscode/walkthrough/*) LICENSE examples/url-shortener.arch.yaml
 

@@ -47,6 +47,26 @@ cp ../../LICENSE LICENSE
 cp ../../examples/url-shortener.arch.yaml examples/example.arch.yaml
 rm -rf out
 npx tsc -p .
+# The client library bundled into out/client.js: the extension host loads one file instead of some 110
+# (about 0.7 s of a cold start on the test machine). The entry and the modules it shares with the
+# client stay as tsc wrote them, one copy each (clock.js holds when loading started).
+npx esbuild out/client.js --bundle --platform=node --format=cjs --target=node20 --external:vscode \
+  --external:./clock --external:./startup --external:./folders --external:./launch --external:./resolve \
+  --external:./selector --outfile=out/client.js --allow-overwrite --log-level=warning --metafile=out/bundle.json
+# Their licences travel with the bundled code.
+node -e '
+const fs = require("fs");
+const inputs = Object.keys(JSON.parse(fs.readFileSync("out/bundle.json", "utf8")).inputs);
+const names = [...new Set(inputs.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter(Boolean))].sort();
+const parts = names.map((name) => {
+  const dir = `node_modules/${name}`;
+  const version = JSON.parse(fs.readFileSync(`${dir}/package.json`, "utf8")).version;
+  const file = fs.readdirSync(dir).find((f) => /^licen[sc]e/i.test(f));
+  return `${name} ${version}\n\n${file ? fs.readFileSync(`${dir}/${file}`, "utf8").trim() : "(no licence file)"}\n`;
+});
+fs.writeFileSync("THIRD-PARTY-NOTICES.txt", "Bundled into out/client.js:\n\n" + parts.join("\n" + "-".repeat(72) + "\n\n"));
+'
+rm out/bundle.json
 
 scanned=
 for target in "${TARGETS[@]}"; do
@@ -59,7 +79,8 @@ for target in "${TARGETS[@]}"; do
     node scripts/scan-secrets.js
     scanned=1
   fi
-  args=(--allow-package-all-secrets --out "$out")
+  # No node_modules in the package: the one runtime dependency is inside out/client.js.
+  args=(--allow-package-all-secrets --no-dependencies --out "$out")
   if [ "$target" != universal ]; then
     args+=(--target "$target")
   fi

@@ -69,11 +69,17 @@ def test_compiled_client_and_its_library_are_inside(vsix: zipfile.ZipFile) -> No
     # The entry spawns the server before it loads the client library (client.js): see extension.ts.
     main = vsix.read("extension/out/extension.js").decode()
     assert "vscode-languageclient" not in main
-    assert 'require("vscode-languageclient/node")' in vsix.read("extension/out/client.js").decode()
     for module in ("commands", "launch", "resolve", "selector", "settings", "startup"):
         assert f"extension/out/{module}.js" in names
-    library = _json(vsix, "extension/node_modules/vscode-languageclient/package.json")
-    assert library["version"] == "11.0.0"
+    # The client library is bundled into client.js (scripts/vsix.sh), which shares the entry's own
+    # modules instead of carrying copies; no node_modules ship.
+    client = vsix.read("extension/out/client.js").decode()
+    assert "var BaseLanguageClient = class" in client and 'require("vscode-languageclient' not in client
+    for shared in ("clock", "startup", "launch", "resolve", "folders", "selector"):
+        assert f'require("./{shared}")' in client, shared
+    assert not [n for n in names if n.startswith("extension/node_modules/")]
+    lock = json.loads((Path(__file__).parents[2] / "editors" / "vscode" / "package-lock.json").read_text("utf-8"))
+    assert lock["packages"]["node_modules/vscode-languageclient"]["version"] == "11.0.0"
     # Sources, tests, the e2e driver and dev tools stay out of the package.
     assert not [n for n in names if n.startswith(("extension/src/", "extension/out/test/", "extension/e2e/"))]
     assert not [

@@ -75,7 +75,7 @@ function mark(what: string, last = false): void {
 export async function activate(context: vscode.ExtensionContext, started: Early): Promise<void> {
   early = started;
   output = started.output;
-  mark("activate (VS Code made the extension's context; the client library loaded)");
+  mark("the client library loaded");
   status = vscode.window.createStatusBarItem("archls.summary", vscode.StatusBarAlignment.Right, 100);
   status.name = "archls";
   status.command = "archls.client.showOutput";

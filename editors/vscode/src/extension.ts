@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type * as vscode from "vscode";
 
 import type * as Client from "./client";
-import { type Early, startEarly } from "./startup";
+import { type Early, mark, startEarly } from "./startup";
 
 void loadStarted; // imported first, so the timing lines count from the start of loading
 
@@ -22,6 +22,7 @@ let client: typeof Client | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   storage(context.globalStorageUri.fsPath);
   const started = await early;
+  mark(started.output, "activate (VS Code made the extension's context)");
   // Loaded only now, after the spawn: it is most of the extension's loading time (the client library).
   const loaded = require("./client") as typeof Client;
   client = loaded;
