@@ -1,4 +1,4 @@
-"""The JSON-RPC protocol the server speaks: pygls' own, minus its memory leak.
+"""The JSON-RPC protocol the server speaks: pygls' own, minus a memory leak and a spurious error.
 
 pygls files the future of every handler it runs under a message id, and forgets it only when it
 answers a request. Notifications (didOpen, didChange, didSave...) and the steps of its built-in
@@ -7,6 +7,10 @@ generator handlers are filed under made-up ids that nothing ever answers, so eac
 traceback, and the traceback keeps the frames' analyses). In an editing session that is thousands of
 futures a minute. Here every future is forgotten once it is done; a request's is still forgotten
 after its answer is sent, as before, so ``$/cancelRequest`` finds the ones still running.
+
+A request to the client that the server stopped waiting for (``workspace/configuration`` past its
+timeout on a busy machine) may still be answered; pygls then set a result on the cancelled future
+and logged "Unable to handle message" with a traceback. The late answer is dropped instead.
 """
 
 from __future__ import annotations
@@ -26,3 +30,10 @@ class ArchProtocol(LanguageServerProtocol):
     def _forget(self, msg_id: Any, done: Any) -> None:
         if self._request_futures.get(msg_id) is done:
             del self._request_futures[msg_id]
+
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        waiting = self._request_futures.get(msg_id)
+        if waiting is not None and waiting.cancelled():
+            del self._request_futures[msg_id]
+            return
+        super()._handle_response(msg_id, result, error)
