@@ -280,7 +280,10 @@ def _previous(path: str, config_key: str) -> Analysis | None:
     for key in reversed(list(_cache)):
         if key[0] == path:
             found = _cache[key]
-            return found if key[2] == config_key and found.runs else None
+            if found.runs:
+                return found if key[2] == config_key else None
+            # an audit that ran no rule (the text was not valid YAML while a key was being typed)
+            # says nothing about them: the one before it is where this edit started
     return None
 
 

@@ -339,14 +339,14 @@ class _Block:
 
 class _BlockCache:
     def __init__(self, size: int = 20_000) -> None:
-        self._items: Recent[str, _Block | None] = Recent(size)
+        self._items: Recent[str, Any] = Recent(size)
 
-    def get(self, text: str) -> tuple[bool, _Block | None]:
+    def get(self, text: str) -> tuple[bool, Any]:
         if text in self._items:
             return True, self._items.get(text)
         return False, None
 
-    def put(self, text: str, block: _Block | None) -> None:
+    def put(self, text: str, block: Any) -> None:
         self._items[text] = block
 
 
@@ -357,14 +357,32 @@ class _Fallback(Exception):
     """The block-wise reading cannot be trusted for this text; read it whole."""
 
 
+class _Broken(_Fallback):
+    """A block is not valid YAML on its own: the file is likely broken there (a key being typed).
+    ``resume`` says where a reading of the rest of the file can start in the same state as a reading
+    of the whole file: (offset of the section's header or None, offset, line, the children's indent,
+    whether they are list items)."""
+
+    resume: tuple[int | None, int, int, int, bool] | None = None
+
+
+#: The block cache's answer for a block that is not valid YAML on its own.
+_BROKEN: Any = object()
+
+
 def _compose_block(text: str, sequence: bool) -> _Block:
     found, cached = _cache.get(text)
     if found:
         if cached is None:
             raise _Fallback
+        if cached is _BROKEN:
+            raise _Broken
         return cached
     try:
         block = _build_block(text, sequence)
+    except _Broken:
+        _cache.put(text, _BROKEN)
+        raise
     except _Fallback:
         _cache.put(text, None)
         raise
@@ -376,7 +394,7 @@ def _build_block(text: str, sequence: bool) -> _Block:
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as exc:
-        raise _Fallback from exc
+        raise _Broken from exc
     smap = SourceMap()
     issues: list[Finding] = []
     converter = _Converter(smap, issues, text.split("\n"))
@@ -630,7 +648,11 @@ def _reread(previous: _Reading, text: str) -> _Reading:
         found = [m.start() for m in _TOP_ENTRY.finditer(text, top.start, end)]
         if not found or found[0] != top.start:
             raise _Fallback
-        replaced = _read_tops(text, found, end, previous.sections, top.line)
+        try:
+            replaced = _read_tops(text, found, end, previous.sections, top.line)
+        except _Broken as broken:
+            broken.resume = (None, top.start, top.line, 0, False)
+            raise
     moved = [_Top(t.start + edit.chars, t.line + edit.lines, t.block, t.section) for t in tops[last + 1 :]]
     return _Reading(text, previous.sections, [*tops[:first], *replaced, *moved])
 
@@ -652,7 +674,11 @@ def _reread_section(top: _Top, text: str, end: int, edit: Edit) -> list[_Top] | 
     if _TOP_ENTRY.search(text, span_start, span_end) is not None:
         return None  # a new top-level entry: the file's entries are split again
     new_starts = _split(text, span_start, span_end, section.sequence, section.indent)
-    fresh = _children_of(text, new_starts, span_end, section.sequence, base, children[first][1])
+    try:
+        fresh = _children_of(text, new_starts, span_end, section.sequence, base, children[first][1])
+    except _Broken as broken:
+        broken.resume = (base, span_start, top.line + children[first][1], section.indent, section.sequence)
+        raise
     moved = [(start + edit.chars, line + edit.lines, block) for start, line, block in children[last + 1 :]]
     merged = [*children[:first], *fresh, *moved]
     name = top.block.key
@@ -720,6 +746,28 @@ def _patched(
     return _Block(old.key, old.key_range, container, value_range, smap, [])
 
 
+def _error_after(text: str, resume: tuple[int | None, int, int, int, bool]) -> Finding | None:
+    """The syntax error reading the whole text would stop at, found by reading from where the
+    blocks the edit touched begin; None when the rest reads without one (the whole text is then
+    read: a block invalid on its own may be valid in its place).
+
+    The blocks before are valid YAML (the last reading read them), so the reader of the whole text
+    reaches ``start`` in a mapping (or list) it is already inside, between two of its entries: an
+    entry of the same indent put before the rest (and the section's header before that) brings a
+    reader of the rest alone to that same state."""
+    header, start, line, indent, sequence = resume
+    entry = " " * indent + ("- 0\n" if sequence else "a: 0\n")
+    if header is None:
+        rest, offset = entry + text[start:], line - 1
+    else:
+        rest, offset = text[header : text.index("\n", header) + 1] + entry + text[start:], line - 2
+    try:
+        yaml.compose(rest, Loader=Loader)
+    except yaml.YAMLError as exc:
+        return syntax_finding(exc, offset)
+    return None
+
+
 def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
     """Put ``value`` last in ``cache`` and keep ``size`` entries; safe beside another thread doing the
     same (a loader run outside the audits, as a spec's reference is read)."""
@@ -755,6 +803,10 @@ def compose(
         if previous is not None:
             try:
                 reading = previous if previous.text == text else _reread(previous, text)
+            except _Broken as broken:
+                found = _error_after(text, broken.resume) if broken.resume is not None else None
+                if found is not None:
+                    return YamlDoc(None, smap, [found])
             except _Fallback:
                 reading = None
         try:
@@ -762,8 +814,7 @@ def compose(
                 reading = _compose_blockwise(text, sections)
             doc = _document(reading.tops, smap)
         except _Fallback:
-            if key is not None:
-                _readings.pop(key, None)
+            # the last reading stays the starting point: the next edit likely mends this one
             return _compose_whole(text, SourceMap(file))
         if key is not None:
             _remember(_readings, key, reading, _READINGS_SIZE)

@@ -4,8 +4,9 @@ and every finding with its range and message.
 
 Edits change the file's structure as people do while typing: a ``replicas`` value, a component
 renamed, added, moved or removed, a connection added, removed or pointed elsewhere, a line
-dropped, doubled, indented or outdented, a new top-level key, and text the block-wise reading
-does not trust (tabs, anchors), which sends it back to reading the whole file.
+dropped, doubled, indented or outdented, a new top-level key, a key half typed or a bracket left
+open (not valid YAML: the syntax error must be the one reading the whole file stops at), and text
+the block-wise reading does not trust (tabs, anchors), which sends it back to reading the whole file.
 """
 
 from __future__ import annotations
@@ -126,7 +127,21 @@ def _edit(text: str, data: st.DataObject) -> str:
     else:
         at = data.draw(st.integers(0, len(lines) - 1), label="line")
         change = data.draw(
-            st.sampled_from(["drop", "double", "indent", "outdent", "blank", "comment", "top", "tab", "anchor"]),
+            st.sampled_from(
+                [
+                    "drop",
+                    "double",
+                    "indent",
+                    "outdent",
+                    "blank",
+                    "comment",
+                    "top",
+                    "tab",
+                    "anchor",
+                    "typing",
+                    "unclosed",
+                ]
+            ),
             label="change",
         )
         line = lines[at]
@@ -144,6 +159,10 @@ def _edit(text: str, data: st.DataObject) -> str:
             lines.insert(at, line[: len(line) - len(line.lstrip())] + "# a note")
         elif change == "top":
             lines.insert(at, data.draw(st.sampled_from(["extra: 1", "flows:", "components:", "name: again"])))
+        elif change == "typing":  # a key being typed: not valid YAML until its colon
+            lines.insert(at, line[: len(line) - len(line.lstrip())] + data.draw(st.sampled_from(["r", "repl", "- "])))
+        elif change == "unclosed":
+            lines[at] = line + data.draw(st.sampled_from([" [a,", " {b: ", ' "c']))
         elif change == "tab":
             lines[at] = "\t" + line
         else:
