@@ -125,12 +125,28 @@ async def run() -> list[str]:
             took, _ = await _time(lambda r=small_requests[name]: r(client))
             answers.append(f"{name} {took * 1000:.0f} ms")
         answered = time.perf_counter() - started
+        # An edit of the small file (no line added): its requests now need an audit that waits behind
+        # the large one, so they answer from its last finished audit (code actions, which are edits,
+        # answer none until the current text is audited).
+        at = small.index("replicas: ")
+        edited = small[:at] + "replicas: 9" + small[small.index("\n", at) :]
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=2, uri=small_path.as_uri()),
+                [lsp.TextDocumentContentChangeWholeDocument(text=edited)],
+            )
+        )
+        after_edit = []
+        for name in ("hover", "documentSymbol", "codeLens", "codeAction"):
+            took, _ = await _time(lambda r=small_requests[name]: r(client))
+            after_edit.append(f"{name} {took * 1000:.0f} ms")
         while busy_path.as_uri() not in published:
             await asyncio.sleep(0.01)
         audited = published[busy_path.as_uri()] - started
         out.append(
             f"while {busy_path.name} ({len(busy.encode()) / 1e6:.1f} MB) has its first audit ({audited * 1000:.0f} ms to "
-            f"its diagnostics), on {small_path.name}: {', '.join(answers)} (all answered after {answered * 1000:.0f} ms)"
+            f"its diagnostics), on {small_path.name}: {', '.join(answers)} (all answered after {answered * 1000:.0f} ms); "
+            f"after an edit of {small_path.name}: {', '.join(after_edit)}"
         )
         await client.shutdown_async(None)
         client.exit(None)

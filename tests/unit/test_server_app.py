@@ -134,3 +134,50 @@ def test_positions_worked_out_once_per_text_are_those_of_each_position_alone(tex
     for line in range(-1, len(lines) + 3):
         for col in range(-1, 10):
             assert position(line, col) == _client_position(doc, lines, line, col), (line, col)
+
+
+def test_a_request_behind_another_documents_audit_answers_from_the_last_finished_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import threading
+
+    from archls.server.features import diagnostics
+
+    ls = create_server()
+    ls.protocol._workspace = Workspace(tmp_path.as_uri())
+    uri = (tmp_path / "shop.arch.yaml").as_uri()
+    text = "name: shop\ncomponents:\n  api: {type: service, replicas: 2}\n"
+    ls.workspace.put_text_document(lsp.TextDocumentItem(uri, "yaml", 1, text))
+    finished = views.fresh(ls, uri)
+    assert finished is not None
+
+    def edit(version: int, new: str) -> None:
+        ls.workspace.update_text_document(
+            lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            lsp.TextDocumentContentChangeWholeDocument(text=new),
+        )
+
+    edit(2, text.replace("replicas: 2", "replicas: 3"))
+    monkeypatch.setattr(views, "WAIT_S", 0.1)
+    params = lsp.HoverParams(lsp.TextDocumentIdentifier(uri), lsp.Position(2, 4))
+    release = threading.Event()
+
+    def read(ls: ArchServer, params: Any) -> Any:
+        return views.fresh(ls, uri)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        # the audit thread busy with another document's audit until released
+        other = diagnostics._worker().run(loop, release.wait, 30, about=(tmp_path / "big.arch.yaml").as_uri())
+        assert await views.after_audit(read)(ls, params) is finished  # same lines: the last finished audit
+        assert await views.after_audit(read, lambda params: "none", from_last=False)(ls, params) == "none"
+        edit(3, text.replace("replicas: 2", "replicas: 4\n    tls: true"))
+        assert await views.after_audit(read)(ls, params) is None  # lines moved: nothing rather than misplaced
+        assert not other.done()
+        release.set()
+        await other
+        current = await views.after_audit(read)(ls, params)  # the thread free: the current text's own audit
+        assert current is not None and "replicas: 4" in current.text
+
+    asyncio.run(scenario())

@@ -17,6 +17,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 from archls import fixes, suppress
 from archls.findings import Edit, Finding
 from archls.rules.registry import Fix
+from archls.server import views
 from archls.server.convert import from_lsp_position, lines_of, to_lsp_range
 from archls.server.features import assistant
 
@@ -31,10 +32,6 @@ _NO_COMMENTS = frozenset({".json"})
 
 
 def register(server: ArchServer) -> None:
-    @server.feature(
-        lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
-    )
     def code_action(ls: ArchServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
         uri = params.text_document.uri
         if not ls.claims(uri):
@@ -45,7 +42,6 @@ def register(server: ArchServer) -> None:
             ls.log_exception(f"code actions for {uri}")
             return None
 
-    @server.feature(lsp.CODE_ACTION_RESOLVE)
     def resolve(ls: ArchServer, action: lsp.CodeAction) -> lsp.CodeAction:
         data = action.data if isinstance(action.data, dict) else {}
         uri = data.get("uri")
@@ -61,6 +57,21 @@ def register(server: ArchServer) -> None:
         except Exception:
             ls.log_exception(f"resolving '{action.title}'")
         return action
+
+    def uri_of(action: lsp.CodeAction) -> str | None:
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri") if action.edit is None else None
+        return uri if isinstance(uri, str) else None
+
+    # Fixes are edits of the current text: when its audit waits behind another document's, there are
+    # none yet rather than edits worked out on an older text.
+    server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
+    )(views.after_audit(code_action, from_last=False))
+    server.feature(lsp.CODE_ACTION_RESOLVE)(
+        views.after_audit(resolve, lambda action: action, from_last=False, uri_of=uri_of)
+    )
 
 
 def _wants(only: list[str] | None, kind: str) -> bool:

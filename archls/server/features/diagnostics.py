@@ -67,7 +67,7 @@ async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument
     timing.once("first audit started")
     try:
         try:
-            items = await _worker().run(loop, _audit, ls, uri, snapshot, settings, loop)
+            items = await _worker().run(loop, _audit, ls, uri, snapshot, settings, loop, about=uri)
         finally:
             if _audits.get(uri) is asyncio.current_task():
                 del _audits[uri]
@@ -122,6 +122,52 @@ def _pulled(
 ) -> list[lsp.Diagnostic]:
     """Pulled diagnostics of ``snapshot`` (on the audit thread): the text as it was when asked for."""
     return _audit(ls, uri, snapshot, settings, loop, to_diagnostic) or []
+
+
+async def audited(ls: ArchServer, uri: str, wait: float) -> bool:
+    """Make sure the analysis of the document's current text is cached, auditing it on the audit
+    thread while the loop goes on answering. Its own audit is waited for however long it takes; the
+    audits of other documents ahead of it (a large file's first audit) only until ``wait`` seconds
+    have passed: then False, and the caller answers from what it has."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    job: asyncio.Future[Any] | None = None
+    text: str | None = None
+    while True:
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None or not ls.claims(uri):
+            return True
+        settings = ls.config_for(uri)
+        if engine.ready(doc.source, path_of(uri) or uri, settings, read=ls.read_file) is not None:
+            return True
+        if job is not None and job.done() and text is doc.source:
+            return True  # audited, not cached (a file archls cannot read): the caller reads it again
+        if job is None or job.done():
+            text = doc.source
+            job = _worker().run(loop, _analysed, ls, uri, text, settings, loop, about=uri)
+            job.add_done_callback(_retrieved)
+        try:
+            await asyncio.wait_for(asyncio.shield(job), 0.05)
+        except TimeoutError:
+            if _worker().about not in (uri, None) and loop.time() - began >= wait:
+                return False
+        except Exception:
+            return True  # the caller's own reading reports it
+
+
+def _analysed(ls: ArchServer, uri: str, text: str, settings: Config, loop: asyncio.AbstractEventLoop) -> None:
+    """Audit ``text`` into the engine's cache (on the audit thread)."""
+
+    def tell(rule: str, trace: str) -> None:
+        message = lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule} failed\n{trace}")
+        loop.call_soon_threadsafe(ls.window_log_message, message)
+
+    engine.analyse(text, path_of(uri) or uri, settings, read=ls.read_file, on_rule_error=tell)
+
+
+def _retrieved(job: asyncio.Future[Any]) -> None:
+    if not job.cancelled():
+        job.exception()  # seen: a job nobody awaits any more does not warn when it failed
 
 
 def _audit(
@@ -188,25 +234,31 @@ class _AuditThread:
     nothing)."""
 
     def __init__(self) -> None:
-        self.jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = (
+        self.jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any], str | None]] = (
             queue.SimpleQueue()
         )
+        #: the document the job under way is about (None between jobs)
+        self.about: str | None = None
         threading.Thread(target=self._work, name="archls-audit", daemon=True).start()
 
-    def run(self, loop: asyncio.AbstractEventLoop, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    def run(
+        self, loop: asyncio.AbstractEventLoop, work: Callable[..., T], *args: Any, about: str | None = None
+    ) -> asyncio.Future[T]:
         done: asyncio.Future[T] = loop.create_future()
-        self.jobs.put((work, args, done))
+        self.jobs.put((work, args, done, about))
         return done
 
     def _work(self) -> None:
         while True:
-            work, args, done = self.jobs.get()
+            work, args, done, self.about = self.jobs.get()
             try:
                 result = work(*args)
             except BaseException as exc:  # handed to the coroutine awaiting it
                 done.get_loop().call_soon_threadsafe(_settle, done, None, exc)
             else:
                 done.get_loop().call_soon_threadsafe(_settle, done, result, None)
+            finally:
+                self.about = None
 
 
 def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
@@ -359,5 +411,5 @@ def enable_pull(server: ArchServer) -> None:
         # audited on the audit thread, like pushed diagnostics: the loop answers other requests meanwhile
         snapshot = TextDocument(uri, doc.source, doc.version, position_codec=doc.position_codec)
         loop = asyncio.get_running_loop()
-        items = await _worker().run(loop, _pulled, ls, uri, snapshot, ls.config_for(uri), loop)
+        items = await _worker().run(loop, _pulled, ls, uri, snapshot, ls.config_for(uri), loop, about=uri)
         return lsp.FullDocumentDiagnosticReport(items=items)

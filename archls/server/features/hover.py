@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 
 from archls.server import views
-from archls.server.app import guarded
+from archls.server.app import guarded_async
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -32,4 +32,4 @@ def hover_at(ls: ArchServer, params: lsp.HoverParams) -> lsp.Hover | None:
 
 
 def register(server: ArchServer) -> None:
-    server.feature(lsp.TEXT_DOCUMENT_HOVER)(guarded("hover", hover_at))
+    server.feature(lsp.TEXT_DOCUMENT_HOVER)(guarded_async("hover", views.after_audit(hover_at)))

@@ -10,7 +10,7 @@ from lsprotocol import types as lsp
 from pygls.workspace.position_codec import ServerTextPosition
 
 from archls.server import views
-from archls.server.app import guarded
+from archls.server.app import guarded_async
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -77,5 +77,12 @@ def refresh(ls: ArchServer) -> None:
 
 
 def register(server: ArchServer) -> None:
-    server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)(guarded("code lens", code_lenses, lambda params: []))
-    server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)(guarded("inlay hints", inlay_hints, lambda params: []))
+    def nothing(params: object) -> list[object]:
+        return []
+
+    server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)(
+        guarded_async("code lens", views.after_audit(code_lenses, nothing), nothing)
+    )
+    server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)(
+        guarded_async("inlay hints", views.after_audit(inlay_hints, nothing), nothing)
+    )

@@ -9,7 +9,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
 from archls.server import views
-from archls.server.app import guarded
+from archls.server.app import guarded_async
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
@@ -125,8 +125,13 @@ def rename(ls: ArchServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None
 
 
 def register(server: ArchServer) -> None:
-    server.feature(lsp.TEXT_DOCUMENT_DEFINITION)(guarded("definition", definition))
-    server.feature(lsp.TEXT_DOCUMENT_REFERENCES)(guarded("references", references))
-    server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(guarded("document highlight", highlights))
-    server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)(guarded("prepare rename", prepare_rename))
-    server.feature(lsp.TEXT_DOCUMENT_RENAME)(guarded("rename", rename))
+    server.feature(lsp.TEXT_DOCUMENT_DEFINITION)(guarded_async("definition", views.after_audit(definition)))
+    server.feature(lsp.TEXT_DOCUMENT_REFERENCES)(guarded_async("references", views.after_audit(references)))
+    server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(
+        guarded_async("document highlight", views.after_audit(highlights))
+    )
+    # a rename is an edit: never worked out on an older text
+    server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)(
+        guarded_async("prepare rename", views.after_audit(prepare_rename, from_last=False))
+    )
+    server.feature(lsp.TEXT_DOCUMENT_RENAME)(guarded_async("rename", views.after_audit(rename, from_last=False)))

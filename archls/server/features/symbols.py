@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
 from archls.server import views
-from archls.server.app import guarded, guarded_async, path_of
+from archls.server.app import guarded_async, path_of
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -141,5 +141,7 @@ def _information(ls: ArchServer, symbol: spaces.WorkspaceSymbol, open_uris: dict
 
 
 def register(server: ArchServer) -> None:
-    server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(guarded("document symbols", document_symbols))
+    server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(
+        guarded_async("document symbols", views.after_audit(document_symbols))
+    )
     server.feature(lsp.WORKSPACE_SYMBOL)(guarded_async("workspace symbols", workspace_symbols, lambda params: []))
