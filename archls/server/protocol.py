@@ -20,7 +20,20 @@ from typing import Any
 from pygls.protocol import LanguageServerProtocol
 
 
+class _Futures(dict[Any, Any]):
+    """``_request_futures`` whose ``items()`` is a snapshot: pygls' shutdown walks them cancelling the
+    ones still running, and cancelling a step of a generator handler runs its callbacks at once,
+    which forget it (see ``_forget``) in the middle of that walk."""
+
+    def items(self) -> list[tuple[Any, Any]]:  # type: ignore[override]
+        return list(super().items())
+
+
 class ArchProtocol(LanguageServerProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._request_futures = _Futures(self._request_futures)
+
     def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None) -> None:
         super()._execute_handler(msg_id, handler, callback, args=args, kwargs=kwargs)
         future = self._request_futures.get(msg_id)

@@ -181,3 +181,18 @@ def test_a_request_behind_another_documents_audit_answers_from_the_last_finished
         assert current is not None and "replicas: 4" in current.text
 
     asyncio.run(scenario())
+
+
+def test_shutdown_cancels_what_still_runs_while_finished_work_is_forgotten() -> None:
+    from concurrent.futures import Future
+
+    protocol = create_server().protocol
+    # a notification's handler still waiting (the client never answered a request of the server's),
+    # as a step of one of pygls' generator handlers: cancelling it forgets it at once
+    waiting: Future[Any] = Future()
+    protocol._request_futures["step"] = waiting
+    waiting.add_done_callback(lambda done: protocol._forget("step", done))
+    protocol._request_futures["other"] = Future()
+    for _ in protocol.lsp_shutdown(None):
+        pass
+    assert waiting.cancelled() and "step" not in protocol._request_futures
