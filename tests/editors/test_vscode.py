@@ -98,6 +98,8 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
     payments = "name: payments\ncomponents:\n  payments:\n    type: service\n    technology: java\n"
     (workspace / "payments.arch.yaml").write_text(payments, encoding="utf-8")
     steps["ghost"] = {"file": "payments.arch.yaml", "line": 5, "indent": "  ", "expect": ["session-cache:"]}
+    # The same suggestions in the ordinary completion list (Ctrl+Space), picked from the suggest widget.
+    steps["suggest"] = {"file": "payments.arch.yaml", "line": 5, "indent": "    "}
 
     compose = workspace / support.COMPOSE_FILE
     reason = support.compose_supported()
@@ -309,6 +311,14 @@ def test_export_from_the_command_palette(session: dict[str, Any]) -> None:
 
 def test_ghost_text_from_the_assistant(session: dict[str, Any]) -> None:
     assert "session-cache" in _result(session, "ghost")["detail"]
+
+
+def test_suggested_component_from_the_suggest_widget(session: dict[str, Any]) -> None:
+    result = _result(session, "suggest")
+    # The picked suggestion's block replaced the started line, at the file's own indentation.
+    lines = result["block"].split("\n")
+    assert lines[0] == f"  {result['label']}:", lines
+    assert lines[1].startswith("    type: "), lines
 
 
 def test_compose_file_squiggles(session: dict[str, Any]) -> None:

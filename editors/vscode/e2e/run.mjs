@@ -548,6 +548,51 @@ try {
     return `ghost text: ${JSON.stringify(seen.slice(0, 120))}`;
   });
 
+  await step("suggest", async (spec) => {
+    // The assistant's offline suggestions in the ordinary completion list: a new line in the
+    // components, Ctrl+Space, the first item labelled "suggested", Enter; its block lands in the file.
+    await openFile(spec.file);
+    await page.keyboard.press("Control+G");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`:${spec.line}`);
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Shift+Home");
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type(spec.indent);
+    const before = await editorText();
+    await page.keyboard.press("Control+Space");
+    const focused = page.locator(".editor-widget.suggest-widget .monaco-list-row.focused").first();
+    await focused.waitFor({ state: "visible", timeout: 20000 });
+    // The suggestions sort after the schema's keys: up from the first item wraps round to them.
+    let label = "";
+    for (let i = 0; i < 40 && !label; i += 1) {
+      await page.keyboard.press("ArrowUp");
+      if (((await focused.textContent()) ?? "").includes("suggested")) {
+        label = ((await focused.locator(".label-name").first().textContent()) ?? "").trim();
+      }
+    }
+    if (!label) {
+      throw new Error("no item labelled \"suggested\" in the completion list");
+    }
+    await screenshot("suggest-widget");
+    await page.keyboard.press("Enter");
+    let after = "";
+    await until(`the "${label}" block in the file`, async () => {
+      after = await editorText();
+      return after !== before && after.includes(`\n  ${label}:\n    type: `);
+    }, 15000).catch((error) => {
+      throw new Error(`${error.message}; the file reads ${JSON.stringify(after.slice(0, 400))}`);
+    });
+    const block = after.split("\n").slice(spec.line, spec.line + 4).join("\n");
+    for (let i = 0; i < 3; i += 1) {
+      await page.keyboard.press("Control+Z");
+    }
+    return { detail: `picked "${label}" (suggested): ${JSON.stringify(block)}`, label, block };
+  });
+
   await step("compose", async (spec) => {
     await openFile(spec.file);
     return expectSquiggles(spec);
