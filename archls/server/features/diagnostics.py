@@ -140,23 +140,27 @@ async def audited(ls: ArchServer, uri: str, wait: float) -> bool:
         settings = ls.config_for(uri)
         if engine.ready(doc.source, path_of(uri) or uri, settings, read=ls.read_file) is not None:
             return True
-        if job is not None and job.done() and text is doc.source:
+        if job is not None and text is doc.source:
             return True  # audited, not cached (a file archls cannot read): the caller reads it again
-        if job is None or job.done():
-            text = doc.source
-            job = _worker().run(loop, _analysed, ls, uri, text, settings, loop, about=uri)
-            job.add_done_callback(_retrieved)
-        try:
-            await asyncio.wait_for(asyncio.shield(job), 0.05)
-        except TimeoutError:
-            if _worker().about not in (uri, None) and loop.time() - began >= wait:
-                return False
-        except Exception:
-            return True  # the caller's own reading reports it
+        text = doc.source
+        job = _worker().run(loop, _analysed, ls, uri, text, settings, loop, about=uri)
+        job.add_done_callback(_retrieved)
+        while not job.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(job), 0.05)
+            except TimeoutError:
+                if _worker().about not in (uri, None) and loop.time() - began >= wait:
+                    return False
+            except Exception:
+                return True  # the caller's own reading reports it
 
 
 def _analysed(ls: ArchServer, uri: str, text: str, settings: Config, loop: asyncio.AbstractEventLoop) -> None:
-    """Audit ``text`` into the engine's cache (on the audit thread)."""
+    """Audit ``text`` into the engine's cache (on the audit thread), unless the document moved on
+    meanwhile (a code action asked for at each keystroke): whoever still waits asks for its new text."""
+    current = ls.workspace.text_documents.get(uri)
+    if current is None or current.source is not text:
+        return
 
     def tell(rule: str, trace: str) -> None:
         message = lsp.LogMessageParams(lsp.MessageType.Error, f"archls: rule {rule} failed\n{trace}")
