@@ -512,9 +512,8 @@ try {
     return `the preview shows ${ids.length} components and redrew "${seen}" after the edit`;
   });
 
-  await step("ghost", async (spec) => {
-    // A new line in the components, at their indentation: the server's inline completion shows
-    // the next component as ghost text.
+  // A new, empty line after line `spec.line` of `spec.file`, indented with `spec.indent`.
+  async function newLineAfter(spec) {
     await openFile(spec.file);
     await page.keyboard.press("Control+G");
     const input = page.locator(".quick-input-widget input");
@@ -526,6 +525,12 @@ try {
     await page.keyboard.press("Shift+Home");
     await page.keyboard.press("Backspace");
     await page.keyboard.type(spec.indent);
+  }
+
+  await step("ghost", async (spec) => {
+    // A new line in the components, at their indentation: the server's inline completion shows
+    // the next component as ghost text.
+    await newLineAfter(spec);
     let seen = "";
     await until(
       "ghost text",
@@ -551,17 +556,7 @@ try {
   await step("suggest", async (spec) => {
     // The assistant's offline suggestions in the ordinary completion list: a new line in the
     // components, Ctrl+Space, the first item labelled "suggested", Enter; its block lands in the file.
-    await openFile(spec.file);
-    await page.keyboard.press("Control+G");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor({ state: "visible" });
-    await input.fill(`:${spec.line}`);
-    await page.keyboard.press("Enter");
-    await page.keyboard.press("End");
-    await page.keyboard.press("Enter");
-    await page.keyboard.press("Shift+Home");
-    await page.keyboard.press("Backspace");
-    await page.keyboard.type(spec.indent);
+    await newLineAfter(spec);
     const before = await editorText();
     await page.keyboard.press("Control+Space");
     const focused = page.locator(".editor-widget.suggest-widget .monaco-list-row.focused").first();

@@ -434,6 +434,25 @@ function serverHas(running: LanguageClient, command: string): boolean {
   return running.initializeResult?.capabilities.executeCommandProvider?.commands.includes(command) ?? false;
 }
 
+/** The architecture file a command works on (asked for when none is active), and its folder's
+ * server, which must know ``command``; undefined when the user cancelled or the server cannot. */
+async function fileAndServer(command: string, what: string): Promise<{ file: vscode.Uri; running: LanguageClient } | undefined> {
+  // The file first: in a multi-root workspace, its folder's server does the work.
+  const file = await pickArchitecture();
+  if (!file) {
+    return undefined;
+  }
+  const running = await ready(file);
+  if (!running) {
+    return undefined;
+  }
+  if (!serverHas(running, command)) {
+    missing(command, what);
+    return undefined;
+  }
+  return { file, running };
+}
+
 async function execute(running: LanguageClient, command: string, args: unknown[]): Promise<unknown> {
   return running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
 }
@@ -485,19 +504,11 @@ function missing(command: string, what: string): void {
 }
 
 async function exportCommand(all: boolean): Promise<void> {
-  // The file first: in a multi-root workspace, its folder's server does the work.
-  const file = await pickArchitecture();
-  if (!file) {
+  const picked = await fileAndServer(SERVER_COMMANDS.export, "export");
+  if (!picked) {
     return;
   }
-  const running = await ready(file);
-  if (!running) {
-    return;
-  }
-  if (!serverHas(running, SERVER_COMMANDS.export)) {
-    missing(SERVER_COMMANDS.export, "export");
-    return;
-  }
+  const { file, running } = picked;
   let target = "all";
   if (!all) {
     const targets = serverHas(running, SERVER_COMMANDS.exportTargets)
@@ -616,19 +627,11 @@ async function generateCommand(): Promise<void> {
 }
 
 async function scaffoldCommand(): Promise<void> {
-  // The file first: in a multi-root workspace, its folder's server does the work.
-  const file = await pickArchitecture();
-  if (!file) {
+  const picked = await fileAndServer(SERVER_COMMANDS.scaffold, "scaffold a repository");
+  if (!picked) {
     return;
   }
-  const running = await ready(file);
-  if (!running) {
-    return;
-  }
-  if (!serverHas(running, SERVER_COMMANDS.scaffold)) {
-    missing(SERVER_COMMANDS.scaffold, "scaffold a repository");
-    return;
-  }
+  const { file, running } = picked;
   const folder = await pickFolder(file, "Scaffold here");
   if (folder === null) {
     return;
