@@ -10,6 +10,7 @@ what the open documents need, and a long session levels off within seconds of ed
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
@@ -36,24 +37,31 @@ def audits() -> int:
 
 
 class Recent(Generic[K, V]):
-    """A least-recently-used map of at most ``limit`` entries, none unused for ``window`` audits."""
+    """A least-recently-used map of at most ``limit`` entries, none unused for ``window`` audits.
+    Safe beside another thread: a loader may run outside the audits (a spec's reference is read)."""
 
-    __slots__ = ("_items", "limit", "window")
+    __slots__ = ("_items", "_lock", "limit", "window")
 
     def __init__(self, limit: int, window: int = WINDOW) -> None:
         self.limit = limit
         self.window = window
         #: key -> (the audit that last used it, value), least recently used first
         self._items: OrderedDict[K, tuple[int, V]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
-        hit = self._items.get(key)
-        if hit is None:
-            return None
-        self._items.move_to_end(key)
-        if hit[0] != _clock:
-            self._items[key] = (_clock, hit[1])
-        return hit[1]
+        return self.lookup(key)[1]
+
+    def lookup(self, key: K) -> tuple[bool, V | None]:
+        """(whether ``key`` is here, its value): for memos whose values may be None."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return False, None
+            self._items.move_to_end(key)
+            if hit[0] != _clock:
+                self._items[key] = (_clock, hit[1])
+            return True, hit[1]
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
@@ -62,11 +70,13 @@ class Recent(Generic[K, V]):
         return len(self._items)
 
     def __setitem__(self, key: K, value: V) -> None:
-        self._items[key] = (_clock, value)
-        self._items.move_to_end(key)
-        items, oldest = self._items, _clock - self.window
-        while len(items) > self.limit or next(iter(items.values()))[0] < oldest:
-            items.popitem(last=False)
+        with self._lock:
+            items, oldest = self._items, _clock - self.window
+            items[key] = (_clock, value)
+            items.move_to_end(key)
+            while len(items) > self.limit or next(iter(items.values()))[0] < oldest:
+                items.popitem(last=False)
 
     def clear(self) -> None:
-        self._items.clear()
+        with self._lock:
+            self._items.clear()

@@ -342,9 +342,7 @@ class _BlockCache:
         self._items: Recent[str, Any] = Recent(size)
 
     def get(self, text: str) -> tuple[bool, Any]:
-        if text in self._items:
-            return True, self._items.get(text)
-        return False, None
+        return self._items.lookup(text)
 
     def put(self, text: str, block: Any) -> None:
         self._items[text] = block

@@ -249,8 +249,9 @@ def _split(text: str) -> list[tuple[int, str]]:
 
 def _chunk(text: str) -> tuple[Body, Finding | None] | None:
     """One block's text parsed (lines relative to its start), cached by content; None when it does not parse."""
-    if text in _chunks:
-        return _chunks.get(text)
+    known, hit = _chunks.lookup(text)
+    if known:
+        return hit
     from lark.exceptions import LarkError
 
     try:

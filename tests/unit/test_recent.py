@@ -30,3 +30,10 @@ def test_the_count_bound_drops_the_least_recently_used_first() -> None:
     assert len(memo) == 3
     memo.clear()
     assert len(memo) == 0 and memo.get(0) is None
+
+
+def test_a_value_of_none_is_told_from_a_missing_key() -> None:
+    memo: Recent[str, int | None] = Recent(limit=10)
+    memo["unparsable"] = None
+    assert memo.lookup("unparsable") == (True, None)
+    assert memo.lookup("never seen") == (False, None)
