@@ -119,6 +119,22 @@ async def test_kubernetes_manifest_by_content(client: LanguageClient) -> None:
     assert where(published, "SEC203") == [(4, 13)]  # namespace: default
 
 
+async def test_closing_a_manifest_over_a_saved_text_archls_does_not_read_clears_its_findings(
+    client: LanguageClient,
+) -> None:
+    published = await open_doc(client, "deploy/closing.yaml", MANIFEST)
+    assert published.diagnostics
+    (client.workspace_root / "deploy" / "closing.yaml").write_text("not: a manifest\n", encoding="utf-8")
+    since = len(client.published)
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(published.uri)))
+    for _ in range(100):
+        cleared = [p for p in client.published[since:] if p.uri == published.uri]
+        if cleared:
+            break
+        await asyncio.sleep(0.05)
+    assert cleared and not cleared[-1].diagnostics
+
+
 async def test_other_yaml_gets_no_diagnostics(client: LanguageClient) -> None:
     workflow = "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
     config = "server:\n  port: 8080\n  password: hunter2\n"

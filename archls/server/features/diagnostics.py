@@ -390,8 +390,11 @@ def register(server: ArchServer) -> None:
         cancel(uri)
         _pieces.pop(uri, None)
         views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
+        # Cleared when anything was shown, even if the file on disk is not one archls reads: a
+        # manifest's unsaved buffer closed over a saved text without ``kind:`` left its findings up.
+        shown = uri in _shown
         _shown.discard(uri)
-        if ls.claims(uri):
+        if shown or ls.claims(uri):
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         # The others now read the file from disk instead of the closed buffer.
         refresh_dependents(ls, uri)
