@@ -337,18 +337,8 @@ class _Block:
     issues: list[Finding]
 
 
-class _BlockCache:
-    def __init__(self, size: int = 20_000) -> None:
-        self._items: Recent[str, Any] = Recent(size)
-
-    def get(self, text: str) -> tuple[bool, Any]:
-        return self._items.lookup(text)
-
-    def put(self, text: str, block: Any) -> None:
-        self._items[text] = block
-
-
-_cache = _BlockCache()
+#: Each block's reading, by its text: a _Block, _BROKEN, or None (read the whole file instead).
+_cache: Recent[str, Any] = Recent(20_000)
 
 
 class _Fallback(Exception):
@@ -369,7 +359,7 @@ _BROKEN: Any = object()
 
 
 def _compose_block(text: str, sequence: bool) -> _Block:
-    found, cached = _cache.get(text)
+    found, cached = _cache.lookup(text)
     if found:
         if cached is None:
             raise _Fallback
@@ -379,12 +369,12 @@ def _compose_block(text: str, sequence: bool) -> _Block:
     try:
         block = _build_block(text, sequence)
     except _Broken:
-        _cache.put(text, _BROKEN)
+        _cache[text] = _BROKEN
         raise
     except _Fallback:
-        _cache.put(text, None)
+        _cache[text] = None
         raise
-    _cache.put(text, block)
+    _cache[text] = block
     return block
 
 

@@ -68,14 +68,21 @@ def codes(params: lsp.PublishDiagnosticsParams) -> set[str]:
     return {str(d.code) for d in params.diagnostics}
 
 
-async def test_the_first_audit_of_each_folder_uses_its_settings(client: LanguageClient) -> None:
-    # didOpen right after initialized, as eglot does: the configuration answer is still on its way.
+async def open_in_both_folders(
+    client: LanguageClient,
+) -> tuple[str, lsp.PublishDiagnosticsParams, lsp.PublishDiagnosticsParams]:
+    """The same flawed file opened in folders first/ and second/ at once; the first's URI and both
+    files' first diagnostics."""
     first = write(client, "first/shop.arch.yaml", FLAWED)
     second = write(client, "second/shop.arch.yaml", FLAWED)
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(first, "yaml", 1, FLAWED)))
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(second, "yaml", 1, FLAWED)))
-    published_first = await wait_diagnostics(client, first, version=1)
-    published_second = await wait_diagnostics(client, second, version=1)
+    return first, await wait_diagnostics(client, first, version=1), await wait_diagnostics(client, second, version=1)
+
+
+async def test_the_first_audit_of_each_folder_uses_its_settings(client: LanguageClient) -> None:
+    # didOpen right after initialized, as eglot does: the configuration answer is still on its way.
+    first, published_first, published_second = await open_in_both_folders(client)
     everything = [p for p in client.published if p.uri == first]
     assert all("ARCH004" not in codes(p) for p in everything), [codes(p) for p in everything]
     assert "ARCH004" not in codes(published_first)
@@ -139,12 +146,7 @@ async def seeded(lsp_client: LanguageClient, tmp_path: Path):
 
 
 async def test_settings_given_at_start_up_need_no_round_trip(seeded: LanguageClient) -> None:
-    first = write(seeded, "first/shop.arch.yaml", FLAWED)
-    second = write(seeded, "second/shop.arch.yaml", FLAWED)
-    seeded.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(first, "yaml", 1, FLAWED)))
-    seeded.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(second, "yaml", 1, FLAWED)))
-    published_first = await wait_diagnostics(seeded, first, version=1)
-    published_second = await wait_diagnostics(seeded, second, version=1)
+    first, published_first, published_second = await open_in_both_folders(seeded)
     assert seeded.asked == []  # neither audit waited for workspace/configuration
     assert "ARCH004" not in codes(published_first)
     assert "ARCH004" in codes(published_second)

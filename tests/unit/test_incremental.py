@@ -193,12 +193,17 @@ def test_incremental_audit_equals_fresh_audit(
         assert _built(incremental, edited) == _built(scratch, fresh), f"model after edit {step + 1} of {name}"
 
 
-def test_an_edit_reruns_only_the_rules_that_read_what_changed(tmp_path: Path) -> None:
+def _replicas_edited(tmp_path: Path, replicas: int) -> tuple[engine.Analysis, engine.Analysis]:
+    """The audits of a 40-component file before and after a mid-file ``replicas`` edit."""
     text = architecture(40, seed=5)
     path = str(tmp_path / "big.arch.yaml")
     before = engine.analyse(text, path)
     at = text.index("replicas: ", len(text) // 2)
-    after = engine.analyse(text[:at] + "replicas: 7" + text[text.index("\n", at) :], path)
+    return before, engine.analyse(text[:at] + f"replicas: {replicas}" + text[text.index("\n", at) :], path)
+
+
+def test_an_edit_reruns_only_the_rules_that_read_what_changed(tmp_path: Path) -> None:
+    before, after = _replicas_edited(tmp_path, 7)
     kept = [code for code, run in after.runs.items() if run is before.runs.get(code)]
     rerun = [code for code in after.runs if code not in kept]
     assert kept and rerun
@@ -207,11 +212,7 @@ def test_an_edit_reruns_only_the_rules_that_read_what_changed(tmp_path: Path) ->
 
 
 def test_a_replicas_edit_judges_again_only_the_component_it_touched(tmp_path: Path) -> None:
-    text = architecture(40, seed=5)
-    path = str(tmp_path / "big.arch.yaml")
-    before = engine.analyse(text, path)
-    at = text.index("replicas: ", len(text) // 2)
-    after = engine.analyse(text[:at] + "replicas: 17" + text[text.index("\n", at) :], path)
+    before, after = _replicas_edited(tmp_path, 17)
     old, new = before.rule_context, after.rule_context
     assert old is not None and new is not None
     edited = next(cid for cid, c in new.model.components.items() if c.replicas == 17)

@@ -434,6 +434,17 @@ function serverHas(running: LanguageClient, command: string): boolean {
   return running.initializeResult?.capabilities.executeCommandProvider?.commands.includes(command) ?? false;
 }
 
+/** The running server (of ``document``'s folder when given) if it knows ``command``; otherwise
+ * undefined, and the user is told when the server is running but cannot ``what``. */
+async function readyFor(command: string, what: string, document?: vscode.Uri): Promise<LanguageClient | undefined> {
+  const running = await ready(document);
+  if (running && !serverHas(running, command)) {
+    missing(command, what);
+    return undefined;
+  }
+  return running;
+}
+
 /** The architecture file a command works on (asked for when none is active), and its folder's
  * server, which must know ``command``; undefined when the user cancelled or the server cannot. */
 async function fileAndServer(command: string, what: string): Promise<{ file: vscode.Uri; running: LanguageClient } | undefined> {
@@ -442,15 +453,8 @@ async function fileAndServer(command: string, what: string): Promise<{ file: vsc
   if (!file) {
     return undefined;
   }
-  const running = await ready(file);
-  if (!running) {
-    return undefined;
-  }
-  if (!serverHas(running, command)) {
-    missing(command, what);
-    return undefined;
-  }
-  return { file, running };
+  const running = await readyFor(command, what, file);
+  return running ? { file, running } : undefined;
 }
 
 async function execute(running: LanguageClient, command: string, args: unknown[]): Promise<unknown> {
@@ -541,12 +545,8 @@ async function exportCommand(all: boolean): Promise<void> {
 
 /** "archls: New from spec...": pick a spec of the library, choose the new file, open it. */
 async function newFromSpecCommand(): Promise<void> {
-  const running = await ready();
+  const running = await readyFor(SERVER_COMMANDS.newFromSpec, "start from a spec");
   if (!running) {
-    return;
-  }
-  if (!serverHas(running, SERVER_COMMANDS.newFromSpec)) {
-    missing(SERVER_COMMANDS.newFromSpec, "start from a spec");
     return;
   }
   const specs = parseSpecs(await execute(running, SERVER_COMMANDS.specs, []));
@@ -577,12 +577,8 @@ async function newFromSpecCommand(): Promise<void> {
 /** "archls: Generate architecture...": a description in an input box, the file to write (in the
  * workspace), then the server's `archls.generate`, whose progress VS Code shows. */
 async function generateCommand(): Promise<void> {
-  const running = await ready();
+  const running = await readyFor(SERVER_COMMANDS.generate, "generate");
   if (!running) {
-    return;
-  }
-  if (!serverHas(running, SERVER_COMMANDS.generate)) {
-    missing(SERVER_COMMANDS.generate, "generate");
     return;
   }
   const description = await vscode.window.showInputBox({
