@@ -23,7 +23,8 @@ PROJECT_FILES = (".archls.yaml", ".archls.yml", "pyproject.toml")
 
 
 class PathOverride(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built at first use, as archls.model.Strict says why
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str = Field(..., description="Glob matched against the file path relative to the project root.")
     select: list[str] = Field(default_factory=list)
@@ -34,7 +35,7 @@ class PathOverride(BaseModel):
 class FigureOverride(BaseModel):
     """Reference figures of one technology or component type, replacing the catalog's."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     throughput_rps: float | None = Field(
         None, allow_inf_nan=False, gt=0, description="Requests per second one replica (or vCPU) sustains."
@@ -54,7 +55,7 @@ class FigureOverride(BaseModel):
 class CatalogOverride(BaseModel):
     """Project-specific reference data, taking precedence over archls' catalog (see docs/analysis.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     technologies: dict[str, FigureOverride] = Field(
         default_factory=dict, description="Figures by technology id or alias, e.g. postgresql."
@@ -72,7 +73,7 @@ class CatalogOverride(BaseModel):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
     select: list[str] = Field(default_factory=list, description="Rules or categories to run; empty runs all.")
     ignore: list[str] = Field(default_factory=list, description="Rules or categories never to report.")

@@ -205,7 +205,9 @@ class GroupType(StrEnum):
 class Strict(BaseModel):
     """Base for hand-written sections: unknown keys are errors, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, populate_by_name=True)
+    # Validators are built at a class's first use, not at import: a server's start builds only those
+    # its first audit needs (pydantic >= 2.14 builds them under a lock, safe beside the audit thread).
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, populate_by_name=True, defer_build=True)
 
 
 class Latency(Strict):

@@ -144,7 +144,7 @@ def _child(paths: Sequence[str], fd: int) -> None:
         text = _read(path)
         if text is not None:
             parsed.terraform.append((path, text, _hcl.parse(text, path)))
-    parsed.catalog = _catalog()
+    parsed.catalog = catalog_data()
     data = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(data)
     while view:
@@ -189,23 +189,22 @@ def terraform_files(paths: Sequence[str]) -> list[str]:
     return files
 
 
-def _catalog() -> dict[str, Any]:
-    """The bundled catalog's YAML files parsed as archls.catalog parses them (which every audit
-    reads, and which this process does not import: its models are the other process's work)."""
+def catalog_data() -> dict[str, Any]:
+    """The bundled catalog's YAML files read as archls.catalog reads them (which every audit reads,
+    and which this process does not import: its models are the other process's work)."""
     import importlib.util
 
-    import yaml
+    from archls import cachefile
 
     spec = importlib.util.find_spec("archls.catalog")
     folder = next(iter(spec.submodule_search_locations or ()), None) if spec is not None else None
     if folder is None:
         return {}
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found = {}
     for name in sorted(os.listdir(folder)):
         if name.endswith(".yaml"):
             with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                found[name] = yaml.load(handle.read(), Loader=loader)
+                found[name] = cachefile.yaml_data(os.path.join(folder, "__init__.py"), name, handle.read())
     return found
 
 

@@ -16,9 +16,9 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from archls import cachefile
 from archls.catalog.images import ImageRef, parse_image
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ __all__ = [
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # as archls.model.Strict says why
 
 
 class Source(_Data):
@@ -561,7 +561,8 @@ def _read(name: str) -> Any:
     if name in _parsed:
         return _parsed.pop(name)
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    # the data is kept beside the bytecode: reading the YAML was most of a small file's first audit
+    return cachefile.yaml_data(__file__, name, text)
 
 
 @lru_cache(maxsize=1)

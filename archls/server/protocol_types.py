@@ -16,15 +16,15 @@ or ``sys.pycache_prefix``) and is not written when Python writes no bytecode
 from __future__ import annotations
 import __future__
 
-import contextlib
 import hashlib
 import importlib.util
 import marshal
-import os
 import sys
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+from archls import cachefile
 
 #: The cache's first bytes: the interpreter's bytecode magic number and marshal's version, since
 #: code objects do not carry from one Python version to another.
@@ -35,8 +35,7 @@ Entries = dict[str, tuple[bytes, Any]]
 
 def cache_path() -> Path:
     """Where the cache lives: the bytecode folder of this module, per interpreter."""
-    beside = importlib.util.cache_from_source(__file__)
-    return Path(beside).with_name(f"lsprotocol-types.{sys.implementation.cache_tag}.marshal")
+    return cachefile.beside(__file__, "lsprotocol-types.marshal")
 
 
 def load(cache: Path | None = None) -> None:
@@ -88,14 +87,11 @@ def _future_flags(module: Any) -> int:
 
 
 def _read(cache: Path) -> Entries:
-    try:
-        data = cache.read_bytes()
-    except OSError:
-        return {}
-    if not data.startswith(HEADER):
+    data = cachefile.read(cache, HEADER)
+    if data is None:
         return {}
     try:
-        entries = marshal.loads(data[len(HEADER) :])
+        entries = marshal.loads(data)
     except (EOFError, ValueError, TypeError):
         return {}
     if not isinstance(entries, dict) or not all(
@@ -106,14 +102,4 @@ def _read(cache: Path) -> Entries:
 
 
 def _write(cache: Path, entries: Entries) -> None:
-    if sys.dont_write_bytecode:
-        return
-    temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "xb") as out:
-            out.write(HEADER + marshal.dumps(entries))
-        os.replace(temporary, cache)  # a server starting at the same time reads the old cache or the new
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+    cachefile.write(cache, HEADER, marshal.dumps(entries))

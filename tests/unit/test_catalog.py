@@ -253,3 +253,36 @@ def test_loaders_name_a_technology_only_for_the_product_itself(image: str, tech:
 
     found, _ = from_image(image)
     assert (found.name if found else None) == tech
+
+
+def test_the_yaml_data_kept_beside_the_bytecode_reads_back_the_same(tmp_path, monkeypatch) -> None:
+    import pickle
+    import sys
+
+    import yaml
+
+    from archls import cachefile
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    module = tmp_path / "data" / "__init__.py"
+    module.parent.mkdir()
+    module.write_text("", encoding="utf-8")
+    text = "a: [1, 2.5, true, null]\nwhen: 2026-12-05\nname: x\n"
+    expected = yaml.safe_load(text)
+    assert cachefile.yaml_data(str(module), "d.yaml", text) == expected
+    kept = module.parent / "__pycache__" / "d.pickle"
+    assert kept.is_file()
+    assert cachefile.yaml_data(str(module), "d.yaml", text) == expected  # read back
+    assert cachefile.yaml_data(str(module), "d.yaml", text + "more: 1\n") == {**expected, "more": 1}  # a new text
+    # A damaged file, or one holding more than plain data, is read again from the YAML.
+    header = kept.read_bytes()[: len(cachefile.YAML_HEADER) + 16]
+    kept.write_bytes(header + b"\x80\x05garbage")
+    assert cachefile.yaml_data(str(module), "d.yaml", text + "more: 1\n") == {**expected, "more": 1}
+    kept.write_bytes(header + pickle.dumps(pathlib_object()))
+    assert cachefile.yaml_data(str(module), "d.yaml", text + "more: 1\n") == {**expected, "more": 1}
+
+
+def pathlib_object() -> object:
+    from pathlib import PurePosixPath
+
+    return PurePosixPath("/etc/passwd")

@@ -178,7 +178,7 @@ def resolve(requirements: list[str], target: str, cache: Path, offline: bool) ->
     return {PYTHONS[0]: oldest, **{p: download(requirements, target, p, cache, pins, offline) for p in PYTHONS[1:]}}
 
 
-#: Imports what a server start and a first audit import (archls from the bundle, its dependencies
+#: Imports what a server start and a first audit of any format import (archls from the bundle, its dependencies
 #: from the building interpreter, so that any target's bundle can be measured) and prints the modules.
 STARTUP = """
 import sys
@@ -187,6 +187,8 @@ from archls import engine
 from archls.server.app import create_server
 create_server()
 engine.analyse("name: x\\ncomponents:\\n  a: {type: service}\\n", "x.arch.yaml")
+from archls import formats
+formats.formats()  # every reader, not only the one a first audit of an architecture file needs
 for name, module in list(sys.modules.items()):
     if (getattr(module, "__file__", None) or "").endswith(".py"):
         print(name, int(hasattr(module, "__path__")))
@@ -228,13 +230,17 @@ def precompile(out: Path) -> int:
 
 
 #: Fills archls's cache of the code attrs generates for lsprotocol's types (archls/server/protocol_types.py)
-#: inside the bundle: only pure-Python parts are imported, so any target's bundle can be filled.
+#: and of the catalog's YAML data (archls/cachefile.py) inside the bundle: only pure-Python parts are
+#: imported (PyYAML without its C part where that is another platform's), so any target's bundle can be
+#: filled.
 PROTOCOL_CACHE = """
 import sys
 sys.path[:0] = sys.argv[1:]
 from archls.server import protocol_types
-sys.dont_write_bytecode = False  # the cache is written only where bytecode would be
+from archls.batch import prefetch
+sys.dont_write_bytecode = False  # the caches are written only where bytecode would be
 protocol_types.load()
+prefetch.catalog_data()
 print(protocol_types.cache_path())
 """
 
@@ -244,8 +250,10 @@ def protocol_cache(out: Path) -> Path | None:
     server's largest import). Code objects are the same on every platform for one Python version."""
     if not (out / "app" / "archls" / "server" / "protocol_types.py").is_file():
         return None
+    here = out / f"cp{sys.version_info.major}{sys.version_info.minor}"  # PyYAML's pure part, for the catalog
+    folders = [out / "app", out / "lib", *([here] if here.is_dir() else [])]
     done = subprocess.run(
-        [sys.executable, "-I", "-B", "-c", PROTOCOL_CACHE, str(out / "app"), str(out / "lib")],
+        [sys.executable, "-I", "-B", "-c", PROTOCOL_CACHE, *(str(folder) for folder in folders)],
         capture_output=True,
         text=True,
     )
