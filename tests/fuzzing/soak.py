@@ -108,11 +108,19 @@ def rss_mb(pid: int) -> float:
 class Soak:
     """Drives one server through ``client`` over the documents written under ``root``."""
 
-    def __init__(self, client: Any, root: Path, texts: dict[str, str], seed: int = 0) -> None:
+    def __init__(self, client: Any, root: Path, texts: dict[str, str], seed: int = 0, twins: float = 0.03) -> None:
         self.client = client
         self.root = root
         self.rng = random.Random(seed)
         self.texts = dict(texts)  # what the editor holds, open or not
+        self.original = dict(texts)
+        #: Share of edits that replace the whole text with a namesake's (a copy of the same file in another
+        #: folder, as it is now) or with the document's first text: documents with equal texts share
+        #: everything the readers and analyses remember by content.
+        self.twins = twins
+        self.namesakes: dict[str, list[str]] = defaultdict(list)
+        for path in texts:
+            self.namesakes[path.rsplit("/", 1)[-1]].append(path)
         self.open: dict[str, int] = {}  # path -> version
         self.stats = Stats()
         self.ignored: list[str] = []
@@ -142,6 +150,9 @@ class Soak:
         break the syntax for a while: a later edit of a broken document usually undoes it."""
         if path in self.broken and self.rng.random() < 0.5:
             self.replace_all(path, self.broken.pop(path))
+            return
+        if self.twins and self.rng.random() < self.twins:
+            self.twin(path)
             return
         lines = self.texts[path].split("\n")
         candidates = [
@@ -174,6 +185,19 @@ class Soak:
             self.send(path, lsp.Range(lsp.Position(at, len(line)), lsp.Position(at, len(line))), "\n" + new)
             lines.insert(at + 1, new)
         self.texts[path] = "\n".join(lines)
+
+    def twin(self, path: str) -> None:
+        """The whole text replaced by a namesake's as it is now, or by the document's first text."""
+        self.stats.operations["twin"] += 1  # counted among the edits too
+        others = [p for p in self.namesakes[path.rsplit("/", 1)[-1]] if p != path]
+        source = self.rng.choice(others) if others and self.rng.random() < 0.7 else None
+        self.broken.pop(path, None)
+        if source is None:
+            self.replace_all(path, self.original[path])
+            return
+        if source in self.broken:  # a broken text: what it was before the break undoes it later
+            self.broken[path] = self.broken[source]
+        self.replace_all(path, self.texts[source])
 
     def send(self, path: str, where: lsp.Range, text: str) -> None:
         self.open[path] += 1
