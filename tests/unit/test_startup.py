@@ -46,6 +46,9 @@ HEAVY = (
     "archls.report",
     "archls.specs",
     "archls.analysis.chaos",
+    "archls.formats.compose",  # the other formats' readers: detection imports them only when asked
+    "archls.formats.kubernetes",
+    "archls.formats.terraform",
 )
 
 _START = """
