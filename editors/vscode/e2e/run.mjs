@@ -220,6 +220,30 @@ async function editorText() {
 }
 
 /** Opens a file with quick open; returns when Enter was pressed and when its tab became active (ms). */
+// The extension hosts' log folders (user-data/logs/SESSION/exthostN), one per window opened.
+function extensionHosts() {
+  const logs = join(userData, "logs");
+  const out = [];
+  for (const session of readdirSync(logs, { withFileTypes: true })) {
+    if (session.isDirectory()) {
+      for (const entry of readdirSync(join(logs, session.name))) {
+        if (entry.startsWith("exthost")) {
+          out.push(join(logs, session.name, entry));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function readText(path) {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 async function openFile(name) {
   // Close whatever has the keyboard (a notification, a menu), then quick open as a user would.
   await page.keyboard.press("Escape");
@@ -611,6 +635,34 @@ try {
       throw new Error(`a server stopped: status bar "${text}"`);
     }
     return `${seen}; status bar "${text}"`;
+  });
+
+  await step("ready", async (spec) => {
+    // The server's cold start in a window that has finished starting (its extension host has
+    // activated Git and the other eager extensions): a folder with nothing that starts archls with the
+    // window, then a compose file opened as a user would, from its tab showing to its squiggles.
+    const known = new Set(extensionHosts());
+    await page.close();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(spec.folder)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    const host = await until(
+      "the new window's extension host to settle",
+      () =>
+        extensionHosts().find(
+          (dir) => !known.has(dir) && readText(join(dir, "remoteexthost.log")).includes("Eager extensions activated"),
+        ),
+      60000,
+      50,
+    );
+    await sleep(1000);
+    if (readText(join(host, "archls.archls", "archls.log"))) {
+      throw new Error("archls started before the file was opened: not a cold start");
+    }
+    const { entered, opened } = await openFile(spec.file);
+    const seen = await expectSquiggles({ ...spec, every: 10 });
+    const drawn = Date.now();
+    return { detail: `${seen}, ${drawn - opened} ms after the file was opened`, times: { entered, opened, drawn }, host };
   });
 } catch (error) {
   results.session = { status: "failed", detail: String(error?.stack ?? error) };
