@@ -110,6 +110,9 @@ async def soak(minutes: float, count: int, seed: int) -> None:
         kept = root.parent / f"{root.name}-stale-{path.replace('/', '_')}"
         kept.write_text(session.texts[path], encoding="utf-8")
         print(f"  its final text: {kept}")
+    if stale:
+        # the saved files are the final texts (closed documents: their last save), as the check read them
+        print(f"every file as the fresh check read it: {root}")
 
 
 def main(argv: list[str] | None = None) -> None:

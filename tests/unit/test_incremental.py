@@ -193,6 +193,44 @@ def test_incremental_audit_equals_fresh_audit(
         assert _built(incremental, edited) == _built(scratch, fresh), f"model after edit {step + 1} of {name}"
 
 
+#: Sources copied into two folders for the twin test: an architecture file and a compose file.
+TWINNED = ["ride-sharing.arch.yaml", "generated.arch.yaml", "docker-compose.yml"]
+
+
+@settings(
+    max_examples=max(1, int(os.environ.get("ARCHLS_INCREMENTAL_EXAMPLES", "40")) // 3),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=st.sampled_from(TWINNED), steps=st.integers(2, 6), data=st.data())
+def test_files_with_equal_texts_edited_apart_each_equal_a_fresh_audit(
+    folders: tuple[Path, Path], name: str, steps: int, data: st.DataObject
+) -> None:
+    # Two files that start with the same text (a copy in another folder) share every block, validated
+    # part and per-component figure the readers and analyses remember by content; edited apart, set
+    # to each other's text or back to the first, each must still be audited as its own text alone.
+    edited, fresh = folders
+    paths = [str(edited / folder / name) for folder in ("twin-a", "twin-b")]
+    texts = [SOURCES[name], SOURCES[name]]
+    for path in paths:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        engine.analyse(texts[0], path)
+    for step in range(steps):
+        which = data.draw(st.integers(0, 1), label="file")
+        action = data.draw(st.sampled_from(["edit", "edit", "other's text", "first text"]), label="action")
+        if action == "edit":
+            texts[which] = _edit(texts[which], data)
+        elif action == "other's text":
+            texts[which] = texts[1 - which]
+        else:
+            texts[which] = SOURCES[name]
+        config = data.draw(st.sampled_from(CONFIGS), label="config")
+        for index in (which, 1 - which):  # a settings change audits the other one again too
+            incremental = engine.analyse(texts[index], paths[index], config)
+            scratch = engine.analyse(texts[index], str(fresh / name), config, incremental=False)
+            assert _seen(incremental) == _seen(scratch), f"{action} of file {which}, step {step + 1}, {name}"
+
+
 def _replicas_edited(tmp_path: Path, replicas: int) -> tuple[engine.Analysis, engine.Analysis]:
     """The audits of a 40-component file before and after a mid-file ``replicas`` edit."""
     text = architecture(40, seed=5)
