@@ -39,6 +39,9 @@ SCALAR = re.compile(r"^(\s*(?:- )?[\w.-]+\s*[:=]\s)([^|>{\[&*<(!%\s].*?)$")
 REQUESTS = ["hover", "completion", "documentSymbol", "codeAction", "foldingRange", "inlayHint", "codeLens"]
 REQUESTS += ["definition", "references", "documentHighlight", "selectionRange"]
 CATEGORIES = ["SEC", "PERF", "REL", "COST", "QUAL", "VULN", "LOAD"]
+LEVELS = ["error", "warning", "info", "hint"]
+#: An LSP diagnostic's severity as ``archls check`` names it.
+SEVERITY_NAMES = {1: "error", 2: "warning", 3: "info", 4: "hint"}
 
 
 def documents(count: int) -> dict[str, str]:
@@ -230,11 +233,12 @@ class Soak:
         del self.open[path]
         self.client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(self.uri(path))))
 
-    def configure(self, ignored: list[str], debounce_ms: int = 150) -> None:
-        """New settings: rules ignored, and the editor's usual debounce while typing (edits in a burst
-        are audited once), none at the end."""
+    def configure(self, ignored: list[str], debounce_ms: int = 150, severity: dict[str, str] | None = None) -> None:
+        """New settings: rules ignored, a category's severity changed, and the editor's usual debounce
+        while typing (edits in a burst are audited once), none at the end."""
         self.ignored = ignored
-        self.client.set_configuration({"archls": {"debounceMs": debounce_ms, "ignore": ignored}})
+        settings = {"debounceMs": debounce_ms, "ignore": ignored, "severity": severity or {}}
+        self.client.set_configuration({"archls": settings})
         self.client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
 
     async def request(self, path: str) -> None:
@@ -295,7 +299,8 @@ class Soak:
         else:
             # every open document is audited again: rarer than anything else, as in an editor
             self.stats.operations["configure"] += 1
-            self.configure(self.rng.sample(CATEGORIES, self.rng.randint(0, 2)))
+            levels = {self.rng.choice(CATEGORIES): self.rng.choice(LEVELS)} if self.rng.random() < 0.5 else {}
+            self.configure(self.rng.sample(CATEGORIES, self.rng.randint(0, 2)), severity=levels)
 
     async def settle(self) -> None:
         """Back to the default settings, every open document saved, and every diagnostic published
@@ -317,12 +322,16 @@ class Soak:
 QUIET = 1.0
 
 
-def seen(items: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+#: What the soak compares of a finding: (code, line, message, severity).
+Seen = tuple[str, int, str, str]
+
+
+def seen(items: list[Seen]) -> list[Seen]:
     return sorted(items)
 
 
-async def final_diagnostics(soak: Soak, timeout: float = 60.0) -> dict[str, list[tuple[str, int, str]]]:
-    """(code, line, message) of what the server shows for each open document, once it has published
+async def final_diagnostics(soak: Soak, timeout: float = 60.0) -> dict[str, list[Seen]]:
+    """(code, line, message, severity) of what the server shows for each open document, once it has published
     for the document's last version after the last settings change. A document archls no longer
     reads (a manifest whose ``kind:`` an edit changed) shows nothing."""
     from archls import engine
@@ -355,15 +364,17 @@ async def final_diagnostics(soak: Soak, timeout: float = 60.0) -> dict[str, list
         if loop.time() > deadline:
             raise AssertionError("the server kept publishing diagnostics")
     latest = {p.uri: p for p in soak.client.published}
-    out: dict[str, list[tuple[str, int, str]]] = {}
+    out: dict[str, list[Seen]] = {}
     for path in soak.open:
         params = latest.get(soak.uri(path))
         shown = params.diagnostics if params is not None else []
-        out[path] = seen([(str(d.code), d.range.start.line, d.message) for d in shown])
+        out[path] = seen(
+            [(str(d.code), d.range.start.line, d.message, SEVERITY_NAMES.get(d.severity or 0, "")) for d in shown]
+        )
     return out
 
 
-def fresh_audit(root: Path, paths: list[str]) -> dict[str, list[tuple[str, int, str]]]:
+def fresh_audit(root: Path, paths: list[str]) -> dict[str, list[Seen]]:
     """What ``archls check`` reports for each file, run on the saved files (nothing for a file it
     does not read)."""
     import json
@@ -381,7 +392,7 @@ def fresh_audit(root: Path, paths: list[str]) -> dict[str, list[tuple[str, int, 
     )
     if done.returncode not in (0, 1):
         raise AssertionError(f"archls check failed: {done.stderr[-2000:]}")
-    out: dict[str, list[tuple[str, int, str]]] = {path: [] for path in paths}
+    out: dict[str, list[Seen]] = {path: [] for path in paths}
     for item in json.loads(done.stdout):
-        out.setdefault(item["file"], []).append((item["rule"], item["line"] - 1, item["message"]))
+        out.setdefault(item["file"], []).append((item["rule"], item["line"] - 1, item["message"], item["severity"]))
     return {path: seen(items) for path, items in out.items() if path in out}
