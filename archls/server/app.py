@@ -93,10 +93,14 @@ class ArchServer(LanguageServer):
         for folder in self.folder_settings:
             if folder and uri.startswith(folder.rstrip("/") + "/") and len(folder) > len(best):
                 best = folder
-        merged = dict(
-            self.init_options.get("settings", self.init_options) if isinstance(self.init_options, dict) else {}
-        )
+        given = self.init_options.get("settings", self.init_options) if isinstance(self.init_options, dict) else {}
+        merged = dict(given) if isinstance(given, dict) else {}
         merged.pop("settings", None)
+        # A client that sends one object both as initializationOptions and as what answers
+        # workspace/configuration (Helix's `config`) has the settings under the section's name.
+        section = merged.pop("archls", None)
+        if isinstance(section, dict):
+            merged.update(section)
         merged.update(self.folder_settings.get(best) or self.folder_settings.get("") or {})
         return merged
 

@@ -161,6 +161,32 @@ async def test_initialization_options_are_the_fallback(no_configuration: Languag
     assert await code_lenses(no_configuration, uri) == []
 
 
+@pytest_lsp.fixture(config=_config())
+async def section_options(lsp_client: LanguageClient, tmp_path: Path):
+    """A client that sends one settings object both as initializationOptions and as what answers
+    workspace/configuration (Helix's `config`): the settings sit under the section's name."""
+    settings = {"archls": {"debounceMs": 0, "codeLens": False}}
+    lsp_client.set_configuration(settings)
+    await lsp_client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities(PROFILES[0]),
+            root_uri=tmp_path.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(uri=tmp_path.as_uri(), name="ws")],
+            initialization_options=settings,
+        )
+    )
+    lsp_client.workspace_root = tmp_path
+    lsp_client.profile = PROFILES[0]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_settings_under_the_section_name_in_initialization_options(section_options: LanguageClient):
+    uri = (await open_doc(section_options, "shop.arch.yaml", SHOP)).uri
+    assert await code_lenses(section_options, uri) == []
+    assert not [m.message for m in section_options.messages if m.type == lsp.MessageType.Error]
+
+
 async def test_a_settings_change_asks_the_client_to_redraw(client: LanguageClient):
     refreshed = client.refreshes
     uri = (await open_doc(client, "shop.arch.yaml", SHOP)).uri
