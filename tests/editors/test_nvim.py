@@ -180,7 +180,8 @@ def test_show_document_opens_the_browser(nvim: str, workspace: Path, tmp_path: P
     bin_dir.mkdir()
     opened = tmp_path / "opened.txt"
     opener = bin_dir / "xdg-open"
-    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n', encoding="utf-8")
+    # written whole, then renamed: the driver waits for the file to exist, not for its text
+    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}.part && mv {opened}.part {opened}\n', encoding="utf-8")
     opener.chmod(0o755)
     uri = "http://127.0.0.1:9/preview.html"
     result = drive(
@@ -204,7 +205,8 @@ def test_preview_and_compare_commands(nvim: str, workspace: Path, tmp_path: Path
     bin_dir.mkdir()
     opened = tmp_path / "opened.txt"
     opener = bin_dir / "xdg-open"
-    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n', encoding="utf-8")
+    # written whole, then renamed: the driver waits for the file to exist, not for its text
+    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}.part && mv {opened}.part {opened}\n', encoding="utf-8")
     opener.chmod(0o755)
     other = workspace / "other.arch.yaml"
     other.write_text(
