@@ -686,6 +686,13 @@ try {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/?workspace=${encodeURIComponent(spec.workspaceFile)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    // The workbench can show before the workspace's folders are in (the explorer then says "no
+    // folder opened" and quick open finds nothing): wait for the second folder's row.
+    await until(
+      "the workspace's folders in the explorer",
+      async () => (await page.locator(".explorer-viewlet .monaco-list-row", { hasText: "other" }).count()) > 0,
+      60000,
+    );
     await sleep(1000);
     await openFile(spec.file);
     const seen = await expectSquiggles(spec);
