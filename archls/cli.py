@@ -406,11 +406,17 @@ def _started() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     global _starting
+    if argv is None:
+        # The program itself (not a caller in its own process). pydantic looks for plugins in every
+        # installed distribution's entry points when the first model class is made (some 25 ms of a
+        # start): archls's models are its own, and nothing the program runs is meant to be observed
+        # by a plugin.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if argv is None and gc.isenabled():
-        # The program itself (not a caller in its own process): importing what a command needs makes
-        # some 150,000 objects that live as long as the process and next to no garbage, and the cyclic
-        # collector would walk them again and again (as in the server's start). It stays off until
-        # the command has imported what it needs (`check`: see cmd_check), then they are frozen.
+        # Importing what a command needs makes some 150,000 objects that live as long as the process
+        # and next to no garbage, and the cyclic collector would walk them again and again (as in the
+        # server's start). It stays off until the command has imported what it needs (`check`: see
+        # cmd_check), then they are frozen.
         gc.disable()
         _starting = True
     try:

@@ -20,14 +20,9 @@ TIDY_OVERDUE_S = 120.0
 
 def run(tcp: str | None = None) -> None:
     import gc
-    import os
     import threading
 
     _few_malloc_arenas()  # before any thread allocates
-    # pydantic looks for plugins in every installed distribution's entry points when the first model
-    # class is made (some 25 ms of the start): the server's models are its own, and nothing it runs
-    # is meant to be observed by a plugin.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
     # Start-up makes some 140,000 objects that live as long as the server and little garbage: the
     # cyclic collector would only walk them again and again (about 50 ms of a 0.6 s start). It stays
