@@ -277,6 +277,14 @@ async function timedOpen(spec) {
   return { entered, opened, drawn };
 }
 
+/** Closes the window and opens another on `query` (`folder=...` or `workspace=...`), up to its workbench. */
+async function newWindow(query) {
+  await page.close();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/?${query}`);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+}
+
 /** Quick open with the file's row focused, ready for Enter. */
 async function quickOpen(name) {
   await page.keyboard.press("Escape");
@@ -288,7 +296,6 @@ async function quickOpen(name) {
   await focusRow(name.split("/").pop());
 }
 
-/** Opens a file with quick open; returns when Enter was pressed and when its tab became active (ms). */
 // The extension hosts' log folders (user-data/logs/SESSION/exthostN), one per window opened.
 function extensionHosts() {
   const logs = join(userData, "logs");
@@ -313,6 +320,7 @@ function readText(path) {
   }
 }
 
+/** Opens a file with quick open; returns when Enter was pressed and when its tab became active (ms). */
 async function openFile(name) {
   // Close whatever has the keyboard (a notification, a menu), then quick open as a user would.
   await quickOpen(name);
@@ -682,10 +690,7 @@ try {
     // A multi-root workspace whose second folder names its own interpreter (archls.python in its
     // .vscode/settings.json): a new window gets one server per folder group, and that folder's file
     // its squiggles and status item from its own server.
-    await page.close();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?workspace=${encodeURIComponent(spec.workspaceFile)}`);
-    await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    await newWindow(`workspace=${encodeURIComponent(spec.workspaceFile)}`);
     // The workbench can show before the workspace's folders are in (the explorer then says "no
     // folder opened" and quick open finds nothing): wait for the second folder's row.
     await until(
@@ -710,10 +715,7 @@ try {
     // activated Git and the other eager extensions): a folder with nothing that starts archls with the
     // window, then a compose file opened as a user would, from its tab showing to its squiggles.
     const known = new Set(extensionHosts());
-    await page.close();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(spec.folder)}`);
-    await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+    await newWindow(`folder=${encodeURIComponent(spec.folder)}`);
     const host = await until(
       "the new window's extension host to settle",
       () =>
