@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,3 +170,12 @@ def artifacts(name: str) -> Path:
     path = Path(os.environ.get("ARCHLS_ARTIFACTS", ARTIFACTS)) / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def documented(section: str, language: str) -> str:
+    """The first ``language`` code block under the heading ``## section`` of docs/editors.md."""
+    text = (ROOT / "docs" / "editors.md").read_text("utf-8")
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    found = re.search(rf"```{language}\n(.*?)```", body, re.S)
+    assert found, f"docs/editors.md has no {language} block under {section}"
+    return found.group(1)

@@ -18,13 +18,6 @@ from tests.editors import support
 DRIVER = Path(__file__).resolve().parent / "eglot_driver.el"
 
 
-def documented_snippet() -> str:
-    """The elisp block under "Emacs (eglot)" in docs/editors.md."""
-    text = (support.ROOT / "docs" / "editors.md").read_text("utf-8")
-    section = text.split("## Emacs (eglot)", 1)[1].split("\n## ", 1)[0]
-    return re.search(r"```elisp\n(.*?)```", section, re.S).group(1)
-
-
 def _eglot_missing() -> str | None:
     if not shutil.which("emacs"):
         return "Debian's emacs-nox is not installed"
@@ -42,7 +35,7 @@ def test_eglot_gets_the_diagnostics(tmp_path: Path) -> None:
     workspace = support.copy_workspace(tmp_path / "workspace")
     (workspace / ".git").mkdir()  # the project eglot scopes the server to
     init = tmp_path / "init.el"
-    init.write_text(documented_snippet(), encoding="utf-8")
+    init.write_text(support.documented("Emacs (eglot)", "elisp"), encoding="utf-8")
     # The snippet runs "archls serve" from PATH, as a user's installed archls.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

@@ -38,13 +38,6 @@ pytestmark = [
 ]
 
 
-def documented_languages_toml() -> str:
-    """The languages.toml block under "Helix" in docs/editors.md."""
-    text = (support.ROOT / "docs" / "editors.md").read_text("utf-8")
-    section = text.split("## Helix", 1)[1].split("\n## ", 1)[0]
-    return re.search(r"```toml\n(.*?)```", section, re.S).group(1)
-
-
 def _run_helix(project: Path, home: Path, log: Path, name: str) -> None:
     """hx in a terminal of its own, on ``project/name``, until the log shows archls's diagnostics for it."""
     env = {
@@ -101,7 +94,7 @@ def _received(log: str, method: str) -> list[dict[str, Any]]:
 def test_the_documented_languages_toml_gets_diagnostics_with_its_settings(tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / ".config" / "helix").mkdir(parents=True)
-    snippet = documented_languages_toml()
+    snippet = support.documented("Helix", "toml")
     (home / ".config" / "helix" / "languages.toml").write_text(snippet, encoding="utf-8")
     # `archls` on PATH, as the docs assume: the bundled server on the root's CPython 3.13.
     (home / "bin").mkdir()
