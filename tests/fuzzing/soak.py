@@ -39,9 +39,9 @@ SCALAR = re.compile(r"^(\s*(?:- )?[\w.-]+\s*[:=]\s)([^|>{\[&*<(!%\s].*?)$")
 REQUESTS = ["hover", "completion", "documentSymbol", "codeAction", "foldingRange", "inlayHint", "codeLens"]
 REQUESTS += ["definition", "references", "documentHighlight", "selectionRange"]
 CATEGORIES = ["SEC", "PERF", "REL", "COST", "QUAL", "VULN", "LOAD"]
-LEVELS = ["error", "warning", "info", "hint"]
 #: An LSP diagnostic's severity as ``archls check`` names it.
 SEVERITY_NAMES = {1: "error", 2: "warning", 3: "info", 4: "hint"}
+LEVELS = list(SEVERITY_NAMES.values())
 
 
 def documents(count: int) -> dict[str, str]:
