@@ -271,8 +271,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser; with ``command`` "check", that command's alone (a check needs no
-    other command's options, and importing every command module to add them is part of its start)."""
+    """The command line's parser; with ``command`` "check" or "serve", only as much as that command
+    needs (importing every command module to add its options is part of a check's start, and of the
+    language server's, which an editor waits for)."""
     parser = Parser(
         prog="archls",
         description="Architecture-as-code audits: a language server and a CLI for architecture, compose, "
@@ -354,6 +355,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     serve.add_argument("--stdio", action="store_true", help="speak LSP on standard input and output (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead")
     serve.set_defaults(func=cmd_serve)
+    if command == "serve":
+        return parser
 
     schema = sub.add_parser("schema", help="print or regenerate the JSON Schema of the architecture format")
     group = schema.add_mutually_exclusive_group()
@@ -421,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _starting = True
     try:
         words = sys.argv[1:] if argv is None else list(argv)
-        parser = build_parser("check" if words[:1] == ["check"] else None)
+        parser = build_parser(words[0] if words[:1] in (["check"], ["serve"]) else None)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

@@ -28,6 +28,7 @@ HEAVY = (
     "multiprocessing",
     "archls.assistant",
     "archls.batch",
+    "archls.commands",  # the CLI's other commands: `archls serve` builds only its own options
     "archls.coach",
     "archls.compare",
     "archls.docs",
@@ -54,7 +55,7 @@ HEAVY = (
 _START = """
 import json, sys
 from archls.cli import build_parser
-build_parser()  # what `archls serve` parses its arguments with
+build_parser("serve")  # what `archls serve` parses its arguments with
 from archls.server import protocol_types
 protocol_types.load()
 from archls.server.app import create_server
