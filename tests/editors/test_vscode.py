@@ -127,12 +127,18 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
         "lines": support.squiggle_lines(arch_text, str(other / "pay.arch.yaml")),
         "python": str(link),
     }
-    # The server's cold start in a window that has finished starting: a folder that starts nothing
-    # with the window (no architecture or Terraform file, no .archls.yaml), its compose file opened.
+    # The server's cold start in a window that has finished starting: a folder of Kubernetes manifests,
+    # which nothing starts archls for with the window (no architecture, compose or Terraform file, no
+    # .archls.yaml), its manifest opened.
     ready = workspace.parent / "ready"
     ready.mkdir()
-    shutil.copy(compose, ready / support.COMPOSE_FILE)
-    steps["ready"] = {"skip": reason} if reason else {**steps["compose"], "folder": str(ready)}
+    manifest = ready / "deployment.yaml"
+    shutil.copy(workspace / "k8s" / "deployment.yaml", manifest)
+    steps["ready"] = {
+        "file": manifest.name,
+        "lines": support.squiggle_lines(manifest.read_text("utf-8"), str(manifest)),
+        "folder": str(ready),
+    }
     return steps
 
 

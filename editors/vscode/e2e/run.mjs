@@ -713,7 +713,8 @@ try {
   await step("ready", async (spec) => {
     // The server's cold start in a window that has finished starting (its extension host has
     // activated Git and the other eager extensions): a folder with nothing that starts archls with the
-    // window, then a compose file opened as a user would, from its tab showing to its squiggles.
+    // window (Kubernetes manifests), then a manifest opened as a user would, from its tab showing to its
+    // squiggles.
     const known = new Set(extensionHosts());
     await newWindow(`folder=${encodeURIComponent(spec.folder)}`);
     const host = await until(
