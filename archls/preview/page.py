@@ -102,13 +102,25 @@ def _graph(model: Any) -> Any:
     return ArchGraph(model)
 
 
-def payload(analysis: Analysis, scene: Scene, *, with_chaos: bool = True) -> dict[str, Any]:
-    """What a live page receives on each update."""
+def scene_data(analysis: Analysis, scene: Scene) -> dict[str, Any]:
+    """The scene as the page's script reads it (side panel, flows, chaos mode)."""
     from archls.analysis.chaos import zone_names
 
     data = scene.to_json()
     data["zones"] = zone_names(analysis.model) if analysis.model is not None else []
-    return {"svg": svg.render(scene, title=False), "scene": data, "chaos": singles(analysis) if with_chaos else {}}
+    return data
+
+
+def payload(
+    analysis: Analysis, scene: Scene, *, with_chaos: bool = True, drawing: svg.Drawing | None = None
+) -> dict[str, Any]:
+    """What a page receives to draw the whole picture (``drawing``: the scene's, when already made)."""
+    drawing = drawing or svg.drawing(scene, title=False)
+    return {
+        "svg": drawing.markup(),
+        "scene": scene_data(analysis, scene),
+        "chaos": singles(analysis) if with_chaos else {},
+    }
 
 
 def render(
@@ -119,15 +131,19 @@ def render(
     token: str | None = None,
     nonce: str | None = None,
     csp_source: str | None = None,
+    drawing: tuple[int, svg.Drawing] | None = None,
 ) -> str:
     """The page. ``mode`` says where it lives: a saved file, a loopback server (``token`` required) or
-    a VS Code webview (``csp_source`` is the webview's own origin, for its stylesheet rules)."""
+    a VS Code webview (``csp_source`` is the webview's own origin, for its stylesheet rules).
+    ``drawing``: the live server's number for the scene's drawing, and the drawing."""
     nonce = nonce or secrets.token_urlsafe(18)
     # A live page asks its host for any combination of failures; a saved one carries the single ones.
-    data = payload(analysis, scene, with_chaos=mode == "static")
+    data = payload(analysis, scene, with_chaos=mode == "static", drawing=drawing[1] if drawing else None)
     config: dict[str, Any] = {"mode": mode}
     if token:
         config["token"] = token
+    if drawing:
+        config["drawing"] = drawing[0]  # which drawing the page shows, so live updates patch it
     connect = "'self'" if mode == "http" else "'none'"
     csp = (
         f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "

@@ -8,6 +8,8 @@ flow picker and chaos mode.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -296,10 +298,12 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
         for gid, g in model.groups.items()
         if any(primary.get(m) == gid for m in model.components) or _holds_nested(gid, model, primary)
     }
-    laid = layered.layout(
-        [layered.Node(cid, node_width(cid, n.subtitle), NODE_HEIGHT, primary.get(cid)) for cid, n in nodes.items()],
-        [layered.Edge(e.key, e.source, e.target, label_width(e.label)) for e in edges.values()],
-        [layered.Group(gid, g.parent) for gid, g in groups.items()],
+    laid = laid_out(
+        tuple(
+            layered.Node(cid, node_width(cid, n.subtitle), NODE_HEIGHT, primary.get(cid)) for cid, n in nodes.items()
+        ),
+        tuple(layered.Edge(e.key, e.source, e.target, label_width(e.label)) for e in edges.values()),
+        tuple(layered.Group(gid, g.parent) for gid, g in groups.items()),
     )
     flows = {fid: {"figures": figures.flows.get(fid) if figures else None} for fid in model.flows}
     return Scene(
@@ -314,6 +318,35 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
         other_findings=[],
         layout=laid,
     )
+
+
+#: Layouts kept for reuse, by everything a layout depends on (see :func:`laid_out`).
+_LAYOUTS: OrderedDict[tuple[Any, ...], layered.Layout] = OrderedDict()
+_LAYOUTS_KEPT = 8
+_layouts_lock = threading.Lock()
+
+
+def laid_out(
+    nodes: tuple[layered.Node, ...], edges: tuple[layered.Edge, ...], groups: tuple[layered.Group, ...]
+) -> layered.Layout:
+    """The layout of this graph, computed once while its structure and box sizes stay the same.
+
+    Most edits while typing change a figure, a finding or a description, not the graph: the preview
+    redraws them without laying 200 components out again (the layout is most of a redraw's time),
+    and an edit undone finds its earlier layout. Layouts are read-only once made.
+    """
+    key = (nodes, edges, groups)
+    with _layouts_lock:
+        found = _LAYOUTS.get(key)
+        if found is not None:
+            _LAYOUTS.move_to_end(key)
+            return found
+    made = layered.layout(nodes, edges, groups)
+    with _layouts_lock:
+        _LAYOUTS[key] = made
+        while len(_LAYOUTS) > _LAYOUTS_KEPT:
+            _LAYOUTS.popitem(last=False)
+    return made
 
 
 def _holds_nested(gid: str, model: Architecture, primary: dict[str, str]) -> bool:

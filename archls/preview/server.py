@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from archls.preview.patch import Frame
+
 if TYPE_CHECKING:
     from archls.engine import Analysis
 
@@ -44,8 +46,13 @@ class PreviewServer:
         self.token = secrets.token_urlsafe(24)
         self.on_reveal = on_reveal
         self._lock = threading.Condition()
-        self._analysis: Analysis | None = None
-        self._payload: dict[str, Any] | None = None
+        self._publishing = threading.Lock()
+        self._frame: Frame | None = None
+        #: The event that takes a page from drawing ``_patch_base`` to ``_frame`` (None: send it whole).
+        self._patch: bytes | None = None
+        self._patch_base: int | None = None
+        self._whole: bytes | None = None  # the whole drawing's event, made when a page first needs it
+        self._error: str | None = None
         self._version = 0
         self._closed = False
         handler = type("Handler", (_Handler,), {"preview": self})
@@ -62,6 +69,11 @@ class PreviewServer:
     def version(self) -> int:
         return self._version
 
+    @property
+    def _analysis(self) -> Analysis | None:
+        frame = self._frame
+        return frame.analysis if frame is not None else None
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="archls-preview", daemon=True)
         self._thread.start()
@@ -74,47 +86,78 @@ class PreviewServer:
         self.httpd.server_close()
 
     def publish(self, analysis: Analysis) -> None:
-        """Draw ``analysis`` and send it to every open page."""
-        from archls.preview import page, scene
+        """Draw ``analysis`` and send it to every open page: what changed since the drawing a page
+        has, or the whole drawing to a page that has another."""
+        from archls.preview import page, patch, scene, svg
 
         if analysis.model is None:
             problems = "; ".join(f"line {f.range.start_line + 1}: {f.message}" for f in analysis.findings[:2])
             self.publish_error(f"cannot draw {Path(analysis.path).name}: {problems or 'nothing to read'}")
             return
-        drawn = scene.build(analysis)
-        data = page.payload(analysis, drawn, with_chaos=False)
-        with self._lock:
-            self._version += 1
-            data["version"] = self._version
-            self._analysis = analysis
-            self._payload = data
-            self._lock.notify_all()
+        with self._publishing:
+            drawn = scene.build(analysis)
+            drawing = svg.drawing(drawn, title=False)
+            data = page.scene_data(analysis, drawn)
+            with self._lock:
+                version, previous = self._version + 1, self._frame
+            frame = Frame(version, analysis, drawn, drawing, data)
+            change = patch.diff(previous, frame) if previous is not None else None
+            event = None
+            if change is not None:
+                event = _event({"version": version, "drawing": version, "base": previous.id, "patch": change}, version)
+            with self._lock:
+                self._version = version
+                self._frame = frame
+                self._patch, self._patch_base = event, (previous.id if previous is not None else None)
+                self._whole = None
+                self._error = None
+                self._lock.notify_all()
 
     def publish_error(self, message: str) -> None:
         """Keep the last picture and tell the pages why it is not redrawn."""
         with self._lock:
             self._version += 1
-            previous = dict(self._payload or {})
-            previous.update({"error": message, "version": self._version})
-            self._payload = previous
+            self._error = message
             self._lock.notify_all()
 
     # --- what the handler asks ----------------------------------------------------------------
 
     def page(self) -> str | None:
-        from archls.preview import page, scene
+        from archls.preview import page
 
-        with self._lock:
-            analysis = self._analysis
-        if analysis is None:
+        frame = self._frame
+        if frame is None:
             return None
-        return page.render(analysis, scene.build(analysis), mode="http", token=self.token)
+        return page.render(
+            frame.analysis, frame.scene, mode="http", token=self.token, drawing=(frame.id, frame.drawing)
+        )
 
-    def wait(self, seen: int, timeout: float) -> tuple[int, dict[str, Any] | None]:
+    def events(self, seen: int, have: int | None, timeout: float) -> tuple[int, int | None, list[bytes]]:
+        """The events a page that saw ``seen`` and shows drawing ``have`` needs next (waiting up to
+        ``timeout`` for something new): nothing, the patch from its drawing, or the whole drawing;
+        then the reason the picture is not redrawn, if the last edit could not be drawn."""
+        from archls.preview import page
+
         with self._lock:
             if self._version == seen and not self._closed:
                 self._lock.wait(timeout)
-            return self._version, (self._payload if self._version != seen else None)
+            version, frame, error = self._version, self._frame, self._error
+            if version == seen:
+                return seen, have, []
+            out = []
+            if frame is not None and have != frame.id:
+                if have is not None and self._patch is not None and self._patch_base == have:
+                    out.append(self._patch)
+                else:
+                    if self._whole is None:
+                        data = page.payload(frame.analysis, frame.scene, with_chaos=False, drawing=frame.drawing)
+                        data.update(version=version, drawing=frame.id)
+                        self._whole = _event(data, frame.id)
+                    out.append(self._whole)
+                have = frame.id
+            if error is not None:
+                out.append(_event({"version": version, "error": error}))
+            return version, have, out
 
     @property
     def closed(self) -> bool:
@@ -254,19 +297,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
 
     def _events(self) -> None:
+        # A page says which drawing it shows: the one it was served with, or, reconnecting, the id of
+        # the last event it received (EventSource sends it back by itself).
+        query = parse_qs(urlsplit(self.path).query)
+        given = self.headers.get("Last-Event-ID") or (query.get("drawing") or [""])[0]
+        have = int(given) if given.isdigit() else None
         self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8")
         seen = 0
         try:
             while not self.preview.closed:
-                version, payload = self.preview.wait(seen, KEEPALIVE)
-                if payload is None:
-                    self.wfile.write(b": keep-alive\n\n")
-                else:
-                    seen = version
-                    self.wfile.write(b"event: update\ndata: " + json.dumps(payload).encode() + b"\n\n")
+                seen, have, events = self.preview.events(seen, have, KEEPALIVE)
+                self.wfile.write(b"".join(events) or b": keep-alive\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
+
+
+def _event(data: dict[str, Any], drawing: int | None = None) -> bytes:
+    """A server-sent event; one that draws carries its drawing's number as the event's id."""
+    head = f"id: {drawing}\n".encode() if drawing is not None else b""
+    return head + b"event: update\ndata: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
 
 
 # --- `archls preview FILE` ------------------------------------------------------------------------------

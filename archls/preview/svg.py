@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -85,60 +86,106 @@ def edge_path(points: list[tuple[float, float]]) -> str:
     return " ".join(parts)
 
 
+@dataclass
+class Drawing:
+    """The drawing in keyed pieces: each group, edge and component's markup by its key, in drawing
+    order, and each component's place apart from it. The live page updates in place from the pieces
+    that changed (see :func:`archls.preview.server.patch`); :meth:`markup` assembles the whole."""
+
+    name: str
+    width: str
+    height: str
+    top: str
+    title: bool
+    groups: list[tuple[str, str]]
+    edges: list[tuple[str, str]]
+    #: (component id, markup of its element without its place, its place as a ``transform``)
+    nodes: list[tuple[str, str, str]]
+
+    def markup(self) -> str:
+        name = esc(self.name)
+        out = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="archls-diagram" width="{self.width}" height="{self.height}" '
+            f'viewBox="0 0 {self.width} {self.height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" '
+            f'role="img" aria-label="{name}">',
+            f"<title>{name}</title>",
+            "<defs>",
+            '<marker id="archls-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#57606a" class="arrow-head"/></marker>',
+            "</defs>",
+            f'<rect class="backdrop" x="0" y="0" width="{self.width}" height="{self.height}" fill="#ffffff"/>',
+        ]
+        if self.title:
+            out.append(
+                f'<text class="diagram-title" x="24" y="32" font-size="18" font-weight="600" fill="#1f2328">{name}</text>'
+            )
+        out.append(f'<g class="viewport" transform="translate(0 {self.top})">')
+        out.append('<g class="groups">')
+        out.extend(markup for _, markup in self.groups)
+        out.append("</g>")
+        out.append('<g class="edges">')
+        out.extend(markup for _, markup in self.edges)
+        out.append("</g>")
+        out.append('<g class="nodes">')
+        out.extend(placed(markup, at) for _, markup, at in self.nodes)
+        out.append("</g>")
+        out.append("</g></svg>")
+        return "\n".join(out)
+
+
+def placed(markup: str, at: str) -> str:
+    """A component's element at its place: the ``transform`` goes last in its opening tag, which ends
+    at the first ``>`` (every text inside the tag is escaped)."""
+    end = markup.index(">")
+    return f'{markup[:end]} transform="{at}"{markup[end:]}'
+
+
 def render(scene: Scene, *, title: bool = True, marks: dict[str, str] | None = None) -> str:
     """The whole drawing as an ``<svg>`` element (no XML declaration). ``marks`` sets ``data-diff`` on
     components (added, removed, changed) for the comparison page."""
+    return drawing(scene, title=title, marks=marks).markup()
+
+
+def drawing(scene: Scene, *, title: bool = True, marks: dict[str, str] | None = None) -> Drawing:
     laid = scene.layout
     top = 44.0 if title else 0.0
-    width, height = laid.width, laid.height + top
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="archls-diagram" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" '
-        f'role="img" aria-label="{esc(scene.name)}">',
-        f"<title>{esc(scene.name)}</title>",
-        "<defs>",
-        '<marker id="archls-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#57606a" class="arrow-head"/></marker>',
-        "</defs>",
-        f'<rect class="backdrop" x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
-    ]
-    if title:
-        out.append(
-            f'<text class="diagram-title" x="24" y="32" font-size="18" font-weight="600" fill="#1f2328">{esc(scene.name)}</text>'
-        )
-    out.append(f'<g class="viewport" transform="translate(0 {top:.0f})">')
-    out.append('<g class="groups">')
+    groups = []
     for gid, box in sorted(laid.groups.items(), key=lambda item: _depth(scene, item[0])):
         group = scene.groups[gid]
         boundary = group.type == "trust-boundary"
         dash = ' stroke-dasharray="6 4"' if boundary else ""
-        out.append(
-            f'<g class="group group-{esc(group.type)}{" public" if group.public else ""}" data-group-id="{esc(gid)}">'
-            f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{box.height:.1f}" rx="10" '
-            f'fill="{"#fff8f0" if group.public else "#f6f8fa"}" fill-opacity="0.7" '
-            f'stroke="{"#cf222e" if boundary else "#8c959f"}" stroke-width="1.2"{dash}/>'
-            f'<text x="{box.x + 10:.1f}" y="{box.y + 17:.1f}" font-size="12" font-weight="600" fill="#57606a">'
-            f"{esc(_fit(gid, box.width - 90, 7.0))}"
-            f'<tspan font-weight="400" fill="#6e7781"> {esc(group.type)}{" · public" if group.public else ""}</tspan></text>'
-            "</g>"
+        groups.append(
+            (
+                gid,
+                f'<g class="group group-{esc(group.type)}{" public" if group.public else ""}" data-group-id="{esc(gid)}">'
+                f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{box.height:.1f}" rx="10" '
+                f'fill="{"#fff8f0" if group.public else "#f6f8fa"}" fill-opacity="0.7" '
+                f'stroke="{"#cf222e" if boundary else "#8c959f"}" stroke-width="1.2"{dash}/>'
+                f'<text x="{box.x + 10:.1f}" y="{box.y + 17:.1f}" font-size="12" font-weight="600" fill="#57606a">'
+                f"{esc(_fit(gid, box.width - 90, 7.0))}"
+                f'<tspan font-weight="400" fill="#6e7781"> {esc(group.type)}{" · public" if group.public else ""}</tspan></text>'
+                "</g>",
+            )
         )
-    out.append("</g>")
-    out.append('<g class="edges">')
+    edges = []
     routes = {route.key: route for route in laid.routes}
     for edge in scene.edges:
         route = routes.get(edge.key)
         if route is None:
             continue
-        out.append(_edge(edge.key, edge.source, edge.target, edge.label, edge.is_async, edge.optional, route))
-    out.append("</g>")
-    out.append('<g class="nodes">')
+        edges.append(
+            (edge.key, _edge(edge.key, edge.source, edge.target, edge.label, edge.is_async, edge.optional, route))
+        )
+    nodes = []
     for cid, node in scene.nodes.items():
         box = laid.nodes.get(cid)
         if box is not None:
-            out.append(_node(node, box.x, box.y, box.width, box.height, (marks or {}).get(cid)))
-    out.append("</g>")
-    out.append("</g></svg>")
-    return "\n".join(out)
+            nodes.append(
+                (cid, _node(node, box.width, box.height, (marks or {}).get(cid)), f"translate({box.x:.1f} {box.y:.1f})")
+            )
+    return Drawing(
+        scene.name, f"{laid.width:.0f}", f"{laid.height + top:.0f}", f"{top:.0f}", title, groups, edges, nodes
+    )
 
 
 def _depth(scene: Scene, gid: str) -> int:
@@ -172,7 +219,8 @@ def _edge(key: str, source: str, target: str, label: str, is_async: bool, option
     )
 
 
-def _node(node: SceneNode, x: float, y: float, w: float, h: float, mark: str | None = None) -> str:
+def _node(node: SceneNode, w: float, h: float, mark: str | None = None) -> str:
+    """A component's element, without its place (see :func:`placed`)."""
     from archls.model import STATEFUL_TYPES, ComponentType
 
     stateful = ComponentType(node.type) in STATEFUL_TYPES
@@ -187,7 +235,7 @@ def _node(node: SceneNode, x: float, y: float, w: float, h: float, mark: str | N
     icon = ICONS.get(node.type, ICONS["service"])
     parts = [
         f'<g class="node type-{esc(node.type)}" data-component-id="{esc(node.id)}" data-type="{esc(node.type)}"{attrs} '
-        f'transform="translate({x:.1f} {y:.1f})" tabindex="0" role="button" aria-label="{esc(node.id)}, {esc(node.type)}">',
+        f'tabindex="0" role="button" aria-label="{esc(node.id)}, {esc(node.type)}">',
         f"<title>{esc(node.id)}{f': {esc(node.description.strip())}' if node.description else ''}</title>",
         f'<rect class="node-box" width="{w:.1f}" height="{h:.1f}" rx="{rx}" fill="{FILLS.get(node.type, "#ffffff")}" '
         f'stroke="{stroke}" stroke-width="1.2"{dash}/>',

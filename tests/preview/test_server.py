@@ -165,3 +165,78 @@ def test_the_page_redraws_after_a_save_keeping_view_and_selection(
     requests = {urlsplit(u).path for u in watched.requests}
     assert requests <= {"/", "/events", "/chaos", "/reveal"}
     time.sleep(0.2)
+
+
+# --- updates in place --------------------------------------------------------------------------------
+
+#: The drawing as a page shows it, without what the page's script sets for the user (the view, the
+#: selection, the highlighted flow, chaos states) or the whitespace between elements.
+CANONICAL = """() => {
+  const mine = new Set(["selected", "in-flow", "failed", "chaos", "flow-active"]);
+  const walk = (el) => [
+    el.tagName,
+    [...el.attributes]
+      .filter((a) => !["viewBox", "data-state", "data-cascade"].includes(a.name))
+      .filter((a) => !(a.name === "transform" && el.classList.contains("viewport")))
+      .map((a) => [a.name, a.name === "class" ? a.value.split(/\\s+/).filter((c) => c && !mine.has(c)).join(" ") : a.value])
+      .sort(),
+    [...el.childNodes]
+      .filter((c) => c.nodeType === 1 || (c.nodeType === 3 && c.data.trim()))
+      .map((c) => (c.nodeType === 1 ? walk(c) : c.data)),
+  ];
+  return JSON.stringify(walk(document.querySelector("#canvas > svg")));
+}"""
+
+
+def test_an_update_in_place_shows_what_a_fresh_page_shows(browser: Any, watched: Watched) -> None:
+    """The live page applies each edit to the elements it has (the selection, keyboard focus and
+    unchanged elements stay) and ends up showing exactly what a page opened afresh shows: after an
+    edit that changes the graph and one that changes only figures."""
+    text = SHOP.read_text("utf-8")
+    server = PreviewServer(on_reveal=lambda cid: cid)
+    server.publish(engine.analyse(text, str(SHOP)))
+    server.start()
+    try:
+        p = watched.page
+        p.goto(server.url)
+        p.wait_for_function("() => document.querySelector('#status').textContent === 'live'")
+        p.click('.node[data-component-id="catalog"]')
+        p.click("#zoom-in")
+        view = p.get_attribute(".viewport", "transform")
+        p.evaluate("() => { document.querySelector('.node[data-component-id=\"cart\"]').kept = true; }")
+        p.focus('.node[data-component-id="cart"]')
+
+        graph = (
+            text.replace("  images:\n", "  thumbnails:\n    type: object-storage\n  images:\n", 1)
+            .replace("connections:\n", "connections:\n  - {from: catalog, to: thumbnails, protocol: s3}\n", 1)
+            .replace("  - {from: cdn, to: images, protocol: s3}\n", "", 1)
+        )
+        figures = graph.replace(
+            '  catalog:\n    type: service\n    technology: python\n    version: "3.12"\n    replicas: 2\n',
+            '  catalog:\n    type: service\n    technology: python\n    version: "3.12"\n    replicas: 5\n',
+            1,
+        )
+        assert figures != graph
+        for edited in (graph, figures):
+            server.publish(engine.analyse(edited, str(SHOP)))
+            p.wait_for_function(f"() => document.body.dataset.version === '{server.version}'")
+            fresh = browser.new_page(viewport={"width": 1400, "height": 860})
+            fresh.goto(server.url)
+            fresh.wait_for_selector("body[data-ready=true]")
+            fresh.click('.node[data-component-id="catalog"]')
+            assert p.evaluate(CANONICAL) == fresh.evaluate(CANONICAL)
+            for part in ("#panel", "#summary", "#flow-picker"):
+                assert p.text_content(part) == fresh.text_content(part), part
+            fresh.close()
+            # In place: what did not change is the same element, still focused; the view and the
+            # selection are where the user left them.
+            assert p.evaluate("() => document.querySelector('.node[data-component-id=\"cart\"]').kept === true")
+            assert p.evaluate("() => document.activeElement.getAttribute('data-component-id')") == "cart"
+            assert p.get_attribute(".viewport", "transform") == view
+            assert p.get_attribute(".node.selected", "data-component-id") == "catalog"
+        assert "×5" in (p.text_content('.node[data-component-id="catalog"]') or "")
+        assert p.locator('.edge[data-key="catalog->thumbnails"]').count() == 1
+        assert p.locator('.edge[data-key="cdn->images"]').count() == 0
+        assert watched.errors == []
+    finally:
+        server.stop()

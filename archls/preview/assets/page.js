@@ -75,11 +75,20 @@
         reveal: (node) => post("/reveal", { id: node.id }).then((answer) => status(answer.message || "")),
         open: null,
         ruleHref: (code) => `/rules/${encodeURIComponent(code)}?${query}`,
-        onUpdate: (fn) => {
-          const events = new EventSource(`/events?${query}`);
-          events.addEventListener("update", (event) => fn(JSON.parse(event.data)));
-          events.addEventListener("error", () => status("disconnected from archls; reload when it runs again"));
-          events.addEventListener("open", () => status("live"));
+        onUpdate(fn) {
+          let events = null;
+          // The server sends what changed since the drawing the page says it has (it sends the
+          // whole drawing to a page that has another).
+          const connect = (drawing) => {
+            if (events) events.close();
+            const since = drawing == null ? "" : `&drawing=${encodeURIComponent(drawing)}`;
+            events = new EventSource(`/events?${query}${since}`);
+            events.addEventListener("update", (event) => fn(JSON.parse(event.data)));
+            events.addEventListener("error", () => status("disconnected from archls; reload when it runs again"));
+            events.addEventListener("open", () => status("live"));
+          };
+          this.resync = () => connect(null);
+          connect(config.drawing);
         },
       };
     }
@@ -540,23 +549,24 @@
     document.title = `${scene.name} — archls preview`;
   }
 
-  host.onUpdate((message) => {
-    if (message.error) {
-      status(message.error);
-      return;
-    }
+  // The drawing the page shows, by the live server's number (patches apply to it alone).
+  let drawing = config.drawing ?? null;
+
+  function parseSvg(markup) {
+    const parsed = new DOMParser().parseFromString(markup, "image/svg+xml");
+    const root = parsed.documentElement;
+    return root.nodeName === "svg" && !root.querySelector("parsererror") ? root : null;
+  }
+
+  function replaceWhole(message) {
+    const fresh = parseSvg(message.svg);
+    if (!fresh) return false;
     const keep = state.view;
-    const parsed = new DOMParser().parseFromString(message.svg, "image/svg+xml");
-    const fresh = parsed.documentElement;
-    if (fresh.nodeName !== "svg") return;
-    scene = message.scene;
-    singles = message.chaos || {};
-    byId = nodesById();
     svg().replaceWith(document.importNode(fresh, true));
+    const root = svg();
+    root.dataset.width = root.getAttribute("width");
+    root.dataset.height = root.getAttribute("height");
     if (keep) {
-      const root = svg();
-      root.dataset.width = root.getAttribute("width");
-      root.dataset.height = root.getAttribute("height");
       root.removeAttribute("width");
       root.removeAttribute("height");
       const box = canvas.getBoundingClientRect();
@@ -566,6 +576,112 @@
     } else {
       fit();
     }
+    return true;
+  }
+
+  // One layer of the drawing (groups, edges or components) brought to the new drawing's elements
+  // and order: changed elements are swapped for their new markup, the others stay as they are.
+  function patchLayer(layer, attribute, change, fresh) {
+    const current = new Map();
+    for (const item of layer.children) current.set(item.getAttribute(attribute), item);
+    for (const [key, item] of fresh) {
+      const old = current.get(key);
+      if (old) {
+        const focused = old.contains(document.activeElement);
+        old.replaceWith(item);
+        if (focused) item.focus({ preventScroll: true });
+      }
+      current.set(key, item);
+    }
+    if (!change.order) return;
+    const wanted = new Set(change.order);
+    for (const [key, item] of current) if (!wanted.has(key)) item.remove();
+    let cursor = layer.firstElementChild;
+    for (const key of change.order) {
+      const item = current.get(key);
+      if (!item) throw new Error(`the update has no element for ${key}`);
+      if (item === cursor) cursor = cursor.nextElementSibling;
+      else layer.insertBefore(item, cursor);
+    }
+  }
+
+  const LAYERS = [
+    ["groups", ".groups", "data-group-id"],
+    ["edges", ".edges", "data-key"],
+    ["nodes", ".nodes", "data-component-id"],
+  ];
+
+  function applyPatch(change) {
+    const root = svg();
+    const markup = [];
+    for (const [name] of LAYERS) markup.push(...Object.values(change[name].put));
+    const fresh = new Map(LAYERS.map(([name]) => [name, new Map()]));
+    if (markup.length) {
+      // One parse for every changed element (the server escaped every text in them).
+      const parsed = parseSvg(`<svg xmlns="http://www.w3.org/2000/svg">${markup.join("")}</svg>`);
+      if (!parsed) return false;
+      for (const item of parsed.children) {
+        for (const [name, , attribute] of LAYERS) {
+          if (item.hasAttribute(attribute)) fresh.get(name).set(item.getAttribute(attribute), document.importNode(item, true));
+        }
+      }
+    }
+    for (const [name, selector, attribute] of LAYERS) patchLayer($(selector, root), attribute, change[name], fresh.get(name));
+    const nodes = $(".nodes", root);
+    for (const item of nodes.children) {
+      const at = change.nodes.at[item.getAttribute("data-component-id")];
+      if (at !== undefined) item.setAttribute("transform", at);
+    }
+    root.dataset.width = change.width;
+    root.dataset.height = change.height;
+    const backdrop = $(".backdrop", root);
+    backdrop.setAttribute("width", change.width);
+    backdrop.setAttribute("height", change.height);
+    root.setAttribute("aria-label", change.name);
+    $("title", root).textContent = change.name;
+    scene = patchScene(scene, change.scene);
+    if (!state.view) fit();
+    return true;
+  }
+
+  function patchScene(old, change) {
+    const out = { ...old, ...change.set };
+    for (const [field, key] of [["nodes", "id"], ["edges", "key"], ["groups", "id"]]) {
+      const had = new Map((old[field] || []).map((item) => [item[key], item]));
+      const order = change[field].order || (old[field] || []).map((item) => item[key]);
+      out[field] = order.map((id) => change[field].put[id] || had.get(id));
+    }
+    return out;
+  }
+
+  host.onUpdate((message) => {
+    if (message.error) {
+      status(message.error);
+      return;
+    }
+    if (message.patch) {
+      let applied = false;
+      if (message.base === drawing) {
+        try {
+          applied = applyPatch(message.patch);
+        } catch (error) {
+          console.warn("archls preview: redrawing whole after", error);
+        }
+      }
+      if (!applied) {
+        // Out of step with the server: ask for the whole drawing.
+        if (host.resync) host.resync();
+        return;
+      }
+    } else if (message.svg) {
+      if (!replaceWhole(message)) return;
+      scene = message.scene;
+      singles = message.chaos || {};
+    } else {
+      return;
+    }
+    drawing = message.drawing ?? null;
+    byId = nodesById();
     svg().classList.toggle("chaos", state.chaos);
     for (const id of [...state.failed]) if (!byId.has(id) && !(scene.groups || []).some((g) => g.id === id)) state.failed.delete(id);
     renderSummary();
