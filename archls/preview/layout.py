@@ -21,6 +21,7 @@ Everything is deterministic: ties are broken by the input order.
 
 from __future__ import annotations
 
+import itertools
 import random
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
@@ -147,6 +148,11 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     dag: list[tuple[int, int]] = []
     for a, b in pairs:
         dag.append((b, a) if (a, b) in reversed_pairs else (a, b))
+    # A reversed edge is drawn as a loop in its own direction: out of its source's right side, back
+    # along the layers it spans, into its target's left side (as ELK draws them), rather than through
+    # the layers against the arrows, where it meets everything between its ends. An edge whose
+    # opposite is drawn too shares that one's line instead.
+    loops = {(a, b) for a, b in reversed_pairs if (b, a) not in pairs}
     members: dict[str, list[int]] = {}
     for n, node in enumerate(nodes):
         for gid in chains.get(node.group, ()):
@@ -158,32 +164,51 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
         for n, node in enumerate(nodes)
     ]
     chains_of = [chains[v.group] for v in vs]
+    # Every path runs from a box's right side to a box's left side: a DAG edge through the layers
+    # between its ends; a loop turns back in the gap after its source's column to a dummy in that
+    # column, runs back through a dummy in each layer to its target's, and turns into its target in
+    # the gap before that column. The turns are edges within one layer: they cross the edges of
+    # whatever lies between their two ends on that side, which the ordering counts.
     paths: dict[tuple[int, int], list[int]] = {}
     for a, b in dict.fromkeys(dag):
-        path = [a]
-        shared = _common(chains_of[a], chains_of[b])
-        for layer in range(vs[a].layer + 1, vs[b].layer):
-            d = _V(len(vs), None, 0.0, 0.0, shared[-1] if shared else None, layer, kind="dummy")
-            vs.append(d)
-            chains_of.append(shared)
-            path.append(d.n)
-        path.append(b)
-        for u, w in pairwise(path):
-            vs[u].down.append(w)
-            vs[w].up.append(u)
-        paths[(a, b)] = path
+        if (b, a) not in loops:
+            paths[(a, b)] = _path(vs, chains_of, a, b, range(vs[a].layer + 1, vs[b].layer))
+    loop_paths: dict[tuple[int, int], list[int]] = {}
+    for a, b in pairs:
+        if (a, b) in loops:
+            loop_paths[(a, b)] = _path(vs, chains_of, a, b, range(vs[a].layer, vs[b].layer - 1, -1), turns=True)
     depth = max((v.layer for v in vs), default=0) + 1
     _placeholders(vs, chains_of, depth)
-    ordered = _order(vs, chains_of, depth)
+    ordered = _order(vs, chains_of, depth, list(loop_paths.values()))
     xs, widths = _columns(vs, ordered)
     _vertical(vs, ordered, chains_of, groups)
 
     boxes = {v.id: Box(xs[v.layer] + (widths[v.layer] - v.width) / 2, v.y, v.width, v.height) for v in vs if v.id}
-    routes = _routes(vs, xs, widths, pairs, reversed_pairs, paths, boxes, nodes)
+    routes = _routes(vs, xs, widths, pairs, reversed_pairs, paths, loop_paths, boxes)
     group_boxes = _group_boxes(vs, chains_of, xs, widths, groups)
     out = Layout(boxes, group_boxes, routes, 0.0, 0.0, {node.id: layers[n] for n, node in enumerate(nodes)})
     _normalise(out)
     return out
+
+
+def _path(
+    vs: list[_V], chains_of: list[tuple[str, ...]], a: int, b: int, layers: Iterable[int], turns: bool = False
+) -> list[int]:
+    """A path from ``a`` to ``b`` through a dummy in each of ``layers``, inside the groups both ends
+    are in. With ``turns``, the first and last steps stay in one layer (they are not linked)."""
+    shared = _common(chains_of[a], chains_of[b])
+    path = [a]
+    for layer in layers:
+        vs.append(_V(len(vs), None, 0.0, 0.0, shared[-1] if shared else None, layer, kind="dummy"))
+        chains_of.append(shared)
+        path.append(len(vs) - 1)
+    path.append(b)
+    for u, w in pairwise(path[1:-1] if turns else path):
+        if vs[u].layer > vs[w].layer:
+            u, w = w, u
+        vs[u].down.append(w)
+        vs[w].up.append(u)
+    return path
 
 
 def _chain(gid: str, groups: dict[str, Group]) -> tuple[str, ...]:
@@ -371,7 +396,16 @@ def _chain_of(gid: str, chains_of: list[tuple[str, ...]], vs: list[_V]) -> tuple
 # --- 4. order within layers ----------------------------------------------------------------------------
 
 
-def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[list[int]]:
+#: A loop's turn within a layer: the layer, the box, the loop's dummy beside it, and whether it turns
+#: on the right side of the column (out of its source) or on the left (into its target).
+Turn = tuple[int, int, int, bool]
+
+
+def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: list[list[int]]) -> list[list[int]]:
+    turns: list[Turn] = [(vs[p[0]].layer, p[0], p[1], True) for p in loops]
+    turns += [(vs[p[-1]].layer, p[-1], p[-2], False) for p in loops]
+    # In a sweep, a loop's dummy beside its box has no neighbour on one side: it follows the box.
+    partner = {d: (end, right) for _, end, d, right in turns}
     layers: list[list[int]] = [[] for _ in range(depth)]
     # A first order from a breadth-first walk from the sources keeps related nodes together.
     seen: set[int] = set()
@@ -403,7 +437,7 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[l
         for layer in order:
             _grouped(vs, chains_of, layer, {n: float(p) for p, n in enumerate(layer)}, group_rank)
         _set_positions(vs, order)
-        count = _total_crossings(vs, order)
+        count = _total_crossings(vs, order, turns)
         candidate = [list(layer) for layer in order]
         candidate_count = count
         for sweep in range(10 if real <= 120 else 8):
@@ -416,13 +450,16 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[l
                     near = vs[n].up if downward else vs[n].down
                     if near:
                         keys[n] = sum(vs[w].pos for w in near) / len(near)
+                    elif n in partner and partner[n][1] != downward:
+                        end = vs[partner[n][0]].pos
+                        keys[n] = end + (0.4 if vs[n].pos > end else -0.4)
                     else:
                         keys[n] = float(vs[n].pos)
                 _grouped(vs, chains_of, layer, keys, group_rank)
                 for p, n in enumerate(layer):
                     vs[n].pos = p
             _transpose(vs, chains_of, order, 4 if real <= 120 else 2)
-            count = _total_crossings(vs, order)
+            count = _total_crossings(vs, order, turns)
             if count < candidate_count:
                 candidate, candidate_count = [list(layer) for layer in order], count
             if count == 0:
@@ -438,7 +475,85 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int) -> list[l
         _grouped(vs, chains_of, layer, {n: float(vs[n].pos) for n in layer}, group_rank, fixed=True)
     _set_positions(vs, best)
     _sift(vs, chains_of, best)
+    if loops:
+        _place_loops(vs, chains_of, best, loops, turns)
     return best
+
+
+def _place_loops(
+    vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]], loops: list[list[int]], turns: list[Turn]
+) -> None:
+    """Where the sweeps left a loop crossing what lies between it and its boxes, try running it along
+    the top or the bottom of every layer it passes (as far out as its groups allow), then move each of
+    its dummies to the place in its layer where it crosses least."""
+    for path in loops:
+        dummies = path[1:-1]
+        best = _total_crossings(vs, order, turns)
+        for side in (0, -1):
+            if best == 0:
+                break
+            before = {d: list(order[vs[d].layer]) for d in dummies}
+            for d in dummies:
+                layer = order[vs[d].layer]
+                layer.remove(d)
+                layer.insert(_allowed(chains_of, layer, chains_of[d])[side], d)
+                _set_positions(vs, [layer])
+            count = _total_crossings(vs, order, turns)
+            if count < best:
+                best = count
+            else:
+                for d, layer in before.items():
+                    order[vs[d].layer][:] = layer
+                    _set_positions(vs, [layer])
+    by_layer: dict[int, list[Turn]] = {}
+    for turn in turns:
+        by_layer.setdefault(turn[0], []).append(turn)
+    for _ in range(2):
+        moved = False
+        for path in loops:
+            for d in path[1:-1]:
+                li = vs[d].layer
+                layer = order[li]
+
+                here = by_layer.get(li, [])
+                now = _local_crossings(vs, order, li, here)
+                at = layer.index(d)
+                layer.remove(d)
+                best_p, best_count = at, now
+                for p in _allowed(chains_of, layer, chains_of[d]):
+                    layer.insert(p, d)
+                    count = _local_crossings(vs, order, li, here)
+                    layer.remove(d)
+                    if count < best_count:
+                        best_p, best_count = p, count
+                layer.insert(best_p, d)
+                _set_positions(vs, [layer])
+                moved = moved or best_p != at
+        if not moved:
+            break
+
+
+def _local_crossings(vs: list[_V], order: list[list[int]], li: int, turns: list[Turn]) -> int:
+    """The crossings that the order of layer ``li`` changes: on either side of it and its turns'."""
+    _set_positions(vs, [order[li]])
+    low = max(0, li - 1)
+    return _total_crossings(vs, order[low : li + 2], turns, low)
+
+
+def _allowed(chains_of: list[tuple[str, ...]], layer: list[int], chain: tuple[str, ...]) -> list[int]:
+    """Where an item inside the groups ``chain`` may go in ``layer``: inside its own groups' run,
+    splitting no other group's."""
+    out = []
+    for p in range(len(layer) + 1):
+        above = chains_of[layer[p - 1]] if p > 0 else ()
+        below = chains_of[layer[p]] if p < len(layer) else ()
+        if chain and chain[-1] not in above and chain[-1] not in below:
+            continue
+        shared = _common(above, below)
+        if len(shared) > len(chain) or shared != chain[: len(shared)]:
+            continue
+        out.append(p)
+    return out or [len(layer)]
 
 
 #: Layers with more items than this are not sifted (the pairwise table grows with the square).
@@ -613,11 +728,24 @@ def _transpose(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[
             break
 
 
-def _total_crossings(vs: list[_V], order: list[list[int]]) -> int:
+def _total_crossings(vs: list[_V], order: list[list[int]], turns: Sequence[Turn] = (), offset: int = 0) -> int:
+    """Crossings between the layers of ``order`` and of the loops' turns (whose layer numbers are
+    ``offset`` more than their index in ``order``)."""
     total = 0
     for layer in order[:-1]:
         pairs = sorted((vs[n].pos, vs[w].pos) for n in layer for w in vs[n].down)
         total += _inversions([b for _, b in pairs])
+    # A turn crosses the edges on its side of whatever lies between its two ends, and another turn
+    # on the same side whose ends interleave with its own.
+    spans: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+    for li, end, d, right in turns:
+        low, high = sorted((vs[end].pos, vs[d].pos))
+        total += sum(len(vs[n].down if right else vs[n].up) for n in order[li - offset][low + 1 : high])
+        spans.setdefault((li, right), []).append((low, high))
+    for same in spans.values():
+        for (a1, b1), (a2, b2) in itertools.combinations(same, 2):
+            if a1 < a2 < b1 < b2 or a2 < a1 < b2 < b1:
+                total += 1
     return total
 
 
@@ -828,49 +956,71 @@ def _routes(
     pairs: dict[tuple[int, int], list[Edge]],
     reversed_pairs: set[tuple[int, int]],
     paths: dict[tuple[int, int], list[int]],
+    loop_paths: dict[tuple[int, int], list[int]],
     boxes: dict[str, Box],
-    nodes: Sequence[Node],
 ) -> list[Route]:
     # Ports: a box's outgoing edges leave its right side, incoming ones enter its left side, spread
     # along it in the order of the other end, so edges do not cross at the box.
+    drawn = [*paths.values(), *loop_paths.values()]
     out_ports: dict[int, list[tuple[float, int, int]]] = {}
     in_ports: dict[int, list[tuple[float, int, int]]] = {}
-    for (a, b), path in paths.items():
-        first, last = path[1], path[-2]
-        out_ports.setdefault(a, []).append((vs[first].y + vs[first].height / 2, vs[first].pos, b))
-        in_ports.setdefault(b, []).append((vs[last].y + vs[last].height / 2, vs[last].pos, a))
-    port_out: dict[tuple[int, int], float] = {}
-    port_in: dict[tuple[int, int], float] = {}
+    for k, path in enumerate(drawn):
+        first, last = vs[path[1]], vs[path[-2]]
+        out_ports.setdefault(path[0], []).append((first.y + first.height / 2, first.pos, k))
+        in_ports.setdefault(path[-1], []).append((last.y + last.height / 2, last.pos, k))
+    port_out: dict[int, float] = {}
+    port_in: dict[int, float] = {}
     for a, ends in out_ports.items():
         ends.sort()
-        for k, (_, _, b) in enumerate(ends):
-            port_out[(a, b)] = vs[a].y + vs[a].height * (k + 1) / (len(ends) + 1)
+        for p, (_, _, k) in enumerate(ends):
+            port_out[k] = vs[a].y + vs[a].height * (p + 1) / (len(ends) + 1)
     for b, ends in in_ports.items():
         ends.sort()
-        for k, (_, _, a) in enumerate(ends):
-            port_in[(a, b)] = vs[b].y + vs[b].height * (k + 1) / (len(ends) + 1)
+        for p, (_, _, k) in enumerate(ends):
+            port_in[k] = vs[b].y + vs[b].height * (p + 1) / (len(ends) + 1)
+    turns = _turns(vs, drawn[len(paths) :], port_out, port_in, len(paths))
 
     routes = []
     placed: dict[float, list[Box]] = {}  # labels placed so far, per gap between layers
+    number = {pid: k for k, pid in enumerate([*paths, *(("loop", a, b) for a, b in loop_paths)])}
     for (a, b), edges in pairs.items():
-        flipped = (a, b) in reversed_pairs
-        u, w = (b, a) if flipped else (a, b)
-        path = paths[(u, w)]
+        flipped = (a, b) in reversed_pairs and (a, b) not in loop_paths
+        if (a, b) in loop_paths:
+            k = number[("loop", a, b)]
+        else:
+            k = number[(b, a) if flipped else (a, b)]
+        path = drawn[k]
+        u, w = path[0], path[-1]
         box_u, box_w = boxes[vs[u].id or ""], boxes[vs[w].id or ""]
         # Straight through the layers (from a box to its column's edge, along a dummy's row), and
-        # across the gaps between them: no stretch of an edge runs diagonally inside a column.
-        start, end = port_out[(u, w)], port_in[(u, w)]
+        # across the gaps between them: no stretch of an edge runs diagonally inside a column. A loop
+        # turns in the gap beside its source's column and in the one beside its target's.
+        start, end = port_out[k], port_in[k]
         points = [(box_u.x + box_u.width, start)]
         right = xs[vs[u].layer] + widths[vs[u].layer]
         if right > points[-1][0]:
             points.append((right, start))
-        gaps = [len(points) - 1]
-        for d in path[1:-1]:
+        inner = path[1:-1]
+        if k in turns:
+            points.append((right + turns[k][0], start))
+            points.append((right + turns[k][0], vs[inner[0]].y))
+        gaps = []
+        for d in inner:
             dv = vs[d]
-            points.append((xs[dv.layer], dv.y))
-            points.append((xs[dv.layer] + widths[dv.layer], dv.y))
-            gaps.append(len(points) - 1)
+            ends = [(xs[dv.layer], dv.y), (xs[dv.layer] + widths[dv.layer], dv.y)]
+            if k in turns:
+                ends.reverse()
+            else:
+                gaps.append(len(points) - 1)
+            points.extend(ends)
+            if k in turns and d != inner[-1]:
+                gaps.append(len(points) - 1)
         left = xs[vs[w].layer]
+        if k in turns:
+            points.append((left - turns[k][1], vs[inner[-1]].y))
+            points.append((left - turns[k][1], end))
+        else:
+            gaps.append(len(points) - 1)
         if left < box_w.x:
             points.append((left, end))
         points.append((box_w.x, end))
@@ -881,6 +1031,31 @@ def _routes(
         for edge in edges:
             routes.append(Route(edge.key, edge.source, edge.target, list(points), flipped, label))
     return routes
+
+
+#: How far from a column a loop turns, and how much further each next loop turning in the same gap.
+TURN_OFFSET = 12.0
+TURN_STEP = 8.0
+
+
+def _turns(
+    vs: list[_V], loops: list[list[int]], port_out: dict[int, float], port_in: dict[int, float], first: int
+) -> dict[int, tuple[float, float]]:
+    """How far from the column each loop turns, on its way out and on its way in. Loops turning in
+    the same gap nest: the one with the shorter turn runs nearest the column."""
+    by_gap: dict[tuple[int, str], list[tuple[float, int]]] = {}
+    for n, path in enumerate(loops):
+        k = first + n
+        out_row, in_row = vs[path[1]].y, vs[path[-2]].y
+        by_gap.setdefault((vs[path[0]].layer, "out"), []).append((abs(out_row - port_out[k]), k))
+        by_gap.setdefault((vs[path[-1]].layer, "in"), []).append((abs(in_row - port_in[k]), k))
+    out: dict[int, list[float]] = {}
+    for (_, side), turning in sorted(by_gap.items()):
+        turning.sort()
+        for rank, (_, k) in enumerate(turning):
+            offset = min(TURN_OFFSET + TURN_STEP * rank, LAYER_GAP / 2 - TURN_STEP)
+            out.setdefault(k, [0.0, 0.0])[0 if side == "out" else 1] = offset
+    return {k: (o[0], o[1]) for k, o in out.items()}
 
 
 LABEL_HEIGHT = 14.0
@@ -895,7 +1070,7 @@ def _label_spot(
     for k in gaps:
         (x1, y1), (x2, y2) = points[k], points[k + 1]
         for t in (0.5, 0.32, 0.68):
-            candidates.append((x1, x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
+            candidates.append((min(x1, x2), x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
     if not candidates:
         return points[0]
     if width <= 0:
