@@ -3,14 +3,20 @@
 One layout serves the preview page and the SVG export. The steps are the classic ones, each chosen
 for readable architecture diagrams:
 
-1. cycles are broken by reversing a small set of edges (Eades, Lin and Smyth's greedy order);
-2. layers: longest path from the sources, then nodes pulled towards their successors where that
-   shortens more edges than it lengthens (a greedy stand-in for network simplex);
+1. cycles are broken by reversing a small set of edges (Eades, Lin and Smyth's greedy order), level
+   by level through the groups;
+2. layers: the total edge length plus the groups' widths, minimised by network simplex;
 3. long edges get a dummy node per layer they cross; a group that spans a layer without members there
-   gets a placeholder, so its box can be drawn as one rectangle that nothing else enters;
+   gets a placeholder, so its box can be drawn as one rectangle that nothing else enters. An edge
+   reversed to break a cycle is drawn as a loop in its own direction: it leaves its source's right
+   side, turns back in the gap beside that column (or the next one), runs back through a dummy per
+   layer, and turns again into its target's left side, as ELK draws them. A turn is an edge within
+   one layer: it crosses the edges on its side of whatever lies between its two ends;
 4. order within layers: barycenter sweeps, then adjacent swaps (transpose) while they remove crossings,
-   from several starting orders, keeping the best. Members of a group stay next to each other, and
-   sibling groups keep one order in every layer (so their boxes never overlap);
+   from several starting orders, keeping the best, then sifting; the loops' dummies are then moved
+   to where they cross least. Members of a group stay next to each other, and sibling groups keep one
+   order in every layer (so their boxes never overlap). A loop whose turn still crosses something is
+   tried turning one layer further out, kept if the drawing then crosses less;
 5. vertical positions: nodes are pulled towards the centre of their neighbours (dummies harder, so long
    edges run straight) under separation constraints, solved by variable placement with separation
    constraints (Dwyer, Marriott and Stuckey's "satisfy"), a few rounds;
@@ -87,7 +93,10 @@ class Route:
     source: str
     target: str
     points: list[tuple[float, float]]  #: from the source's port to the target's, through the layers
-    reversed: bool  #: drawn against the layering (it closed a cycle)
+    #: drawn from its target's side along the line of the opposite edge (the two ends call each other);
+    #: another edge closing a cycle is drawn as a loop, out of its source's right side, back along the
+    #: layers and into its target's left side
+    reversed: bool
     label_at: tuple[float, float] = (0.0, 0.0)  #: a point midway on a segment between two layers
 
 
@@ -159,25 +168,71 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
             members.setdefault(gid, []).append(n)
     layers = _layers(len(nodes), dag, members)
 
+    # A reversed edge turns back beside its source's column or one layer further out (as ELK does,
+    # around what lies in that layer), and likewise beside its target's: whichever crosses least,
+    # tried loop by loop from the turns nearest their boxes.
+    # Only a turn that crosses something is tried further out.
+    outward: dict[tuple[int, int], tuple[bool, bool]] = {pair: (False, False) for pair in sorted(loops)}
+    best, crossed = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, outward)
+    count = best.crossings()
+    for pair in list(outward)[:LOOP_TRIES]:
+        for side in (0, 1):
+            if not crossed[pair][side]:
+                continue
+            trial = dict(outward)
+            flags = list(trial[pair])
+            flags[side] = True
+            trial[pair] = (flags[0], flags[1])
+            drawn, trial_crossed = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, trial)
+            if drawn.crossings() < count:
+                best, crossed, count, outward = drawn, trial_crossed, drawn.crossings(), trial
+    return best
+
+
+#: Loops whose turns are tried one layer further out (each try lays the graph out again).
+LOOP_TRIES = 4
+
+
+def _draw(
+    nodes: Sequence[Node],
+    groups: Sequence[Group],
+    chains: dict[str | None, tuple[str, ...]],
+    pairs: dict[tuple[int, int], list[Edge]],
+    reversed_pairs: set[tuple[int, int]],
+    dag: list[tuple[int, int]],
+    layers: list[int],
+    outward: dict[tuple[int, int], tuple[bool, bool]],
+) -> tuple[Layout, dict[tuple[int, int], tuple[int, int]]]:
+    """The layout with each loop turning where ``outward`` says, and how much each loop's two turns
+    cross."""
     vs: list[_V] = [
         _V(n, node.id, node.width, node.height, node.group if node.group in chains else None, layers[n])
         for n, node in enumerate(nodes)
     ]
     chains_of = [chains[v.group] for v in vs]
-    # Every path runs from a box's right side to a box's left side: a DAG edge through the layers
-    # between its ends; a loop turns back in the gap after its source's column to a dummy in that
-    # column, runs back through a dummy in each layer to its target's, and turns into its target in
-    # the gap before that column. The turns are edges within one layer: they cross the edges of
-    # whatever lies between their two ends on that side, which the ordering counts.
+    depth = max((v.layer for v in vs), default=0) + 1
+    # Every path runs from a box's right side to a box's left side. A DAG edge runs through the layers
+    # between its ends. A loop turns back in the gap after its source's column (or the next one) to a
+    # dummy in that column, runs back through a dummy in each layer to its target's (or the one
+    # before), and turns there into its target. The turns are edges within one layer: they cross the
+    # edges on their side of whatever lies between their two ends, which the ordering counts.
     paths: dict[tuple[int, int], list[int]] = {}
     for a, b in dict.fromkeys(dag):
-        if (b, a) not in loops:
+        if (b, a) not in outward:
             paths[(a, b)] = _path(vs, chains_of, a, b, range(vs[a].layer + 1, vs[b].layer))
+    spans = _spans(vs, chains_of)
     loop_paths: dict[tuple[int, int], list[int]] = {}
-    for a, b in pairs:
-        if (a, b) in loops:
-            loop_paths[(a, b)] = _path(vs, chains_of, a, b, range(vs[a].layer, vs[b].layer - 1, -1), turns=True)
-    depth = max((v.layer for v in vs), default=0) + 1
+    for (a, b), (out_far, in_far) in outward.items():
+        high, low = vs[a].layer, vs[b].layer
+        out_far = out_far and high + 1 < depth
+        in_far = in_far and low > 0
+        path = _path(vs, chains_of, a, b, range(high + out_far, low - 1 - in_far, -1), link=False)
+        if out_far:
+            path.insert(1, _beside(vs, chains_of, spans, a, high + 1))
+        if in_far:
+            path.insert(len(path) - 1, _beside(vs, chains_of, spans, b, low - 1))
+        _link(vs, path)
+        loop_paths[(a, b)] = path
     _placeholders(vs, chains_of, depth)
     ordered = _order(vs, chains_of, depth, list(loop_paths.values()))
     xs, widths = _columns(vs, ordered)
@@ -188,27 +243,64 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     group_boxes = _group_boxes(vs, chains_of, xs, widths, groups)
     out = Layout(boxes, group_boxes, routes, 0.0, 0.0, {node.id: layers[n] for n, node in enumerate(nodes)})
     _normalise(out)
-    return out
+    crossed = {}
+    for pair, path in loop_paths.items():
+        out_turn, in_turn = _loop_turns(vs, path)
+        crossed[pair] = (_turn_crossings(vs, ordered, [out_turn]), _turn_crossings(vs, ordered, [in_turn]))
+    return out, crossed
 
 
 def _path(
-    vs: list[_V], chains_of: list[tuple[str, ...]], a: int, b: int, layers: Iterable[int], turns: bool = False
+    vs: list[_V], chains_of: list[tuple[str, ...]], a: int, b: int, layers: Iterable[int], link: bool = True
 ) -> list[int]:
     """A path from ``a`` to ``b`` through a dummy in each of ``layers``, inside the groups both ends
-    are in. With ``turns``, the first and last steps stay in one layer (they are not linked)."""
+    are in."""
     shared = _common(chains_of[a], chains_of[b])
     path = [a]
     for layer in layers:
-        vs.append(_V(len(vs), None, 0.0, 0.0, shared[-1] if shared else None, layer, kind="dummy"))
-        chains_of.append(shared)
-        path.append(len(vs) - 1)
+        path.append(_dummy(vs, chains_of, shared, layer))
     path.append(b)
-    for u, w in pairwise(path[1:-1] if turns else path):
-        if vs[u].layer > vs[w].layer:
-            u, w = w, u
-        vs[u].down.append(w)
-        vs[w].up.append(u)
+    if link:
+        _link(vs, path)
     return path
+
+
+def _dummy(vs: list[_V], chains_of: list[tuple[str, ...]], chain: tuple[str, ...], layer: int) -> int:
+    vs.append(_V(len(vs), None, 0.0, 0.0, chain[-1] if chain else None, layer, kind="dummy"))
+    chains_of.append(chain)
+    return len(vs) - 1
+
+
+def _link(vs: list[_V], path: list[int]) -> None:
+    """Neighbours along ``path`` in neighbouring layers (a step within one layer is a loop's turn)."""
+    for u, w in pairwise(path):
+        if vs[u].layer != vs[w].layer:
+            if vs[u].layer > vs[w].layer:
+                u, w = w, u
+            vs[u].down.append(w)
+            vs[w].up.append(u)
+
+
+def _spans(vs: list[_V], chains_of: list[tuple[str, ...]]) -> dict[str, tuple[int, int]]:
+    """The first and last layer of each group that holds something."""
+    span: dict[str, tuple[int, int]] = {}
+    for v in vs:
+        for gid in chains_of[v.n]:
+            low, high = span.get(gid, (v.layer, v.layer))
+            span[gid] = (min(low, v.layer), max(high, v.layer))
+    return span
+
+
+def _beside(
+    vs: list[_V], chains_of: list[tuple[str, ...]], spans: dict[str, tuple[int, int]], end: int, layer: int
+) -> int:
+    """A dummy in the layer next to ``end``'s, inside those of its groups that reach that layer anyway
+    (a loop passing there should neither widen a group nor leave it sooner than it must)."""
+    chain = chains_of[end]
+    keep = 0
+    while keep < len(chain) and spans[chain[keep]][0] <= layer <= spans[chain[keep]][1]:
+        keep += 1
+    return _dummy(vs, chains_of, chain[:keep], layer)
 
 
 def _chain(gid: str, groups: dict[str, Group]) -> tuple[str, ...]:
@@ -401,9 +493,19 @@ def _chain_of(gid: str, chains_of: list[tuple[str, ...]], vs: list[_V]) -> tuple
 Turn = tuple[int, int, int, bool]
 
 
+def _loop_turns(vs: list[_V], path: list[int]) -> list[Turn]:
+    """A loop's two turns: the first step within one layer (on the right of the column, the end
+    nearer its source first) and the last (on the left, the end nearer its target first)."""
+    steps = [i for i in range(len(path) - 1) if vs[path[i]].layer == vs[path[i + 1]].layer]
+    first, last = steps[0], steps[-1]
+    return [
+        (vs[path[first]].layer, path[first], path[first + 1], True),
+        (vs[path[last]].layer, path[last + 1], path[last], False),
+    ]
+
+
 def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: list[list[int]]) -> list[list[int]]:
-    turns: list[Turn] = [(vs[p[0]].layer, p[0], p[1], True) for p in loops]
-    turns += [(vs[p[-1]].layer, p[-1], p[-2], False) for p in loops]
+    turns = [turn for path in loops for turn in _loop_turns(vs, path)]
     # In a sweep, a loop's dummy beside its box has no neighbour on one side: it follows the box.
     partner = {d: (end, right) for _, end, d, right in turns}
     layers: list[list[int]] = [[] for _ in range(depth)]
@@ -735,8 +837,13 @@ def _total_crossings(vs: list[_V], order: list[list[int]], turns: Sequence[Turn]
     for layer in order[:-1]:
         pairs = sorted((vs[n].pos, vs[w].pos) for n in layer for w in vs[n].down)
         total += _inversions([b for _, b in pairs])
-    # A turn crosses the edges on its side of whatever lies between its two ends, and another turn
-    # on the same side whose ends interleave with its own.
+    return total + _turn_crossings(vs, order, turns, offset)
+
+
+def _turn_crossings(vs: list[_V], order: list[list[int]], turns: Sequence[Turn], offset: int = 0) -> int:
+    """A turn crosses the edges on its side of whatever lies between its two ends, and another turn
+    on the same side whose ends interleave with its own."""
+    total = 0
     spans: dict[tuple[int, bool], list[tuple[int, int]]] = {}
     for li, end, d, right in turns:
         low, high = sorted((vs[end].pos, vs[d].pos))
@@ -978,7 +1085,7 @@ def _routes(
         ends.sort()
         for p, (_, _, k) in enumerate(ends):
             port_in[k] = vs[b].y + vs[b].height * (p + 1) / (len(ends) + 1)
-    turns = _turns(vs, drawn[len(paths) :], port_out, port_in, len(paths))
+    offsets = _turn_offsets(vs, drawn, len(paths), port_out, port_in)
 
     routes = []
     placed: dict[float, list[Box]] = {}  # labels placed so far, per gap between layers
@@ -989,41 +1096,7 @@ def _routes(
             k = number[("loop", a, b)]
         else:
             k = number[(b, a) if flipped else (a, b)]
-        path = drawn[k]
-        u, w = path[0], path[-1]
-        box_u, box_w = boxes[vs[u].id or ""], boxes[vs[w].id or ""]
-        # Straight through the layers (from a box to its column's edge, along a dummy's row), and
-        # across the gaps between them: no stretch of an edge runs diagonally inside a column. A loop
-        # turns in the gap beside its source's column and in the one beside its target's.
-        start, end = port_out[k], port_in[k]
-        points = [(box_u.x + box_u.width, start)]
-        right = xs[vs[u].layer] + widths[vs[u].layer]
-        if right > points[-1][0]:
-            points.append((right, start))
-        inner = path[1:-1]
-        if k in turns:
-            points.append((right + turns[k][0], start))
-            points.append((right + turns[k][0], vs[inner[0]].y))
-        gaps = []
-        for d in inner:
-            dv = vs[d]
-            ends = [(xs[dv.layer], dv.y), (xs[dv.layer] + widths[dv.layer], dv.y)]
-            if k in turns:
-                ends.reverse()
-            else:
-                gaps.append(len(points) - 1)
-            points.extend(ends)
-            if k in turns and d != inner[-1]:
-                gaps.append(len(points) - 1)
-        left = xs[vs[w].layer]
-        if k in turns:
-            points.append((left - turns[k][1], vs[inner[-1]].y))
-            points.append((left - turns[k][1], end))
-        else:
-            gaps.append(len(points) - 1)
-        if left < box_w.x:
-            points.append((left, end))
-        points.append((box_w.x, end))
+        points, gaps = _polyline(vs, xs, widths, drawn[k], boxes, port_out[k], port_in[k], offsets.get(k, (0.0, 0.0)))
         width = max((e.label_width for e in edges), default=0.0)
         label = _label_spot(points, gaps, width, placed)
         if flipped:
@@ -1033,28 +1106,80 @@ def _routes(
     return routes
 
 
+def _polyline(
+    vs: list[_V],
+    xs: list[float],
+    widths: list[float],
+    path: list[int],
+    boxes: dict[str, Box],
+    start: float,
+    end: float,
+    offsets: tuple[float, float],
+) -> tuple[list[tuple[float, float]], list[int]]:
+    """The points of a path and where its stretches across the gaps between layers begin. Straight
+    through the layers (from a box to its column's edge, along a dummy's row) and across the gaps
+    between them: no stretch runs diagonally inside a column. A loop's turns are drawn in the gap
+    beside their column, ``offsets`` away from it (the first on its right, the last on its left)."""
+    first, last = vs[path[0]], vs[path[-1]]
+    box_first, box_last = boxes[first.id or ""], boxes[last.id or ""]
+    points = [(box_first.x + box_first.width, start)]
+    right = xs[first.layer] + widths[first.layer]
+    if right > points[-1][0]:
+        points.append((right, start))
+    gaps: list[int] = []
+    turned = 0
+    for k in range(1, len(path)):
+        v, w = vs[path[k - 1]], vs[path[k]]
+        y_w = end if k == len(path) - 1 else w.y
+        left_w, right_w = xs[w.layer], xs[w.layer] + widths[w.layer]
+        if w.layer == v.layer:
+            # A turn: out and back on the right of the column, or round into the column on its left.
+            x = right_w + offsets[0] if turned == 0 else left_w - offsets[1]
+            points.append((x, points[-1][1]))
+            points.append((x, y_w))
+            turned += 1
+            ahead = turned == 1  # after the first turn the loop runs back, after the second onwards
+            if w is last:
+                break
+            points.append((right_w, y_w) if ahead else (left_w, y_w))
+            points.append((left_w, y_w) if ahead else (right_w, y_w))
+            continue
+        gaps.append(len(points) - 1)
+        if w.layer > v.layer:
+            points.append((left_w, y_w))
+            if w is not last:
+                points.append((right_w, y_w))
+        else:
+            points.append((right_w, y_w))
+            points.append((left_w, y_w))
+    if xs[last.layer] < box_last.x:
+        points.append((xs[last.layer], end))
+    points.append((box_last.x, end))
+    return points, gaps
+
+
 #: How far from a column a loop turns, and how much further each next loop turning in the same gap.
 TURN_OFFSET = 12.0
 TURN_STEP = 8.0
 
 
-def _turns(
-    vs: list[_V], loops: list[list[int]], port_out: dict[int, float], port_in: dict[int, float], first: int
+def _turn_offsets(
+    vs: list[_V], drawn: list[list[int]], first: int, port_out: dict[int, float], port_in: dict[int, float]
 ) -> dict[int, tuple[float, float]]:
     """How far from the column each loop turns, on its way out and on its way in. Loops turning in
     the same gap nest: the one with the shorter turn runs nearest the column."""
-    by_gap: dict[tuple[int, str], list[tuple[float, int]]] = {}
-    for n, path in enumerate(loops):
-        k = first + n
-        out_row, in_row = vs[path[1]].y, vs[path[-2]].y
-        by_gap.setdefault((vs[path[0]].layer, "out"), []).append((abs(out_row - port_out[k]), k))
-        by_gap.setdefault((vs[path[-1]].layer, "in"), []).append((abs(in_row - port_in[k]), k))
+    by_gap: dict[tuple[int, bool], list[tuple[float, int]]] = {}
+    for k in range(first, len(drawn)):
+        path = drawn[k]
+        for layer, end, d, right in _loop_turns(vs, path):
+            y = port_out[k] if end == path[0] else port_in[k] if end == path[-1] else vs[end].y
+            by_gap.setdefault((layer, right), []).append((abs(vs[d].y - y), k))
     out: dict[int, list[float]] = {}
-    for (_, side), turning in sorted(by_gap.items()):
+    for (_, right), turning in sorted(by_gap.items()):
         turning.sort()
         for rank, (_, k) in enumerate(turning):
             offset = min(TURN_OFFSET + TURN_STEP * rank, LAYER_GAP / 2 - TURN_STEP)
-            out.setdefault(k, [0.0, 0.0])[0 if side == "out" else 1] = offset
+            out.setdefault(k, [0.0, 0.0])[0 if right else 1] = offset
     return {k: (o[0], o[1]) for k, o in out.items()}
 
 
