@@ -5,7 +5,7 @@ kilobytes for 200 components) for the page to parse and swap in whole, although 
 changes a few figures or badges, or moves the boxes without changing what is in them. A patch
 carries, per layer (groups, edges, components), the markup of the elements that changed, the new
 order of their keys when elements came or went, each component's new place when only its place
-changed, and the entries of the scene (the side panel's data) that changed. The page applies it to
+changed (the route only for an edge), and the entries of the scene (the side panel's data) that changed. The page applies it to
 the elements it already has (:file:`assets/page.js`), which keeps what the user did to them
 (selection, keyboard focus, the highlighted flow, failed components).
 
@@ -45,26 +45,29 @@ def diff(before: Frame, after: Frame) -> dict[str, Any] | None:
     if old.title != new.title or old.top != new.top:
         return None
     out: dict[str, Any] = {"width": new.width, "height": new.height, "name": new.name}
-    for layer in ("groups", "edges"):
-        change = _layer(getattr(old, layer), getattr(new, layer))
-        if change is None:
-            return None
-        out[layer] = change
-    nodes = _layer([(k, m) for k, m, _ in old.nodes], [(k, m) for k, m, _ in new.nodes])
-    if nodes is None:
-        return None
-    # Changed elements go whole, at their new place; the others that moved get their place only.
-    from archls.preview.svg import placed
+    from archls.preview.svg import placed, routed
 
+    groups = _layer(old.groups, new.groups)
+    edges = _layer([(k, m) for k, m, _, _ in old.edges], [(k, m) for k, m, _, _ in new.edges])
+    nodes = _layer([(k, m) for k, m, _ in old.nodes], [(k, m) for k, m, _ in new.nodes])
+    if groups is None or edges is None or nodes is None:
+        return None
+    # Changed elements go whole, where they are now; the others that moved get their place only.
+    routes = {key: (path, at) for key, _, path, at in old.edges}
+    edges["route"] = {}
+    for key, markup, path, at in new.edges:
+        if key in edges["put"]:
+            edges["put"][key] = routed(markup, path, at)
+        elif routes.get(key) != (path, at):
+            edges["route"][key] = [path, at]
     places = {key: at for key, _, at in old.nodes}
-    put = nodes["put"]
     nodes["at"] = {}
     for key, markup, at in new.nodes:
-        if key in put:
-            put[key] = placed(markup, at)
+        if key in nodes["put"]:
+            nodes["put"][key] = placed(markup, at)
         elif places.get(key) != at:
             nodes["at"][key] = at
-    out["nodes"] = nodes
+    out.update(groups=groups, edges=edges, nodes=nodes)
     scene = _scene(before.data, after.data)
     if scene is None:
         return None

@@ -299,11 +299,9 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
         if any(primary.get(m) == gid for m in model.components) or _holds_nested(gid, model, primary)
     }
     laid = laid_out(
-        tuple(
-            layered.Node(cid, node_width(cid, n.subtitle), NODE_HEIGHT, primary.get(cid)) for cid, n in nodes.items()
-        ),
-        tuple(layered.Edge(e.key, e.source, e.target, label_width(e.label)) for e in edges.values()),
-        tuple(layered.Group(gid, g.parent) for gid, g in groups.items()),
+        tuple((cid, node_width(cid, n.subtitle), NODE_HEIGHT, primary.get(cid)) for cid, n in nodes.items()),
+        tuple((e.key, e.source, e.target, label_width(e.label)) for e in edges.values()),
+        tuple((gid, g.parent) for gid, g in groups.items()),
     )
     flows = {fid: {"figures": figures.flows.get(fid) if figures else None} for fid in model.flows}
     return Scene(
@@ -327,9 +325,12 @@ _layouts_lock = threading.Lock()
 
 
 def laid_out(
-    nodes: tuple[layered.Node, ...], edges: tuple[layered.Edge, ...], groups: tuple[layered.Group, ...]
+    nodes: tuple[tuple[str, float, float, str | None], ...],
+    edges: tuple[tuple[str, str, str, float], ...],
+    groups: tuple[tuple[str, str | None], ...],
 ) -> layered.Layout:
-    """The layout of this graph, computed once while its structure and box sizes stay the same.
+    """The layout of this graph (the fields of its layout nodes, edges and groups), computed once
+    while its structure and box sizes stay the same.
 
     Most edits while typing change a figure, a finding or a description, not the graph: the preview
     redraws them without laying 200 components out again (the layout is most of a redraw's time),
@@ -341,7 +342,11 @@ def laid_out(
         if found is not None:
             _LAYOUTS.move_to_end(key)
             return found
-    made = layered.layout(nodes, edges, groups)
+    made = layered.layout(
+        [layered.Node(*node) for node in nodes],
+        [layered.Edge(*edge) for edge in edges],
+        [layered.Group(*group) for group in groups],
+    )
     with _layouts_lock:
         _LAYOUTS[key] = made
         while len(_LAYOUTS) > _LAYOUTS_KEPT:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -61,9 +62,16 @@ ICONS = {
 _CONTROL = re.compile("[\x00-\x1f\x7f\ufffe\uffff]")
 
 
+#: What :func:`esc` changes; most names have none of it.
+_SPECIAL = re.compile("[\x00-\x1f\x7f\ufffe\uffff&<>\"']")
+
+
 def esc(value: object) -> str:
     """Text for an attribute or an element: one line, markup escaped."""
-    return escape(_CONTROL.sub(" ", str(value)), quote=True)
+    text = str(value)
+    if _SPECIAL.search(text) is None:
+        return text
+    return escape(_CONTROL.sub(" ", text), quote=True)
 
 
 def _fit(text: str, width: float, char: float) -> str:
@@ -98,7 +106,8 @@ class Drawing:
     top: str
     title: bool
     groups: list[tuple[str, str]]
-    edges: list[tuple[str, str]]
+    #: (edge key, markup of its element without its route, the path of its line, its label's place)
+    edges: list[tuple[str, str, str, str]]
     #: (component id, markup of its element without its place, its place as a ``transform``)
     nodes: list[tuple[str, str, str]]
 
@@ -124,7 +133,7 @@ class Drawing:
         out.extend(markup for _, markup in self.groups)
         out.append("</g>")
         out.append('<g class="edges">')
-        out.extend(markup for _, markup in self.edges)
+        out.extend(routed(markup, path, at) for _, markup, path, at in self.edges)
         out.append("</g>")
         out.append('<g class="nodes">')
         out.extend(placed(markup, at) for _, markup, at in self.nodes)
@@ -174,7 +183,7 @@ def drawing(scene: Scene, *, title: bool = True, marks: dict[str, str] | None = 
         if route is None:
             continue
         edges.append(
-            (edge.key, _edge(edge.key, edge.source, edge.target, edge.label, edge.is_async, edge.optional, route))
+            (edge.key, *_edge(edge.key, edge.source, edge.target, edge.label, edge.is_async, edge.optional, route))
         )
     nodes = []
     for cid, node in scene.nodes.items():
@@ -195,25 +204,53 @@ def _depth(scene: Scene, gid: str) -> int:
     return depth
 
 
-def _edge(key: str, source: str, target: str, label: str, is_async: bool, optional: bool, route: Route) -> str:
+#: Where an edge's route goes in its markup (control characters never survive :func:`esc`).
+_PATH, _LABEL_AT = "\x00path\x00", "\x00label\x00"
+
+
+def _edge(
+    key: str, source: str, target: str, label: str, is_async: bool, optional: bool, route: Route
+) -> tuple[str, str, str]:
+    """An edge's markup without its route, and its route: the line's path and its label's place."""
+    markup = _edge_markup(key, source, target, label, is_async, optional, route.reversed)
+    lx, ly = route.label_at
+    return markup, _path(tuple(route.points)), f"translate({lx:.1f} {ly:.1f})" if label else ""
+
+
+def routed(markup: str, path: str, label_at: str) -> str:
+    """An edge's element along its route."""
+    return markup.replace(_PATH, path, 1).replace(_LABEL_AT, label_at, 1)
+
+
+# A redraw after an edit makes mostly the same elements again: their markup is kept, so a redraw
+# of 200 components costs what changed.
+@lru_cache(maxsize=4096)
+def _path(points: tuple[tuple[float, float], ...]) -> str:
+    return edge_path(list(points))
+
+
+@lru_cache(maxsize=4096)
+def _edge_markup(
+    key: str, source: str, target: str, label: str, is_async: bool, optional: bool, reversed_: bool
+) -> str:
     classes = "edge" + (" async" if is_async else "") + (" optional" if optional else "")
-    classes += " reversed" if route.reversed else ""
+    classes += " reversed" if reversed_ else ""
     dash = ' stroke-dasharray="6 4"' if is_async else ""
     text = ""
     if label:
-        lx, ly = route.label_at
         w = 6.2 * len(label) + 8
         text = (
-            f'<rect class="edge-label-bg" x="{lx - w / 2:.1f}" y="{ly - 8:.1f}" width="{w:.1f}" height="14" rx="3" '
+            f'<g class="edge-label-at" transform="{_LABEL_AT}">'
+            f'<rect class="edge-label-bg" x="{-w / 2:.1f}" y="-8" width="{w:.1f}" height="14" rx="3" '
             f'fill="#ffffff" fill-opacity="0.85"/>'
-            f'<text class="edge-label" x="{lx:.1f}" y="{ly + 3:.1f}" font-size="10" text-anchor="middle" fill="#57606a">'
-            f"{esc(label)}</text>"
+            f'<text class="edge-label" y="3" font-size="10" text-anchor="middle" fill="#57606a">'
+            f"{esc(label)}</text></g>"
         )
     kind = "async" if is_async else "sync"
     return (
         f'<g class="{classes}" data-from="{esc(source)}" data-to="{esc(target)}" data-key="{esc(key)}">'
         f"<title>{esc(source)} → {esc(target)}{f' ({esc(label)})' if label else ''}, {kind}</title>"
-        f'<path class="edge-line" d="{edge_path(route.points)}" fill="none" stroke="#57606a" stroke-width="1.4"'
+        f'<path class="edge-line" d="{_PATH}" fill="none" stroke="#57606a" stroke-width="1.4"'
         f'{dash} marker-end="url(#archls-arrow)"/>'
         f"{text}</g>"
     )
@@ -221,37 +258,54 @@ def _edge(key: str, source: str, target: str, label: str, is_async: bool, option
 
 def _node(node: SceneNode, w: float, h: float, mark: str | None = None) -> str:
     """A component's element, without its place (see :func:`placed`)."""
+    severity = node.severity
+    return _node_markup(
+        node.id, node.type, node.description, node.subtitle, node.public, severity, len(node.findings), w, h, mark
+    )
+
+
+@lru_cache(maxsize=2048)
+def _node_markup(
+    cid: str,
+    kind: str,
+    description: str | None,
+    subtitle: str,
+    public: bool,
+    severity: str | None,
+    count: int,
+    w: float,
+    h: float,
+    mark: str | None,
+) -> str:
     from archls.model import STATEFUL_TYPES, ComponentType
 
-    stateful = ComponentType(node.type) in STATEFUL_TYPES
-    outside = node.type in ("client", "external")
-    severity = node.severity
+    stateful = ComponentType(kind) in STATEFUL_TYPES
+    outside = kind in ("client", "external")
     attrs = f' data-severity="{severity}"' if severity else ""
     if mark:
         attrs += f' data-diff="{esc(mark)}"'
     rx = 14 if stateful else 6
     stroke = "#8c959f" if outside else "#57606a"
     dash = ' stroke-dasharray="4 3"' if outside else ""
-    icon = ICONS.get(node.type, ICONS["service"])
+    icon = ICONS.get(kind, ICONS["service"])
     parts = [
-        f'<g class="node type-{esc(node.type)}" data-component-id="{esc(node.id)}" data-type="{esc(node.type)}"{attrs} '
-        f'tabindex="0" role="button" aria-label="{esc(node.id)}, {esc(node.type)}">',
-        f"<title>{esc(node.id)}{f': {esc(node.description.strip())}' if node.description else ''}</title>",
-        f'<rect class="node-box" width="{w:.1f}" height="{h:.1f}" rx="{rx}" fill="{FILLS.get(node.type, "#ffffff")}" '
+        f'<g class="node type-{esc(kind)}" data-component-id="{esc(cid)}" data-type="{esc(kind)}"{attrs} '
+        f'tabindex="0" role="button" aria-label="{esc(cid)}, {esc(kind)}">',
+        f"<title>{esc(cid)}{f': {esc(description.strip())}' if description else ''}</title>",
+        f'<rect class="node-box" width="{w:.1f}" height="{h:.1f}" rx="{rx}" fill="{FILLS.get(kind, "#ffffff")}" '
         f'stroke="{stroke}" stroke-width="1.2"{dash}/>',
         f'<g class="node-icon" transform="translate(12 {h / 2 - 8:.1f})"><path d="{icon}" fill="none" stroke="#424a53" '
         'stroke-width="1.3" stroke-linecap="round" stroke-linejoin="round"/></g>',
         f'<text class="node-name" x="38" y="{h / 2 - 3:.1f}" font-size="13" font-weight="600" fill="#1f2328">'
-        f"{esc(_fit(node.id, w - 50, 7.6))}</text>",
+        f"{esc(_fit(cid, w - 50, 7.6))}</text>",
         f'<text class="node-sub" x="38" y="{h / 2 + 13:.1f}" font-size="10.5" fill="#57606a">'
-        f"{esc(_fit(node.subtitle, w - 50, 5.9))}</text>",
+        f"{esc(_fit(subtitle, w - 50, 5.9))}</text>",
     ]
-    if node.public:
+    if public:
         parts.append(
             f'<text class="node-public" x="{w - 8:.1f}" y="{h - 7:.1f}" font-size="9" text-anchor="end" fill="#cf222e">public</text>'
         )
     if severity:
-        count = len(node.findings)
         parts.append(
             f'<g class="badge badge-{severity}" transform="translate({w - 2:.1f} 2)"><title>{count} '
             f"finding{'' if count == 1 else 's'}, worst: {severity}</title>"

@@ -627,10 +627,17 @@
       }
     }
     for (const [name, selector, attribute] of LAYERS) patchLayer($(selector, root), attribute, change[name], fresh.get(name));
-    const nodes = $(".nodes", root);
-    for (const item of nodes.children) {
+    // Elements whose content did not change but whose place did (most of them when the graph changed).
+    for (const item of $(".nodes", root).children) {
       const at = change.nodes.at[item.getAttribute("data-component-id")];
       if (at !== undefined) item.setAttribute("transform", at);
+    }
+    for (const item of $(".edges", root).children) {
+      const route = change.edges.route[item.getAttribute("data-key")];
+      if (route === undefined) continue;
+      $(".edge-line", item).setAttribute("d", route[0]);
+      const label = $(".edge-label-at", item);
+      if (label) label.setAttribute("transform", route[1]);
     }
     root.dataset.width = change.width;
     root.dataset.height = change.height;
@@ -655,6 +662,11 @@
   }
 
   host.onUpdate((message) => {
+    // Only the last redraw's timings are kept.
+    performance.clearMarks("archls-update-start");
+    performance.clearMeasures("archls-update");
+    performance.clearMeasures("archls-repaint");
+    performance.mark("archls-update-start");
     if (message.error) {
       status(message.error);
       return;
@@ -691,6 +703,10 @@
     if (state.chaos) runChaos(false);
     document.body.dataset.version = String(message.version ?? "");
     status(host.live ? "live" : "");
+    // How long a redraw takes in the page, up to the frame that shows it (for the benchmark and
+    // the browser's performance panel).
+    performance.measure("archls-update", "archls-update-start");
+    requestAnimationFrame(() => setTimeout(() => performance.measure("archls-repaint", "archls-update-start")));
   });
 
   // --- start ----------------------------------------------------------------------------------------
