@@ -90,7 +90,9 @@ async def _follow(ls: ArchServer, session: _Session) -> None:
         try:
             analysis = views.fresh(ls, session.uri)
             if analysis is not None:
-                session.server.publish(analysis)
+                # Drawing a large architecture whose graph changed takes a layout (a few hundred ms
+                # for 200 components): off the loop, so the editor's requests are answered meanwhile.
+                await asyncio.to_thread(session.server.publish, analysis)
         except Exception:  # a broken redraw must not end the preview
             ls.log_exception("redrawing the preview")
         session.version = version
@@ -128,25 +130,31 @@ def register(server: ArchServer) -> None:
         uri = args[0].get("uri") if args and isinstance(args[0], dict) else (args[0] if args else None)
         return await open_preview(ls, uri)
 
+    # The drawing is made off the loop (a layout of a large architecture takes a few hundred ms).
+
     @server.command("archls.previewPage")
-    def preview_page(ls: ArchServer, *args: Any) -> dict[str, Any]:
+    async def preview_page(ls: ArchServer, *args: Any) -> dict[str, Any]:
         from archls.preview import page, scene
 
         uri = args[0] if args else None
         options = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
         analysis = _analysis(ls, uri)
+        version = ls.document(uri).version
         csp = options.get("cspSource")
-        html = page.render(
-            analysis, scene.build(analysis), mode="vscode", csp_source=csp if isinstance(csp, str) else None
+        html = await asyncio.to_thread(
+            lambda: page.render(
+                analysis, scene.build(analysis), mode="vscode", csp_source=csp if isinstance(csp, str) else None
+            )
         )
-        return {"html": html, "version": ls.document(uri).version}
+        return {"html": html, "version": version}
 
     @server.command("archls.previewData")
-    def preview_data(ls: ArchServer, *args: Any) -> dict[str, Any]:
+    async def preview_data(ls: ArchServer, *args: Any) -> dict[str, Any]:
         from archls.preview import page, scene
 
         uri = args[0] if args else None
         analysis = _analysis(ls, uri)
-        data = page.payload(analysis, scene.build(analysis), with_chaos=False)
-        data["version"] = ls.document(uri).version
+        version = ls.document(uri).version
+        data = await asyncio.to_thread(lambda: page.payload(analysis, scene.build(analysis), with_chaos=False))
+        data["version"] = version
         return data
