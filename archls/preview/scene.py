@@ -354,6 +354,12 @@ def laid_out(
     return made
 
 
+def forget_layouts() -> None:
+    """Drop the kept layouts (benchmarks time the layout itself)."""
+    with _layouts_lock:
+        _LAYOUTS.clear()
+
+
 def _holds_nested(gid: str, model: Architecture, primary: dict[str, str]) -> bool:
     children = [g for g, group in model.groups.items() if group.parent == gid]
     return any(any(primary.get(m) == c for m in model.components) or _holds_nested(c, model, primary) for c in children)

@@ -20,6 +20,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from archls.server import views
 from archls.server.app import ArchServer
+from archls.server.features import diagnostics
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 #: stay unchanged before it is redrawn.
 POLL_S = 0.1
 DEBOUNCE_S = 0.15
+#: How long a redraw waits for other documents' audits ahead of its own before auditing on the loop.
+AUDIT_WAIT_S = 2.0
 
 
 @dataclass
@@ -88,6 +91,9 @@ async def _follow(ls: ArchServer, session: _Session) -> None:
         if doc is None or doc.version != version:
             continue
         try:
+            # The audit on the audit thread (the diagnostics' own, when it is under way or done), so
+            # the loop goes on answering; then the analysis is the cached one.
+            await diagnostics.audited(ls, session.uri, AUDIT_WAIT_S)
             analysis = views.fresh(ls, session.uri)
             if analysis is not None:
                 # Drawing a large architecture whose graph changed takes a layout (a few hundred ms
