@@ -25,10 +25,24 @@ class AnswersAreNotFaults(logging.Filter):
         return True
 
 
+class LateCancelsAreNormal(logging.Filter):
+    """Drops pygls's warning for a cancel that arrives after its request was answered. Editors cancel
+    what the user has moved past (VS Code, every few keystrokes), and the answer often wins the race:
+    VS Code shows the line as an error in the output channel, though nothing went wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "pygls.protocol.json_rpc"
+            and isinstance(record.msg, str)
+            and record.msg.startswith("Cancel notification for unknown message id")
+        )
+
+
 def configure(level: int = logging.WARNING) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(AnswersAreNotFaults())
+    handler.addFilter(LateCancelsAreNormal())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
