@@ -51,6 +51,12 @@ def _missing() -> str | None:
     return None
 
 
+def _key_line(path: Path, key: str) -> int:
+    """The 1-based line of the component ``key``'s own key in an architecture file."""
+    lines = path.read_text("utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.strip() == f"{key}:")
+
+
 def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
     arch = workspace / support.ARCH_FILE
     arch_text = arch.read_text(encoding="utf-8")
@@ -92,6 +98,10 @@ def _steps(workspace: Path) -> dict[str, dict[str, Any]]:
             "file": support.EXPORT_FILE,
             "components": ["web", "api", "db"],
             "edit": {"line": 8, "from": "python", "to": "go", "component": "api", "expect": "go 3.12"},
+            # "Go to source" selects the component's key (from column 3): the status bar then reads
+            # "Ln 11, Col 5 (2 selected)".
+            "reveal": {"component": "db", "line": _key_line(workspace / support.EXPORT_FILE, "db"), "column": 3},
+            "follow": {"file": "payments.arch.yaml", "components": ["payments"]},
         }
     )
 
@@ -345,7 +355,7 @@ def test_compose_file_squiggles(session: dict[str, Any]) -> None:
     _result(session, "compose")
 
 
-def test_preview_panel_draws_and_follows_edits(session: dict[str, Any]) -> None:
+def test_preview_panel_draws_follows_edits_goes_to_source_and_follows_the_editor(session: dict[str, Any]) -> None:
     _result(session, "preview")
 
 

@@ -602,7 +602,45 @@ try {
       throw new Error(`${error.message}; the component shows "${seen}"`);
     });
     await page.keyboard.press("Control+Z");
-    return `the preview shows ${ids.length} components and redrew "${seen}" after the edit`;
+    // "Go to source" in a component's panel: the editor beside selects the component's key.
+    frame = (await diagram()) ?? frame;
+    await frame.locator(`.node[data-component-id="${spec.reveal.component}"]`).click();
+    await frame.locator('button[data-action="source"]').click();
+    let cursor = "";
+    await until(
+      "the editor to select the component",
+      async () => {
+        cursor = (await page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).first().textContent().catch(() => "")) ?? "";
+        // The selection covers the key; the cursor stands at its end.
+        const { line, column, component } = spec.reveal;
+        return cursor.includes(`Ln ${line}, Col ${column + component.length} (${component.length} selected)`);
+      },
+      15000,
+    ).catch((error) => {
+      throw new Error(`${error.message}; the status bar says "${cursor.trim()}"`);
+    });
+    // The preview follows the active editor to another architecture file.
+    await openFile(spec.follow.file);
+    let followed = [];
+    await until(
+      "the preview to follow the active file",
+      async () => {
+        frame = (await diagram()) ?? frame;
+        followed = await frame
+          .locator(".node")
+          .evaluateAll((els) => els.map((e) => e.getAttribute("data-component-id")).sort())
+          .catch(() => []);
+        return JSON.stringify(followed) === JSON.stringify([...spec.follow.components].sort());
+      },
+      30000,
+    ).catch((error) => {
+      throw new Error(`${error.message}; it shows ${JSON.stringify(followed)}`);
+    });
+    await screenshot("preview-followed");
+    return (
+      `the preview shows ${ids.length} components, redrew "${seen}" after the edit, ` +
+      `went to ${spec.reveal.component}'s line (${cursor.trim()}) and followed ${spec.follow.file}`
+    );
   });
 
   // A new, empty line after line `spec.line` of `spec.file`, indented with `spec.indent`.
