@@ -7,20 +7,24 @@ for readable architecture diagrams:
    by level through the groups;
 2. layers: the total edge length plus the groups' widths, minimised by network simplex;
 3. long edges get a dummy node per layer they cross; a group that spans a layer without members there
-   gets a placeholder, so its box can be drawn as one rectangle that nothing else enters. An edge
-   reversed to break a cycle is drawn as a loop in its own direction: it leaves its source's right
-   side, turns back in the gap beside that column (or the next one), runs back through a dummy per
-   layer, and turns again into its target's left side, as ELK draws them. A turn is an edge within
-   one layer: it crosses the edges on its side of whatever lies between its two ends;
+   gets a placeholder, so its box can be drawn as one rectangle that nothing else enters;
 4. order within layers: barycenter sweeps, then adjacent swaps (transpose) while they remove crossings,
-   from several starting orders, keeping the best, then sifting; the loops' dummies are then moved
-   to where they cross least. Members of a group stay next to each other, and sibling groups keep one
-   order in every layer (so their boxes never overlap). A loop whose turn still crosses something is
-   tried turning one layer further out, kept if the drawing then crosses less;
+   from several starting orders, keeping the best, then sifting. Members of a group stay next to each
+   other, and sibling groups keep one order in every layer (so their boxes never overlap);
 5. vertical positions: nodes are pulled towards the centre of their neighbours (dummies harder, so long
    edges run straight) under separation constraints, solved by variable placement with separation
    constraints (Dwyer, Marriott and Stuckey's "satisfy"), a few rounds;
 6. edges leave and enter at ports spread along a box's side in the order of the other end.
+
+The graph is laid out twice: as above, with the edges reversed to break cycles drawn back through the
+layers, and the way ELK draws compound graphs with cycles. There a reversed edge keeps its direction
+and is drawn as a loop: out of its source's right side, back in the gap beside that column (or the
+next one), through a dummy per layer, and round into its target's left side; each turn is an edge
+within one layer, crossing the edges on its side of whatever lies between its ends, which the
+ordering counts, and the loops' dummies are moved to where they cross least. A component that only
+calls into a group (or is only called from one) goes beside the group rather than above or below
+it, and an edge leaving a group towards something past its last layer (or entering one from before
+its first) runs inside the group to its side. The drawing with fewer crossings is kept.
 
 Everything is deterministic: ties are broken by the input order.
 """
@@ -157,40 +161,55 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     dag: list[tuple[int, int]] = []
     for a, b in pairs:
         dag.append((b, a) if (a, b) in reversed_pairs else (a, b))
-    # A reversed edge is drawn as a loop in its own direction: out of its source's right side, back
-    # along the layers it spans, into its target's left side (as ELK draws them), rather than through
-    # the layers against the arrows, where it meets everything between its ends. An edge whose
-    # opposite is drawn too shares that one's line instead.
+    # An edge reversed to break a cycle can be drawn as a loop in its own direction: out of its
+    # source's right side, back along the layers it spans, into its target's left side, around what
+    # lies between its ends rather than through it. An edge whose opposite is drawn too shares that
+    # one's line instead.
     loops = {(a, b) for a, b in reversed_pairs if (b, a) not in pairs}
     members: dict[str, list[int]] = {}
     for n, node in enumerate(nodes):
         for gid in chains.get(node.group, ()):
             members.setdefault(gid, []).append(n)
     layers = _layers(len(nodes), dag, members)
-
-    # A reversed edge turns back beside its source's column or one layer further out (as ELK does,
-    # around what lies in that layer), and likewise beside its target's: whichever crosses least,
-    # tried loop by loop from the turns nearest their boxes.
-    # Only a turn that crosses something is tried further out.
+    plain, _ = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, False, {})
+    if (not loops and not groups) or plain.crossings() == 0:
+        return plain
+    # The same graph drawn the way ELK draws compound graphs with cycles: each edge reversed to break
+    # a cycle as a loop, a component that only calls into a group (or is only called from one) beside
+    # the group rather than above or below it, and an edge leaving a group towards something past
+    # its last layer (or entering one from before its first) running inside it to its side. Many
+    # loops, or groups whose members spread over every layer, can make this cross more: the
+    # drawing with fewer crossings is kept (the smaller on a tie).
+    node_chains = [chains[node.group if node.group in chains else None] for node in nodes]
+    beside = list(layers)
+    _beside_groups(beside, dag, node_chains)
+    if not loops and beside == layers and not _leaves_by_a_side(beside, dag, node_chains):
+        return plain  # the second drawing would be the same
+    args = (nodes, groups, chains, pairs, reversed_pairs, dag, beside, True)
     outward: dict[tuple[int, int], tuple[bool, bool]] = {pair: (False, False) for pair in sorted(loops)}
-    best, crossed = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, outward)
+    best, crossed = _draw(*args, outward)
     count = best.crossings()
-    for pair in list(outward)[:LOOP_TRIES]:
+    # A loop turns back beside its source's column or one layer further out, around what lies in
+    # that layer, and likewise beside its target's. Only a turn that crosses something is tried
+    # further out, a few tries at most.
+    tries = LOOP_TRIES
+    for pair in list(outward):
         for side in (0, 1):
-            if not crossed[pair][side]:
+            if not crossed[pair][side] or tries == 0:
                 continue
+            tries -= 1
             trial = dict(outward)
             flags = list(trial[pair])
             flags[side] = True
             trial[pair] = (flags[0], flags[1])
-            drawn, trial_crossed = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, trial)
+            drawn, trial_crossed = _draw(*args, trial)
             if drawn.crossings() < count:
                 best, crossed, count, outward = drawn, trial_crossed, drawn.crossings(), trial
-    return best
+    return best if (count, area(best)) < (plain.crossings(), area(plain)) else plain
 
 
-#: Loops whose turns are tried one layer further out (each try lays the graph out again).
-LOOP_TRIES = 4
+#: How many times a loop's turn is tried one layer further out (each try lays the graph out again).
+LOOP_TRIES = 2
 
 
 def _draw(
@@ -201,6 +220,7 @@ def _draw(
     reversed_pairs: set[tuple[int, int]],
     dag: list[tuple[int, int]],
     layers: list[int],
+    sides: bool,
     outward: dict[tuple[int, int], tuple[bool, bool]],
 ) -> tuple[Layout, dict[tuple[int, int], tuple[int, int]]]:
     """The layout with each loop turning where ``outward`` says, and how much each loop's two turns
@@ -216,11 +236,13 @@ def _draw(
     # dummy in that column, runs back through a dummy in each layer to its target's (or the one
     # before), and turns there into its target. The turns are edges within one layer: they cross the
     # edges on their side of whatever lies between their two ends, which the ordering counts.
+    spans = _spans(vs, chains_of)
     paths: dict[tuple[int, int], list[int]] = {}
     for a, b in dict.fromkeys(dag):
         if (b, a) not in outward:
-            paths[(a, b)] = _path(vs, chains_of, a, b, range(vs[a].layer + 1, vs[b].layer))
-    spans = _spans(vs, chains_of)
+            paths[(a, b)] = _path(
+                vs, chains_of, a, b, range(vs[a].layer + 1, vs[b].layer), spans=spans if sides else None
+            )
     loop_paths: dict[tuple[int, int], list[int]] = {}
     for (a, b), (out_far, in_far) in outward.items():
         high, low = vs[a].layer, vs[b].layer
@@ -250,15 +272,90 @@ def _draw(
     return out, crossed
 
 
+def _leaves_by_a_side(layers: list[int], dag: list[tuple[int, int]], chains: list[tuple[str, ...]]) -> bool:
+    """Whether an edge leaves a group towards something past its last layer, or enters one from
+    something before its first, with a layer between (where it would run inside the group)."""
+    span: dict[str, tuple[int, int]] = {}
+    for n, chain in enumerate(chains):
+        for gid in chain:
+            low, high = span.get(gid, (layers[n], layers[n]))
+            span[gid] = (min(low, layers[n]), max(high, layers[n]))
+    for a, b in dag:
+        if abs(layers[a] - layers[b]) < 2:
+            continue
+        shared = _common(chains[a], chains[b])
+        for end, other in ((a, b), (b, a)):
+            for gid in chains[end][len(shared) :]:
+                low, high = span[gid]
+                if not low <= layers[other] <= high:
+                    return True
+    return False
+
+
+def _beside_groups(layers: list[int], dag: list[tuple[int, int]], chains: list[tuple[str, ...]]) -> None:
+    """A sink outside a group whose every caller is inside it goes beside the group (after its last
+    layer) rather than above or below it, and likewise a source whose every callee is inside one."""
+    span: dict[str, list[int]] = {}
+    for n, chain in enumerate(chains):
+        for gid in chain:
+            low_high = span.setdefault(gid, [layers[n], layers[n]])
+            low_high[0] = min(low_high[0], layers[n])
+            low_high[1] = max(low_high[1], layers[n])
+    into: dict[int, list[int]] = {}
+    out_of: dict[int, list[int]] = {}
+    for a, b in dict.fromkeys(dag):
+        out_of.setdefault(a, []).append(b)
+        into.setdefault(b, []).append(a)
+    for n in range(len(layers)):
+        for near, after in ((into, True), (out_of, False)):
+            others = (out_of if after else into).get(n)
+            ends = near.get(n)
+            if others or not ends:
+                continue
+            shared = chains[ends[0]]
+            for e in ends[1:]:
+                shared = _common(shared, chains[e])
+            own = chains[n]
+            if len(shared) <= len(own) or shared[: len(own)] != own:
+                continue
+            low, high = span[shared[len(own)]]
+            if low <= layers[n] <= high:
+                layers[n] = high + 1 if after else low - 1
+    low = min(layers, default=0)
+    for n in range(len(layers)):
+        layers[n] -= low
+
+
 def _path(
-    vs: list[_V], chains_of: list[tuple[str, ...]], a: int, b: int, layers: Iterable[int], link: bool = True
+    vs: list[_V],
+    chains_of: list[tuple[str, ...]],
+    a: int,
+    b: int,
+    layers: Iterable[int],
+    link: bool = True,
+    spans: dict[str, tuple[int, int]] | None = None,
 ) -> list[int]:
     """A path from ``a`` to ``b`` through a dummy in each of ``layers``, inside the groups both ends
-    are in."""
+    are in. With ``spans``, a dummy is also inside those of the source's other groups that reach its
+    layer (else the target's): an edge leaves a group through its side, where it ends, rather than
+    through its top or bottom (as ELK routes edges out of compound nodes)."""
     shared = _common(chains_of[a], chains_of[b])
     path = [a]
     for layer in layers:
-        path.append(_dummy(vs, chains_of, shared, layer))
+        chain = shared
+        if spans is not None:
+            for end, other in ((a, vs[b].layer), (b, vs[a].layer)):
+                own = chains_of[end]
+                keep = len(shared)
+                while keep < len(own):
+                    low, high = spans[own[keep]]
+                    if not (low <= layer <= high) or low <= other <= high:
+                        break
+                    keep += 1
+                if keep > len(shared):
+                    chain = own[:keep]
+                    break
+        path.append(_dummy(vs, chains_of, chain, layer))
     path.append(b)
     if link:
         _link(vs, path)
@@ -1159,7 +1256,7 @@ def _polyline(
 
 
 #: How far from a column a loop turns, and how much further each next loop turning in the same gap.
-TURN_OFFSET = 12.0
+TURN_OFFSET = 22.0
 TURN_STEP = 8.0
 
 
@@ -1276,15 +1373,18 @@ def count_crossings(polylines: Sequence[Sequence[tuple[float, float]]]) -> int:
             if (x1, y1) != (x2, y2):
                 segments.append((x1, y1, x2, y2, n))
     segments.sort(key=lambda s: min(s[0], s[2]))
-    active: list[tuple[float, float, float, float, int]] = []
+    # Sweep from left to right; of the segments still open, only those whose vertical extents
+    # overlap can cross (most cannot, which saves the orientation tests on large drawings).
+    active: list[tuple[float, float, float, float, int, float, float, float]] = []
     count = 0
     for seg in segments:
-        x_low = min(seg[0], seg[2])
-        active = [s for s in active if max(s[0], s[2]) >= x_low]
+        x1, y1, x2, y2, line = seg
+        x_low, y_low, y_high = min(x1, x2), min(y1, y2), max(y1, y2)
+        active = [s for s in active if s[5] >= x_low]
         for other in active:
-            if other[4] != seg[4] and _cross(seg, other):
+            if other[4] != line and other[7] >= y_low and other[6] <= y_high and _cross(seg, other[:5]):
                 count += 1
-        active.append(seg)
+        active.append((x1, y1, x2, y2, line, max(x1, x2), y_low, y_high))
     return count
 
 
