@@ -34,7 +34,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def _error(message: str) -> None:
-    print(f"archls: {message}", file=sys.stderr)
+    from archls.terminal import printable
+
+    print(f"archls: {printable(message, keep='')}", file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -2,13 +2,18 @@
 category and severity, grade, and the components added, removed and changed.
 
 The two sides may be of different formats (an architecture file against the Terraform folder that
-implements it): components are matched by id, then, among those left, by type and technology where
-that pairs exactly one with one.
+implements it): components are matched by id; then, among those left, by their id written the same
+way (case, ``-``, ``_`` and ``.`` aside, and without a Terraform resource type such as ``aws_lb.``);
+then by type and technology; each later pass only where it pairs exactly one with one.
+
+A single point of failure is a component running one instance whose failure alone loses traffic, as
+the chaos engine works it out (:func:`archls.analysis.chaos.each`): the same reading in every format.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,17 +92,18 @@ def _finite(value: float | None, digits: int = 4) -> float | None:
     return round(value, digits)
 
 
-def side(analysis: Analysis) -> Side:
-    from archls.analysis import chaos
+def side(analysis: Analysis, label: str | None = None) -> Side:
+    """One side's figures; ``label`` names it as the user gave it (a folder, say) instead of its file."""
     from archls.intel import facts
 
     model = analysis.model
     assert model is not None, "compare files whose architecture could be read"
     figures = facts.figures_of(analysis)
     grade = facts.grade_of(analysis)
-    own = facts.own_findings(analysis)
+    # the whole architecture's findings (every file of a module or manifest folder), as the grade reads them
+    found = analysis.findings
     by_category: dict[str, dict[str, int]] = {}
-    for finding in own:
+    for finding in found:
         counts = by_category.setdefault(finding.category, {})
         counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
     flows: dict[str, dict[str, float | None]] = {}
@@ -113,20 +119,9 @@ def side(analysis: Analysis) -> Side:
             w = flow.rps or 1.0
             weighted += w * figs.availability
             weight += w
-    spof = sorted({str(f.path[1]) for f in analysis.findings if f.code == "REL010" and len(f.path) > 1})
-    worst = None
-    try:
-        blasts = chaos.each(model, analysis.config, analysis.graph)
-        if blasts and blasts[0].traffic_lost > 0:
-            worst = {
-                "target": blasts[0].target,
-                "kind": blasts[0].kind,
-                "traffic_lost": round(blasts[0].traffic_lost, 4),
-            }
-    except Exception:  # an estimate that fails leaves this figure out, never the comparison
-        worst = None
+    spof, worst = _single_failures(analysis)
     return Side(
-        path=analysis.path,
+        path=label or analysis.path,
         format=analysis.format or "",
         name=model.name,
         components=len(model.components),
@@ -140,8 +135,38 @@ def side(analysis: Analysis) -> Side:
         single_points=spof,
         worst_failure=worst,
         findings=by_category,
-        severities=facts.counts(own),
+        severities=facts.counts(found),
     )
+
+
+#: Types that are never a single point of failure of the system: its users and other parties' systems.
+_NOT_OURS = frozenset({"client", "external"})
+
+
+def _single_failures(analysis: Analysis) -> tuple[list[str], dict[str, Any] | None]:
+    """The single points of failure and the single failure that loses most traffic."""
+    from archls.analysis import chaos
+    from archls.rules.resilience import managed
+
+    model = analysis.model
+    assert model is not None
+    try:
+        blasts = chaos.each(model, analysis.config, analysis.graph)
+    except Exception:  # an estimate that fails leaves these figures out, never the comparison
+        return [], None
+    spof = []
+    for blast in blasts:
+        component = model.components.get(blast.target) if blast.kind == "component" else None
+        if component is None or blast.traffic_lost <= 0 or component.type.value in _NOT_OURS:
+            continue
+        # the provider runs a managed service's redundancy; no replicas is switched off on purpose
+        if component.replica_count != 1 or component.replicas == 0 or managed(component.technology):
+            continue
+        spof.append(blast.target)
+    worst = None
+    if blasts and blasts[0].traffic_lost > 0:
+        worst = {"target": blasts[0].target, "kind": blasts[0].kind, "traffic_lost": round(blasts[0].traffic_lost, 4)}
+    return sorted(spof), worst
 
 
 def _settings(component: Any) -> dict[str, Any]:
@@ -158,12 +183,34 @@ def _settings(component: Any) -> dict[str, Any]:
     return out
 
 
-def compare(a: Analysis, b: Analysis) -> Comparison:
+_TERRAFORM_TYPE = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]+\.(?=.)")
+
+
+def normalised(cid: str) -> str:
+    """A component's id as written in any format: ``links-api``, ``links_api``, ``aws_ecs_service.links_api``
+    and ``Links.API`` are one id."""
+    return re.sub(r"[-_.]", "", _TERRAFORM_TYPE.sub("", cid.lower()))
+
+
+def compare(a: Analysis, b: Analysis, labels: tuple[str | None, str | None] = (None, None)) -> Comparison:
+    """A against B; ``labels`` name the sides as the user gave them (a folder, say)."""
     model_a, model_b = a.model, b.model
     assert model_a is not None and model_b is not None
     matched = {cid: cid for cid in model_a.components if cid in model_b.components}
     left_a = [cid for cid in model_a.components if cid not in matched]
     left_b = [cid for cid in model_b.components if cid not in matched.values()]
+    by_name_a: dict[str, list[str]] = {}
+    by_name_b: dict[str, list[str]] = {}
+    for cid in left_a:
+        by_name_a.setdefault(normalised(cid), []).append(cid)
+    for cid in left_b:
+        by_name_b.setdefault(normalised(cid), []).append(cid)
+    for key, ids in by_name_a.items():
+        other = by_name_b.get(key, [])
+        if len(ids) == 1 and len(other) == 1:
+            matched[ids[0]] = other[0]
+    left_a = [cid for cid in left_a if cid not in matched]
+    left_b = [cid for cid in left_b if cid not in matched.values()]
 
     def kind(component: Any) -> tuple[str, str]:
         return component.type.value, (component.technology or "").lower()
@@ -188,7 +235,7 @@ def compare(a: Analysis, b: Analysis) -> Comparison:
         diff = {k: [before[k], after[k]] for k in COMPARED if before[k] != after[k]}
         if diff:
             changed[cid_b] = diff
-    return Comparison(side(a), side(b), added, removed, changed, matched, by_kind)
+    return Comparison(side(a, labels[0]), side(b, labels[1]), added, removed, changed, matched, by_kind)
 
 
 # --- text -----------------------------------------------------------------------------------------------
@@ -213,7 +260,8 @@ def _avail(value: float | None) -> str:
 
 
 def rows(result: Comparison) -> list[tuple[str, str, str, str]]:
-    """(what, A, B, which is better: "a", "b", "" when equal or not comparable)."""
+    """(what, A, B, which is better: "a", "b", "" when equal or not comparable, "~" when they differ
+    with neither better, "=" when the same though written differently)."""
     a, b = result.a, result.b
     out: list[tuple[str, str, str, str]] = []
 
@@ -244,12 +292,15 @@ def rows(result: Comparison) -> list[tuple[str, str, str, str]]:
                 better(pa, pb, True),
             )
         )
+    # the same components under the matching are the same single points, however each side spells them
+    spelled = ", ".join(a.single_points) != ", ".join(b.single_points)
+    same = spelled and {result.matched.get(cid) for cid in a.single_points} == set(b.single_points)
     out.append(
         (
             "single points of failure",
             ", ".join(a.single_points) or "none",
             ", ".join(b.single_points) or "none",
-            better(float(len(a.single_points)), float(len(b.single_points)), True),
+            "=" if same else better(float(len(a.single_points)), float(len(b.single_points)), True),
         )
     )
 
@@ -273,15 +324,20 @@ def rows(result: Comparison) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def differs(what: str, x: str, y: str, mark: str) -> bool:
+    """Whether a row of :func:`rows` is highlighted as a difference."""
+    return x != y and mark != "=" and what not in ("name", "format", "")
+
+
 def render_text(result: Comparison) -> str:
-    table = [("", "A", "B", "")] + [
-        (what, x, y, {"a": "A better", "b": "B better", "~": "differs"}.get(m, "")) for what, x, y, m in rows(result)
-    ]
+    words = {"a": "A better", "b": "B better", "~": "differs", "=": "same components"}
+    table = [("", "A", "B", ""), *rows(result)]
     widths = [max(len(r[n]) for r in table) for n in range(3)]
     lines = [f"A: {result.a.path}", f"B: {result.b.path}", ""]
     for what, x, y, mark in table:
-        changed = "*" if x != y and what not in ("name", "format", "") else " "
-        lines.append(f"{changed} {what.ljust(widths[0])}  {x.ljust(widths[1])}  {y.ljust(widths[2])}  {mark}".rstrip())
+        changed = "*" if differs(what, x, y, mark) else " "
+        word = words.get(mark, "")
+        lines.append(f"{changed} {what.ljust(widths[0])}  {x.ljust(widths[1])}  {y.ljust(widths[2])}  {word}".rstrip())
     lines.append("")
     lines.append(f"Components: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed")
     for cid in result.added:
@@ -294,7 +350,9 @@ def render_text(result: Comparison) -> str:
     if result.matched_by_kind:
         pairs = ", ".join(f"{a} = {result.matched[a]}" for a in result.matched_by_kind)
         lines.append(f"Matched by type and technology: {pairs}")
-    return "\n".join(lines) + "\n"
+    from archls.terminal import printable
+
+    return printable("\n".join(lines) + "\n")
 
 
 def _show(value: Any) -> str:

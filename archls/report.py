@@ -106,7 +106,9 @@ def text(checked: Checked, *, statistics: bool = False) -> str:
     if checked.notes:
         lines.append("")
         lines.extend(checked.notes)
-    return "\n".join(lines) + "\n"
+    from archls.terminal import printable
+
+    return printable("\n".join(lines) + "\n")
 
 
 def model_line(model: Model) -> str:

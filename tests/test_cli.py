@@ -146,3 +146,65 @@ def test_rules_and_rule_docs() -> None:
 def test_schema_check_and_docs_check_pass_on_the_repository() -> None:
     assert run("schema", "--check").returncode == 0
     assert run("docs", "--check").returncode == 0
+
+
+# --- what chaos, preview and compare are given -------------------------------------------------------
+
+HOSTILE = """name: "esc\\e[31mRED"
+components:
+  "a\\e[2Jb": {type: service, technology: go}
+  db: {type: database, technology: postgresql, version: "16"}
+connections:
+  - {from: "a\\e[2Jb", to: db}
+"""
+
+
+def test_terminal_control_characters_from_a_file_are_shown_not_obeyed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from archls.cli import main
+
+    path = tmp_path / "esc.arch.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    for argv in (
+        ["chaos", str(path), "--fail", "db"],
+        ["check", str(path), "-j", "1"],
+        ["compare", str(path), str(path)],
+    ):
+        main(argv)
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "a\\x1b[2Jb" in out, argv
+    assert main(["chaos", str(path), "--fail", "\x1b[2J"]) == 2
+    assert "\x1b" not in capsys.readouterr().err
+
+
+def test_folders_bad_bytes_and_ports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from archls.cli import main
+
+    workspace = ROOT / "tests" / "editors" / "workspace"
+    # a folder of manifests and a Terraform module folder are each one architecture
+    assert main(["chaos", str(workspace / "k8s"), "--each"]) == 1
+    assert f"{workspace / 'k8s'}: k8s" in capsys.readouterr().out
+    page = tmp_path / "infra.html"
+    assert main(["preview", str(workspace / "infra"), "--html", str(page)]) == 0
+    assert 'data-component-id="assets"' in page.read_text("utf-8")
+    capsys.readouterr()
+
+    bad = tmp_path / "bad.arch.yaml"
+    bad.write_bytes(b"\xff\xfe bad")
+    assert main(["chaos", str(bad), "--each"]) == 2
+    assert (
+        capsys.readouterr().err == f"archls: {bad}: byte 0xff at offset 0 is not valid UTF-8; save the file as UTF-8\n"
+    )
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["preview", str(workspace / "shop.arch.yaml"), "--port", "99999", "--no-browser"])
+    assert exit_.value.code == 2 and "99999 is not a port" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["preview", str(workspace / "shop.arch.yaml"), "--port", str(port), "--no-browser"]) == 2
+    assert capsys.readouterr().err.startswith(f"archls: cannot serve on 127.0.0.1:{port}: Address already in use;")

@@ -151,3 +151,58 @@ def _claimed(path: Path) -> tuple[bool, str | None, str | None]:
     except OSError as exc:
         return False, None, exc.strerror or str(exc)
     return engine.claims(str(path), head), head, None
+
+
+class NotOneArchitecture(ValueError):
+    """A folder given where one architecture is expected holds none, or several."""
+
+
+#: What a group of files is called when a folder holds several, by format.
+_KINDS = {"terraform": "Terraform module", "kubernetes": "Kubernetes manifests", "compose": "compose project"}
+
+
+def one_architecture(folder: str) -> str:
+    """The file to analyse for the one architecture a folder holds (a Terraform module, a folder of
+    Kubernetes manifests, a compose project, one architecture file): the engine reads the rest of its
+    group from it. The files directly in the folder decide when they make one group; a folder with
+    nothing archls reads at its top is searched below. Raises :class:`NotOneArchitecture` with a
+    sentence saying what to pass instead."""
+    absolute = os.path.abspath(folder)
+    found = discover([folder])
+    top = [g for g in found.groups if any(os.path.dirname(f) == absolute for f in g.files)]
+    candidates = top or found.groups
+    if len(candidates) == 1:
+        return _entry(candidates[0])
+    if not candidates:
+        raise NotOneArchitecture(
+            f"{folder} holds no file archls reads (an architecture, compose, Terraform or Kubernetes file); "
+            "name a folder or file that does"
+        )
+    shown = [_described(g, folder) for g in candidates[:4]]
+    more = f" and {len(candidates) - 4} more" if len(candidates) > 4 else ""
+    raise NotOneArchitecture(
+        f"{folder} holds {len(candidates)} separate architectures ({'; '.join(shown)}{more}); name one of them"
+    )
+
+
+def _entry(group: Group) -> str:
+    if group.format == "compose":
+        # the base file, not its override: the shortest name of the project
+        return min(group.files, key=lambda f: (len(os.path.basename(f)), f))
+    if group.format == "terraform":
+        main = [f for f in group.files if os.path.basename(f) == "main.tf"]
+        if main:
+            return main[0]
+    return group.files[0]
+
+
+def _described(group: Group, folder: str) -> str:
+    def named(path: str) -> str:
+        # as the user would type it: under the folder as they gave it
+        return os.path.join(folder, os.path.relpath(path, os.path.abspath(folder)))
+
+    if group.format in {"terraform", "kubernetes"}:
+        return f"{named(os.path.dirname(group.files[0]))}/ ({_KINDS[group.format]})"
+    if group.format == "compose":
+        return f"{named(_entry(group))} ({_KINDS['compose']})"
+    return named(group.files[0])

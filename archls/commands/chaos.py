@@ -13,6 +13,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from archls.terminal import printable
+
 if TYPE_CHECKING:
     from archls.analysis.chaos import Blast, ChaosResult
 
@@ -107,7 +109,7 @@ def render_text(path: str, name: str, result: ChaosResult) -> str:
             f"Backlog: {backlog.broker} grows by {number(backlog.growth_per_hour)} messages an hour "
             f"({number(backlog.arrival_rps)} in, {number(backlog.drain_rps)} drained by {', '.join(backlog.consumers)})."
         )
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def render_each(path: str, name: str, blasts: list[Blast]) -> str:
@@ -126,7 +128,7 @@ def render_each(path: str, name: str, blasts: list[Blast]) -> str:
             ]
         )
     lines += _table(rows, {2})
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:

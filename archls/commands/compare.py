@@ -13,8 +13,8 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("compare", help="compare two architectures (any formats) side by side")
-    parser.add_argument("a", metavar="A", help="the first file")
-    parser.add_argument("b", metavar="B", help="the second file")
+    parser.add_argument("a", metavar="A", help="the first file, or a folder holding one architecture")
+    parser.add_argument("b", metavar="B", help="the second file or folder")
     parser.add_argument("--format", choices=["text", "json", "html"], default="text")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to this file (the html format needs it or prints)")
     parser.set_defaults(func=run)
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from archls.commands.loadtest import load_file
 
     a, b = load_file(args.a), load_file(args.b)
-    result = compare.compare(a, b)
+    result = compare.compare(a, b, labels=(args.a, args.b))
     if args.format == "json":
         text = json.dumps(result.to_json(), indent=2) + "\n"
     elif args.format == "html":
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         text = compare.render_text(result)
     if args.output:
         out = Path(args.output)
-        if out.resolve() in {Path(args.a).resolve(), Path(args.b).resolve()}:
+        if out.resolve() in {Path(a.path).resolve(), Path(b.path).resolve()}:
             raise UsageError(f"refusing to write over {out}, one of the files compared")
         try:
             out.write_text(text, encoding="utf-8")

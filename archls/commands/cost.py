@@ -97,7 +97,9 @@ def render_text(path: str, data: dict[str, Any]) -> str:
     if data["sources"]:
         lines += ["", "Prices from:"]
         lines += [f"  {src['title']} <{src['url']}>" for src in data["sources"].values()]
-    return "\n".join(lines) + "\n"
+    from archls.terminal import printable
+
+    return printable("\n".join(lines) + "\n")
 
 
 def summary_line(path: str, analysis: Analysis) -> str | None:

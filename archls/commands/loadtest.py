@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,17 +34,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def load_file(path: str, region: str | None = None) -> Analysis:
-    """Read and audit one file for a command; bad usage raises the CLI's UsageError."""
+    """Read and audit what a command is given; bad usage raises the CLI's UsageError.
+
+    ``path`` is a file or a folder: a folder is the one architecture it holds (a Terraform module, a
+    folder of Kubernetes manifests, a compose project), analysed from one of its files as
+    ``archls check`` groups them."""
     from archls import config as configuration
     from archls import engine
     from archls.cli import UsageError
 
-    file = Path(path)
+    file = Path(entry_file(path))
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    text, _ = engine.decode(data)
+    text, bad_bytes = engine.decode(data)
+    shown = path if file == Path(path) else str(file)
+    if bad_bytes is not None:
+        raise UsageError(f"{shown}: {bad_bytes.message}")
     if not engine.claims(str(file), text):
         raise UsageError(f"{path}: not a file archls reads (architecture, compose, Terraform or Kubernetes)")
     try:
@@ -55,8 +63,22 @@ def load_file(path: str, region: str | None = None) -> Analysis:
     analysis = engine.analyse(text, str(file), config)
     if analysis.model is None:
         problems = "; ".join(f"line {f.range.start_line + 1}: {f.message}" for f in analysis.findings[:3])
-        raise UsageError(f"{path}: cannot be read as an architecture ({problems})")
+        raise UsageError(f"{shown}: cannot be read as an architecture ({problems})")
     return analysis
+
+
+def entry_file(path: str) -> str:
+    """``path`` itself, or for a folder the file its architecture is analysed from."""
+    from archls.cli import UsageError
+
+    if not os.path.isdir(path):
+        return path
+    from archls.batch.discover import NotOneArchitecture, one_architecture
+
+    try:
+        return one_architecture(path)
+    except NotOneArchitecture as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def scaled(model: Architecture, factor: float) -> Architecture:
@@ -204,7 +226,9 @@ def render_text(path: str, data: dict[str, Any]) -> str:
             "",
             f"Saturates at ~{rps(data['limit_rps'])} ({scale:.1f}x this load): {data['limiting']} reaches capacity first.",
         ]
-    return "\n".join(lines) + "\n"
+    from archls.terminal import printable
+
+    return printable("\n".join(lines) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:

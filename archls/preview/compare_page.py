@@ -48,7 +48,7 @@ td.better { background: var(--better); font-weight: 600; }
 
 
 def render(result: Comparison, a: Analysis, b: Analysis) -> str:
-    from archls.compare import _show, rows
+    from archls.compare import _show, differs, rows
 
     nonce = secrets.token_urlsafe(18)
     marks_a = {cid: "removed" for cid in result.removed}
@@ -61,10 +61,10 @@ def render(result: Comparison, a: Analysis, b: Analysis) -> str:
     drawing_b = svg.render(scene.build(b), marks=marks_b)
     table = ["<table><thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody>"]
     for what, x, y, better in rows(result):
-        differs = x != y and what not in ("name", "format")
+        highlighted = differs(what, x, y, better)
         cls_a = ' class="better"' if better == "a" else ""
         cls_b = ' class="better"' if better == "b" else ""
-        row = ' class="differs"' if differs else ""
+        row = ' class="differs"' if highlighted else ""
         table.append(f"<tr{row}><td>{escape(what)}</td><td{cls_a}>{escape(x)}</td><td{cls_b}>{escape(y)}</td></tr>")
     table.append("</tbody></table>")
     changes = ['<ul class="changes">']

@@ -113,3 +113,19 @@ async def test_compare_an_open_document_with_a_file_on_disk(client: LanguageClie
     )
     assert answer["comparison"]["components"]["added"] == ["reviews"]
     assert "+ reviews" in answer["text"] and 'data-diff="added"' in answer["html"]
+
+    # a folder is the one architecture it holds (here a folder of Kubernetes manifests)
+    manifests = ROOT / "tests" / "editors" / "workspace" / "k8s"
+    answer = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.compare", arguments=[uri, manifests.as_uri()])
+    )
+    assert answer["comparison"]["b"]["format"] == "kubernetes" and answer["comparison"]["b"]["path"] == str(manifests)
+    (client.workspace_root / "nothing").mkdir()
+    try:
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command="archls.compare", arguments=[uri, "nothing"])
+        )
+    except Exception as exc:
+        assert "holds no file archls reads" in str(exc)
+    else:
+        raise AssertionError("a folder holding nothing archls reads was compared")

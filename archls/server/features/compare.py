@@ -1,12 +1,13 @@
 """``archls.compare``: an open document against another file (open or on disk, any format).
 
-Arguments: the document URI, the other file's URI or path, and optionally the format (``json``, the
+Arguments: the document URI, the other file's (or folder's) URI or path, and optionally the format (``json``, the
 default, ``text`` or ``html``). The answer holds the comparison as JSON, as text and, when asked, as the
 self-contained HTML page with both diagrams.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from archls.server import views
 from archls.server.app import ArchServer, path_of
 
 
-def _other(ls: ArchServer, target: Any, base: str) -> engine.Analysis:
+def _other(ls: ArchServer, target: Any, base: str) -> tuple[engine.Analysis, str | None]:
+    """The other side's analysis, and its name when it is a folder (its analysis is of one file)."""
     if not isinstance(target, str) or not target:
         raise JsonRpcInvalidParams("archls.compare: give the other file's URI or path")
     if target.startswith("file:"):
@@ -27,6 +29,15 @@ def _other(ls: ArchServer, target: Any, base: str) -> engine.Analysis:
         path = target if Path(target).is_absolute() else str(Path(base).parent / target)
     if not path:
         raise JsonRpcInvalidParams(f"archls.compare: {target} is not a file")
+    label = None
+    if os.path.isdir(path):
+        from archls.batch.discover import NotOneArchitecture, one_architecture
+
+        label = path
+        try:
+            path = one_architecture(path)
+        except NotOneArchitecture as exc:
+            raise JsonRpcInvalidParams(f"archls.compare: {exc}") from exc
     uri = Path(path).resolve().as_uri()
     if uri in ls.workspace.text_documents:
         analysis = views.fresh(ls, uri)
@@ -39,7 +50,7 @@ def _other(ls: ArchServer, target: Any, base: str) -> engine.Analysis:
         analysis = engine.analyse(text, path, ls.config_for(uri), read=ls.read_file)
     if analysis is None or analysis.model is None:
         raise JsonRpcInvalidParams(f"archls.compare: {path} cannot be read as an architecture")
-    return analysis
+    return analysis, label
 
 
 def compare_command(ls: ArchServer, args: tuple[Any, ...]) -> dict[str, Any]:
@@ -54,8 +65,8 @@ def compare_command(ls: ArchServer, args: tuple[Any, ...]) -> dict[str, Any]:
     first = views.fresh(ls, uri)
     if first is None or first.model is None:
         raise JsonRpcInvalidParams(f"archls.compare: {uri} cannot be read as an architecture")
-    second = _other(ls, target, path_of(uri) or "")
-    result = compare.compare(first, second)
+    second, label = _other(ls, target, path_of(uri) or "")
+    result = compare.compare(first, second, labels=(None, label))
     answer: dict[str, Any] = {"comparison": result.to_json(), "text": compare.render_text(result)}
     if fmt == "html":
         from archls.preview import compare_page
