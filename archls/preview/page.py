@@ -9,10 +9,12 @@ live page, requests back to the loopback server that served it. Data reaches the
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from functools import cache
 from html import escape
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from archls.preview import svg
@@ -111,6 +113,29 @@ def scene_data(analysis: Analysis, scene: Scene) -> dict[str, Any]:
     return data
 
 
+def portable(data: dict[str, Any], analysis: Analysis) -> None:
+    """Make the scene's JSON fit to send to someone else (a saved page): files named relative to the
+    folder of the page's input rather than by this machine's absolute paths, and rules linked to
+    their published pages rather than to ``file:`` pages on this machine."""
+    from archls.rule_pages import published_href
+
+    base = os.path.dirname(os.path.abspath(analysis.path))
+
+    def relative(path: Any) -> Any:
+        if not isinstance(path, str) or not path:
+            return path
+        try:
+            return Path(os.path.relpath(os.path.abspath(path), base)).as_posix()
+        except ValueError:  # another drive (Windows): the name alone
+            return os.path.basename(path)
+
+    data["path"] = relative(data.get("path"))
+    for node in data.get("nodes", []):
+        node["file"] = relative(node.get("file"))
+    for finding in [f for n in data.get("nodes", []) for f in n.get("findings", [])] + data.get("otherFindings", []):
+        finding["href"] = published_href(finding["code"], analysis.config)
+
+
 def payload(
     analysis: Analysis, scene: Scene, *, with_chaos: bool = True, drawing: svg.Drawing | None = None
 ) -> dict[str, Any]:
@@ -139,6 +164,8 @@ def render(
     nonce = nonce or secrets.token_urlsafe(18)
     # A live page asks its host for any combination of failures; a saved one carries the single ones.
     data = payload(analysis, scene, with_chaos=mode == "static", drawing=drawing[1] if drawing else None)
+    if mode == "static":
+        portable(data["scene"], analysis)
     config: dict[str, Any] = {"mode": mode}
     if token:
         config["token"] = token

@@ -61,8 +61,9 @@ class SceneNode:
     public: bool
     group: str | None  #: the group whose box holds it
     also_in: list[str]  #: other groups it belongs to (drawn as tags)
-    line: int | None  #: where it is defined (0-based)
+    line: int | None  #: where it is defined (0-based), in ``file``
     character: int | None
+    file: str | None = None  #: the file it is defined in (a module's or manifest set's own file)
     findings: list[SceneFinding] = field(default_factory=list)
     figures: dict[str, float | None] = field(default_factory=dict)
 
@@ -94,6 +95,7 @@ class SceneNode:
             "alsoIn": self.also_in,
             "line": self.line,
             "character": self.character,
+            "file": self.file,
             "severity": self.severity,
             "findings": [f.to_json() for f in self.findings],
             "figures": self.figures,
@@ -212,31 +214,73 @@ def primary_groups(model: Architecture) -> tuple[dict[str, str], dict[str, list[
 
 
 def build(analysis: Analysis, *, docs: Any = None) -> Scene:
-    """The scene of an analysed file (its model must have been read), with its findings."""
+    """The scene of an analysed file (its model must have been read), with its findings.
+
+    A Terraform module, a set of Kubernetes manifests or a compose project is read from several
+    files: the scene is the whole architecture's, each component placed in its own file, with the
+    findings of every file."""
     from archls.intel import facts
 
     model = analysis.model
     assert model is not None, "build a scene only from an analysis with a model"
-    heads = _heads(analysis)
     href = docs or _docs_href(analysis)
+    views = _views(analysis)
+    sources = _sources_of(views)
+    heads = {cid: (head, block) for cid, (_, head, block) in sources.items()}
     found = scene_of(model, facts.figures_of(analysis), analysis.path, analysis.format or "", heads)
-    for finding in facts.own_findings(analysis):
-        owner = _owner(analysis, finding, heads)
-        item = SceneFinding(
-            finding.code,
-            finding.severity.value,
-            finding.message,
-            finding.range.start_line,
-            finding.range.start_col,
-            href(finding.code),
-        )
-        if owner is not None and owner in found.nodes:
-            found.nodes[owner].findings.append(item)
-        else:
-            found.other_findings.append(item)
+    for cid, (path, _, _) in sources.items():
+        found.nodes[cid].file = path
+    every: list[Finding] = []
+    for view in views:
+        own = facts.own_findings(view)
+        every.extend(own)
+        view_heads = {cid: (head, block) for cid, (path, head, block) in sources.items() if path == view.path}
+        for finding in own:
+            owner = _owner(view, finding, view_heads)
+            item = SceneFinding(
+                finding.code,
+                finding.severity.value,
+                finding.message,
+                finding.range.start_line,
+                finding.range.start_col,
+                href(finding.code),
+            )
+            if owner is not None and owner in found.nodes:
+                found.nodes[owner].findings.append(item)
+            else:
+                found.other_findings.append(item)
     found.flows = _flows(model, analysis.config, analysis.graph, found.flows)
-    found.summary = _summary(analysis, facts.figures_of(analysis), facts.grade_of(analysis))
+    found.summary = _summary(analysis, facts.figures_of(analysis), facts.grade_of(analysis), every)
     return found
+
+
+def source_of(analysis: Analysis, cid: str) -> tuple[str, Range] | None:
+    """Where a component is defined, for "go to source": its file and its key (or first line)."""
+    found = _sources_of(_views(analysis)).get(cid)
+    return (found[0], found[1]) if found is not None else None
+
+
+def _views(analysis: Analysis) -> list[Analysis]:
+    """The analysis as seen from each file it reads, the opened file's first."""
+    import os
+
+    out = [analysis]
+    here = os.path.abspath(analysis.path)
+    for path in analysis.files:
+        if path != here:
+            view = analysis.for_file(path)
+            if view is not None:
+                out.append(view)
+    return out
+
+
+def _sources_of(views: list[Analysis]) -> dict[str, tuple[str, Range, Range]]:
+    """Each component's file, key and block, from the first file that defines it."""
+    out: dict[str, tuple[str, Range, Range]] = {}
+    for view in views:
+        for cid, (head, block) in _heads(view).items():
+            out.setdefault(cid, (view.path, head, block))
+    return out
 
 
 def of_model(model: Architecture, config: Any = None, graph: Any = None, path: str = "") -> Scene:
@@ -421,7 +465,7 @@ def _owner(analysis: Analysis, finding: Finding, heads: dict[str, tuple[Range, R
 
 
 def _docs_href(analysis: Analysis) -> Any:
-    from archls.server.convert import docs_href
+    from archls.rule_pages import docs_href
 
     return lambda code: docs_href(code, analysis.config)
 
@@ -455,7 +499,7 @@ def _flows(
     return out
 
 
-def _summary(analysis: Analysis, figures: Any, grade: Any) -> dict[str, Any]:
+def _summary(analysis: Analysis, figures: Any, grade: Any, findings: list[Finding]) -> dict[str, Any]:
     from archls.intel import facts
 
     return {
@@ -464,6 +508,6 @@ def _summary(analysis: Analysis, figures: Any, grade: Any) -> dict[str, Any]:
         "costMonthly": _finite(figures.cost_monthly, 2) if figures else None,
         "budgetMonthly": figures.budget_monthly if figures else None,
         "availabilityTarget": figures.availability_target if figures else None,
-        "findings": facts.counts(facts.own_findings(analysis)),
+        "findings": facts.counts(findings),
         "components": len(analysis.model.components) if analysis.model else 0,
     }

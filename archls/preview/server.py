@@ -338,12 +338,9 @@ def serve_file(path: Path, *, port: int = 0, open_browser: bool = True, out: IO[
     from archls.commands.loadtest import load_file
 
     def reveal(cid: str) -> str:
-        from archls.preview.scene import _heads
-
         with server._lock:
             analysis = server._analysis
-        head = _heads(analysis).get(cid) if analysis is not None else None
-        where = f"{path}:{head[0].start_line + 1}:{head[0].start_col + 1}" if head else str(path)
+        where = source_line(path, analysis, cid)
         print(f"go to source: {where} ({cid})", file=out, flush=True)
         return where
 
@@ -381,6 +378,27 @@ def serve_file(path: Path, *, port: int = 0, open_browser: bool = True, out: IO[
     finally:
         server.stop()
     return 0
+
+
+def source_line(opened: Path, analysis: Analysis | None, cid: str) -> str:
+    """Where "go to source" points on the terminal: ``path:line:column`` of the component in the file
+    that defines it (a sibling of ``opened`` for a module or a set of manifests), named as the user
+    named ``opened`` (relative when they gave a relative path)."""
+    import os
+
+    from archls.preview.scene import source_of
+
+    found = source_of(analysis, cid) if analysis is not None else None
+    if found is None:
+        return str(opened)
+    defined, key = found
+    if os.path.abspath(defined) == os.path.abspath(opened):
+        name = str(opened)
+    elif opened.is_absolute():
+        name = os.path.abspath(defined)
+    else:
+        name = os.path.relpath(os.path.abspath(defined))
+    return f"{name}:{key.start_line + 1}:{key.start_col + 1}"
 
 
 def _reload(path: Path) -> Analysis:

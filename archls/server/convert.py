@@ -6,8 +6,6 @@ import enum
 import json
 from collections import deque
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -16,6 +14,7 @@ from pygls.workspace.position_codec import ServerTextPosition
 
 from archls.config import Config
 from archls.findings import Finding, Range, Severity
+from archls.rule_pages import docs_href
 
 SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -23,9 +22,6 @@ SEVERITY = {
     Severity.INFO: lsp.DiagnosticSeverity.Information,
     Severity.HINT: lsp.DiagnosticSeverity.Hint,
 }
-
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
-PROJECT_DOCS = "https://github.com/archls/archls/blob/main/docs/rules"
 
 
 _recent: deque[tuple[str, tuple[str, ...]]] = deque(maxlen=4)
@@ -73,36 +69,6 @@ def _client_position(doc: TextDocument, lines: tuple[str, ...], line: int, col: 
 def from_lsp_position(doc: TextDocument, p: lsp.Position) -> tuple[int, int]:
     server = doc.position_codec.position_from_client_units(lines_of(doc), p)
     return server.line, server.character
-
-
-def docs_href(code: str, config: Config) -> str:
-    if config.docs_url:
-        return f"{config.docs_url.rstrip('/')}/{code}.md"
-    return _local_page(code) or f"{PROJECT_DOCS}/{code}.md"
-
-
-@cache
-def _local_page(code: str) -> str | None:
-    """A file: link to the rule's page, readable offline: the checkout's docs/rules/, or (for an
-    installed archls without its source tree, such as the VS Code bundle) the page written once
-    into the user's cache from the same registry the docs are generated from."""
-    page = DOCS_DIR / f"{code}.md"
-    if page.is_file():
-        return page.as_uri()
-    from archls.paths import cache_dir
-    from archls.report import rule_markdown
-    from archls.rules.registry import get
-
-    rule, folder = get(code), cache_dir("rules")
-    if rule is None or folder is None:
-        return None
-    target = folder / f"{code}.md"
-    try:
-        if not target.is_file():
-            target.write_text(rule_markdown(rule), encoding="utf-8")
-    except OSError:
-        return None
-    return target.as_uri()
 
 
 def diagnostic_json(finding: Finding, doc: TextDocument, config: Config) -> dict[str, Any]:

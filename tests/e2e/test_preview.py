@@ -13,9 +13,19 @@ from urllib.parse import urlsplit
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from tests.e2e.conftest import ROOT, change, open_doc
+from tests.e2e.conftest import ROOT, change, open_doc, write
 
 SHOP = (ROOT / "examples" / "ecommerce.arch.yaml").read_text(encoding="utf-8")
+MODULE_MAIN = """resource "aws_lb" "front" {
+  name     = "front"
+  internal = false
+}
+"""
+MODULE_DB = """resource "aws_db_instance" "orders" {
+  engine              = "postgres"
+  publicly_accessible = true
+}
+"""
 
 
 def fetch(url: str, method: str = "GET", path: str | None = None, body: Any = None) -> tuple[int, bytes]:
@@ -90,6 +100,24 @@ async def test_preview_opens_updates_and_reveals(client: LanguageClient):
         (uri, line, 2)
     ]
     assert json.loads(body)["message"] == f"catalog: line {line + 1}"
+
+    # A module is drawn whole from any of its files: "go to source" on a component of another of its
+    # files opens that file at the component.
+    db = write(client, "infra/db.tf", MODULE_DB)
+    main = await open_doc(client, "infra/main.tf", MODULE_MAIN, "terraform")
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.preview", arguments=[main.uri])
+    )
+    client.shown_documents.clear()
+    status, body = await asyncio.to_thread(
+        fetch, result["url"], "POST", f"/reveal?{urlsplit(result['url']).query}", {"id": "orders"}
+    )
+    assert status == 200 and json.loads(body)["message"] == "orders: db.tf line 1"
+    for _ in range(100):
+        if client.shown_documents:
+            break
+        await asyncio.sleep(0.05)
+    assert [(p.uri, p.selection.start.line, p.take_focus) for p in client.shown_documents] == [(db, 0, True)]
 
 
 async def test_preview_data_for_a_webview(client: LanguageClient):

@@ -22,6 +22,7 @@
     zones: new Set(),
     result: null,
     view: null, // {x, y, k}
+    fitted: false, // the view is the fitted one (the user has not zoomed or panned since)
     request: 0,
   };
 
@@ -52,7 +53,8 @@
             waiting.set(next, { resolve, reject });
             vscode.postMessage({ type: "chaos", id: next, fail, zones });
           }),
-        reveal: (node) => vscode.postMessage({ type: "reveal", id: node.id, line: node.line, character: node.character }),
+        reveal: (node) =>
+          vscode.postMessage({ type: "reveal", id: node.id, file: node.file, line: node.line, character: node.character }),
         open: (href) => vscode.postMessage({ type: "open", href }),
         onUpdate: (fn) => listeners.push(fn),
       };
@@ -97,11 +99,17 @@
       chaos: (fail, zones) => {
         const key = fail.length === 1 && zones.length === 0 ? fail[0] : zones.length === 1 && fail.length === 0 ? `zone:${zones[0]}` : null;
         if (key && singles[key]) return Promise.resolve(singles[key]);
+        if (!Object.keys(singles).length) {
+          // A page of a large architecture is saved without them (they would weigh megabytes).
+          return Promise.reject(
+            new Error(`this saved page carries no failures; run \`archls chaos ${scene.path} --fail NAME\`, or \`archls preview ${scene.path}\` for a live page`),
+          );
+        }
         return Promise.reject(
           new Error("this saved page holds single failures only; combine failures with `archls chaos FILE --fail A --fail B` or in the live preview"),
         );
       },
-      reveal: (node) => status(node.line == null ? "no source position" : `${scene.path}:${node.line + 1}`),
+      reveal: (node) => status(node.line == null ? "no source position" : `${node.file || scene.path}:${node.line + 1}`),
       open: null,
       onUpdate: () => {},
     };
@@ -139,7 +147,31 @@
     root.setAttribute("viewBox", `0 0 ${Math.max(box.width, 1)} ${Math.max(box.height, 1)}`);
     const k = Math.min(1.25, Math.max(0.05, Math.min(box.width / width, box.height / height) * 0.96));
     state.view = { k, x: (box.width - width * k) / 2, y: (box.height - height * k) / 2 };
+    state.fitted = true;
+    shown = { width: box.width, height: box.height };
     applyView();
+  }
+
+  // The canvas changed size (the panel opened or closed, the window was resized): a fitted drawing
+  // is fitted again to what is left of it, so nothing is hidden behind the panel; one the user
+  // zoomed keeps its scale and its centre.
+  let shown = null;
+  function resized() {
+    const root = svg();
+    if (!root) return;
+    const box = canvas.getBoundingClientRect();
+    if (shown && shown.width === box.width && shown.height === box.height) return;
+    const before = shown;
+    shown = { width: box.width, height: box.height };
+    if (state.fitted) {
+      fit();
+      return;
+    }
+    root.setAttribute("viewBox", `0 0 ${Math.max(box.width, 1)} ${Math.max(box.height, 1)}`);
+    if (before && state.view) {
+      state.view = { ...state.view, x: state.view.x + (box.width - before.width) / 2, y: state.view.y + (box.height - before.height) / 2 };
+      applyView();
+    }
   }
 
   function zoom(factor, cx, cy) {
@@ -150,6 +182,7 @@
     const k = Math.min(4, Math.max(0.05, state.view.k * factor));
     const ratio = k / state.view.k;
     state.view = { k, x: px - (px - state.view.x) * ratio, y: py - (py - state.view.y) * ratio };
+    state.fitted = false;
     applyView();
   }
 
@@ -173,7 +206,10 @@
     if (!drag) return;
     const dx = event.clientX - drag.x;
     const dy = event.clientY - drag.y;
-    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    if (Math.abs(dx) + Math.abs(dy) > 3) {
+      drag.moved = true;
+      state.fitted = false;
+    }
     state.view = { k: drag.view.k, x: drag.view.x + dx, y: drag.view.y + dy };
     applyView();
   });
@@ -191,14 +227,26 @@
     const node = event.target.closest(".node");
     if (!node) return;
     const id = node.getAttribute("data-component-id");
-    if (state.chaos) toggleFailure(id);
+    // In chaos mode a click fails or restores the component and leaves the panel as it is (it
+    // follows the click when open); Shift-click or the context menu opens a component's details.
+    if (state.chaos && !event.shiftKey) {
+      toggleFailure(id);
+      if (state.selected) select(id);
+      return;
+    }
     select(id);
+  });
+  canvas.addEventListener("contextmenu", (event) => {
+    const node = event.target.closest(".node");
+    if (!node) return;
+    event.preventDefault();
+    select(node.getAttribute("data-component-id"));
   });
   canvas.addEventListener("keydown", (event) => {
     const node = event.target.closest && event.target.closest(".node");
     if (node && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
-      node.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      node.dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: event.shiftKey }));
     }
   });
   document.addEventListener("keydown", (event) => {
@@ -242,6 +290,7 @@
       if (chosen) chosen.classList.add("selected");
     }
     renderPanel();
+    resized(); // at once, so the node is brought into the view that is left beside the panel
     if (chosen && pan) reveal(chosen);
   }
 
@@ -406,12 +455,14 @@
   }
 
   function toggleFailure(id) {
-    if (state.failed.has(id)) state.failed.delete(id);
+    const had = state.failed.has(id);
+    if (had) state.failed.delete(id);
     else state.failed.add(id);
-    runChaos(true);
+    runChaos(true, () => (had ? state.failed.add(id) : state.failed.delete(id)));
   }
 
-  function runChaos(animate) {
+  // ``undo`` takes back the change that asked for this run, when its result cannot be shown.
+  function runChaos(animate, undo) {
     const fail = [...state.failed];
     const zones = [...state.zones];
     const ticket = ++state.request;
@@ -428,17 +479,19 @@
       .then((result) => {
         if (ticket !== state.request) return;
         state.result = result;
-        status("");
+        status(host.live ? "live" : "");
         paintStates(result, animate);
         renderChaosBar();
         renderPanel();
       })
       .catch((error) => {
         if (ticket !== state.request) return;
-        // Undo the click that asked for what cannot be shown.
-        if (fail.length) state.failed.delete(fail[fail.length - 1]);
+        // Undo exactly the change that asked for what cannot be shown: the picture stays the last one.
+        if (undo) undo();
         status(error.message);
+        paintStates(state.result, false);
         renderChaosBar();
+        renderPanel();
       });
   }
 
@@ -454,6 +507,8 @@
     for (const edge of root.querySelectorAll(".edge")) edge.removeAttribute("data-state");
     root.removeAttribute("data-cascade");
     if (!result) return;
+    // Every component has a state in chaos mode; a saved page's results list only those not up.
+    for (const node of root.querySelectorAll(".node")) node.setAttribute("data-state", "up");
     const states = new Map(result.components.map((c) => [c.id, c]));
     const steps = new Map();
     for (const c of result.components) {
@@ -469,7 +524,7 @@
       for (const edge of root.querySelectorAll(".edge")) {
         const target = states.get(edge.getAttribute("data-to"));
         const painted = root.querySelector(`.node[data-component-id="${CSS.escape(edge.getAttribute("data-to"))}"]`);
-        if (target && target.state !== "up" && painted && painted.hasAttribute("data-state")) edge.setAttribute("data-state", target.state);
+        if (target && target.state !== "up" && painted && painted.getAttribute("data-state") === target.state) edge.setAttribute("data-state", target.state);
       }
     };
     const order = [...steps.keys()].sort((a, b) => a - b);
@@ -488,7 +543,9 @@
   function zoneOptions() {
     const options = [];
     for (const group of scene.groups || []) options.push({ value: `group:${group.id}`, label: `group ${group.id}` });
-    for (const zone of scene.zones || []) options.push({ value: `zone:${zone}`, label: `zone ${zone}` });
+    // A group that is also a zone (a subnet group placed in one) is offered once, as the group.
+    const groups = new Set((scene.groups || []).map((group) => group.id));
+    for (const zone of scene.zones || []) if (!groups.has(zone)) options.push({ value: `zone:${zone}`, label: `zone ${zone}` });
     return options;
   }
 
@@ -498,15 +555,18 @@
     if (!state.chaos) return;
     const failing = [...state.failed, ...[...state.zones].map((z) => `zone ${z}`)];
     bar.append(el("strong", {}, "Chaos mode"));
-    bar.append(el("span", {}, failing.length ? `failed: ${failing.join(", ")}` : "click components to fail them"));
+    bar.append(
+      el("span", {}, failing.length ? `failed: ${failing.join(", ")}` : "click components to fail them; Shift-click or right-click shows a component's details"),
+    );
     const picker = el("select", { "aria-label": "Fail a group or zone" }, el("option", { value: "" }, "Fail a group or zone…"));
     for (const option of zoneOptions()) picker.append(el("option", { value: option.value }, option.label));
     picker.addEventListener("change", () => {
       const [kind, ...rest] = picker.value.split(":");
       const name = rest.join(":");
-      if (kind === "group") state.failed.add(name);
-      if (kind === "zone") state.zones.add(name);
-      runChaos(true);
+      const set = kind === "zone" ? state.zones : state.failed;
+      if (!name || set.has(name)) return;
+      set.add(name);
+      runChaos(true, () => set.delete(name));
     });
     bar.append(picker);
     const result = state.result;
@@ -714,11 +774,6 @@
   renderSummary();
   fillFlows();
   fit();
-  // The drawing keeps its scale when the canvas changes size (the panel opening, a resized window).
-  const resized = () => {
-    const box = canvas.getBoundingClientRect();
-    svg().setAttribute("viewBox", `0 0 ${Math.max(box.width, 1)} ${Math.max(box.height, 1)}`);
-  };
   if (typeof ResizeObserver === "function") new ResizeObserver(resized).observe(canvas);
   else window.addEventListener("resize", resized);
   document.body.dataset.ready = "true";

@@ -56,18 +56,27 @@ def _analysis(ls: ArchServer, uri: Any) -> Any:
 
 
 def _reveal(ls: ArchServer, loop: asyncio.AbstractEventLoop, uri: str, cid: str) -> str:
-    """Select a component's key in the editor (called from the preview server's thread)."""
+    """Select a component's key in the editor, in the file that defines it (a module's or a manifest
+    set's other file too); called from the preview server's thread."""
+    import os
+
+    from pygls.uris import from_fs_path
+
     from archls.findings import Range
-    from archls.preview.scene import _heads
+    from archls.preview.scene import source_of
+    from archls.server.app import path_of
 
     analysis = views.recent(ls, uri)
-    head = _heads(analysis).get(cid) if analysis is not None else None
-    if head is None:
+    found = source_of(analysis, cid) if analysis is not None else None
+    if found is None:
         return f"{cid} has no place in the file"
-    key = head[0]
-    doc = ls.document(uri)
+    path, key = found
+    opened = path_of(uri)
+    same = opened is not None and os.path.abspath(path) == os.path.abspath(opened)
+    target = uri if same else (from_fs_path(os.path.abspath(path)) or uri)
+    doc = ls.document(target)
     selection = views.lsp_range(doc, Range(key.start_line, key.start_col, key.end_line, key.end_col))
-    params = lsp.ShowDocumentParams(uri=uri, take_focus=True, selection=selection)
+    params = lsp.ShowDocumentParams(uri=target, take_focus=True, selection=selection)
 
     def send() -> None:
         task = asyncio.ensure_future(ls.window_show_document_async(params))
@@ -75,7 +84,8 @@ def _reveal(ls: ArchServer, loop: asyncio.AbstractEventLoop, uri: str, cid: str)
         task.add_done_callback(_pending.discard)
 
     loop.call_soon_threadsafe(send)
-    return f"{cid}: line {key.start_line + 1}"
+    where = "" if same else f"{os.path.basename(path)} "
+    return f"{cid}: {where}line {key.start_line + 1}"
 
 
 async def _follow(ls: ArchServer, session: _Session) -> None:

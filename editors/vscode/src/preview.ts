@@ -19,6 +19,7 @@ interface FromWebview {
   readonly id?: unknown;
   readonly fail?: unknown;
   readonly zones?: unknown;
+  readonly file?: unknown;
   readonly line?: unknown;
   readonly character?: unknown;
   readonly href?: unknown;
@@ -126,8 +127,12 @@ export class Preview implements vscode.Disposable {
     } else if (message.type === "reveal" && typeof message.line === "number") {
       const start = new vscode.Position(message.line, typeof message.character === "number" ? message.character : 0);
       const length = typeof message.id === "string" ? message.id.length : 0;
-      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
-      await vscode.window.showTextDocument(uri, {
+      // The component's own file: a Terraform module or a set of manifests is drawn whole from any
+      // of its files (same scheme and authority as the previewed file: a remote workspace's too).
+      const target =
+        typeof message.file === "string" && path.isAbsolute(message.file) ? uri.with({ path: vscode.Uri.file(message.file).path }) : uri;
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === target.toString());
+      await vscode.window.showTextDocument(target, {
         viewColumn: editor?.viewColumn ?? vscode.ViewColumn.One,
         selection: new vscode.Range(start, start.translate(0, length)),
       });
