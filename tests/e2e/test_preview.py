@@ -7,13 +7,15 @@ import asyncio
 import html
 import http.client
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from tests.e2e.conftest import ROOT, change, open_doc, write
+from tests.e2e.conftest import ROOT, change, open_doc, server_config, start, write
 
 SHOP = (ROOT / "examples" / "ecommerce.arch.yaml").read_text(encoding="utf-8")
 MODULE_MAIN = """resource "aws_lb" "front" {
@@ -101,6 +103,19 @@ async def test_preview_opens_updates_and_reveals(client: LanguageClient):
     ]
     assert json.loads(body)["message"] == f"catalog: line {line + 1}"
 
+    # Closing the document stops its page's server.
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
+    for _ in range(100):
+        try:
+            await asyncio.to_thread(fetch, url)
+        except ConnectionRefusedError:
+            break
+        except ConnectionResetError:
+            pass  # closing while it answered
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the preview's server still answers after its document was closed")
+
     # A module is drawn whole from any of its files: "go to source" on a component of another of its
     # files opens that file at the component.
     db = write(client, "infra/db.tf", MODULE_DB)
@@ -157,3 +172,26 @@ async def test_compare_an_open_document_with_a_file_on_disk(client: LanguageClie
         assert "holds no file archls reads" in str(exc)
     else:
         raise AssertionError("a folder holding nothing archls reads was compared")
+
+
+@pytest_lsp.fixture(config=server_config())
+async def stopping(lsp_client: LanguageClient, tmp_path: Path):
+    """A server this test shuts down itself (the shared fixture's teardown would do it again)."""
+    await start(lsp_client, "neovim", tmp_path)
+    yield
+    lsp_client.exit(None)
+
+
+async def test_shutting_down_stops_every_preview(stopping: LanguageClient):
+    uri = (await open_doc(stopping, "shop.arch.yaml", SHOP)).uri
+    result = await stopping.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="archls.preview", arguments=[uri])
+    )
+    assert (await asyncio.to_thread(fetch, result["url"]))[0] == 200
+    await stopping.shutdown_async(None)  # the process lives on until `exit`; its previews do not
+    try:
+        await asyncio.to_thread(fetch, result["url"])
+    except ConnectionRefusedError:
+        pass
+    else:
+        raise AssertionError("a preview's server still answers after the language server shut down")

@@ -2,6 +2,7 @@
 
 - ``archls.preview`` (document URI): starts a loopback server for the document's live page and asks the
   client to open it in the browser (``window/showDocument`` with ``external: true``); answers ``{url}``.
+  The server stops when the document is closed, and when the language server shuts down.
   The page redraws after each edit (the document's text, saved or not, debounced); its "go to source"
   comes back as a ``window/showDocument`` selecting the component.
 - ``archls.previewPage`` (document URI, optional ``{"cspSource"}``): the page for a VS Code webview.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,17 +90,37 @@ def _reveal(ls: ArchServer, loop: asyncio.AbstractEventLoop, uri: str, cid: str)
     return f"{cid}: {where}line {key.start_line + 1}"
 
 
+def _end(session: _Session) -> threading.Thread | None:
+    """Stop a preview: its page's server and the task that redraws it. The server stops on a thread of
+    its own (it waits for its serving thread to notice, up to half a second), which is returned."""
+    if _sessions.get(session.uri) is session:
+        del _sessions[session.uri]
+    task = session.task
+    if task is not None and not task.done() and task is not asyncio.current_task():
+        task.cancel()
+    if session.server.closed:
+        return None
+    stopping = threading.Thread(target=session.server.stop, name="archls-preview-stop", daemon=True)
+    stopping.start()
+    return stopping
+
+
 async def _follow(ls: ArchServer, session: _Session) -> None:
-    """Redraw the page whenever the document changes (and has stayed unchanged for a moment)."""
+    """Redraw the page whenever the document changes (and has stayed unchanged for a moment); end the
+    preview when the document is closed."""
     while not session.server.closed:
         await asyncio.sleep(POLL_S)
         doc = ls.workspace.text_documents.get(session.uri)
-        if doc is None or doc.version == session.version:
+        if doc is None:
+            break
+        if doc.version == session.version:
             continue
         version = doc.version
         await asyncio.sleep(DEBOUNCE_S)
         doc = ls.workspace.text_documents.get(session.uri)
-        if doc is None or doc.version != version:
+        if doc is None:
+            break
+        if doc.version != version:
             continue
         try:
             # The audit on the audit thread (the diagnostics' own, when it is under way or done), so
@@ -112,6 +134,7 @@ async def _follow(ls: ArchServer, session: _Session) -> None:
         except Exception:  # a broken redraw must not end the preview
             ls.log_exception("redrawing the preview")
         session.version = version
+    _end(session)
 
 
 async def open_preview(ls: ArchServer, uri: Any) -> dict[str, Any]:
@@ -141,6 +164,13 @@ async def open_preview(ls: ArchServer, uri: Any) -> dict[str, Any]:
 
 
 def register(server: ArchServer) -> None:
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: ArchServer, params: None) -> None:
+        # every preview's page stops with the language server
+        stopping = [thread for session in list(_sessions.values()) if (thread := _end(session)) is not None]
+        for thread in stopping:
+            thread.join(timeout=2.0)
+
     @server.command("archls.preview")
     async def preview(ls: ArchServer, *args: Any) -> dict[str, Any]:
         uri = args[0].get("uri") if args and isinstance(args[0], dict) else (args[0] if args else None)
