@@ -110,6 +110,7 @@ def scene_data(analysis: Analysis, scene: Scene) -> dict[str, Any]:
 
     data = scene.to_json()
     data["zones"] = zone_names(analysis.model) if analysis.model is not None else []
+    data["settled"] = scene.settled
     return data
 
 

@@ -154,6 +154,8 @@ class Scene:
     summary: dict[str, Any]
     other_findings: list[SceneFinding]
     layout: layered.Layout
+    #: False while ``layout`` is a sketch made from an earlier drawing (see :mod:`archls.preview.sketch`)
+    settled: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -213,12 +215,15 @@ def primary_groups(model: Architecture) -> tuple[dict[str, str], dict[str, list[
     return primary, others
 
 
-def build(analysis: Analysis, *, docs: Any = None) -> Scene:
+def build(analysis: Analysis, *, docs: Any = None, sketch_from: layered.Layout | None = None) -> Scene:
     """The scene of an analysed file (its model must have been read), with its findings.
 
     A Terraform module, a set of Kubernetes manifests or a compose project is read from several
     files: the scene is the whole architecture's, each component placed in its own file, with the
-    findings of every file."""
+    findings of every file.
+
+    ``sketch_from``: when the graph must be laid out again, sketch it from this earlier drawing instead
+    (the scene is then not ``settled``), if enough of it is left."""
     from archls.intel import facts
 
     model = analysis.model
@@ -227,7 +232,7 @@ def build(analysis: Analysis, *, docs: Any = None) -> Scene:
     views = _views(analysis)
     sources = _sources_of(views)
     heads = {cid: (head, block) for cid, (_, head, block) in sources.items()}
-    found = scene_of(model, facts.figures_of(analysis), analysis.path, analysis.format or "", heads)
+    found = scene_of(model, facts.figures_of(analysis), analysis.path, analysis.format or "", heads, sketch_from)
     for cid, (path, _, _) in sources.items():
         found.nodes[cid].file = path
     every: list[Finding] = []
@@ -298,7 +303,14 @@ def of_model(model: Architecture, config: Any = None, graph: Any = None, path: s
     return found
 
 
-def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: dict[str, tuple[Range, Range]]) -> Scene:
+def scene_of(
+    model: Architecture,
+    figures: Any,
+    path: str,
+    format: str,
+    heads: dict[str, tuple[Range, Range]],
+    sketch_from: layered.Layout | None = None,
+) -> Scene:
     primary, others = primary_groups(model)
     nodes: dict[str, SceneNode] = {}
     for cid, component in model.components.items():
@@ -342,11 +354,20 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
         for gid, g in model.groups.items()
         if any(primary.get(m) == gid for m in model.components) or _holds_nested(gid, model, primary)
     }
-    laid = laid_out(
+    spec = (
         tuple((cid, node_width(cid, n.subtitle), NODE_HEIGHT, primary.get(cid)) for cid, n in nodes.items()),
         tuple((e.key, e.source, e.target, label_width(e.label)) for e in edges.values()),
         tuple((gid, g.parent) for gid, g in groups.items()),
     )
+    laid = kept_layout(*spec)
+    settled = True
+    if laid is None and sketch_from is not None:
+        from archls.preview.sketch import sketch
+
+        laid = sketch(sketch_from, *spec)
+        settled = laid is None
+    if laid is None:
+        laid = laid_out(*spec)
     flows = {fid: {"figures": figures.flows.get(fid) if figures else None} for fid in model.flows}
     return Scene(
         name=model.name,
@@ -359,6 +380,7 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
         summary={"components": len(nodes)},
         other_findings=[],
         layout=laid,
+        settled=settled,
     )
 
 
@@ -366,6 +388,7 @@ def scene_of(model: Architecture, figures: Any, path: str, format: str, heads: d
 _LAYOUTS: OrderedDict[tuple[Any, ...], layered.Layout] = OrderedDict()
 _LAYOUTS_KEPT = 8
 _layouts_lock = threading.Lock()
+_MAKING: dict[tuple[Any, ...], threading.Event] = {}
 
 
 def laid_out(
@@ -381,21 +404,47 @@ def laid_out(
     and an edit undone finds its earlier layout. Layouts are read-only once made.
     """
     key = (nodes, edges, groups)
+    while True:
+        with _layouts_lock:
+            found = _LAYOUTS.get(key)
+            if found is not None:
+                _LAYOUTS.move_to_end(key)
+                return found
+            # One layout of a graph at a time: a redraw that needs the layout another thread is
+            # making (the live preview's, after a sketch) waits for it rather than making it again.
+            making = _MAKING.get(key)
+            if making is None:
+                _MAKING[key] = threading.Event()
+                break
+        making.wait()
+    try:
+        made = layered.layout(
+            [layered.Node(*node) for node in nodes],
+            [layered.Edge(*edge) for edge in edges],
+            [layered.Group(*group) for group in groups],
+        )
+        with _layouts_lock:
+            _LAYOUTS[key] = made
+            while len(_LAYOUTS) > _LAYOUTS_KEPT:
+                _LAYOUTS.popitem(last=False)
+        return made
+    finally:
+        with _layouts_lock:
+            _MAKING.pop(key).set()
+
+
+def kept_layout(
+    nodes: tuple[tuple[str, float, float, str | None], ...],
+    edges: tuple[tuple[str, str, str, float], ...],
+    groups: tuple[tuple[str, str | None], ...],
+) -> layered.Layout | None:
+    """The layout of this graph if one was made and kept, else None."""
+    key = (nodes, edges, groups)
     with _layouts_lock:
         found = _LAYOUTS.get(key)
         if found is not None:
             _LAYOUTS.move_to_end(key)
-            return found
-    made = layered.layout(
-        [layered.Node(*node) for node in nodes],
-        [layered.Edge(*edge) for edge in edges],
-        [layered.Group(*group) for group in groups],
-    )
-    with _layouts_lock:
-        _LAYOUTS[key] = made
-        while len(_LAYOUTS) > _LAYOUTS_KEPT:
-            _LAYOUTS.popitem(last=False)
-    return made
+        return found
 
 
 def forget_layouts() -> None:

@@ -27,6 +27,7 @@ from archls.preview.patch import Frame
 
 if TYPE_CHECKING:
     from archls.engine import Analysis
+    from archls.preview.scene import Scene
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,11 @@ Reveal = Callable[[str], str]
 class PreviewServer:
     """One architecture's live page, served on 127.0.0.1 with a token."""
 
-    def __init__(self, *, port: int = 0, on_reveal: Reveal | None = None) -> None:
+    def __init__(self, *, port: int = 0, on_reveal: Reveal | None = None, sketch: bool = True) -> None:
         self.token = secrets.token_urlsafe(24)
         self.on_reveal = on_reveal
+        #: Whether a changed graph is first sent as a sketch of the drawing before (see :meth:`publish`).
+        self.sketches = sketch
         self._lock = threading.Condition()
         self._publishing = threading.Lock()
         self._frame: Frame | None = None
@@ -87,31 +90,59 @@ class PreviewServer:
 
     def publish(self, analysis: Analysis) -> None:
         """Draw ``analysis`` and send it to every open page: what changed since the drawing a page
-        has, or the whole drawing to a page that has another."""
-        from archls.preview import page, patch, scene, svg
+        has, or the whole drawing to a page that has another.
+
+        When the graph changed and must be laid out again, the pages first get a sketch made from
+        the drawing they have (:mod:`archls.preview.sketch`), then the layout, from a thread of its
+        own, unless another edit came meanwhile."""
+        from archls.preview import scene
 
         if analysis.model is None:
             problems = "; ".join(f"line {f.range.start_line + 1}: {f.message}" for f in analysis.findings[:2])
             self.publish_error(f"cannot draw {Path(analysis.path).name}: {problems or 'nothing to read'}")
             return
         with self._publishing:
-            drawn = scene.build(analysis)
-            drawing = svg.drawing(drawn, title=False)
-            data = page.scene_data(analysis, drawn)
-            with self._lock:
-                version, previous = self._version + 1, self._frame
-            frame = Frame(version, analysis, drawn, drawing, data)
-            change = patch.diff(previous, frame) if previous is not None else None
-            event = None
-            if change is not None:
-                event = _event({"version": version, "drawing": version, "base": previous.id, "patch": change}, version)
-            with self._lock:
-                self._version = version
-                self._frame = frame
-                self._patch, self._patch_base = event, (previous.id if previous is not None else None)
-                self._whole = None
-                self._error = None
-                self._lock.notify_all()
+            previous = self._frame
+            sketch_from = previous.scene.layout if previous is not None and self.sketches else None
+            drawn = scene.build(analysis, sketch_from=sketch_from)
+            self._send(analysis, drawn)
+        if not drawn.settled:
+            threading.Thread(target=self._settle, args=(analysis,), name="archls-preview-layout", daemon=True).start()
+
+    def _settle(self, analysis: Analysis) -> None:
+        from archls.preview import scene
+
+        try:
+            drawn = scene.build(analysis)  # the layout, kept for the next edit of the same graph
+        except Exception:  # the sketch stays; the next edit tries again
+            log.exception("laying out the preview failed")
+            return
+        with self._publishing:
+            frame = self._frame
+            if self._closed or frame is None or frame.analysis is not analysis:
+                return  # another edit was drawn meanwhile
+            self._send(analysis, drawn)
+
+    def _send(self, analysis: Analysis, drawn: Scene) -> None:
+        """Make ``drawn`` the current drawing (called holding ``_publishing``)."""
+        from archls.preview import page, patch, svg
+
+        drawing = svg.drawing(drawn, title=False)
+        data = page.scene_data(analysis, drawn)
+        with self._lock:
+            version, previous = self._version + 1, self._frame
+        frame = Frame(version, analysis, drawn, drawing, data)
+        change = patch.diff(previous, frame) if previous is not None else None
+        event = None
+        if change is not None:
+            event = _event({"version": version, "drawing": version, "base": previous.id, "patch": change}, version)
+        with self._lock:
+            self._version = version
+            self._frame = frame
+            self._patch, self._patch_base = event, (previous.id if previous is not None else None)
+            self._whole = None
+            self._error = None
+            self._lock.notify_all()
 
     def publish_error(self, message: str) -> None:
         """Keep the last picture and tell the pages why it is not redrawn."""

@@ -135,6 +135,7 @@ def test_the_page_redraws_after_a_save_keeping_view_and_selection(
     text = path.read_text("utf-8").replace("  images:\n", "  thumbnails:\n    type: object-storage\n  images:\n", 1)
     path.write_text(text, encoding="utf-8")
     p.wait_for_selector('.node[data-component-id="thumbnails"]', timeout=15000)
+    p.wait_for_selector("body[data-settled=true]")  # the new graph laid out (it came first as a sketch)
     assert p.get_attribute(".viewport", "transform") == view
     assert p.get_attribute(".node.selected", "data-component-id") == "catalog"
     assert p.text_content("#panel h2") == "catalog"
@@ -193,7 +194,8 @@ CANONICAL = """() => {
 def test_an_update_in_place_shows_what_a_fresh_page_shows(browser: Any, watched: Watched) -> None:
     """The live page applies each edit to the elements it has (the selection, keyboard focus and
     unchanged elements stay) and ends up showing exactly what a page opened afresh shows: after an
-    edit that changes the graph and one that changes only figures."""
+    edit that changes the graph (sent first as a sketch, then laid out) and one that changes only
+    figures."""
     text = SHOP.read_text("utf-8")
     server = PreviewServer(on_reveal=lambda cid: cid)
     server.publish(engine.analyse(text, str(SHOP)))
@@ -220,8 +222,13 @@ def test_an_update_in_place_shows_what_a_fresh_page_shows(browser: Any, watched:
         )
         assert figures != graph
         for edited in (graph, figures):
+            before = server.version
             server.publish(engine.analyse(edited, str(SHOP)))
-            p.wait_for_function(f"() => document.body.dataset.version === '{server.version}'")
+            # A new graph comes first as a sketch of the drawing before, then laid out.
+            p.wait_for_function(
+                f"() => Number(document.body.dataset.version) > {before} && document.body.dataset.settled === 'true'"
+            )
+            assert p.evaluate("() => document.body.dataset.version") == str(server.version)
             fresh = browser.new_page(viewport={"width": 1400, "height": 860})
             fresh.goto(server.url)
             fresh.wait_for_selector("body[data-ready=true]")

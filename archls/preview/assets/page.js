@@ -722,11 +722,7 @@
   }
 
   host.onUpdate((message) => {
-    // Only the last redraw's timings are kept.
-    performance.clearMarks("archls-update-start");
-    performance.clearMeasures("archls-update");
-    performance.clearMeasures("archls-repaint");
-    performance.mark("archls-update-start");
+    const start = performance.now();
     if (message.error) {
       status(message.error);
       return;
@@ -762,11 +758,19 @@
     select(state.selected, false); // an update keeps the view where the user left it
     if (state.chaos) runChaos(false);
     document.body.dataset.version = String(message.version ?? "");
-    status(host.live ? "live" : "");
-    // How long a redraw takes in the page, up to the frame that shows it (for the benchmark and
-    // the browser's performance panel).
-    performance.measure("archls-update", "archls-update-start");
-    requestAnimationFrame(() => setTimeout(() => performance.measure("archls-repaint", "archls-update-start")));
+    // A changed graph comes first as a sketch of the drawing before, then laid out.
+    const settled = scene.settled !== false;
+    document.body.dataset.settled = String(settled);
+    status(host.live ? (settled ? "live" : "laying out…") : "");
+    // How long a redraw takes in the page, and up to the frame that shows it (for the benchmark and
+    // the browser's performance panel); the last hundred are kept.
+    if (performance.getEntriesByName("archls-repaint").length >= 100) {
+      performance.clearMeasures("archls-update");
+      performance.clearMeasures("archls-repaint");
+    }
+    const detail = { version: message.version, settled };
+    performance.measure("archls-update", { start, detail });
+    requestAnimationFrame(() => setTimeout(() => performance.measure("archls-repaint", { start, detail })));
   });
 
   // --- start ----------------------------------------------------------------------------------------
