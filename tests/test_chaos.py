@@ -309,3 +309,116 @@ def test_without_flows_or_a_public_edge_traffic_is_measured_where_nothing_calls_
     assert result.components["vote"].state == State.DOWN
     assert result.traffic_basis == "entry points"
     assert result.traffic_lost == pytest.approx(0.5)  # vote of vote and result
+
+
+# --- routers, retries on a flow, availability without flows --------------------------------------
+
+ROUTER = """name: router
+components:
+  users: {type: client}
+  lb: {type: load-balancer, technology: aws-alb}
+  a: {type: service, technology: go, replicas: 2, health_check: true}
+  b: {type: service, technology: go, replicas: 2, health_check: true}
+connections:
+  - {from: users, to: lb, protocol: https}
+  - {from: lb, to: a, protocol: http, timeout_ms: 100}
+  - {from: lb, to: b, protocol: http, timeout_ms: 100}
+"""
+
+
+def test_a_router_whose_every_target_fails_goes_down_with_all_its_requests() -> None:
+    # Each request makes one call: losing both halves loses everything, not 1 - 0.5 x 0.5.
+    one = simulate(ROUTER, ["a"])
+    assert one.components["lb"].state == State.DEGRADED and one.traffic_lost == pytest.approx(0.5)
+    both = simulate(ROUTER, ["a", "b"])
+    lb = both.components["lb"]
+    assert lb.state == State.DOWN
+    assert lb.reasons[0].text == "each of its requests needs one of a, b, and all are down"
+    assert both.traffic_lost == pytest.approx(1.0)
+    assert both.availability_after == 0.0
+
+
+def test_a_split_caller_loses_every_request_when_each_of_its_calls_fails() -> None:
+    result = simulate(SHARED_CALLS, ["search", "cart"])
+    assert result.components["web"].state == State.DOWN
+    assert result.traffic_lost == pytest.approx(1.0)
+    assert {f.state for f in result.flows.values()} == {"broken"}
+
+
+FLAKY = """name: flaky
+components:
+  users: {type: client}
+  lb: {type: load-balancer, technology: aws-alb, zones: [za, zb]}
+  flaky: {type: service, technology: go, replicas: 4, zones: [za, zb], capacity_rps: 1000}
+  store: {type: service, technology: go, replicas: 2, health_check: true}
+  search: {type: service, technology: go, replicas: 2, health_check: true}
+connections:
+  - {from: users, to: lb, protocol: https}
+  - {from: lb, to: flaky, protocol: http, timeout_ms: 1000, retries: 3}
+  - {from: flaky, to: store, protocol: http, timeout_ms: 200}
+  - {from: flaky, to: search, protocol: http, timeout_ms: 300, share: 0.2}
+flows:
+  get: {rps: 100, latency_budget_ms: 5000, path: [users, lb, flaky, store]}
+"""
+
+
+def test_retries_recover_attempts_that_reach_lost_replicas_and_the_p99_waits_for_their_timeouts() -> None:
+    # flaky has no health check: half of the attempts reach the replicas lost with zone za and hang
+    # until the 1,000 ms timeout. With 3 retries a request fails only when all 4 attempts do: 0.5^4.
+    result = simulate(FLAKY, [], ["za"])
+    get = result.flows["get"]
+    assert get.lost_share == pytest.approx(0.5**4)
+    assert result.traffic_lost == pytest.approx(0.0625)
+    # 6.25% of the requests (more than 1 in 100) wait through all 4 timeouts: the p99 does too.
+    assert get.p99_after == pytest.approx((get.p99_before or 0) + 4 * 1000, abs=5)
+    assert result.components["lb"].failure == pytest.approx(0.0625)
+
+
+def test_retries_do_not_recover_requests_that_need_a_component_that_is_down() -> None:
+    # The fifth of flaky's requests that search its history need search again on every retry.
+    result = simulate(FLAKY, ["search"])
+    get = result.flows["get"]
+    assert get.lost_share == pytest.approx(0.2)
+    assert "which fails 20% of calls" in result.components["lb"].reasons[0].text
+    # At flaky's step the p99 request waits once for search to time out (flaky does not retry it).
+    assert get.p99_after == pytest.approx((get.p99_before or 0) + 300, abs=5)
+
+
+def test_a_partial_failure_behind_a_call_without_a_timeout_leaves_the_p99_unbounded() -> None:
+    text = FLAKY.replace(
+        "{from: lb, to: flaky, protocol: http, timeout_ms: 1000, retries: 3}", "{from: lb, to: flaky, protocol: http}"
+    )
+    get = simulate(text, [], ["za"]).flows["get"]
+    assert get.state == "degraded" and get.p99_after is None
+    assert get.reason == "lb waits without a timeout for flaky, which fails 50% of calls"
+
+
+def test_without_flows_availability_is_the_entry_points_composite() -> None:
+    model, config = model_of(ROUTER)
+    res_before = chaos.simulate(model, config, ["a"])
+    assert res_before.traffic_basis == "entry points"
+    before = res_before.availability_before
+    assert before is not None and 0.99 < before < 1
+    # Half of the requests are lost; the other half still meet the balancer and b.
+    assert res_before.availability_after == pytest.approx(0.5 * before, rel=1e-3)
+    assert simulate(ROUTER, ["lb"]).availability_after == 0.0
+
+
+def test_a_compose_project_reports_availability_at_its_entry_points(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(COMPOSE, encoding="utf-8")
+    code = main(["chaos", str(path), "--fail", "result", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and data["traffic_basis"] == "entry points"
+    assert 90 < data["availability_before"] < 100
+    # vote and result take equal parts of the requests: losing result leaves vote's part (vote
+    # with redis), losing redis leaves result's part; together they are the whole.
+    analysis = engine.analyse(COMPOSE, str(path))
+    assert analysis.model is not None
+    other = chaos.simulate(analysis.model, analysis.config, ["redis"])
+    assert other.availability_after is not None and 0.45 < other.availability_after < 0.5
+    assert data["availability_after"] + other.availability_after * 100 == pytest.approx(
+        data["availability_before"], rel=1e-6
+    )

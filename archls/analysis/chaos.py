@@ -170,7 +170,7 @@ class ChaosResult:
     flows: dict[str, FlowImpact]
     traffic_lost: float  #: share of the requests entering the system that now fail, 0..1
     traffic_basis: str  #: "flows" (their rps) or "entry points" (peak_rps at the entries)
-    availability_before: float | None  #: 0..1, traffic-weighted over the flows
+    availability_before: float | None  #: 0..1, on the basis of traffic lost (flows, else entry points)
     availability_after: float | None
     backlogs: list[Backlog] = field(default_factory=list)
 
@@ -370,18 +370,45 @@ def _routes_around(component: Component, managed: bool) -> bool:
     )
 
 
-def _attempts(p: float, retries: int) -> float:
-    """Expected attempts per call when each fails with probability p and failures are retried."""
-    if p <= 0:
-        return 1.0
-    if p >= 1:
-        return float(retries + 1)
-    return (1 - p ** (retries + 1)) / (1 - p)
+# A callee's failure has two parts. A share ``fixed`` of its requests fail on every attempt: they need
+# something that is down (a retry of the same request needs it again). The others' attempts fail
+# independently (they reach a lost replica still in rotation, or a callee that fails that way), so a
+# retry may succeed. ``p`` is the whole failure of one attempt, fixed part included.
+
+
+def _random_part(p: float, fixed: float) -> float:
+    """Failure of one attempt of a request outside the fixed share."""
+    return 0.0 if fixed >= 1 else min(1.0, max(0.0, (p - fixed) / (1 - fixed)))
+
+
+def _after_retries(p: float, fixed: float, retries: int) -> float:
+    """Failure of a call after ``retries`` retries."""
+    return fixed + (1 - fixed) * _random_part(p, fixed) ** (retries + 1)
+
+
+def _attempts(p: float, fixed: float, retries: int) -> float:
+    """Expected attempts per call when failures are retried: every attempt for the fixed share,
+    1 + q + ... + q^retries for the others."""
+    q = _random_part(p, fixed)
+    if q <= 0:
+        random = 1.0
+    elif q >= 1:
+        random = float(retries + 1)
+    else:
+        random = (1 - q ** (retries + 1)) / (1 - q)
+    return fixed * (retries + 1) + (1 - fixed) * random
 
 
 def _uses_breaker(c: Connection, p: float) -> bool:
     # A breaker opens on repeated failures: once the callee is down, calls fail fast and stop reaching it.
     return bool(c.circuit_breaker) and p >= 1 - _EPS
+
+
+def _call_failure(c: Connection, p: float, fixed: float) -> tuple[float, float]:
+    """Failure of a call (after retries, or failing fast behind an open breaker) and its fixed part."""
+    if _uses_breaker(c, p):
+        return 1.0, 1.0
+    return _after_retries(p, fixed, c.retries or 0), fixed
 
 
 class _Scenario:
@@ -392,6 +419,7 @@ class _Scenario:
         self.impacts = {cid: ComponentImpact(cid) for cid in model.components}
         self.own = dict.fromkeys(model.components, 0.0)  # failure from the component's own replicas
         self.p = dict.fromkeys(model.components, 0.0)  # failure seen by a caller's attempt
+        self.fixed = dict.fromkeys(model.components, 0.0)  # the part of it every retry meets again
         self.left = dict.fromkeys(model.components, 1.0)
         self.zones_lost = {cid: len(set(positions)) for cid, positions in lost_zones.items()}
         self.routed = {cid: _routes_around(c, res.profiles[cid].managed) for cid, c in model.components.items()}
@@ -459,6 +487,7 @@ class _Scenario:
         if state == State.DOWN:
             self.left[cid] = 0.0
             self.p[cid] = 1.0
+            self.fixed[cid] = 1.0
         return True
 
     def run(self) -> None:
@@ -496,7 +525,7 @@ class _Scenario:
                 if _uses_breaker(c, p):
                     rate = 0.0
                 elif p > 0:
-                    rate *= _attempts(p, c.retries or 0)
+                    rate *= _attempts(p, self.fixed[c.target], c.retries or 0)
                 traffic[index] = rate
                 if s.counted.get(index):
                     arrival[c.target] += rate
@@ -588,6 +617,11 @@ class _Scenario:
             if impact.state == State.DOWN or s.model.components[cid].type == ComponentType.CLIENT:
                 continue  # a client's lost requests are counted as traffic lost, not as a client failing
             success = 1 - self.own[cid]
+            held = 1.0  # the share of its requests outside the fixed failure (see _random_part)
+            # A router's request makes one of its calls, so the calls' failures add up instead of
+            # multiplying: every target failing fails every request.
+            routed = routed_fixed = 0.0
+            routed_to: list[str] = []
             for index, c in s.out[cid]:
                 target = self.impacts[c.target]
                 p = self.p[c.target]
@@ -604,7 +638,7 @@ class _Scenario:
                             ),
                         )
                     continue
-                failed = 1.0 if _uses_breaker(c, p) else p ** ((c.retries or 0) + 1)
+                failed, fixed = _call_failure(c, p, self.fixed[c.target])
                 if failed <= _EPS:
                     continue
                 if c.fallback:
@@ -622,7 +656,13 @@ class _Scenario:
                     )
                     continue
                 share = s.weight[index]
-                success *= 1 - share * failed
+                if s.routes[cid] and s.model.components[c.target].type != ComponentType.DNS:
+                    routed += share * failed
+                    routed_fixed += share * fixed
+                    routed_to.append(c.target)
+                else:
+                    success *= 1 - share * failed
+                    held *= 1 - share * fixed
                 what = "is down" if target.state == State.DOWN else f"fails {failed:.0%} of calls"
                 if share >= 1 and failed >= 1 - _EPS:
                     changed |= self._worsen(
@@ -640,11 +680,29 @@ class _Scenario:
                             "dependency",
                         ),
                     )
+            success *= max(0.0, 1 - routed)
+            held *= max(0.0, 1 - routed_fixed)
+            if routed_to and routed >= 1 - 1e-6 and impact.state != State.DOWN:
+                every = all(self.impacts[t].state == State.DOWN for t in routed_to)
+                changed |= self._worsen(
+                    cid,
+                    State.DOWN,
+                    Reason(
+                        f"each of its requests needs one of {', '.join(routed_to)}, "
+                        f"and {'all are down' if every else 'all fail every call'}",
+                        routed_to[0],
+                        "dependency",
+                    ),
+                )
             if impact.state == State.DOWN:
                 continue
             failure = min(1.0, max(0.0, 1 - success))
             if failure > self.p[cid] + 1e-12:
                 self.p[cid] = failure
+                changed = True
+            fixed = min(failure, max(0.0, 1 - held))
+            if fixed > self.fixed[cid] + 1e-12:
+                self.fixed[cid] = fixed
                 changed = True
         return changed
 
@@ -670,6 +728,7 @@ def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
         path = [cid for cid in flow.path if cid in model.components]
         waited: list[str] = path[:1]
         after: list[str] = []
+        into: dict[str, Connection | None] = {}  #: the call that reaches each waited step
         for a, b in pairwise(path):
             index = hop_connection(s.adj, a, b)
             connection = model.connections[index] if index is not None else None
@@ -679,16 +738,15 @@ def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
                 after.append(b)
             elif b not in waited:
                 waited.append(b)
-        success = 1.0
-        for n, cid in enumerate(waited):
-            ci = scenario.impacts[cid]
-            if ci.state == State.DOWN:
-                impact.state, impact.broken_at = "broken", cid
-                impact.reason = ci.reasons[0].text if ci.reasons else f"{cid} is down"
-                success = 0.0
-                break
-            nxt = waited[n + 1] if n + 1 < len(waited) else None
-            success *= 1 - _own_failure(scenario, cid, nxt)
+                into[b] = connection
+        down = next((cid for cid in waited if scenario.impacts[cid].state == State.DOWN), None)
+        if down is not None:
+            ci = scenario.impacts[down]
+            impact.state, impact.broken_at = "broken", down
+            impact.reason = ci.reasons[0].text if ci.reasons else f"{down} is down"
+            success = 0.0
+        else:
+            success = 1 - _path_failure(scenario, waited, into)
         if impact.state != "broken":
             troubled = _troubled(scenario, waited + after)
             if troubled or success < 1 - 1e-9:
@@ -700,14 +758,14 @@ def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
         impact.lost_rps = (flow.rps or 0.0) * impact.lost_share
         if impact.state != "broken" and success <= 1e-9:
             impact.state = "broken"
-            impact.broken_at = next((m for m in waited if _own_failure(scenario, m, None) >= 1 - 1e-9), waited[0])
+            impact.broken_at = next((m for m in waited if _own_failure(scenario, m, None)[0] >= 1 - 1e-9), waited[0])
             reasons = [r for m in waited for r in _failing_calls(scenario, m)]
             impact.reason = reasons[0] if reasons else impact.reason
         if impact.state != "broken":
-            impact.p99_after = _flow_p99(scenario, fid)
-            if impact.p99_after is None and impact.state == "ok":
+            impact.p99_after, hangs = _flow_p99(scenario, fid)
+            if impact.p99_after is None and (impact.state == "ok" or hangs):
                 impact.state = "degraded"
-                impact.reason = "a component on its path is saturated"
+                impact.reason = hangs or "a component on its path is saturated"
             composite = _flow_availability(scenario, waited)
             impact.availability_after = composite * success if composite is not None else None
         else:
@@ -716,22 +774,53 @@ def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
     return out
 
 
-def _own_failure(scenario: _Scenario, cid: str, next_hop: str | None) -> float:
-    """Failure at ``cid`` not counted at the next step of the same path: its own replicas, and the
-    required calls it makes elsewhere (a router sends the flow's requests to the next step only)."""
+def _path_failure(scenario: _Scenario, waited: list[str], into: dict[str, Connection | None]) -> float:
+    """Share of a flow's requests that fail on the steps it waits for. A retry repeats the whole
+    attempt at the next step (with everything that step waits for), so the failure is nested from
+    the end: an attempt at a step fails when the step fails on its own or the call to the next step
+    fails after its retries. A client after the first step only receives: what it calls on its own
+    is other traffic."""
+    model = scenario.s.model
+    attempt = fixed = 0.0
+    for n in range(len(waited) - 1, -1, -1):
+        cid = waited[n]
+        nxt = waited[n + 1] if n + 1 < len(waited) else None
+        c = into.get(nxt) if nxt is not None else None
+        onward, onward_fixed = _call_failure(c, attempt, fixed) if c is not None else (attempt, fixed)
+        if n > 0 and model.components[cid].type == ComponentType.CLIENT:
+            own, own_fixed = 0.0, 0.0
+        else:
+            own, own_fixed = _own_failure(scenario, cid, nxt)
+        attempt = 1 - (1 - own) * (1 - onward)
+        fixed = 1 - (1 - own_fixed) * (1 - onward_fixed)
+    return min(1.0, max(0.0, attempt))
+
+
+def _own_failure(scenario: _Scenario, cid: str, next_hop: str | None) -> tuple[float, float]:
+    """Failure at ``cid`` not counted at the next step of the same path, and its fixed part: its own
+    replicas, and the required calls it makes elsewhere (a router sends the flow's requests to the
+    next step only)."""
     s = scenario.s
     success = 1 - scenario.own[cid]
+    held = 1.0
+    routed = routed_fixed = 0.0  # a router's request makes one of its calls: their failures add up
     for index, c in s.out[cid]:
         if c.target == next_hop or c.is_async or c.fallback or not c.required:
             continue
-        if next_hop is not None and s.routes[cid] and s.model.components[c.target].type != ComponentType.DNS:
+        by_route = s.routes[cid] and s.model.components[c.target].type != ComponentType.DNS
+        if next_hop is not None and by_route:
             continue
         p = scenario.p[c.target]
         if p <= 0:
             continue
-        failed = 1.0 if _uses_breaker(c, p) else p ** ((c.retries or 0) + 1)
-        success *= 1 - s.weight[index] * failed
-    return 1 - success
+        failed, fixed = _call_failure(c, p, scenario.fixed[c.target])
+        if by_route:
+            routed += s.weight[index] * failed
+            routed_fixed += s.weight[index] * fixed
+        else:
+            success *= 1 - s.weight[index] * failed
+            held *= 1 - s.weight[index] * fixed
+    return 1 - success * max(0.0, 1 - routed), 1 - held * max(0.0, 1 - routed_fixed)
 
 
 def _troubled(scenario: _Scenario, route: list[str]) -> list[str]:
@@ -768,20 +857,26 @@ def _failing_calls(scenario: _Scenario, cid: str) -> list[str]:
     return out
 
 
-def _flow_p99(scenario: _Scenario, fid: str) -> float | None:
+def _flow_p99(scenario: _Scenario, fid: str) -> tuple[float | None, str | None]:
+    """The flow's p99 after the failure, or None with why it is unbounded (None alone: saturation).
+
+    Each step's queueing percentile at its new utilisation on the replicas left, its network time,
+    and the timeouts the p99 request waits through at that step: on the call to the next step
+    (attempts that reach its lost replicas hang) and on failing calls elsewhere."""
     s = scenario.s
+    model = s.model
     fl = s.res.load.flows[fid]
     if fl.p99_ms is None:
-        return None
+        return None, None
     total = 0.0
     steps = fl.steps
     for n, step in enumerate(steps):
         load = s.res.load.components[step.cid]
         impact = scenario.impacts[step.cid]
         if step.p99_ms is None:
-            return None
+            return None, None
         if (
-            s.model.components[step.cid].type == ComponentType.CLIENT
+            model.components[step.cid].type == ComponentType.CLIENT
             or load.service_ms is None
             or not load.queued
             or impact.utilisation_after is None
@@ -790,26 +885,69 @@ def _flow_p99(scenario: _Scenario, fid: str) -> float | None:
         else:
             value = _quantile(load, impact.utilisation_after, scenario.left[step.cid], step.fanout)
         if value is None:
-            return None
+            return None, None
         nxt = steps[n + 1].cid if n + 1 < len(steps) else None
-        total += value + step.network_ms + _waiting(scenario, step.cid, nxt)
-    return total
+        if n > 0 and model.components[step.cid].type == ComponentType.CLIENT:
+            wait, hung = 0.0, None  # a client at the end of a flow receives; its own calls are other traffic
+        else:
+            wait, hung = _waiting(scenario, step.cid, nxt)
+        index = hop_connection(s.adj, step.cid, nxt) if nxt is not None else None
+        c = model.connections[index] if index is not None else None
+        if hung is None and nxt is not None and c is not None and c.source == step.cid and not c.is_async:
+            # The next step's own failure (its lost replicas still in rotation) hangs the attempts
+            # that reach it; what it waits for further on is counted at its own step.
+            on_path = _wait(c, 1.0, scenario.own[nxt], 0.0)
+            if on_path is None:
+                hung = nxt
+            else:
+                wait = max(wait, on_path)
+        if hung is not None:
+            return None, f"{step.cid} waits without a timeout for {hung}, which fails {scenario.p[hung]:.0%} of calls"
+        total += value + step.network_ms + wait
+    return total, None
 
 
-def _waiting(scenario: _Scenario, cid: str, next_hop: str | None) -> float:
-    """Time a slow request spends waiting for failing calls to time out (calls other than the next hop)."""
+#: The share of requests that makes a wait part of a p99: one request in a hundred.
+_P99_SHARE = 0.01
+
+
+def _timeouts(share: float, p: float, fixed: float, retries: int) -> int:
+    """How many timeouts the p99 request waits through on one call: the most failed attempts in a row
+    (at most every attempt it makes) that at least 1% of all requests see, when a share of them
+    make the call and its attempts fail as ``p`` and ``fixed`` say."""
+    q = _random_part(p, fixed)
+    k = 0
+    while k <= retries and share * (fixed + (1 - fixed) * q ** (k + 1)) >= _P99_SHARE - 1e-12:
+        k += 1
+    return k
+
+
+def _wait(c: Connection, share: float, p: float, fixed: float) -> float | None:
+    """Time the p99 request spends waiting on a call whose attempts fail with probability p; None
+    when it waits without a timeout."""
+    if p <= 0 or _uses_breaker(c, p):
+        return 0.0
+    k = _timeouts(share, p, fixed, c.retries or 0)
+    if k == 0:
+        return 0.0
+    return None if c.timeout_ms is None else c.timeout_ms * k
+
+
+def _waiting(scenario: _Scenario, cid: str, next_hop: str | None) -> tuple[float, str | None]:
+    """Time the p99 request waits at ``cid`` for failing calls other than the next hop (the longest of
+    them), and a callee it waits for without a timeout, if any."""
     worst = 0.0
     s = scenario.s
     for index, c in s.out[cid]:
-        if c.target == next_hop or c.is_async or c.timeout_ms is None:
+        if c.target == next_hop or c.is_async:
             continue
         if next_hop is not None and s.routes[cid]:
-            continue
-        p = scenario.p[c.target]
-        if p <= 0 or _uses_breaker(c, p) or s.weight[index] * p < 0.01:
-            continue
-        worst = max(worst, c.timeout_ms * _attempts(p, c.retries or 0) * p)
-    return worst
+            continue  # a router's other calls serve other requests
+        wait = _wait(c, s.weight[index], scenario.p[c.target], scenario.fixed[c.target])
+        if wait is None:
+            return worst, c.target
+        worst = max(worst, wait)
+    return worst, None
 
 
 def _quantile(load: ComponentLoad, utilisation: float, left: float, fanout: float) -> float | None:
@@ -822,23 +960,28 @@ def _quantile(load: ComponentLoad, utilisation: float, left: float, fanout: floa
 
 
 def _flow_availability(scenario: _Scenario, members: list[str]) -> float | None:
-    res = scenario.s.res
     value: float | None = None
     for cid in members:
-        base = res.availability.components[cid]
-        if base.value is None:
-            continue
-        impact = scenario.impacts[cid]
-        figure: float | None = base.value
-        if impact.replicas_left is not None and impact.replicas_left < base.replicas:
-            prof = res.profiles[cid]
-            lost = scenario.zones_lost.get(cid, 0)
-            changed = replace(prof, replicas=impact.replicas_left, zones=max(0, prof.zones - lost))
-            figure = avail.component(cid, changed, res.catalog).value
+        figure = _component_availability(scenario, cid)
         if figure is None:
             continue
         value = (1.0 if value is None else value) * figure
     return value
+
+
+def _component_availability(scenario: _Scenario, cid: str) -> float | None:
+    """A component's availability with the replicas and zones it has left."""
+    res = scenario.s.res
+    base = res.availability.components[cid]
+    if base.value is None:
+        return None
+    impact = scenario.impacts[cid]
+    if impact.replicas_left is not None and impact.replicas_left < base.replicas:
+        prof = res.profiles[cid]
+        lost = scenario.zones_lost.get(cid, 0)
+        changed = replace(prof, replicas=impact.replicas_left, zones=max(0, prof.zones - lost))
+        return avail.component(cid, changed, res.catalog).value
+    return base.value
 
 
 def _backlogs(scenario: _Scenario) -> list[Backlog]:
@@ -896,17 +1039,80 @@ def _traffic_lost(scenario: _Scenario, flows: dict[str, FlowImpact]) -> tuple[fl
     total = sum(f.rps or 0.0 for f in rated)
     if total > 0:
         return min(1.0, sum(f.lost_rps for f in rated) / total), "flows"
+    weights = _entry_weights(scenario)
+    if not weights:
+        return 0.0, "entry points"
+    lost = sum(weight * _entry_failure(scenario, cid) for cid, weight in weights.items())
+    return min(1.0, lost / sum(weights.values())), "entry points"
+
+
+def _entry_weights(scenario: _Scenario) -> dict[str, float]:
+    """Where requests enter, weighted by their peak arrivals: the public edge and clients, else (a
+    compose project with nothing published) the components nothing calls, as the load model reads it."""
     s = scenario.s
-    # Where requests enter: the public edge and clients, else (a compose project with nothing
-    # published) the components nothing calls, as the load model reads it.
     called = {c.target for edges in s.out.values() for _, c in edges}
     starts = s.entries or [cid for cid in s.model.components if cid not in called]
     entries = [cid for cid in starts if s.base[cid] > 0] or starts
-    if not entries:
-        return 0.0, "entry points"
-    weights = {cid: s.base[cid] or 1.0 for cid in entries}
-    lost = sum(weights[cid] * _entry_failure(scenario, cid) for cid in entries)
-    return min(1.0, lost / sum(weights.values())), "entry points"
+    return {cid: s.base[cid] or 1.0 for cid in entries}
+
+
+def _entry_availability(scenario: _Scenario, after: bool) -> float | None:
+    """Availability at the entry points (weighted as traffic lost is), before or after the failure.
+
+    An entry point's composite availability is that of the components its requests wait for, met
+    the way requests meet them: a call every request makes multiplies, a router's targets are
+    weighted by the share of requests each gets. After the failure each component counts with the
+    replicas and zones it has left, the composite is taken over the requests that still succeed
+    (a router's failed targets drop out of its weights), and it is multiplied by that share."""
+    weights = _entry_weights(scenario)
+    if not weights:
+        return None
+    memo: dict[str, float] = {}
+    total = 0.0
+    for cid, weight in weights.items():
+        value = _composite(scenario, cid, after, memo, set())
+        if after:
+            value *= 1 - _entry_failure(scenario, cid)
+        total += weight * value
+    return total / sum(weights.values())
+
+
+def _composite(scenario: _Scenario, cid: str, after: bool, memo: dict[str, float], path: set[str]) -> float:
+    if cid in memo:
+        return memo[cid]
+    s = scenario.s
+    figure = _component_availability(scenario, cid) if after else s.res.availability.components[cid].value
+    value = 1.0 if figure is None else figure
+    path = path | {cid}
+    routed: list[tuple[float, float, float]] = []  #: a router's targets: share, success, composite
+    for index, c in s.out[cid]:
+        if not avail.waits_for(c) or c.target in path:
+            continue
+        sub = _composite(scenario, c.target, after, memo, path)
+        ok = 1.0
+        if after:
+            failed, _ = _call_failure(c, scenario.p[c.target], scenario.fixed[c.target])
+            ok = 1 - failed
+        share = s.weight[index]
+        if s.routes[cid] and s.model.components[c.target].type != ComponentType.DNS:
+            routed.append((share, ok, sub))
+        else:
+            value *= _given([(share, ok, sub)])
+    if routed:
+        value *= _given(routed)
+    memo[cid] = value
+    return value
+
+
+def _given(calls: list[tuple[float, float, float]]) -> float:
+    """Composite availability of one choice among calls (share of requests, share that succeed,
+    composite availability of the callee), over the requests that succeed; the requests that make
+    none of the calls count as available."""
+    rest = max(0.0, 1 - sum(share for share, _, _ in calls))
+    served = rest + sum(share * ok for share, ok, _ in calls)
+    if served <= 0:
+        return 1.0  # nothing succeeds: the share of requests that succeed is 0 and says so
+    return (rest + sum(share * ok * sub for share, ok, sub in calls)) / served
 
 
 def _entry_failure(scenario: _Scenario, cid: str) -> float:
@@ -914,7 +1120,7 @@ def _entry_failure(scenario: _Scenario, cid: str) -> float:
         return 1.0
     if scenario.s.model.components[cid].type != ComponentType.CLIENT:
         return scenario.p[cid]
-    return _own_failure(scenario, cid, None)
+    return _own_failure(scenario, cid, None)[0]
 
 
 def _weighted_availability(flows: dict[str, FlowImpact], which: str) -> float | None:
@@ -952,6 +1158,12 @@ def simulate(
     backlogs = _backlogs(scenario)
     flows = _flow_impacts(scenario)
     lost_share, basis = _traffic_lost(scenario, flows)
+    # Availability is given on the same basis as traffic lost: the flows' rates, else the entry points.
+    if basis == "flows":
+        before = _weighted_availability(flows, "availability_before")
+        after = _weighted_availability(flows, "availability_after")
+    else:
+        before, after = _entry_availability(scenario, False), _entry_availability(scenario, True)
     return ChaosResult(
         failed=list(fail),
         zones=list(zones),
@@ -959,8 +1171,8 @@ def simulate(
         flows=flows,
         traffic_lost=lost_share,
         traffic_basis=basis,
-        availability_before=_weighted_availability(flows, "availability_before"),
-        availability_after=_weighted_availability(flows, "availability_after"),
+        availability_before=before,
+        availability_after=after,
         backlogs=backlogs,
     )
 

@@ -100,9 +100,10 @@ def render_text(path: str, name: str, result: ChaosResult) -> str:
     basis = "of the flows' requests" if result.traffic_basis == "flows" else "of the requests at the entry points"
     lines.append(f"Traffic lost: {share(result.traffic_lost)} {basis}.")
     if result.availability_before is not None:
+        over = "traffic-weighted over the flows" if result.traffic_basis == "flows" else "at the entry points"
         lines.append(
             f"Availability: {_avail(result.availability_before)} before, {_avail(result.availability_after)} "
-            "after (traffic-weighted over the flows)."
+            f"after ({over})."
         )
     for backlog in result.backlogs:
         lines.append(
