@@ -97,6 +97,11 @@ def test_an_architecture_against_the_terraform_folder_that_implements_it(
     assert main(["compare", str(URL_SHORTENER), str(exported)]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if "single points of failure" in line)
     assert row.startswith("  ") and row.endswith("same components")  # not highlighted as a difference
+    # nor is any file of the folder written over
+    variables = exported / "variables.tf"
+    before = variables.read_bytes()
+    assert main(["compare", str(URL_SHORTENER), str(exported), "-o", str(variables)]) == 2
+    assert "refusing to write over" in capsys.readouterr().err and variables.read_bytes() == before
 
 
 def test_single_points_of_failure_in_compose_and_kubernetes(capsys: pytest.CaptureFixture[str]) -> None:

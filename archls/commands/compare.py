@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from archls import compare
     from archls.cli import UsageError
-    from archls.commands.loadtest import load_file
+    from archls.commands.loadtest import load_file, read_paths
 
     a, b = load_file(args.a), load_file(args.b)
     result = compare.compare(a, b, labels=(args.a, args.b))
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         text = compare.render_text(result)
     if args.output:
         out = Path(args.output)
-        if out.resolve() in {Path(a.path).resolve(), Path(b.path).resolve()}:
+        if out.resolve() in read_paths(a) | read_paths(b):
             raise UsageError(f"refusing to write over {out}, one of the files compared")
         try:
             out.write_text(text, encoding="utf-8")

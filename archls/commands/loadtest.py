@@ -67,6 +67,11 @@ def load_file(path: str, region: str | None = None) -> Analysis:
     return analysis
 
 
+def read_paths(analysis: Analysis) -> set[Path]:
+    """Every file an analysis read (a module's siblings, a compose override), resolved: never written over."""
+    return {Path(p).resolve() for p in (analysis.path, *analysis.files, *analysis.inputs)}
+
+
 def entry_file(path: str) -> str:
     """``path`` itself, or for a folder the file its architecture is analysed from."""
     from archls.cli import UsageError

@@ -39,15 +39,15 @@ def _port(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from archls.cli import UsageError
-    from archls.commands.loadtest import entry_file, load_file
+    from archls.commands.loadtest import entry_file, load_file, read_paths
     from archls.preview import page, scene
 
     entry = entry_file(args.file)
     analysis = load_file(args.file)
     if args.html:
         out = Path(args.html)
-        if out.resolve() == Path(entry).resolve():
-            raise UsageError(f"refusing to write the page over {args.file}")
+        if out.resolve() in read_paths(analysis):
+            raise UsageError(f"refusing to write the page over {out}, a file of the architecture drawn")
         if out.is_dir():
             raise UsageError(f"{out} is a folder; name the page's file, e.g. {out / 'architecture.html'}")
         html = page.render(analysis, scene.build(analysis), mode="static")

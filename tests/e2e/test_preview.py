@@ -164,14 +164,16 @@ async def test_compare_an_open_document_with_a_file_on_disk(client: LanguageClie
     )
     assert answer["comparison"]["b"]["format"] == "kubernetes" and answer["comparison"]["b"]["path"] == str(manifests)
     (client.workspace_root / "nothing").mkdir()
-    try:
-        await client.workspace_execute_command_async(
-            lsp.ExecuteCommandParams(command="archls.compare", arguments=[uri, "nothing"])
-        )
-    except Exception as exc:
-        assert "holds no file archls reads" in str(exc)
-    else:
-        raise AssertionError("a folder holding nothing archls reads was compared")
+    (client.workspace_root / "latin1.arch.yaml").write_bytes(b"name: caf\xe9\n")
+    for target, says in (("nothing", "holds no file archls reads"), ("latin1.arch.yaml", "0xe9 at offset 9")):
+        try:
+            await client.workspace_execute_command_async(
+                lsp.ExecuteCommandParams(command="archls.compare", arguments=[uri, target])
+            )
+        except Exception as exc:
+            assert says in str(exc)
+        else:
+            raise AssertionError(f"{target} was compared")
 
 
 @pytest_lsp.fixture(config=server_config())

@@ -42,9 +42,13 @@ def _other(ls: ArchServer, target: Any, base: str) -> tuple[engine.Analysis, str
     if uri in ls.workspace.text_documents:
         analysis = views.fresh(ls, uri)
     else:
-        text = ls.read_file(path)
-        if text is None:
-            raise JsonRpcInvalidParams(f"archls.compare: cannot read {path}")
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise JsonRpcInvalidParams(f"archls.compare: cannot read {path}: {exc.strerror or exc}") from exc
+        text, bad_bytes = engine.decode(data)
+        if bad_bytes is not None:
+            raise JsonRpcInvalidParams(f"archls.compare: {path}: {bad_bytes.message}")
         if not engine.claims(path, text):
             raise JsonRpcInvalidParams(f"archls.compare: {path} is not a file archls reads")
         analysis = engine.analyse(text, path, ls.config_for(uri), read=ls.read_file)
