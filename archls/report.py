@@ -211,7 +211,10 @@ def github(items: Sequence[Located], not_audited: Sequence[Located] = ()) -> str
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    from archls.terminal import printable
+
+    # a workflow log shows colours and cursor moves too: controls from the files are shown as escapes
+    return printable(value, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(value: str) -> str:

@@ -169,6 +169,7 @@ def test_terminal_control_characters_from_a_file_are_shown_not_obeyed(
     for argv in (
         ["chaos", str(path), "--fail", "db"],
         ["check", str(path), "-j", "1"],
+        ["check", str(path), "-j", "1", "--format", "github"],
         ["compare", str(path), str(path)],
     ):
         main(argv)
