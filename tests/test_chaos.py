@@ -12,6 +12,7 @@ from archls import engine
 from archls.analysis import chaos
 from archls.analysis.chaos import State
 from archls.cli import main
+from archls.commands.chaos import render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.arch.yaml"))
@@ -422,3 +423,5 @@ def test_a_compose_project_reports_availability_at_its_entry_points(
     assert data["availability_after"] + other.availability_after * 100 == pytest.approx(
         data["availability_before"], rel=1e-6
     )
+    text = render_text("compose.yaml", "compose", other)
+    assert f"Availability: {data['availability_before']:.2f}% before" in text and "(at the entry points)" in text

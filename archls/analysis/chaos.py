@@ -6,14 +6,17 @@ semantics are documented in ``docs/chaos.md``; in short:
 - a failed component is down; a zone failure takes away the replicas in that zone (evenly spread
   over the zones a component lists) and every member of a zone group;
 - a caller that waits for a callee (synchronous, ``required``, no ``fallback``) loses the share of
-  its requests that make the call; when that is all of them it is down too. An optional call or a
-  fallback degrades the caller; an async hand-over leaves it up while a backlog grows;
+  its requests that make the call; when that is all of them it is down too. A router's requests
+  each make one of its calls, so their failures add up: every target failing takes it down. An
+  optional call or a fallback degrades the caller; an async hand-over leaves it up while a backlog
+  grows;
 - failed calls are assumed to hang until the caller's ``timeout_ms`` (a blackholed host, the worst
   common case). Waiting holds the caller's workers, so its utilisation is recomputed with the longer
   service time; a caller without a timeout is held for good. A circuit breaker fails fast once a
   callee is down and stops the calls reaching it;
-- callers retry failed calls ``retries`` times: the attempts multiply the load on the replicas that
-  are left (a retry storm). Traffic is propagated again in call order with the existing arrival
+- callers retry failed calls ``retries`` times: a retry may recover an attempt that failed by chance
+  (a lost replica still in rotation), never a request that needs a component that is down. The
+  attempts multiply the load on the replicas that are left (a retry storm). Traffic is propagated again in call order with the existing arrival
   figures scaled, utilisation is recomputed with the queueing model, and a component pushed past
   saturation goes down as well. States only ever get worse, so the cascade settles.
 """
