@@ -199,7 +199,7 @@ def _entry(group: Group) -> str:
 def _described(group: Group, folder: str) -> str:
     def named(path: str) -> str:
         # as the user would type it: under the folder as they gave it
-        return os.path.join(folder, os.path.relpath(path, os.path.abspath(folder)))
+        return os.path.normpath(os.path.join(folder, os.path.relpath(path, os.path.abspath(folder))))
 
     if group.format in {"terraform", "kubernetes"}:
         return f"{named(os.path.dirname(group.files[0]))}/ ({_KINDS[group.format]})"
