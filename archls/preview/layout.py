@@ -1243,9 +1243,10 @@ def _polyline(
             continue
         gaps.append(len(points) - 1)
         if w.layer > v.layer:
+            if w is last:
+                break  # the column's edge and the box's side follow
             points.append((left_w, y_w))
-            if w is not last:
-                points.append((right_w, y_w))
+            points.append((right_w, y_w))
         else:
             points.append((right_w, y_w))
             points.append((left_w, y_w))

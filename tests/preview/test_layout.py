@@ -71,6 +71,8 @@ def test_edges_join_their_boxes(scenes: dict[str, scene.Scene]) -> None:
             end_side = target.x + target.width if route.reversed else target.x
             assert abs(x0 - start_side) < 0.01 and source.y <= y0 <= source.y + source.height, (name, route.key)
             assert abs(x1 - end_side) < 0.01 and target.y <= y1 <= target.y + target.height, (name, route.key)
+            # No stretch of length zero: the arrowhead takes its direction from the last one.
+            assert all(p != q for p, q in zip(route.points, route.points[1:], strict=False)), (name, route.key)
 
 
 def test_the_same_input_gives_the_same_picture() -> None:
