@@ -754,7 +754,14 @@ def _flow_impacts(scenario: _Scenario) -> dict[str, FlowImpact]:
             troubled = _troubled(scenario, waited + after)
             if troubled or success < 1 - 1e-9:
                 impact.state = "degraded"
-                first = troubled[0] if troubled else waited[0]
+                # Where requests are lost says more than a step that only runs on with less.
+                losing = [
+                    cid
+                    for n, cid in enumerate(waited)
+                    if cid in troubled
+                    and _own_failure(scenario, cid, waited[n + 1] if n + 1 < len(waited) else None)[0] > 0
+                ]
+                first = losing[0] if losing and success < 1 - 1e-9 else troubled[0] if troubled else waited[0]
                 reasons = scenario.impacts[first].reasons
                 impact.reason = f"{first}: {reasons[0].text}" if reasons else None
         impact.lost_share = 1 - success
