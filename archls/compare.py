@@ -6,8 +6,9 @@ implements it): components are matched by id; then, among those left, by their i
 way (case, ``-``, ``_`` and ``.`` aside, and without a Terraform resource type such as ``aws_lb.``);
 then by type and technology; each later pass only where it pairs exactly one with one.
 
-A single point of failure is a component running one instance whose failure alone loses traffic, as
-the chaos engine works it out (:func:`archls.analysis.chaos.each`): the same reading in every format.
+A single point of failure is a component running one instance whose failure alone loses traffic or
+takes another component down, as the chaos engine works it out (:func:`archls.analysis.chaos.each`):
+the same reading in every format.
 """
 
 from __future__ import annotations
@@ -157,7 +158,10 @@ def _single_failures(analysis: Analysis) -> tuple[list[str], dict[str, Any] | No
     spof = []
     for blast in blasts:
         component = model.components.get(blast.target) if blast.kind == "component" else None
-        if component is None or blast.traffic_lost <= 0 or component.type.value in _NOT_OURS:
+        if component is None or component.type.value in _NOT_OURS:
+            continue
+        # requests lost, or a part of the system down with it (traffic no flow measures, work behind a queue)
+        if blast.traffic_lost <= 0 and not blast.down:
             continue
         # the provider runs a managed service's redundancy; no replicas is switched off on purpose
         if component.replica_count != 1 or component.replicas == 0 or managed(component.technology):

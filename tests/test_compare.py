@@ -110,6 +110,11 @@ def test_single_points_of_failure_in_compose_and_kubernetes(capsys: pytest.Captu
     data = json.loads(capsys.readouterr().out)
     assert data["a"]["single_points_of_failure"] == ["db", "web"]
     assert data["b"]["single_points_of_failure"] == ["web"]
+    # profile-db serves no declared flow, but its one instance takes the profile service down with it
+    from archls import compare
+    from archls.commands.loadtest import load_file
+
+    assert "profile-db" in compare.side(load_file(str(ROOT / "examples" / "ride-sharing.arch.yaml"))).single_points
 
 
 def test_a_folder_that_is_not_one_architecture_says_what_to_pass(
