@@ -211,7 +211,11 @@ def test_an_update_in_place_shows_what_a_fresh_page_shows(browser: Any, watched:
         p.focus('.node[data-component-id="cart"]')
 
         graph = (
-            text.replace("  images:\n", "  thumbnails:\n    type: object-storage\n  images:\n", 1)
+            text.replace(
+                "  images:\n",
+                '  thumbnails:\n    type: object-storage\n    technology: "<svg onload=alert(2)></text>"\n  images:\n',
+                1,
+            )
             .replace("connections:\n", "connections:\n  - {from: catalog, to: thumbnails, protocol: s3}\n", 1)
             .replace("  - {from: cdn, to: images, protocol: s3}\n", "", 1)
         )
@@ -246,6 +250,8 @@ def test_an_update_in_place_shows_what_a_fresh_page_shows(browser: Any, watched:
         assert "×5" in (p.text_content('.node[data-component-id="catalog"]') or "")
         assert p.locator('.edge[data-key="catalog->thumbnails"]').count() == 1
         assert p.locator('.edge[data-key="cdn->images"]').count() == 0
-        assert watched.errors == []
+        # Text from the file arrives in updates as text too.
+        assert "object-storage · <svg onload=" in (p.text_content('.node[data-component-id="thumbnails"]') or "")
+        assert watched.errors == [] and watched.dialogs == []
     finally:
         server.stop()
