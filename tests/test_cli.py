@@ -192,6 +192,13 @@ def test_folders_bad_bytes_and_ports(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["preview", str(workspace / "infra"), "--html", str(page)]) == 0
     assert 'data-component-id="assets"' in page.read_text("utf-8")
     capsys.readouterr()
+    # a file of the module that cannot be read is said, not silently left out
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "main.tf").write_text((workspace / "infra" / "main.tf").read_text("utf-8"), encoding="utf-8")
+    (module / "db.tf").write_text('resource "aws_db_instance" "db" {\n  engine =\n', encoding="utf-8")
+    assert main(["chaos", str(module), "--each"]) == 1
+    assert f"archls: note: {module / 'db.tf'}:2:11: HCL syntax error" in capsys.readouterr().err
 
     bad = tmp_path / "bad.arch.yaml"
     bad.write_bytes(b"\xff\xfe bad")

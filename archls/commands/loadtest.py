@@ -64,7 +64,23 @@ def load_file(path: str, region: str | None = None) -> Analysis:
     if analysis.model is None:
         problems = "; ".join(f"line {f.range.start_line + 1}: {f.message}" for f in analysis.findings[:3])
         raise UsageError(f"{shown}: cannot be read as an architecture ({problems})")
+    _note_unread(analysis)
     return analysis
+
+
+def _note_unread(analysis: Analysis) -> None:
+    """Say on standard error which other files of the architecture could not be read: what they define
+    is missing from the answer, which is otherwise silent about it (``archls check`` reports them)."""
+    from archls.findings import UNREADABLE
+    from archls.paths import display_path
+    from archls.terminal import printable
+
+    entry = os.path.abspath(analysis.path)
+    for finding in analysis.findings:
+        if finding.code in UNREADABLE and finding.file and os.path.abspath(finding.file) != entry:
+            where = f"{display_path(finding.file)}:{finding.range.start_line + 1}:{finding.range.start_col + 1}"
+            note = f"archls: note: {where}: {finding.message}; what that file defines is left out"
+            print(printable(note, keep=""), file=sys.stderr)
 
 
 def read_paths(analysis: Analysis) -> set[Path]:
