@@ -187,12 +187,13 @@ def _settings(component: Any) -> dict[str, Any]:
     return out
 
 
-_TERRAFORM_TYPE = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]+\.(?=.)")
+#: A Terraform address in front of a resource's name: the modules it sits in and its resource type.
+_TERRAFORM_TYPE = re.compile(r"^(?:module\.[^.]+\.)*[a-z][a-z0-9]*_[a-z0-9_]+\.(?=.)")
 
 
 def normalised(cid: str) -> str:
-    """A component's id as written in any format: ``links-api``, ``links_api``, ``aws_ecs_service.links_api``
-    and ``Links.API`` are one id."""
+    """A component's id as written in any format: ``links-api``, ``links_api``, ``Links.API``,
+    ``aws_ecs_service.links_api`` and ``module.app.aws_ecs_service.links_api`` are one id."""
     return re.sub(r"[-_.]", "", _TERRAFORM_TYPE.sub("", cid.lower()))
 
 

@@ -104,6 +104,20 @@ def test_an_architecture_against_the_terraform_folder_that_implements_it(
     assert "refusing to write over" in capsys.readouterr().err and variables.read_bytes() == before
 
 
+def test_ids_written_the_way_of_each_format_are_one_id() -> None:
+    from archls.compare import normalised
+
+    written = [
+        "links-api",
+        "Links_API",
+        "links.api",
+        "aws_ecs_service.links_api",
+        "module.app.aws_ecs_service.links_api",
+    ]
+    assert {normalised(cid) for cid in written} == {"linksapi"}
+    assert normalised("aws_lb.main") != normalised("aws_lb.edge")
+
+
 def test_single_points_of_failure_in_compose_and_kubernetes(capsys: pytest.CaptureFixture[str]) -> None:
     # one replica each, and each one's failure loses traffic at the entry points
     assert main(["compare", str(WORKSPACE / "docker-compose.yml"), str(WORKSPACE / "k8s"), "--format", "json"]) == 0
