@@ -64,6 +64,7 @@ class SceneNode:
     line: int | None  #: where it is defined (0-based), in ``file``
     character: int | None
     file: str | None = None  #: the file it is defined in (a module's or manifest set's own file)
+    end: tuple[int, int] | None = None  #: where its key (what "go to source" selects) ends
     findings: list[SceneFinding] = field(default_factory=list)
     figures: dict[str, float | None] = field(default_factory=dict)
 
@@ -96,6 +97,7 @@ class SceneNode:
             "line": self.line,
             "character": self.character,
             "file": self.file,
+            "end": list(self.end) if self.end else None,
             "severity": self.severity,
             "findings": [f.to_json() for f in self.findings],
             "figures": self.figures,
@@ -328,6 +330,7 @@ def scene_of(
             also_in=others.get(cid, []),
             line=head[0].start_line if head else None,
             character=head[0].start_col if head else None,
+            end=(head[0].end_line, head[0].end_col) if head else None,
             figures=_component_figures(figs),
         )
     edges: dict[tuple[str, str], SceneEdge] = {}

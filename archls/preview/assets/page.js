@@ -54,7 +54,7 @@
             vscode.postMessage({ type: "chaos", id: next, fail, zones });
           }),
         reveal: (node) =>
-          vscode.postMessage({ type: "reveal", id: node.id, file: node.file, line: node.line, character: node.character }),
+          vscode.postMessage({ type: "reveal", id: node.id, file: node.file, line: node.line, character: node.character, end: node.end }),
         open: (href) => vscode.postMessage({ type: "open", href }),
         onUpdate: (fn) => listeners.push(fn),
       };

@@ -22,6 +22,7 @@ interface FromWebview {
   readonly file?: unknown;
   readonly line?: unknown;
   readonly character?: unknown;
+  readonly end?: unknown;
   readonly href?: unknown;
 }
 
@@ -127,6 +128,11 @@ export class Preview implements vscode.Disposable {
     } else if (message.type === "reveal" && typeof message.line === "number") {
       const start = new vscode.Position(message.line, typeof message.character === "number" ? message.character : 0);
       const length = typeof message.id === "string" ? message.id.length : 0;
+      // The component's key as the server places it; else as many characters as its id.
+      const end =
+        Array.isArray(message.end) && message.end.length === 2 && message.end.every((n) => typeof n === "number")
+          ? new vscode.Position(message.end[0] as number, message.end[1] as number)
+          : start.translate(0, length);
       // The component's own file: a Terraform module or a set of manifests is drawn whole from any
       // of its files (same scheme and authority as the previewed file: a remote workspace's too).
       const target =
@@ -134,7 +140,7 @@ export class Preview implements vscode.Disposable {
       const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === target.toString());
       await vscode.window.showTextDocument(target, {
         viewColumn: editor?.viewColumn ?? vscode.ViewColumn.One,
-        selection: new vscode.Range(start, start.translate(0, length)),
+        selection: new vscode.Range(start, end),
       });
     } else if (message.type === "open" && typeof message.href === "string") {
       const target = vscode.Uri.parse(message.href);
