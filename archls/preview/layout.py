@@ -16,15 +16,16 @@ for readable architecture diagrams:
    constraints (Dwyer, Marriott and Stuckey's "satisfy"), a few rounds;
 6. edges leave and enter at ports spread along a box's side in the order of the other end.
 
-The graph is laid out twice: as above, with the edges reversed to break cycles drawn back through the
-layers, and the way ELK draws compound graphs with cycles. There a reversed edge keeps its direction
-and is drawn as a loop: out of its source's right side, back in the gap beside that column (or the
-next one), through a dummy per layer, and round into its target's left side; each turn is an edge
-within one layer, crossing the edges on its side of whatever lies between its ends, which the
-ordering counts, and the loops' dummies are moved to where they cross least. A component that only
-calls into a group (or is only called from one) goes beside the group rather than above or below
-it, and an edge leaving a group towards something past its last layer (or entering one from before
-its first) runs inside the group to its side. The drawing with fewer crossings is kept.
+A graph with groups or cycles whose drawing crosses is laid out a second time, the way ELK draws
+compound graphs with cycles (the first drawing has the edges reversed to break cycles drawn back
+through the layers). There a reversed edge keeps its direction and is drawn as a loop: out of its
+source's right side, back in the gap beside that column (or the next one), through a dummy per layer,
+and round into its target's left side; each turn is an edge within one layer, crossing the edges on
+its side of whatever lies between its ends, which the ordering counts, and the loops' dummies are
+moved to where they cross least. A component that only calls into a group (or is only called from
+one) goes beside the group rather than above or below it, and an edge leaving a group towards
+something past its last layer (or entering one from before its first) runs inside the group to its
+side. The drawing with fewer crossings is kept.
 
 Everything is deterministic: ties are broken by the input order.
 """
