@@ -19,8 +19,8 @@ for readable architecture diagrams:
 A graph with groups or cycles whose drawing crosses is laid out a second time, the way ELK draws
 compound graphs with cycles (the first drawing has the edges reversed to break cycles drawn back
 through the layers). There a reversed edge keeps its direction and is drawn as a loop: out of its
-source's right side, back in the gap beside that column (or the next one), through a dummy per layer,
-and round into its target's left side; each turn is an edge within one layer, crossing the edges on
+source's right side, back in the gap after the next column, through a dummy per layer, and round into
+its target's left side; each turn is an edge within one layer, crossing the edges on
 its side of whatever lies between its ends, which the ordering counts, and the loops' dummies are
 moved to where they cross least. A component that only calls into a group (or is only called from
 one) goes beside the group rather than above or below it, and an edge leaving a group towards
@@ -187,12 +187,12 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     if not loops and beside == layers and not _leaves_by_a_side(beside, dag, node_chains):
         return plain  # the second drawing would be the same
     args = (nodes, groups, chains, pairs, reversed_pairs, dag, beside, True)
-    outward: dict[tuple[int, int], tuple[bool, bool]] = {pair: (False, False) for pair in sorted(loops)}
+    outward: dict[tuple[int, int], tuple[bool, bool]] = {pair: (True, False) for pair in sorted(loops)}
     best, crossed = _draw(*args, outward)
     count = best.crossings()
-    # A loop turns back beside its source's column or one layer further out, around what lies in
-    # that layer, and likewise beside its target's. Only a turn that crosses something is tried
-    # further out, a few tries at most.
+    # A loop turns back one layer past its source's column, around what lies in that layer (as ELK's
+    # do), and into its target beside the target's column. A turn that crosses something is tried the
+    # other way (beside its source's column, or one layer before its target's), a few tries at most.
     tries = LOOP_TRIES
     for pair in list(outward):
         for side in (0, 1):
@@ -201,7 +201,7 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
             tries -= 1
             trial = dict(outward)
             flags = list(trial[pair])
-            flags[side] = True
+            flags[side] = not flags[side]
             trial[pair] = (flags[0], flags[1])
             drawn, trial_crossed = _draw(*args, trial)
             if drawn.crossings() < count:
@@ -209,7 +209,7 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     return best if (count, area(best)) < (plain.crossings(), area(plain)) else plain
 
 
-#: How many times a loop's turn is tried one layer further out (each try lays the graph out again).
+#: How many times a loop's turn is tried the other way (each try lays the graph out again).
 LOOP_TRIES = 2
 
 
