@@ -119,8 +119,8 @@ class PreviewServer:
             return
         with self._publishing:
             frame = self._frame
-            if self._closed or frame is None or frame.analysis is not analysis:
-                return  # another edit was drawn meanwhile
+            if self._closed or frame is None or frame.analysis is not analysis or self._error is not None:
+                return  # another edit was drawn meanwhile, or could not be (its reason stays shown)
             self._send(analysis, drawn)
 
     def _send(self, analysis: Analysis, drawn: Scene) -> None:
