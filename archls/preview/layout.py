@@ -16,13 +16,13 @@ for readable architecture diagrams:
    constraints (Dwyer, Marriott and Stuckey's "satisfy"), a few rounds;
 6. edges leave and enter at ports spread along a box's side in the order of the other end.
 
-A graph with groups or cycles whose drawing crosses is laid out a second time, the way ELK draws
-compound graphs with cycles (the first drawing has the edges reversed to break cycles drawn back
-through the layers). There a reversed edge keeps its direction and is drawn as a loop: out of its
-source's right side, back in the gap after the next column, through a dummy per layer, and round into
-its target's left side; each turn is an edge within one layer, crossing the edges on
-its side of whatever lies between its ends, which the ordering counts, and the loops' dummies are
-moved to where they cross least. A component that only calls into a group (or is only called from
+A graph of up to 40 components with groups or cycles whose drawing crosses is laid out a second time
+(unless it has many long loops), the way ELK draws compound graphs with cycles (the first drawing has
+the edges reversed to break cycles drawn back through the layers). There a reversed edge keeps its
+direction and is drawn as a loop: out of its source's right side, back in the gap after the next
+column, through a dummy per layer, and round into its target's left side; each turn is an edge within
+one layer, crossing the edges on its side of whatever lies between its ends, which the ordering
+counts, and the loops' dummies are moved to where they cross least. A component that only calls into a group (or is only called from
 one) goes beside the group rather than above or below it, and an edge leaving a group towards
 something past its last layer (or entering one from before its first) runs inside the group to its
 side. The drawing with fewer crossings is kept.
@@ -173,8 +173,10 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
             members.setdefault(gid, []).append(n)
     layers = _layers(len(nodes), dag, members)
     plain, _ = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, False, {})
-    if (not loops and not groups) or plain.crossings() == 0:
+    if (not loops and not groups) or len(nodes) > SECOND_DRAWING_LIMIT or plain.crossings() == 0:
         return plain
+    if sum(layers[a] - layers[b] + 2 for a, b in loops) > len(nodes):
+        return plain  # more loops than the drawing would hold: they would cross more, and slowly
     # The same graph drawn the way ELK draws compound graphs with cycles: each edge reversed to break
     # a cycle as a loop, a component that only calls into a group (or is only called from one) beside
     # the group rather than above or below it, and an edge leaving a group towards something past
@@ -193,7 +195,10 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     # A loop turns back one layer past its source's column, around what lies in that layer (as ELK's
     # do), and into its target beside the target's column. A turn that crosses something is tried the
     # other way (beside its source's column, or one layer before its target's), a few tries at most.
-    tries = LOOP_TRIES
+    # (Not when even turns that crossed nothing could not bring it under the first drawing.)
+    tries = LOOP_TRIES if len(nodes) <= TRY_LIMIT else 0
+    if count - sum(sum(turns) for turns in crossed.values()) > plain.crossings():
+        tries = 0
     for pair in list(outward):
         for side in (0, 1):
             if not crossed[pair][side] or tries == 0:
@@ -209,6 +214,11 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     return best if (count, area(best)) < (plain.crossings(), area(plain)) else plain
 
 
+#: Up to how many components a graph is also drawn the second way (it costs a second layout or more;
+#: a large graph's layout is what a changed graph waits for in the live preview).
+SECOND_DRAWING_LIMIT = 40
+#: Up to how many components a loop's turn may be tried the other way.
+TRY_LIMIT = 25
 #: How many times a loop's turn is tried the other way (each try lays the graph out again).
 LOOP_TRIES = 2
 
@@ -680,6 +690,10 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: li
     return best
 
 
+#: Places tried, over all the loops' dummies, above which they are not moved one by one.
+PLACE_LIMIT = 2000
+
+
 def _place_loops(
     vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]], loops: list[list[int]], turns: list[Turn]
 ) -> None:
@@ -705,6 +719,9 @@ def _place_loops(
                 for d, layer in before.items():
                     order[vs[d].layer][:] = layer
                     _set_positions(vs, [layer])
+    # Each dummy tries every place in its layer: skipped where that would be slow.
+    if sum(len(order[vs[d].layer]) for path in loops for d in path[1:-1]) > PLACE_LIMIT:
+        return
     by_layer: dict[int, list[Turn]] = {}
     for turn in turns:
         by_layer.setdefault(turn[0], []).append(turn)
