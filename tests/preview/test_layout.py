@@ -133,6 +133,23 @@ def test_an_edge_closing_a_cycle_between_two_groups_loops_around_the_drawing(sce
     assert min(y for _, y in back.points) < top or max(y for _, y in back.points) > bottom
 
 
+def test_a_component_called_only_from_a_group_sits_beside_it(scenes: dict[str, scene.Scene]) -> None:
+    # Chat's push provider is called only by the notifications service, inside the private subnet:
+    # it goes past the subnet's right side, and the call leaves the subnet through that side.
+    laid = scenes["chat"].layout
+    private, apns = laid.groups["private"], laid.nodes["apns"]
+    assert apns.x > private.x + private.width
+    (call,) = [r for r in laid.routes if (r.source, r.target) == ("notifications", "apns")]
+    border = private.x + private.width
+    for (x1, y1), (x2, y2) in zip(call.points, call.points[1:], strict=False):
+        if x1 <= border <= x2 and x1 < x2:
+            y = y1 + (y2 - y1) * (border - x1) / (x2 - x1)
+            assert private.y < y < private.y + private.height
+            break
+    else:
+        raise AssertionError("the call never reaches the subnet's right side")
+
+
 def test_a_component_in_two_unrelated_groups_is_boxed_in_one_and_tagged_with_the_other() -> None:
     text = """name: overlapping
 components:
