@@ -113,6 +113,8 @@ class Layout:
     width: float
     height: float
     layer: dict[str, int] = field(default_factory=dict)
+    #: how it was made, for laying out a slightly changed graph from it (None: a sketch's own)
+    made: Made | None = field(default=None, compare=False, repr=False)
 
     def crossings(self) -> int:
         """Crossings between the drawn edges (one per pair of connected components, counted on segments)."""
@@ -120,6 +122,17 @@ class Layout:
         for route in self.routes:
             seen.setdefault((route.source, route.target), route.points)
         return count_crossings(list(seen.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """How a layout was made: which drawing was kept and the crossings its order left (counted as
+    the ordering counts them), so a changed graph can be laid out again the same way, from it."""
+
+    second: bool  #: the ELK-like drawing (loops in their own direction, components beside groups)
+    #: each loop's turns (by its source and target ids): one layer further out of its source, into its target
+    outward: dict[tuple[str, str], tuple[bool, bool]]
+    crossings: int
 
 
 # --- internal graph ------------------------------------------------------------------------------------
@@ -142,8 +155,17 @@ class _V:
     down: list[int] = field(default_factory=list)  #: neighbours in the next layer
 
 
-def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group] = ()) -> Layout:
-    """Lay the graph out left to right. Edges naming unknown nodes and self-loops are left out."""
+def layout(
+    nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group] = (), previous: Layout | None = None
+) -> Layout:
+    """Lay the graph out left to right. Edges naming unknown nodes and self-loops are left out.
+
+    ``previous``: an earlier drawing of the same architecture (the one shown before an edit). The
+    graph is then laid out only the way that drawing was (the first or the second drawing, its loops
+    turning where they did), its order within layers started from where the components were there
+    rather than from many starting orders: the picture moves little and costs a fraction of a fresh
+    layout. When that order crosses more than the previous one did, the graph is laid out afresh too
+    and the drawing with fewer crossings is kept."""
     index = {node.id: n for n, node in enumerate(nodes)}
     group_of = {g.id: g for g in groups}
     # Group membership as a chain from the outermost group in: a node's items sit inside each.
@@ -172,6 +194,45 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
         for gid in chains.get(node.group, ()):
             members.setdefault(gid, []).append(n)
     layers = _layers(len(nodes), dag, members)
+    node_chains = [chains[node.group if node.group in chains else None] for node in nodes]
+    seeded = None
+    known = sum(1 for node in nodes if node.id in previous.nodes) if previous is not None else 0
+    if previous is not None and previous.made is not None and known * 2 >= len(nodes):
+        made = previous.made
+        seed = {cid: box.cy for cid, box in previous.nodes.items()}
+        if made.second and (loops or groups) and len(nodes) <= SECOND_DRAWING_LIMIT:
+            beside = list(layers)
+            _beside_groups(beside, dag, node_chains)
+            ids = {pair: (nodes[pair[0]].id, nodes[pair[1]].id) for pair in loops}
+            turning = {pair: made.outward.get(ids[pair], (True, False)) for pair in sorted(loops)}
+            seeded, _ = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, beside, True, turning, seed)
+        else:
+            seeded, _ = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, False, {}, seed)
+        assert seeded.made is not None
+        # Crossing clearly more than before (an edge added across the drawing, say), the order may
+        # be stuck near the earlier one: a fresh layout is made too and the better one kept. (Not
+        # past RESTARTS_LIMIT components: a fresh order there has no more starts than this one.)
+        margin = max(RELAYOUT_MARGIN, made.crossings // 4)
+        if seeded.made.crossings <= made.crossings + margin or len(nodes) > RESTARTS_LIMIT:
+            return seeded
+    fresh = _fresh(nodes, groups, chains, pairs, reversed_pairs, dag, layers, loops, node_chains)
+    if seeded is not None and seeded.crossings() <= fresh.crossings():
+        return seeded
+    return fresh
+
+
+def _fresh(
+    nodes: Sequence[Node],
+    groups: Sequence[Group],
+    chains: dict[str | None, tuple[str, ...]],
+    pairs: dict[tuple[int, int], list[Edge]],
+    reversed_pairs: set[tuple[int, int]],
+    dag: list[tuple[int, int]],
+    layers: list[int],
+    loops: set[tuple[int, int]],
+    node_chains: list[tuple[str, ...]],
+) -> Layout:
+    """The layout from scratch: the first drawing, and the second where it may cross less."""
     plain, _ = _draw(nodes, groups, chains, pairs, reversed_pairs, dag, layers, False, {})
     if (not loops and not groups) or len(nodes) > SECOND_DRAWING_LIMIT or plain.crossings() == 0:
         return plain
@@ -183,7 +244,6 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     # its last layer (or entering one from before its first) running inside it to its side. Many
     # loops, or groups whose members spread over every layer, can make this cross more: the
     # drawing with fewer crossings is kept (the smaller on a tie).
-    node_chains = [chains[node.group if node.group in chains else None] for node in nodes]
     beside = list(layers)
     _beside_groups(beside, dag, node_chains)
     if not loops and beside == layers and not _leaves_by_a_side(beside, dag, node_chains):
@@ -214,6 +274,10 @@ def layout(nodes: Sequence[Node], edges: Sequence[Edge], groups: Sequence[Group]
     return best if (count, area(best)) < (plain.crossings(), area(plain)) else plain
 
 
+#: How many more crossings than the earlier drawing a graph laid out from it may have (or a quarter
+#: more, if that is more) before it is also laid out afresh.
+RELAYOUT_MARGIN = 2
+
 #: Up to how many components a graph is also drawn the second way (it costs a second layout or more;
 #: a large graph's layout is what a changed graph waits for in the live preview).
 SECOND_DRAWING_LIMIT = 40
@@ -233,9 +297,11 @@ def _draw(
     layers: list[int],
     sides: bool,
     outward: dict[tuple[int, int], tuple[bool, bool]],
+    seed: dict[str, float] | None = None,
 ) -> tuple[Layout, dict[tuple[int, int], tuple[int, int]]]:
     """The layout with each loop turning where ``outward`` says, and how much each loop's two turns
-    cross."""
+    cross. ``seed``: where components were in an earlier drawing (the centre of their box), to
+    start the order within layers from."""
     vs: list[_V] = [
         _V(n, node.id, node.width, node.height, node.group if node.group in chains else None, layers[n])
         for n, node in enumerate(nodes)
@@ -267,14 +333,15 @@ def _draw(
         _link(vs, path)
         loop_paths[(a, b)] = path
     _placeholders(vs, chains_of, depth)
-    ordered = _order(vs, chains_of, depth, list(loop_paths.values()))
+    ordered, order_crossings = _order(vs, chains_of, depth, list(loop_paths.values()), seed)
     xs, widths = _columns(vs, ordered)
     _vertical(vs, ordered, chains_of, groups)
 
     boxes = {v.id: Box(xs[v.layer] + (widths[v.layer] - v.width) / 2, v.y, v.width, v.height) for v in vs if v.id}
     routes = _routes(vs, xs, widths, pairs, reversed_pairs, paths, loop_paths, boxes)
     group_boxes = _group_boxes(vs, chains_of, xs, widths, groups)
-    out = Layout(boxes, group_boxes, routes, 0.0, 0.0, {node.id: layers[n] for n, node in enumerate(nodes)})
+    made = Made(sides, {(nodes[a].id, nodes[b].id): turns for (a, b), turns in outward.items()}, order_crossings)
+    out = Layout(boxes, group_boxes, routes, 0.0, 0.0, {node.id: layers[n] for n, node in enumerate(nodes)}, made)
     _normalise(out)
     crossed = {}
     for pair, path in loop_paths.items():
@@ -612,7 +679,14 @@ def _loop_turns(vs: list[_V], path: list[int]) -> list[Turn]:
     ]
 
 
-def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: list[list[int]]) -> list[list[int]]:
+def _order(
+    vs: list[_V],
+    chains_of: list[tuple[str, ...]],
+    depth: int,
+    loops: list[list[int]],
+    seed: dict[str, float] | None = None,
+) -> tuple[list[list[int]], int]:
+    """The order within each layer, and the crossings it leaves (between layers and at loops' turns)."""
     turns = [turn for path in loops for turn in _loop_turns(vs, path)]
     # In a sweep, a loop's dummy beside its box has no neighbour on one side: it follows the box.
     partner = {d: (end, right) for _, end, d, right in turns}
@@ -630,11 +704,17 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: li
         if v.n not in seen:
             layers[v.layer].append(v.n)
     starts = [layers, [list(reversed(layer)) for layer in layers]]
+    real = sum(1 for v in vs if v.kind == "node")
+    sweeps = 10 if real <= 120 else 8
+    if seed is not None:
+        # From an earlier drawing: one start, where its components were; a few sweeps mend what the
+        # edit changed.
+        starts = [_seeded(vs, chains_of, layers, seed)]
+        sweeps = SEEDED_SWEEPS
     # More starting orders where the graph is small enough for them to be cheap: the sweeps find a
     # local optimum, and another start often finds a better one.
     rng = random.Random(len(vs))
-    real = sum(1 for v in vs if v.kind == "node")
-    for _ in range(18 if real <= 40 else 6 if real <= 120 else 0):
+    for _ in range(0 if seed is not None else 18 if real <= 40 else 6 if real <= RESTARTS_LIMIT else 0):
         shuffled = [list(layer) for layer in layers]
         for layer in shuffled:
             rng.shuffle(layer)
@@ -650,7 +730,7 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: li
         count = _total_crossings(vs, order, turns)
         candidate = [list(layer) for layer in order]
         candidate_count = count
-        for sweep in range(10 if real <= 120 else 8):
+        for sweep in range(sweeps):
             downward = sweep % 2 == 0
             sequence = range(1, depth) if downward else range(depth - 2, -1, -1)
             for li in sequence:
@@ -687,7 +767,58 @@ def _order(vs: list[_V], chains_of: list[tuple[str, ...]], depth: int, loops: li
     _sift(vs, chains_of, best)
     if loops:
         _place_loops(vs, chains_of, best, loops, turns)
-    return best
+    return best, _total_crossings(vs, best, turns)
+
+
+#: Up to how many components a fresh order also starts from random orders.
+RESTARTS_LIMIT = 120
+#: Sweeps from an earlier drawing's order (a fresh order takes 8 or 10 from each start).
+SEEDED_SWEEPS = 4
+
+
+def _seeded(
+    vs: list[_V], chains_of: list[tuple[str, ...]], layers: list[list[int]], seed: dict[str, float]
+) -> list[list[int]]:
+    """Each layer in the order of an earlier drawing: a component where it was, a dummy or a new
+    component between its placed neighbours on either side (a long edge's dummies evenly from one
+    end to the other), a group's placeholder at its group's mean, whatever is left after all of them
+    (in ``layers``' order)."""
+    key: dict[int, float] = {v.n: seed[v.id] for v in vs if v.id is not None and v.id in seed}
+    # From each side: the mean of the nearest placed items that way, and how many layers away.
+    reach: list[dict[int, tuple[float, int]]] = [{}, {}]
+    for side, downward in enumerate((True, False)):
+        found = reach[side]
+        for layer in layers if downward else reversed(layers):
+            for n in layer:
+                if n in key:
+                    continue
+                near = [
+                    (key[w], 0) if w in key else found[w]
+                    for w in (vs[n].up if downward else vs[n].down)
+                    if w in key or w in found
+                ]
+                if near:
+                    found[n] = (sum(k for k, _ in near) / len(near), 1 + min(d for _, d in near))
+    for n, (k_up, d_up) in reach[0].items():
+        if n in reach[1]:
+            k_down, d_down = reach[1][n]
+            key[n] = (k_up * d_down + k_down * d_up) / (d_up + d_down)
+        else:
+            key[n] = k_up
+    for n, (k_down, _) in reach[1].items():
+        key.setdefault(n, k_down)
+    total: dict[str, list[float]] = {}
+    for n, k in key.items():
+        for gid in chains_of[n]:
+            total.setdefault(gid, []).append(k)
+    last = max(key.values(), default=0.0) + 1.0
+    for layer in layers:
+        for n in layer:
+            if n not in key:
+                inside = [total[g] for g in reversed(chains_of[n]) if g in total]
+                key[n] = sum(inside[0]) / len(inside[0]) if inside else last
+    position = {n: p for layer in layers for p, n in enumerate(layer)}
+    return [sorted(layer, key=lambda n: (key[n], position[n])) for layer in layers]
 
 
 #: Places tried, over all the loops' dummies, above which they are not moved one by one.

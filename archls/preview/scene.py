@@ -217,7 +217,13 @@ def primary_groups(model: Architecture) -> tuple[dict[str, str], dict[str, list[
     return primary, others
 
 
-def build(analysis: Analysis, *, docs: Any = None, sketch_from: layered.Layout | None = None) -> Scene:
+def build(
+    analysis: Analysis,
+    *,
+    docs: Any = None,
+    sketch_from: layered.Layout | None = None,
+    previous: layered.Layout | None = None,
+) -> Scene:
     """The scene of an analysed file (its model must have been read), with its findings.
 
     A Terraform module, a set of Kubernetes manifests or a compose project is read from several
@@ -225,7 +231,12 @@ def build(analysis: Analysis, *, docs: Any = None, sketch_from: layered.Layout |
     findings of every file.
 
     ``sketch_from``: when the graph must be laid out again, sketch it from this earlier drawing instead
-    (the scene is then not ``settled``), if enough of it is left."""
+    (the scene is then not ``settled``), if enough of it is left.
+
+    ``previous``: the drawing shown before an edit (the live preview's): a changed graph is laid
+    out from it (:func:`archls.preview.layout.layout`), which moves little and costs a fraction of a
+    fresh layout; a graph already laid out that way is found again. Without it a changed graph gets
+    a fresh layout, the same whatever was drawn before (a static page, an export)."""
     from archls.intel import facts
 
     model = analysis.model
@@ -234,7 +245,9 @@ def build(analysis: Analysis, *, docs: Any = None, sketch_from: layered.Layout |
     views = _views(analysis)
     sources = _sources_of(views)
     heads = {cid: (head, block) for cid, (_, head, block) in sources.items()}
-    found = scene_of(model, facts.figures_of(analysis), analysis.path, analysis.format or "", heads, sketch_from)
+    found = scene_of(
+        model, facts.figures_of(analysis), analysis.path, analysis.format or "", heads, sketch_from, previous
+    )
     for cid, (path, _, _) in sources.items():
         found.nodes[cid].file = path
     every: list[Finding] = []
@@ -312,6 +325,7 @@ def scene_of(
     format: str,
     heads: dict[str, tuple[Range, Range]],
     sketch_from: layered.Layout | None = None,
+    previous: layered.Layout | None = None,
 ) -> Scene:
     primary, others = primary_groups(model)
     nodes: dict[str, SceneNode] = {}
@@ -362,7 +376,8 @@ def scene_of(
         tuple((e.key, e.source, e.target, label_width(e.label)) for e in edges.values()),
         tuple((gid, g.parent) for gid, g in groups.items()),
     )
-    laid = kept_layout(*spec)
+    live = previous is not None or sketch_from is not None
+    laid = kept_layout(*spec, relaid=live)
     settled = True
     if laid is None and sketch_from is not None:
         from archls.preview.sketch import sketch
@@ -370,7 +385,7 @@ def scene_of(
         laid = sketch(sketch_from, *spec)
         settled = laid is None
     if laid is None:
-        laid = laid_out(*spec)
+        laid = laid_out(*spec, previous=previous)
     flows = {fid: {"figures": figures.flows.get(fid) if figures else None} for fid in model.flows}
     return Scene(
         name=model.name,
@@ -398,20 +413,25 @@ def laid_out(
     nodes: tuple[tuple[str, float, float, str | None], ...],
     edges: tuple[tuple[str, str, str, float], ...],
     groups: tuple[tuple[str, str | None], ...],
+    previous: layered.Layout | None = None,
 ) -> layered.Layout:
     """The layout of this graph (the fields of its layout nodes, edges and groups), computed once
     while its structure and box sizes stay the same.
+
+    With ``previous`` (the drawing shown before an edit), a graph not laid out yet is laid out from
+    it, and kept apart from fresh layouts: a static page or an export of the same graph gets the
+    fresh one, whatever the live preview drew before.
 
     Most edits while typing change a figure, a finding or a description, not the graph: the preview
     redraws them without laying 200 components out again (the layout is most of a redraw's time),
     and an edit undone finds its earlier layout. Layouts are read-only once made.
     """
-    key = (nodes, edges, groups)
+    relaid = previous is not None and previous.made is not None
+    key: tuple[Any, ...] = (nodes, edges, groups, True) if relaid else (nodes, edges, groups)
     while True:
         with _layouts_lock:
-            found = _LAYOUTS.get(key)
+            found = _find(nodes, edges, groups, relaid)
             if found is not None:
-                _LAYOUTS.move_to_end(key)
                 return found
             # One layout of a graph at a time: a redraw that needs the layout another thread is
             # making (the live preview's, after a sketch) waits for it rather than making it again.
@@ -425,6 +445,7 @@ def laid_out(
             [layered.Node(*node) for node in nodes],
             [layered.Edge(*edge) for edge in edges],
             [layered.Group(*group) for group in groups],
+            previous if relaid else None,
         )
         with _layouts_lock:
             _LAYOUTS[key] = made
@@ -440,14 +461,27 @@ def kept_layout(
     nodes: tuple[tuple[str, float, float, str | None], ...],
     edges: tuple[tuple[str, str, str, float], ...],
     groups: tuple[tuple[str, str | None], ...],
+    relaid: bool = False,
 ) -> layered.Layout | None:
-    """The layout of this graph if one was made and kept, else None."""
-    key = (nodes, edges, groups)
+    """The layout of this graph if one was made and kept, else None; with ``relaid``, also one laid
+    out from an earlier drawing (the one the live preview showed, first)."""
     with _layouts_lock:
+        return _find(nodes, edges, groups, relaid)
+
+
+def _find(
+    nodes: tuple[tuple[str, float, float, str | None], ...],
+    edges: tuple[tuple[str, str, str, float], ...],
+    groups: tuple[tuple[str, str | None], ...],
+    relaid: bool,
+) -> layered.Layout | None:
+    """A kept layout (called holding ``_layouts_lock``)."""
+    for key in ((nodes, edges, groups, True), (nodes, edges, groups)) if relaid else ((nodes, edges, groups),):
         found = _LAYOUTS.get(key)
         if found is not None:
             _LAYOUTS.move_to_end(key)
-        return found
+            return found
+    return None
 
 
 def forget_layouts() -> None:

@@ -51,7 +51,8 @@ def sketch(
     right = max([previous.width, *(b.x + b.width + MARGIN for b in [*boxes.values(), *group_boxes.values()])])
     bottom = max([previous.height, *(b.y + b.height + MARGIN for b in [*boxes.values(), *group_boxes.values()])])
     ordered = {cid: boxes[cid] for cid, _, _, _ in nodes}
-    return Layout(ordered, group_boxes, routes, right, bottom)
+    # How the drawing it comes from was made: the layout after it starts from this sketch.
+    return Layout(ordered, group_boxes, routes, right, bottom, made=previous.made)
 
 
 def _renamed(previous: Layout, added: list[str], present: set[str], edges: tuple[EdgeSpec, ...]) -> dict[str, Box]:
