@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -908,10 +908,10 @@ def _allowed(chains_of: list[tuple[str, ...]], layer: list[int], chain: tuple[st
 SIFT_LIMIT = 80
 
 
-def _sift(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]]) -> None:
+def _sift(vs: list[_V], chains_of: list[tuple[str, ...]], order: list[list[int]], rounds: int = 4) -> None:
     """Move each node (and each group, between the groups on either side of it) to the place in its
-    layer where it crosses least, until nothing moves."""
-    for _ in range(4):
+    layer where it crosses least, until nothing moves (``rounds`` times at most)."""
+    for _ in range(rounds):
         moved = False
         for layer in order:
             if len(layer) > SIFT_LIMIT:
@@ -1175,6 +1175,11 @@ class _Constraints:
         members: dict[int, list[int]] = {v: [v] for v in range(count)}
         wsum = {v: self.weight[v] * self.desired[v] for v in range(count)}
         wtot = {v: self.weight[v] for v in range(count)}
+        # Each block's constraints from other blocks, in its members' order (a constraint within a
+        # block stays within it: it is dropped once seen so).
+        into_block: dict[int, list[tuple[int, int, float]]] = {
+            v: [(left, v, gap) for left, gap in self.incoming[v]] for v in range(count)
+        }
 
         def position(v: int) -> float:
             b = block[v]
@@ -1184,13 +1189,16 @@ class _Constraints:
             while True:
                 b = block[v]
                 worst, worst_c = 1e-9, None
-                for m in members[b]:
-                    for left, gap in self.incoming[m]:
-                        if block[left] == b:
-                            continue
-                        violation = position(left) + gap - position(m)
-                        if violation > worst:
-                            worst, worst_c = violation, (left, m, gap)
+                outside = []
+                for constraint in into_block[b]:
+                    left, m, gap = constraint
+                    if block[left] == b:
+                        continue
+                    outside.append(constraint)
+                    violation = position(left) + gap - position(m)
+                    if violation > worst:
+                        worst, worst_c = violation, constraint
+                into_block[b] = outside
                 if worst_c is None:
                     break
                 left, m, gap = worst_c
@@ -1203,6 +1211,7 @@ class _Constraints:
                     wsum[into] += self.weight[x] * (self.desired[x] - offset[x])
                     wtot[into] += self.weight[x]
                 members[into].extend(members.pop(b))
+                into_block[into] = into_block[into] + into_block.pop(b)
                 del wsum[b], wtot[b]
         return [position(v) for v in range(count)]
 
@@ -1334,7 +1343,7 @@ def _routes(
     offsets = _turn_offsets(vs, drawn, len(paths), port_out, port_in)
 
     routes = []
-    placed: dict[float, list[Box]] = {}  # labels placed so far, per gap between layers
+    placed: dict[float, tuple[list[float], list[Box]]] = {}  # labels placed so far, per gap, by top
     number = {pid: k for k, pid in enumerate([*paths, *(("loop", a, b) for a, b in loop_paths)])}
     for (a, b), edges in pairs.items():
         flipped = (a, b) in reversed_pairs and (a, b) not in loop_paths
@@ -1434,7 +1443,10 @@ LABEL_HEIGHT = 14.0
 
 
 def _label_spot(
-    points: list[tuple[float, float]], gaps: list[int], width: float, placed: dict[float, list[Box]]
+    points: list[tuple[float, float]],
+    gaps: list[int],
+    width: float,
+    placed: dict[float, tuple[list[float], list[Box]]],
 ) -> tuple[float, float]:
     """A point for an edge's label on one of its stretches across a gap between layers (where no box
     is): the first that overlaps no label placed before in that gap, else the least crowded."""
@@ -1450,13 +1462,21 @@ def _label_spot(
     best, best_hits = candidates[0], None
     for gap, x, y in candidates:
         box = Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT)
-        hits = sum(1 for other in placed.get(gap, ()) if box.overlaps(other))
+        tops, boxes = placed.get(gap, ([], []))
+        # Only labels less than a label's height above or below can overlap it (a pixel's slack).
+        low = bisect_right(tops, box.y - LABEL_HEIGHT - 1.0)
+        high = bisect_left(tops, box.y + LABEL_HEIGHT + 1.0)
+        hits = sum(1 for other in boxes[low:high] if box.overlaps(other))
         if best_hits is None or hits < best_hits:
             best, best_hits = (gap, x, y), hits
         if hits == 0:
             break
     gap, x, y = best
-    placed.setdefault(gap, []).append(Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT))
+    tops, boxes = placed.setdefault(gap, ([], []))
+    box = Box(x - width / 2, y - LABEL_HEIGHT / 2, width, LABEL_HEIGHT)
+    at = bisect_right(tops, box.y)
+    tops.insert(at, box.y)
+    boxes.insert(at, box)
     return (x, y)
 
 
