@@ -1144,6 +1144,7 @@ class _Constraints:
         self.weight: list[float] = []
         self.incoming: list[list[tuple[int, float]]] = []
         self.outgoing: list[list[tuple[int, float]]] = []
+        self.topo: list[int] | None = None  #: the variables in an order every constraint follows
 
     def variable(self, desired: float, weight: float) -> int:
         self.desired.append(desired)
@@ -1160,26 +1161,32 @@ class _Constraints:
         """Positions close to the desired ones (weighted least squares) meeting every constraint:
         variables merge into blocks that move together whenever a constraint is violated."""
         count = len(self.desired)
-        indeg = [len(c) for c in self.incoming]
-        ready = [v for v in range(count) if indeg[v] == 0]
-        topo: list[int] = []
-        while ready:
-            v = ready.pop()
-            topo.append(v)
-            for w, _ in self.outgoing[v]:
-                indeg[w] -= 1
-                if indeg[w] == 0:
-                    ready.append(w)
+        if self.topo is None:  # the same constraints are satisfied again with other desired positions
+            indeg = [len(c) for c in self.incoming]
+            ready = [v for v in range(count) if indeg[v] == 0]
+            self.topo = []
+            while ready:
+                v = ready.pop()
+                self.topo.append(v)
+                for w, _ in self.outgoing[v]:
+                    indeg[w] -= 1
+                    if indeg[w] == 0:
+                        ready.append(w)
+        topo = self.topo
         block = list(range(count))
         offset = [0.0] * count
         members: dict[int, list[int]] = {v: [v] for v in range(count)}
         wsum = {v: self.weight[v] * self.desired[v] for v in range(count)}
         wtot = {v: self.weight[v] for v in range(count)}
         # Each block's constraints from other blocks, in its members' order (a constraint within a
-        # block stays within it: it is dropped once seen so).
-        into_block: dict[int, list[tuple[int, int, float]]] = {
-            v: [(left, v, gap) for left, gap in self.incoming[v]] for v in range(count)
-        }
+        # block stays within it: it is dropped once seen so); a variable's own, made when first needed.
+        into_block: dict[int, list[tuple[int, int, float]]] = {}
+
+        def constraints(b: int) -> list[tuple[int, int, float]]:
+            found = into_block.get(b)
+            if found is None:  # a block of one variable
+                found = into_block[b] = [(left, b, gap) for left, gap in self.incoming[b]]
+            return found
 
         def position(v: int) -> float:
             b = block[v]
@@ -1190,7 +1197,7 @@ class _Constraints:
                 b = block[v]
                 worst, worst_c = 1e-9, None
                 outside = []
-                for constraint in into_block[b]:
+                for constraint in constraints(b):
                     left, m, gap = constraint
                     if block[left] == b:
                         continue
@@ -1211,7 +1218,7 @@ class _Constraints:
                     wsum[into] += self.weight[x] * (self.desired[x] - offset[x])
                     wtot[into] += self.weight[x]
                 members[into].extend(members.pop(b))
-                into_block[into] = into_block[into] + into_block.pop(b)
+                into_block[into] = constraints(into) + into_block.pop(b)
                 del wsum[b], wtot[b]
         return [position(v) for v in range(count)]
 
@@ -1223,9 +1230,10 @@ def _vertical(vs: list[_V], order: list[list[int]], chains_of: list[tuple[str, .
         for n in layer:
             vs[n].y = y
             y += vs[n].height + NODE_GAP
+    # The constraints depend on the order only: made once, each round sets new desired positions.
+    system = _Constraints()
+    var: dict[int, int] = {}
     for round_ in range(8):
-        system = _Constraints()
-        var: dict[int, int] = {}
         for layer in order:
             for n in layer:
                 v = vs[n]
@@ -1235,11 +1243,15 @@ def _vertical(vs: list[_V], order: list[list[int]], chains_of: list[tuple[str, .
                     desired = 0.5 * v.y + 0.5 * (centre - v.height / 2) if round_ else centre - v.height / 2
                 else:
                     desired = v.y
-                weight = {"node": 1.0, "dummy": 2.0, "placeholder": 0.001}[v.kind]
-                var[n] = system.variable(desired, weight)
-        groups_vars = _GroupVariables(system)
-        for layer in order:
-            _separate_layer(vs, chains_of, layer, system, var, groups_vars)
+                if round_:
+                    system.desired[var[n]] = desired
+                else:
+                    weight = {"node": 1.0, "dummy": 2.0, "placeholder": 0.001}[v.kind]
+                    var[n] = system.variable(desired, weight)
+        if not round_:
+            groups_vars = _GroupVariables(system)
+            for layer in order:
+                _separate_layer(vs, chains_of, layer, system, var, groups_vars)
         positions = system.satisfy()
         for layer in order:
             for n in layer:
