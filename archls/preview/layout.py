@@ -942,13 +942,21 @@ def _sift_items(vs: list[_V], chains_of: list[tuple[str, ...]], items: list[int]
         down = {n: sorted(vs[w].pos for w in vs[n].down) for entry in entries for n in entry}
         cost = [[0] * count for _ in range(count)]
         for i in range(count):
-            for j in range(count):
-                if i != j:
-                    cost[i][j] = sum(
-                        _pair_crossings(up[a], up[b]) + _pair_crossings(down[a], down[b])
-                        for a in entries[i]
-                        for b in entries[j]
-                    )
+            row = cost[i]
+            for a in entries[i]:
+                up_a, down_a = up[a], down[a]
+                if not up_a and not down_a:
+                    continue
+                for j in range(count):
+                    if i == j:
+                        continue
+                    total = 0
+                    for b in entries[j]:
+                        if up_a:
+                            total += _pair_crossings(up_a, up[b])
+                        if down_a:
+                            total += _pair_crossings(down_a, down[b])
+                    row[j] += total
         sequence = list(range(count))
         for e in range(count):
             at = sequence.index(e)
@@ -963,8 +971,12 @@ def _sift_items(vs: list[_V], chains_of: list[tuple[str, ...]], items: list[int]
                         elif high == len(rest):
                             high = p
             best_p, best_cost = at, None
+            # The cost of e at place p, from one place to the next: what passes from after e to before it.
+            total = sum(cost[x][e] for x in rest[:low]) + sum(cost[e][x] for x in rest[low:])
             for p in range(low, high + 1):
-                total = sum(cost[x][e] for x in rest[:p]) + sum(cost[e][x] for x in rest[p:])
+                if p > low:
+                    x = rest[p - 1]
+                    total += cost[x][e] - cost[e][x]
                 if best_cost is None or total < best_cost or (total == best_cost and p == at):
                     best_p, best_cost = p, total
             sequence = [*rest[:best_p], e, *rest[best_p:]]
