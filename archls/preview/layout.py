@@ -27,6 +27,10 @@ one) goes beside the group rather than above or below it, and an edge leaving a 
 something past its last layer (or entering one from before its first) runs inside the group to its
 side. The drawing with fewer crossings is kept.
 
+A changed graph can be laid out from an earlier drawing (the live preview's, before an edit): only the
+way that one was, its order within layers started from where the components were, a few sweeps, no
+random starts. It moves little and costs a fraction of a fresh layout.
+
 Everything is deterministic: ties are broken by the input order.
 """
 

@@ -42,7 +42,7 @@ Reveal = Callable[[str], str]
 
 
 #: Above how many components a changed graph is first sent as a sketch while it is laid out (laid out
-#: from the drawing before, 200 components take about 0.06 s of CPU: less than a sketch and a second
+#: from the drawing before, 200 components take about 0.04 s of CPU: less than a sketch and a second
 #: redraw would).
 SKETCH_ABOVE = 300
 

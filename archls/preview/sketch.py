@@ -1,7 +1,8 @@
 """A drawing of a changed graph made at once from the one before it, while its layout is computed.
 
-Laying out a large architecture again after an edit that changes its graph takes 0.1 s of CPU or more
-(200 components); the live page shows the edit before that: the components that were there stay where
+Laying out a very large architecture again after an edit that changes its graph takes 0.1 s of CPU or
+more, even from the drawing before (the live server sketches graphs of more than 300 components); the
+live page shows the edit before that: the components that were there stay where
 they were, a renamed one takes its old name's place, a new one goes beside a component it is connected
 to (else in a row under the drawing), groups stretch over their members, and edges between components
 that did not move keep their route (the others run straight). The layout replaces the sketch as soon
