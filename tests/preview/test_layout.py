@@ -235,3 +235,20 @@ def test_a_changed_graph_laid_out_from_its_previous_drawing(scenes: dict[str, sc
                     assert not box.overlaps(inside), (name, gid, cid)
         again = layout.layout(nodes, edges, groups, previous=drawn.layout)  # the same from the same drawing
         assert again.nodes == relaid.nodes and [r.points for r in again.routes] == [r.points for r in relaid.routes]
+
+
+def test_a_component_added_leaves_the_others_where_they_were(scenes: dict[str, scene.Scene]) -> None:
+    # Laid out afresh, chat with one more (unconnected) component moves its boxes 140 px on average
+    # (another starting order wins); laid out from the drawing before, each keeps its column and its
+    # place in it.
+    for name in ("chat", "ecommerce"):
+        drawn = scenes[name]
+        nodes, edges, groups = _graph(drawn)
+        relaid = layout.layout([layout.Node("added", 170.0, 56.0), *nodes], edges, groups, previous=drawn.layout)
+        ids = list(drawn.layout.nodes)
+        assert _columns(relaid, ids) == _columns(drawn.layout, ids), name
+
+
+def _columns(laid: layout.Layout, ids: list[str]) -> list[tuple[int, str]]:
+    """Each component's column, in the order of the columns and from top to bottom in each."""
+    return [(laid.layer[cid], cid) for cid in sorted(ids, key=lambda c: (laid.layer[c], laid.nodes[c].y))]
