@@ -37,6 +37,7 @@ Everything is deterministic: ties are broken by the input order.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Sequence
@@ -199,6 +200,7 @@ def layout(
             members.setdefault(gid, []).append(n)
     layers = _layers(len(nodes), dag, members)
     node_chains = [chains[node.group if node.group in chains else None] for node in nodes]
+    _deal_unconnected(layers, dag, node_chains)
     seeded = None
     known = sum(1 for node in nodes if node.id in previous.nodes) if previous is not None else 0
     if previous is not None and previous.made is not None and known * 2 >= len(nodes):
@@ -577,6 +579,27 @@ def _hierarchical_feedback(chains: list[tuple[str, ...]], edges: list[tuple[int,
 
 #: How much a layer of a group's width costs against a layer of an edge's length: groups stay compact.
 GROUP_SPAN_COST = 3
+
+
+#: How much wider than tall the block of unconnected components is made (a column is some 310 px wide
+#: with its gap, a row some 82 px tall).
+UNCONNECTED_ASPECT = 1.5
+
+
+def _deal_unconnected(layers: list[int], dag: list[tuple[int, int]], chains: list[tuple[str, ...]]) -> None:
+    """Components with no connection, outside any group (a Terraform module's stand-alone resources,
+    say), would all stand in the first layer, one column as tall as they are many. They are dealt in
+    rows over columns of their own after the connected drawing's last layer, as many columns as make
+    their block about UNCONNECTED_ASPECT times as wide as tall: a grid beside the drawing, as ELK packs
+    a graph's separate parts. With no edges they cross nothing wherever they stand."""
+    linked = {n for pair in dag for n in pair}
+    alone = [n for n in range(len(layers)) if n not in linked and not chains[n]]
+    if len(alone) < 2:
+        return
+    after = 1 + max((layers[n] for n in range(len(layers)) if n in linked or chains[n]), default=-1)
+    columns = min(len(alone), math.ceil(math.sqrt(len(alone) * UNCONNECTED_ASPECT * 82 / 310)))
+    for i, n in enumerate(alone):
+        layers[n] = after + i % columns
 
 
 def _layers(count: int, dag: list[tuple[int, int]], members: dict[str, list[int]]) -> list[int]:

@@ -107,6 +107,21 @@ def test_cycles_self_loops_nesting_and_unknown_ends() -> None:
     assert list(layout.layout([layout.Node("only", 100, 40)], []).nodes) == ["only"]
 
 
+def test_unconnected_components_stand_in_a_grid_beside_the_drawing() -> None:
+    # A Terraform module's stand-alone resources: before, one column as tall as they are many.
+    nodes = [layout.Node(n, 180, 56, "vpc" if n in "ab" else None) for n in "abc"]
+    nodes += [layout.Node(f"alone{i}", 180, 56) for i in range(18)]
+    laid = layout.layout(nodes, [layout.Edge(1, "a", "b"), layout.Edge(2, "b", "c")], [layout.Group("vpc")])
+    boxes = list(laid.nodes.values())
+    assert not any(one.overlaps(other) for i, one in enumerate(boxes) for other in boxes[i + 1 :])
+    connected_right = max(laid.nodes[n].x + laid.nodes[n].width for n in "abc")
+    alone = [laid.nodes[f"alone{i}"] for i in range(18)]
+    assert all(box.x > connected_right for box in alone)  # beside the connected drawing, not in it
+    columns = {round(box.x) for box in alone}
+    assert 2 <= len(columns) <= 4
+    assert laid.width > laid.height
+
+
 def _loops(route: layout.Route, laid: layout.Layout) -> bool:
     """Whether an edge runs from its source's right side round to its target's left side, back
     past both columns."""
