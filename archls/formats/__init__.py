@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -194,19 +195,23 @@ def formats() -> list[Format]:
 #: architecture file need not import the Terraform, compose and Kubernetes readers first (about 55 ms
 #: of a 0.7 s cold start). A module not listed here is imported by the first ``detect``.
 LAZY: dict[str, int] = {"archyaml": 0, "compose": 10, "terraform": 10, "kubernetes": 50}
+#: Listed modules whose formats claim nothing but paths with these endings: detecting another file
+#: does not import them (a Kubernetes manifest's first audit need not load the Terraform reader and
+#: its HCL parser, some 15-20 ms of a cold start).
+ENDINGS: dict[str, tuple[str, ...]] = {"terraform": (".tf",)}
 
 
 def detect(path: str, text: str | None = None) -> Format | None:
     """The format that reads ``path``; ``text`` lets content-sniffing formats look inside."""
-    for fmt in _in_order():
+    for fmt in _in_order(path):
         if fmt.claims(path, text):
             return fmt
     return None
 
 
-def _in_order() -> Iterator[Format]:
+def _in_order(path: str | None = None) -> Iterator[Format]:
     """The formats in the order :func:`formats` lists them, importing the listed modules as late as
-    that order allows."""
+    that order allows (and not at all, for ``path``, those whose ENDINGS it does not have)."""
     global _loaded
     if _loaded:
         yield from formats()
@@ -217,8 +222,12 @@ def _in_order() -> Iterator[Format]:
     given: set[int] = set()
     order = sorted(LAZY, key=lambda name: (LAZY[name], name))
     for module in order:
-        importlib.import_module(f"{__name__}.{module}")
-        _loaded = module == order[-1]  # then every module is imported
+        name = f"{__name__}.{module}"
+        endings = ENDINGS.get(module)
+        if path is not None and endings and not path.lower().endswith(endings) and name not in sys.modules:
+            continue  # its formats would not claim this path
+        importlib.import_module(name)
+        _loaded = all(f"{__name__}.{m}" in sys.modules for m in order)
         for priority, fmt in list(_FORMATS):
             if priority <= LAZY[module] and id(fmt) not in given:
                 given.add(id(fmt))

@@ -18,12 +18,16 @@ from archls import formats
 
 files = [Path(p) for p in json.loads(sys.argv[1])]
 first = formats.detect(str(files[0]), files[0].read_text("utf-8"))
+manifest = Path("tests/editors/workspace/k8s/deployment.yaml")
+second = formats.detect(str(manifest), manifest.read_text("utf-8"))
+terraform_for_yaml = "archls.formats.terraform" in sys.modules
 texts = [(str(p), p.read_text("utf-8", errors="replace")[:65536]) for p in files]
 lazy = [getattr(formats.detect(path, text), "name", None) for path, text in texts]
 listed = formats.formats()
 eager = [next((f.name for f in listed if f.claims(path, text)), None) for path, text in texts]
 registered = {type(f).__module__.rpartition(".")[2]: p for p, f in formats._FORMATS}
-print(json.dumps({"first": first.name, "lazy": lazy, "eager": eager, "registered": registered}))
+print(json.dumps({"first": first.name, "second": second.name, "terraform_for_yaml": terraform_for_yaml,
+                  "lazy": lazy, "eager": eager, "registered": registered}))
 """
 
 
@@ -46,6 +50,7 @@ def test_detect_imports_only_what_it_needs_and_agrees_with_the_full_list() -> No
     )
     found = json.loads(out.stdout)
     assert found["first"] == "arch"  # first, without the other readers (tests/unit/test_startup.py)
+    assert found["second"] == "kubernetes" and not found["terraform_for_yaml"]  # a manifest: no HCL reader
     assert found["lazy"] == found["eager"]
     assert {"arch", "compose", "terraform", "kubernetes", None} >= set(found["eager"])
     assert len(set(found["eager"])) >= 4  # the samples cover the formats
