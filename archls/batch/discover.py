@@ -153,8 +153,34 @@ def _claimed(path: Path) -> tuple[bool, str | None, str | None]:
     return engine.claims(str(path), head), head, None
 
 
-class NotOneArchitecture(ValueError):
+class CannotRead(ValueError):
+    """What a command was given cannot be analysed; the message says why, in the user's words."""
+
+
+class NotOneArchitecture(CannotRead):
     """A folder given where one architecture is expected holds none, or several."""
+
+
+def entry(path: str) -> str:
+    """``path`` itself, or for a folder the file its one architecture is analysed from."""
+    return one_architecture(path) if os.path.isdir(path) else path
+
+
+def read_entry(path: str) -> tuple[str, str]:
+    """The file that ``path`` (a file, or a folder holding one architecture) is analysed from, and its
+    text: read, decoded strictly and claimed by a format, or :class:`CannotRead` saying which failed."""
+    file = entry(path)
+    shown = path if file == path else file
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        raise CannotRead(f"cannot read {path}: {exc.strerror or exc}") from exc
+    text, bad_bytes = engine.decode(data)
+    if bad_bytes is not None:
+        raise CannotRead(f"{shown}: {bad_bytes.message}")
+    if not engine.claims(file, text):
+        raise CannotRead(f"{path}: not a file archls reads (architecture, compose, Terraform or Kubernetes)")
+    return file, text
 
 
 #: What a group of files is called when a folder holds several, by format.

@@ -41,19 +41,14 @@ def load_file(path: str, region: str | None = None) -> Analysis:
     ``archls check`` groups them."""
     from archls import config as configuration
     from archls import engine
+    from archls.batch.discover import CannotRead, read_entry
     from archls.cli import UsageError
 
-    file = Path(entry_file(path))
     try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    text, bad_bytes = engine.decode(data)
-    shown = path if file == Path(path) else str(file)
-    if bad_bytes is not None:
-        raise UsageError(f"{shown}: {bad_bytes.message}")
-    if not engine.claims(str(file), text):
-        raise UsageError(f"{path}: not a file archls reads (architecture, compose, Terraform or Kubernetes)")
+        name, text = read_entry(path)
+    except CannotRead as exc:
+        raise UsageError(str(exc)) from exc
+    file, shown = Path(name), path if name == path else name
     try:
         config = configuration.for_path(file)
     except configuration.ConfigError as exc:
@@ -90,15 +85,12 @@ def read_paths(analysis: Analysis) -> set[Path]:
 
 def entry_file(path: str) -> str:
     """``path`` itself, or for a folder the file its architecture is analysed from."""
+    from archls.batch.discover import CannotRead, entry
     from archls.cli import UsageError
 
-    if not os.path.isdir(path):
-        return path
-    from archls.batch.discover import NotOneArchitecture, one_architecture
-
     try:
-        return one_architecture(path)
-    except NotOneArchitecture as exc:
+        return entry(path)
+    except CannotRead as exc:
         raise UsageError(str(exc)) from exc
 
 

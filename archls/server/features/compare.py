@@ -29,29 +29,19 @@ def _other(ls: ArchServer, target: Any, base: str) -> tuple[engine.Analysis, str
         path = target if Path(target).is_absolute() else str(Path(base).parent / target)
     if not path:
         raise JsonRpcInvalidParams(f"archls.compare: {target} is not a file")
-    label = None
-    if os.path.isdir(path):
-        from archls.batch.discover import NotOneArchitecture, one_architecture
+    from archls.batch.discover import CannotRead, entry, read_entry
 
-        label = path
-        try:
-            path = one_architecture(path)
-        except NotOneArchitecture as exc:
-            raise JsonRpcInvalidParams(f"archls.compare: {exc}") from exc
-    uri = Path(path).resolve().as_uri()
-    if uri in ls.workspace.text_documents:
-        analysis = views.fresh(ls, uri)
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise JsonRpcInvalidParams(f"archls.compare: cannot read {path}: {exc.strerror or exc}") from exc
-        text, bad_bytes = engine.decode(data)
-        if bad_bytes is not None:
-            raise JsonRpcInvalidParams(f"archls.compare: {path}: {bad_bytes.message}")
-        if not engine.claims(path, text):
-            raise JsonRpcInvalidParams(f"archls.compare: {path} is not a file archls reads")
-        analysis = engine.analyse(text, path, ls.config_for(uri), read=ls.read_file)
+    label = path if os.path.isdir(path) else None
+    try:
+        path = entry(path)
+        uri = Path(path).resolve().as_uri()
+        if uri in ls.workspace.text_documents:
+            analysis = views.fresh(ls, uri)
+        else:
+            path, text = read_entry(path)
+            analysis = engine.analyse(text, path, ls.config_for(uri), read=ls.read_file)
+    except CannotRead as exc:
+        raise JsonRpcInvalidParams(f"archls.compare: {exc}") from exc
     if analysis is None or analysis.model is None:
         raise JsonRpcInvalidParams(f"archls.compare: {path} cannot be read as an architecture")
     return analysis, label
