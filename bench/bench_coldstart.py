@@ -3,9 +3,13 @@
 sees it.
 
 The client is a few lines of JSON-RPC over the server's pipes (no LSP library, so the client's own
-imports cost nothing): it sends ``initialize`` at once, then ``initialized`` and ``didOpen`` on the
-answer, answers the server's ``workspace/configuration`` with empty settings as VS Code does, and
-stops at the first diagnostics. Each server is started ``RUNS`` times (``ARCHLS_COLDSTART_RUNS``),
+imports cost nothing): it sends ``initialize`` at once, with the capabilities of VS Code's client
+that the server's answer depends on (editors/vscode/scripts/vscode-client-capabilities.json) and the
+folder's settings in ``initializationOptions`` as the extension sends them, then ``initialized`` and
+``didOpen`` on the answer, and stops at the first diagnostics. Each server is measured as it starts
+(answering ``initialize`` and auditing the document before it loads the protocol library,
+archls/server/early.py) and, for comparison, with that early start turned off
+(``ARCHLS_EARLY_AUDIT=0``). Each server is started ``RUNS`` times (``ARCHLS_COLDSTART_RUNS``),
 after one unmeasured start that writes the bytecode a first start writes anyway.
 
 Servers measured: the one of this environment (``.venv/bin/archls serve``) and, when it was built
@@ -35,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "url-shortener.arch.yaml"
 BUNDLE = ROOT / "editors" / "vscode" / "server"
 VSIX = ROOT / "editors" / "vscode" / "archls.vsix"
+CAPABILITIES = ROOT / "editors" / "vscode" / "scripts" / "vscode-client-capabilities.json"
 RUNS = int(os.environ.get("ARCHLS_COLDSTART_RUNS", "7"))
 FIRST_RUNS = 3
 TIMEOUT = 60.0
@@ -97,10 +102,8 @@ def start(command: list[str], env: dict[str, str], folder: Path) -> tuple[float,
                     "processId": os.getpid(),
                     "rootUri": folder.as_uri(),
                     "workspaceFolders": [{"uri": folder.as_uri(), "name": folder.name}],
-                    "capabilities": {
-                        "workspace": {"configuration": True, "workspaceFolders": True},
-                        "textDocument": {"publishDiagnostics": {"versionSupport": True}},
-                    },
+                    "capabilities": json.loads(CAPABILITIES.read_text(encoding="utf-8")),
+                    "initializationOptions": {"settings": {}, "folderSettings": {folder.as_uri(): {}}},
                 },
             },
         )
@@ -163,7 +166,7 @@ def servers() -> list[tuple[str, str, list[str], dict[str, str]]]:
     found = [(".venv archls serve", sys.executable, command, base)]
     python = _real(os.environ.get("ARCHLS_BUNDLE_PYTHON", "python3.11"))
     if python and (BUNDLE / "launch.py").is_file():
-        found.append(("bundled", python, [python, "-I", str(BUNDLE / "launch.py"), "serve"], base))
+        found.append(("bundled", python, [python, "-I", "-S", str(BUNDLE / "launch.py"), "serve"], base))
     else:
         print(f"(no bundled server in {BUNDLE}: run `make vsix` to measure it)")
     return found
@@ -193,7 +196,7 @@ def first_starts(python: str, env: dict[str, str], folder: Path) -> list[tuple[f
         with tempfile.TemporaryDirectory() as unpacked, zipfile.ZipFile(VSIX) as archive:
             archive.extractall(unpacked, [m for m in archive.namelist() if m.startswith("extension/server/")])
             launch = Path(unpacked) / "extension" / "server" / "launch.py"
-            out.append(start([python, "-I", str(launch), "serve"], env, folder))
+            out.append(start([python, "-I", "-S", str(launch), "serve"], env, folder))
     return out
 
 
@@ -215,6 +218,12 @@ def main() -> None:
             print(f"  spawn -> first diagnostics:    {_ms([r[1] for r in runs])}")
             if any(r[2] for r in runs):
                 print(f"  server CPU time until then:    {_ms([r[2] for r in runs])}")
+            ordinary = [start(command, {**env, "ARCHLS_EARLY_AUDIT": "0"}, folder) for _ in range(RUNS)]
+            print("  without the early start (ARCHLS_EARLY_AUDIT=0):")
+            print(f"    spawn -> initialize answer:  {_ms([r[0] for r in ordinary])}")
+            print(f"    spawn -> first diagnostics:  {_ms([r[1] for r in ordinary])}")
+            if any(r[2] for r in ordinary):
+                print(f"    server CPU time until then:  {_ms([r[2] for r in ordinary])}")
             if name == "bundled" and VSIX.is_file():
                 first = first_starts(python, env, folder)
                 print(f"  first start after installing the .vsix ({FIRST_RUNS} runs):")

@@ -85,7 +85,7 @@ def server_steps_ms(text: str) -> tuple[float, float, float]:
     from lsprotocol import types as lsp
     from pygls.workspace import TextDocument
 
-    from archls.server.convert import DiagnosticTexts
+    from archls.server.diagnostic_json import DiagnosticTexts
 
     uri, path = "file:///bench/steps.arch.yaml", "/bench/steps.arch.yaml"
     lines = text.split("\n")

@@ -30,17 +30,23 @@ def run(tcp: str | None = None) -> None:
     # are answered one full collection frees what start-up left behind.
     gc.disable()
     try:
-        from archls.server import protocol_types, timing
+        from archls.server import early, timing
 
         timing.once("started")
+        # The first diagnostics, when they can be written before the protocol library is loaded.
+        hand = early.first_audit() if tcp is None and early.available() else None
 
-        protocol_types.load()  # before anything imports pygls, which imports the types as they are
+        if hand is not None and hand.published is not None:
+            early.load_gently(_load_protocol)
+        else:
+            _load_protocol()
 
         from archls.server import logs
         from archls.server.app import create_server
 
         logs.configure()
         server = create_server()
+        stdin = early.hand_over(hand, server, _early_fault) if hand is not None else None
         timing.once("built")
         timing.watch(server.protocol)
         gc.freeze()
@@ -58,7 +64,23 @@ def run(tcp: str | None = None) -> None:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        server.start_io(stdin=stdin)
+
+
+def _load_protocol() -> None:
+    from archls.server import protocol_types
+
+    protocol_types.load()  # before anything imports pygls, which imports the types as they are
+    from archls.server import app, features
+
+    features.import_all()
+    del app
+
+
+def _early_fault(trace: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).error("the early first audit failed; the server went on without it\n%s", trace)
 
 
 def _tidy() -> None:

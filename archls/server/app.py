@@ -10,17 +10,18 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.feature_manager import has_ls_param_or_annotation
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from archls import __version__, config, engine
 from archls.config import Config, ConfigError
+from archls.server import folders
+from archls.server.diagnostic_json import publish_body
+from archls.server.folders import path_of
 from archls.server.protocol import ArchProtocol
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class ArchServer(LanguageServer):
         self._settings_request: asyncio.Future[None] | None = None
         #: Per document URI: (version, whether it is over the size limit).
         self._over_limit: dict[str, tuple[int | None, bool]] = {}
+        #: The folders' settings the client gave the early start (``archls.server.early``), taken at
+        #: `initialized` as the answer the server would have asked for then.
+        self.early_settings: dict[str, dict[str, Any]] | None = None
         #: Writes to the client under way (a transport that writes asynchronously).
         self._writes: set[asyncio.Future[Any]] = set()
 
@@ -89,20 +93,7 @@ class ArchServer(LanguageServer):
     # --- settings ------------------------------------------------------------------------------
 
     def editor_settings(self, uri: str) -> dict[str, Any]:
-        best = ""
-        for folder in self.folder_settings:
-            if folder and uri.startswith(folder.rstrip("/") + "/") and len(folder) > len(best):
-                best = folder
-        given = self.init_options.get("settings", self.init_options) if isinstance(self.init_options, dict) else {}
-        merged = dict(given) if isinstance(given, dict) else {}
-        merged.pop("settings", None)
-        # A client that sends one object both as initializationOptions and as what answers
-        # workspace/configuration (Helix's `config`) has the settings under the section's name.
-        section = merged.pop("archls", None)
-        if isinstance(section, dict):
-            merged.update(section)
-        merged.update(self.folder_settings.get(best) or self.folder_settings.get("") or {})
-        return merged
+        return folders.editor_settings(self.init_options, self.folder_settings, uri)
 
     def config_for(self, uri: str) -> Config:
         settings = self.editor_settings(uri)
@@ -119,21 +110,14 @@ class ArchServer(LanguageServer):
 
     def scope_of(self, uri: str) -> str:
         """The workspace folder URI whose settings apply to ``uri``; "" outside every folder."""
-        best = ""
-        for folder in [*self.workspace.folders, *self.folder_settings]:
-            if folder and uri.startswith(folder.rstrip("/") + "/") and len(folder) > len(best):
-                best = folder
-        return best
+        return folders.scope_of([*self.workspace.folders, *self.folder_settings], uri)
 
     def seed_folder_settings(self, given: Any) -> None:
         """Take the ``archls`` section of each folder from ``initializationOptions.folderSettings``
         (folder URI, or "" without folders -> settings), as a client that knows them at start-up sends
         them: the first audits then wait for no workspace/configuration round trip. Asked again, like
         any answer, after didChangeConfiguration."""
-        if isinstance(given, dict):
-            for scope, settings in given.items():
-                if isinstance(scope, str) and isinstance(settings, dict):
-                    self.folder_settings[scope] = settings
+        self.folder_settings.update(folders.seeded(given))
 
     def settings_seeded(self) -> bool:
         """Whether every workspace folder's settings came with initializationOptions."""
@@ -227,13 +211,10 @@ class ArchServer(LanguageServer):
         return engine.read_disk(path)
 
     def publish_diagnostics_text(self, uri: str, diagnostics: list[str], version: int | None) -> None:
-        """publishDiagnostics with each diagnostic as JSON text already (``convert.diagnostic_text``):
+        """publishDiagnostics with each diagnostic as JSON text already (``diagnostic_json``):
         thousands of them skip pygls' conversion of protocol objects and most skip writing JSON at all,
         which together cost more than the audit that found them."""
-        body = (
-            f'{{"jsonrpc":"2.0","method":"{lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}","params":{{"uri":{json.dumps(uri)},'
-            f'"diagnostics":[{",".join(diagnostics)}],"version":{json.dumps(version)}}}}}'
-        )
+        body = publish_body(uri, diagnostics, version)
         protocol = self.protocol
         writer = getattr(protocol, "writer", None)
         headers = getattr(protocol, "_include_headers", None)
@@ -320,13 +301,6 @@ def _bounded(handler: Callable[..., Any], server: ArchServer) -> Callable[..., A
         return handler(ls, params) if takes_server else handler(params)
 
     return bounded
-
-
-def path_of(uri: str) -> str | None:
-    if not uri.startswith("file:"):
-        parsed = urlparse(uri)
-        return unquote(parsed.path) if parsed.scheme in ("untitled", "") and parsed.path else None
-    return to_fs_path(uri)
 
 
 def create_server() -> ArchServer:

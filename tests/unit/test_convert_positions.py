@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pygls.workspace import TextDocument
 
-from archls.server.convert import _positions
+from archls.server.diagnostic_json import _positions
 
 TEXTS = st.lists(st.sampled_from(["a", "bc", " ", "\n", "\n", "\r", "\x0b", "é", "\u2028"]), max_size=30).map("".join)
 POSITIONS = st.lists(st.tuples(st.integers(0, 12), st.integers(-1, 12)), min_size=1, max_size=20)

@@ -83,7 +83,8 @@ def test_diagnostics_sent_as_json_are_what_the_protocol_objects_would_give(encod
 
     from archls.config import Config
     from archls.findings import Finding, Range, Severity
-    from archls.server.convert import diagnostic_json, diagnostic_text, to_diagnostic
+    from archls.server.convert import to_diagnostic
+    from archls.server.diagnostic_json import diagnostic_json, diagnostic_text
 
     text = "name: shop\ncomponents:\n  café: {type: service, description: 'naïve 🙂 x'}\n  api: {type: service}\n"
     doc = Workspace(None, position_encoding=encoding).get_text_document("untitled:x")
@@ -126,14 +127,14 @@ def r_ends(r: Any) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("text", ["a: 1\nbb: 22\n\nccc: 3\n", "a: 1\nbb: 22", "x\r\ny\n", "a\x0cb\nc\n", "\n", ""])
 def test_positions_worked_out_once_per_text_are_those_of_each_position_alone(text: str) -> None:
-    from archls.server.convert import _client_position, _positions, lines_of
+    from archls.server.diagnostic_json import _positions, client_position, lines_of
 
     doc = Workspace(None).get_text_document("untitled:x")
     doc._source = text
     position, lines = _positions(doc), lines_of(doc)
     for line in range(-1, len(lines) + 3):
         for col in range(-1, 10):
-            assert position(line, col) == _client_position(doc, lines, line, col), (line, col)
+            assert position(line, col) == client_position(doc, lines, line, col), (line, col)
 
 
 def test_a_request_behind_another_documents_audit_answers_from_the_last_finished_one(

@@ -19,7 +19,8 @@ from pygls.workspace import TextDocument
 from archls import engine
 from archls.server import timing, views
 from archls.server.app import path_of
-from archls.server.convert import DiagnosticTexts, Pieces, to_diagnostic
+from archls.server.convert import to_diagnostic
+from archls.server.diagnostic_json import Pieces, texts_of
 
 if TYPE_CHECKING:
     from archls.config import Config
@@ -54,7 +55,7 @@ def publish(ls: ArchServer, uri: str, settings: Config | None = None) -> None:
     if not _running_loop():
         items = _audit(ls, uri, snapshot, settings, None)
         if items is not None:
-            ls.publish_diagnostics_text(uri, items, snapshot.version)
+            _send(ls, uri, items, snapshot.version)
             _shown.add(uri)
         return
     loop = asyncio.get_running_loop()
@@ -74,7 +75,7 @@ async def _publish_when_audited(ls: ArchServer, uri: str, snapshot: TextDocument
         current = ls.workspace.text_documents.get(uri)
         if items is None or current is None or current.version != snapshot.version:
             return  # the document changed or closed meanwhile; its own audit is scheduled
-        ls.publish_diagnostics_text(uri, items, snapshot.version)
+        _send(ls, uri, items, snapshot.version)
         _shown.add(uri)
         timing.once("first diagnostics written", last=True)
     finally:
@@ -206,26 +207,21 @@ def _audit(
     except Exception:
         tell(f"audit of {uri}", traceback.format_exc())
         return []
+    if convert is None:
+        out, _pieces[uri] = texts_of(analysis, snapshot, _pieces.get(uri, {}), tell)
+        return out
     out = []
-    split = analysis.split_lines() if analysis.text == snapshot.source else None
-    texts = DiagnosticTexts(snapshot, analysis.config, _pieces.get(uri, {}), split=split) if convert is None else None
     for finding in analysis.findings:
         if finding.file not in (None, analysis.path):
             continue
         try:
-            if texts is not None:
-                out.append(texts(finding))
-            else:
-                assert convert is not None
-                out.append(convert(finding, snapshot, analysis.config))
+            out.append(convert(finding, snapshot, analysis.config))
         except Exception:
             tell(f"diagnostic {finding.code}", traceback.format_exc())
-    if texts is not None:
-        _pieces[uri] = texts.now
     return out
 
 
-#: Per document, the JSON of each diagnostic last published (see ``convert.DiagnosticTexts``).
+#: Per document, the JSON of each diagnostic last published (see ``diagnostic_json.DiagnosticTexts``).
 _pieces: dict[str, Pieces] = {}
 
 
@@ -286,6 +282,24 @@ def _worker() -> _AuditThread:
 #: Documents whose diagnostics the server published and has not cleared: an edit that makes a file
 #: no longer one archls reads (a manifest losing its ``kind:``) must clear them, not leave them stale.
 _shown: set[str] = set()
+
+
+def published_early(uri: str, version: int, texts: list[str], pieces: Pieces) -> None:
+    """The early start (``archls.server.early``) published ``texts`` for version ``version`` of ``uri``:
+    the server's own audit of that version, when it finds the same, publishes nothing again."""
+    _pieces[uri] = pieces
+    _shown.add(uri)
+    _early[uri] = (version, texts)
+
+
+#: Per document, what the early start published (version, diagnostics' JSON texts).
+_early: dict[str, tuple[int, list[str]]] = {}
+
+
+def _send(ls: ArchServer, uri: str, items: list[str], version: int | None) -> None:
+    if _early and _early.pop(uri, None) == (version, items):
+        return  # the early start said exactly this
+    ls.publish_diagnostics_text(uri, items, version)
 
 
 def clear(ls: ArchServer, uri: str, anyway: bool = False) -> None:
@@ -369,6 +383,7 @@ def register(server: ArchServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ArchServer, params: lsp.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        _early.pop(uri, None)
         settings = ls.config_for(uri)
         if pushing(ls, uri, settings):
             schedule(ls, uri, settings)
@@ -389,6 +404,7 @@ def register(server: ArchServer) -> None:
         uri = params.text_document.uri
         cancel(uri)
         _pieces.pop(uri, None)
+        _early.pop(uri, None)  # reopened, its first version's diagnostics are published again
         views.forget(uri)  # its last good analysis (a whole model and text) is no longer needed
         # Cleared when anything was shown, even if the file on disk is not one archls reads: a
         # manifest's unsaved buffer closed over a saved text without ``kind:`` left its findings up.

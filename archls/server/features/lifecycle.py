@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 
 from archls.config import PROJECT_FILES
+from archls.server import folders
 
 if TYPE_CHECKING:
     from archls.server.app import ArchServer
@@ -20,12 +21,14 @@ def register(server: ArchServer) -> None:
         ls.seed_folder_settings(ls.init_options.get("folderSettings"))
         from archls.server.features import diagnostics
 
-        if ls.editor_settings("").get("diagnosticMode", ls.editor_settings("").get("diagnostic_mode")) == "pull":
+        if folders.pulls(ls.init_options, ls.folder_settings):
             diagnostics.enable_pull(ls)
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: ArchServer, params: lsp.InitializedParams) -> None:
-        if not ls.settings_seeded():
+        if ls.early_settings is not None:
+            ls.folder_settings, ls.early_settings = ls.early_settings, None
+        elif not ls.settings_seeded():
             await ls.refresh_settings()
         watch = ls.client_capabilities.workspace
         if watch and watch.did_change_watched_files and watch.did_change_watched_files.dynamic_registration:
