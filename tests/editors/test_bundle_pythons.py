@@ -45,7 +45,7 @@ def _diagnostics(python: str, server: Path, workspace: Path) -> tuple[dict[str, 
     arch = workspace / support.ARCH_FILE
     env = {"PATH": "/usr/bin:/bin", "HOME": str(workspace)}
     proc = subprocess.Popen(
-        [python, "-I", str(server / "launch.py"), "--deps=bundle", "serve"],
+        [python, "-I", "-S", str(server / "launch.py"), "--deps=bundle", "serve"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

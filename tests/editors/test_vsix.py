@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 
 import archls
+from archls.server import early
 from tests.editors import support
 
 VSIX = support.ROOT / "editors" / "vscode" / "archls.vsix"
+CAPABILITIES = support.ROOT / "editors" / "vscode" / "scripts" / "vscode-client-capabilities.json"
 SERVER_KEYS = {
     "debounceMs",
     "select",
@@ -117,6 +119,11 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
     assert "extension/server/lib/lsprotocol/__pycache__/types.cpython-311.pyc" in names
     # And the code attrs generates for lsprotocol's types (archls/server/protocol_types.py).
     assert "extension/server/app/archls/server/__pycache__/lsprotocol-types.cpython-311.marshal" in names
+    # And the server's answer to VS Code's initialize, for its bundled sources (archls/server/early.py):
+    # the first start after installing answers at once and audits before loading the protocol library.
+    kept = vsix.read("extension/server/app/archls/server/__pycache__/initialize.json")
+    [key] = json.loads(kept.partition(b"\n")[2])
+    assert json.loads(key)[1:] == early.client_key(json.loads(CAPABILITIES.read_text()), False)
     # Each CPython version has its own compiled parts; the shared folder has none.
     for tag in ("311", "312", "313"):
         for pattern in (r"pydantic_core/_pydantic_core", r"yaml/_yaml"):
@@ -130,9 +137,10 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
 
 
 def _run(python: str, server: Path, *args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
-    # As the extension runs it: isolated (-I), so nothing of the user's environment shadows the bundle.
+    # As the extension runs it: isolated (-I), so nothing of the user's environment shadows the bundle,
+    # and without site-packages (-S): the bundle needs none.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(server.parent)}
-    command = [python, "-I", str(server / "launch.py"), *args]
+    command = [python, "-I", "-S", str(server / "launch.py"), *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=cwd)
 
 

@@ -6,7 +6,7 @@
 - ``lib/``: the dependencies that are one pure-Python wheel for every supported CPython;
 - ``cp311/``, ``cp312/``, ``cp313/``: per CPython version, the dependencies with compiled parts
   (pydantic-core, PyYAML, MarkupSafe, regex...) and any pure one whose release differs by version;
-- ``launch.py``: what the extension runs with the user's interpreter (``python -I launch.py serve``);
+- ``launch.py``: what the extension runs with the user's interpreter (``python -I -S launch.py serve``);
   it picks the folder for the running CPython without any probe process;
 - ``manifest.json``: the target, its platform and machine, the folder per CPython version, and what a
   private environment installs for an interpreter the package has no folder for.
@@ -263,6 +263,51 @@ def protocol_cache(out: Path) -> Path | None:
     return Path(done.stdout.strip())
 
 
+#: Keeps, inside the bundle, the answer to initialize given in argv[1] (archls/server/early.py), when
+#: the bundle's server, pygls and lsprotocol are the sources the answer was made from (argv[1]'s stamp).
+#: Pure Python only, like PROTOCOL_CACHE: any target's bundle can be filled.
+INITIALIZE_CACHE = """
+import json, sys
+sys.path[:0] = sys.argv[2:]
+from archls.server import early
+sys.dont_write_bytecode = False
+given = json.loads(sys.argv[1])
+if early._stamp() != given["stamp"]:
+    sys.exit("the bundle's server is not the one the answer came from")
+early.remember(given["capabilities"], False, given["answer"])
+print(early.cache_path())
+"""
+#: What VS Code's language client (vscode-languageclient, editors/vscode/package.json) declares of
+#: what the server's answer to initialize depends on (early.client_key); the VS Code end-to-end test
+#: checks that its first start is answered from the bundle's cache.
+VSCODE_CAPABILITIES = Path(__file__).with_name("vscode-client-capabilities.json")
+
+
+def initialize_cache(out: Path) -> Path | None:
+    """The server's answer to VS Code's initialize, made here and kept in the bundle: the first start
+    after installing answers it at once and audits the first document before it loads the protocol
+    library (archls/server/early.py), as every later start does."""
+    if not (out / "app" / "archls" / "server" / "early.py").is_file():
+        return None
+    from archls.server import early
+
+    capabilities = json.loads(VSCODE_CAPABILITIES.read_text(encoding="utf-8"))
+    answer = early.server_answer(capabilities)
+    if answer is None:
+        raise SystemExit("bundle: the server does not answer VS Code's initialize")
+    given = json.dumps({"stamp": early._stamp(), "capabilities": capabilities, "answer": answer})
+    folders = [out / "app", out / "lib"]
+    done = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", INITIALIZE_CACHE, given, *(str(folder) for folder in folders)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        log(f"no answer to initialize kept: {done.stderr.strip().splitlines()[-1:]}")
+        return None
+    return Path(done.stdout.strip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("root", type=Path)
@@ -331,6 +376,9 @@ def main() -> None:
         cache = protocol_cache(out)
         if cache:
             log(f"attrs' code for lsprotocol's types: {cache.relative_to(out)}")
+    kept = initialize_cache(out)
+    if kept:
+        log(f"the answer to VS Code's initialize: {kept.relative_to(out)}")
     native = sorted({project_name(n) for ws in names.values() for n in ws if not pure(n)})
     log(
         f"archls {manifest['archls']} for {target}: {len(common)} shared pure-Python dependencies"

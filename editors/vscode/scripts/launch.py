@@ -1,7 +1,8 @@
 """Start the archls server bundled in the editor extension on the interpreter running this file.
 
-The extension runs ``python -I launch.py [--deps=MODE] serve`` at once, without asking the interpreter
-anything first. Before importing anything this file writes one JSON line on stderr, which the extension
+The extension runs ``python -I -S launch.py [--deps=MODE] serve`` at once, without asking the
+interpreter anything first. With ``-S`` nothing of the interpreter's site-packages is read (their
+``.pth`` files can import a good deal at every start); the modes that use them add them (``site.main``). Before importing anything this file writes one JSON line on stderr, which the extension
 reads to know what happened:
 
 - ``{"archls": "starting", ...}``: the server follows on stdin/stdout;
@@ -87,6 +88,10 @@ def main():
         manifest = json.load(handle)
     if sys.version_info < (3, 11):
         refuse(manifest, "archls needs Python 3.11 or newer")
+    if mode in ("installed", "environment") and sys.flags.no_site:
+        import site
+
+        site.main()  # the interpreter's (or the environment's) site-packages, as without -S
     if mode == "installed" and installed():
         say("starting", manifest, source="installed")
         paths = []

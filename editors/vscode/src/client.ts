@@ -75,7 +75,6 @@ function mark(what: string, last = false): void {
 export async function activate(context: vscode.ExtensionContext, started: Early): Promise<void> {
   early = started;
   output = started.output;
-  mark("the client library loaded");
   status = vscode.window.createStatusBarItem("archls.summary", vscode.StatusBarAlignment.Right, 100);
   status.name = "archls";
   status.command = "archls.client.showOutput";

@@ -19,14 +19,26 @@ const early: Promise<Early> = startEarly(
 );
 let client: typeof Client | undefined;
 
+/** The client library, most of the extension's loading time: loaded once the server's process is
+ * spawned, while VS Code is still making the extension's context (a wait for its main process, in
+ * which this thread is free), rather than after it. */
+function loadClient(started: Early): typeof Client {
+  if (!client) {
+    client = require("./client") as typeof Client;
+    mark(started.output, "the client library loaded");
+  }
+  return client;
+}
+void early.then(
+  (started) => setImmediate(() => loadClient(started)),
+  () => undefined, // activate() reports it
+);
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   storage(context.globalStorageUri.fsPath);
   const started = await early;
   mark(started.output, "activate (VS Code made the extension's context)");
-  // Loaded only now, after the spawn: it is most of the extension's loading time (the client library).
-  const loaded = require("./client") as typeof Client;
-  client = loaded;
-  await loaded.activate(context, started);
+  await loadClient(started).activate(context, started);
 }
 
 export async function deactivate(): Promise<void> {

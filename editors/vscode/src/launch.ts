@@ -105,7 +105,10 @@ type LaunchResult = { process: ChildProcess; state: LauncherState } | { reason: 
 /** Runs the launcher and waits for its first stderr line (written before any import). */
 export function launcher(python: string, bundle: Bundle, mode: string, env: NodeJS.ProcessEnv): Promise<LaunchResult> {
   return new Promise<LaunchResult>((resolve) => {
-    const child = spawn(python, ["-I", bundle.launcher, `--deps=${mode}`, "serve"], { env });
+    // -S: the bundle needs nothing of the interpreter's site-packages, and their .pth files may import
+    // a good deal at every start; the launcher adds them itself where it needs them (--deps=installed
+    // or environment).
+    const child = spawn(python, ["-I", "-S", bundle.launcher, `--deps=${mode}`, "serve"], { env });
     let buffered = "";
     let done = false;
     const finish = (result: LaunchResult): void => {

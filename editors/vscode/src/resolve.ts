@@ -24,7 +24,7 @@ export type Step =
   | { readonly kind: "path"; readonly command: string; readonly description: string }
   /** `PYTHON -m archls serve` (a development build of the extension, without a bundle). */
   | { readonly kind: "module"; readonly python: string; readonly description: string }
-  /** `PYTHON -I launch.py --deps=MODE serve`: the bundle, or an archls installed in PYTHON first. */
+  /** `PYTHON -I -S launch.py --deps=MODE serve`: the bundle, or an archls installed in PYTHON first. */
   | { readonly kind: "launcher"; readonly python: string; readonly mode: "bundle" | "installed"; readonly description: string }
   /** A private virtual environment made with PYTHON holding the compiled parts, then the launcher in it. */
   | { readonly kind: "venv"; readonly python: string; readonly description: string };

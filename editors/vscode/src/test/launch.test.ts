@@ -75,6 +75,8 @@ describe("starting the bundled server through the launcher", function () {
     assert.deepEqual((seen["argv"] as string[]).slice(1), ["serve"]);
     const searched = seen["path"] as string[];
     assert.deepEqual(searched.slice(0, 3), ["app", "cp311", "lib"].map((f) => path.join(bundle.root, f)));
+    // started without site (-S): nothing of the interpreter's site-packages, none of their .pth files run
+    assert.ok(!searched.some((p) => /(site|dist)-packages/.test(p)), searched.join(" "));
     assert.deepEqual(log, []);
   });
 
@@ -116,6 +118,8 @@ describe("starting the bundled server through the launcher", function () {
     const environment = path.join(storage, "environments", "cpython-3.11-linux-x86_64");
     assert.equal(seen["prefix"], environment);
     assert.ok((seen["path"] as string[]).at(-1) === path.join(bundle.root, "lib"));
+    // the environment's site-packages (its compiled parts), which the launcher adds itself under -S
+    assert.ok((seen["path"] as string[]).some((p) => p.startsWith(environment) && p.endsWith("site-packages")));
     const stamp = JSON.parse(await readFile(path.join(environment, "archls-environment.json"), "utf8")) as { archls: string };
     assert.equal(stamp.archls, "0.1.0");
     // The second start reuses the environment without a progress notification.
