@@ -239,6 +239,7 @@ def _first_audit(
         return frame[1] if isinstance(frame[1], dict) else None
 
     message = receive(None)
+    timing.once("got initialize")
     if message is None or message.get("method") != "initialize" or "id" not in message:
         return
     params = message.get("params")
