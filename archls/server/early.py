@@ -159,7 +159,7 @@ def first_audit(fd: int = 0, out: IO[bytes] | None = None) -> Handover:
     read: list[bytes] = []
     hand = Handover()
     answers = _cache_read()  # read before the engine's thread starts, as all files this start reads
-    stamp = _stamp()
+    built = stamp()
     engine_thread = _Engine()
     try:
         _first_audit(
@@ -168,7 +168,7 @@ def first_audit(fd: int = 0, out: IO[bytes] | None = None) -> Handover:
             hand,
             out or sys.stdout.buffer,
             engine_thread,
-            lambda key: answers.get(json.dumps([stamp, *key])),
+            lambda key: answers.get(json.dumps([built, *key])),
         )
     except _Unreadable:
         pass
@@ -427,10 +427,10 @@ def client_key(capabilities: dict[str, Any], pull: bool) -> list[Any]:
 
 
 def cache_key(capabilities: dict[str, Any], pull: bool) -> str:
-    return json.dumps([_stamp(), *client_key(capabilities, pull)])
+    return json.dumps([stamp(), *client_key(capabilities, pull)])
 
 
-def _stamp() -> str:
+def stamp() -> str:
     """A digest of the sources the answer comes from: the server's, pygls' and lsprotocol's."""
     digest = hashlib.blake2b(digest_size=16)
     server = Path(__file__).parent

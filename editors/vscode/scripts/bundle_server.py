@@ -272,7 +272,7 @@ sys.path[:0] = sys.argv[2:]
 from archls.server import early
 sys.dont_write_bytecode = False
 given = json.loads(sys.argv[1])
-if early._stamp() != given["stamp"]:
+if early.stamp() != given["stamp"]:
     sys.exit("the bundle's server is not the one the answer came from")
 early.remember(given["capabilities"], False, given["answer"])
 print(early.cache_path())
@@ -295,7 +295,7 @@ def initialize_cache(out: Path) -> Path | None:
     answer = early.server_answer(capabilities)
     if answer is None:
         raise SystemExit("bundle: the server does not answer VS Code's initialize")
-    given = json.dumps({"stamp": early._stamp(), "capabilities": capabilities, "answer": answer})
+    given = json.dumps({"stamp": early.stamp(), "capabilities": capabilities, "answer": answer})
     folders = [out / "app", out / "lib"]
     done = subprocess.run(
         [sys.executable, "-I", "-B", "-c", INITIALIZE_CACHE, given, *(str(folder) for folder in folders)],

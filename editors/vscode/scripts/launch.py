@@ -2,8 +2,9 @@
 
 The extension runs ``python -I -S launch.py [--deps=MODE] serve`` at once, without asking the
 interpreter anything first. With ``-S`` nothing of the interpreter's site-packages is read (their
-``.pth`` files can import a good deal at every start); the modes that use them add them (``site.main``). Before importing anything this file writes one JSON line on stderr, which the extension
-reads to know what happened:
+``.pth`` files can import a good deal at every start); the modes that use them add them
+(``site.main``). Before importing anything this file writes one JSON line on stderr, which the
+extension reads to know what happened:
 
 - ``{"archls": "starting", ...}``: the server follows on stdin/stdout;
 - ``{"archls": "unsupported", "reason": ...}`` and exit code 3: this package has nothing for this
