@@ -7,12 +7,9 @@ instead:
 
 1. imports the engine on a thread of its own from the start (:class:`_Engine`), while the client is
    still starting;
-2. answers ``initialize`` from the answers pygls gave at earlier starts (a small cache beside the
-   package's bytecode, filled by :func:`remember` each time pygls answers, and shipped filled for
-   VS Code's client in the extension's bundle). An answer is reused only for the same sources of the
-   server, pygls and lsprotocol, the same choice of pushed or pulled diagnostics, and the same values
-   of what pygls reads of the client's capabilities (:func:`client_key`). Without such an answer
-   nothing is done early;
+2. answers ``initialize`` with the answer pygls gave an earlier start for the same server build and
+   the same kind of client (``archls.server.answers``; the extension's bundle ships the one for
+   VS Code's client). Without such an answer nothing is done early;
 3. audits the first document opened that archls reads and writes its diagnostics as the server
    would, with the settings the server would use: those of initializationOptions or, when they do
    not cover the folders, the client's answer to ``workspace/configuration``, asked for as the server
@@ -32,8 +29,6 @@ there, with nothing lost. Elsewhere (Windows, whose pipes cannot be polled; a TC
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import importlib.util
 import json
 import os
 import select
@@ -45,28 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from archls import cachefile
-from archls.server import folders, timing
+from archls.server import answers, folders, timing
 
 #: How long, after answering initialize, to wait for a document to be opened. A request or a
 #: notification that is not part of opening a document ends the wait at once, so a longer wait only
 #: delays what nobody waits for (the registration of watched files). A window that starts the server
 #: with its folder opens its first file a few hundred ms later.
 WAIT_S = 2.0
-#: Answers kept: one per kind of client and server build; a new build's answers push out the oldest.
-ENTRIES = 16
-_HEADER = b"archls-initialize-1\n"
 _FRAME = "Content-Length: {length}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n"
-#: What of the client's capabilities pygls' ServerCapabilitiesBuilder reads (besides the position
-#: encodings): a test builds the answer for many clients and checks the answer depends on nothing else.
-_READ_BY_PYGLS = (
-    ("textDocument", "synchronization", "willSave"),
-    ("textDocument", "synchronization", "willSaveWaitUntil"),
-    ("textDocument", "rename", "prepareSupport"),
-    *(("workspace", "fileOperations", name) for name in ("willCreate", "didCreate", "willRename", "didRename")),
-    *(("workspace", "fileOperations", name) for name in ("willDelete", "didDelete")),
-)
-_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 #: What makes the opened text out of date before its early audit.
 _MOVES_ON = ("textDocument/didChange", "textDocument/didClose", "textDocument/didSave")
 #: The id of the workspace/configuration request of the early start, which the server ignores if it
@@ -158,8 +139,8 @@ def first_audit(fd: int = 0, out: IO[bytes] | None = None) -> Handover:
     frames = _Frames(fd)
     read: list[bytes] = []
     hand = Handover()
-    answers = _cache_read()  # read before the engine's thread starts, as all files this start reads
-    built = stamp()
+    kept_answers = answers.read()  # read before the engine's thread starts, as all files this start reads
+    built = answers.stamp()
     engine_thread = _Engine()
     try:
         _first_audit(
@@ -168,7 +149,7 @@ def first_audit(fd: int = 0, out: IO[bytes] | None = None) -> Handover:
             hand,
             out or sys.stdout.buffer,
             engine_thread,
-            lambda key: answers.get(json.dumps([built, *key])),
+            lambda key: kept_answers.get(json.dumps([built, *key])),
         )
     except _Unreadable:
         pass
@@ -250,7 +231,7 @@ def _first_audit(
     capabilities = params.get("capabilities")
     capabilities = capabilities if isinstance(capabilities, dict) else {}
     pull = folders.pulls(init, folder_settings)
-    answer = kept(client_key(capabilities, pull))
+    answer = kept(answers.client_key(capabilities, pull))
     if answer is None:
         return
     _write(out, f'{{"jsonrpc":"2.0","id":{json.dumps(message["id"])},"result":{answer}}}')
@@ -402,118 +383,6 @@ def _write(out: IO[bytes], body: str) -> None:
     data = body.encode("utf-8")
     out.write(_FRAME.format(length=len(data)).encode("ascii") + data)
     out.flush()
-
-
-# --- the answers to initialize -------------------------------------------------------------------
-
-
-def client_key(capabilities: dict[str, Any], pull: bool) -> list[Any]:
-    """What the server's capabilities depend on, of the client's (a JSON object, as sent)."""
-
-    def at(path: tuple[str, ...]) -> Any:
-        value: Any = capabilities
-        for name in path:
-            value = value.get(name) if isinstance(value, dict) else None
-        return value
-
-    encodings = at(("general", "positionEncodings"))
-    offered = [e for e in encodings if e in _ENCODINGS] if isinstance(encodings, list) else []
-    return [
-        offered[0] if offered else "utf-16",
-        capabilities.get("notebookDocument") is not None,
-        *(bool(at(path)) for path in _READ_BY_PYGLS),
-        pull,
-    ]
-
-
-def cache_key(capabilities: dict[str, Any], pull: bool) -> str:
-    return json.dumps([stamp(), *client_key(capabilities, pull)])
-
-
-def stamp() -> str:
-    """A digest of the sources the answer comes from: the server's, pygls' and lsprotocol's."""
-    digest = hashlib.blake2b(digest_size=16)
-    server = Path(__file__).parent
-    sources = [server.parent / "__init__.py", *sorted(server.glob("*.py")), *sorted(server.glob("features/*.py"))]
-    for package, names in (
-        ("pygls", ("capabilities.py", "protocol/language_server.py")),
-        ("lsprotocol", ("types.py",)),
-    ):
-        spec = importlib.util.find_spec(package)
-        places = spec.submodule_search_locations if spec is not None else None
-        sources += [Path(next(iter(places)), name) for name in names] if places else []
-    for source in sources:
-        digest.update(source.name.encode())
-        try:
-            digest.update(source.read_bytes())
-        except OSError:
-            digest.update(b"-")
-    return digest.hexdigest()
-
-
-def cache_path() -> Path:
-    return cachefile.beside(__file__, "initialize.json", per_interpreter=False)
-
-
-def _cache_read() -> dict[str, str]:
-    data = cachefile.read(cache_path(), _HEADER)
-    try:
-        entries = json.loads(data) if data is not None else {}
-    except ValueError:
-        return {}
-    if not isinstance(entries, dict):
-        return {}
-    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def remember(capabilities: dict[str, Any], pull: bool, answer: str) -> None:
-    """Keep pygls' answer to an initialize from a client with ``capabilities``, for the next start."""
-    key = cache_key(capabilities, pull)
-    entries = _cache_read()
-    if entries.get(key) == answer:
-        return
-    entries.pop(key, None)
-    entries[key] = answer
-    kept = dict(list(entries.items())[-ENTRIES:])
-    cachefile.write(cache_path(), _HEADER, json.dumps(kept).encode("utf-8"))
-
-
-def server_answer(capabilities: dict[str, Any], options: Any = None, converter: Any = None) -> str | None:
-    """The JSON of the answer a new server (with the protocol library loaded) gives an initialize from
-    a client with ``capabilities`` and ``options``, kept as :func:`remember` keeps it; None when pygls
-    cannot read them. ``converter``: pygls' converter to use, which a caller asking many times passes
-    (a new one generates its code for every type of the request again)."""
-    from archls.server import protocol_types
-
-    protocol_types.load()
-    from archls.server.app import create_server
-
-    server = create_server()
-    if converter is not None:
-        server.protocol._converter = converter
-    sent: list[bytes] = []
-
-    class Writer:
-        def write(self, data: bytes) -> None:
-            sent.append(data)
-
-        def close(self) -> None:
-            pass
-
-    server.protocol.set_writer(Writer())
-    params = {"processId": None, "rootUri": None, "capabilities": capabilities}
-    if options is not None:
-        params["initializationOptions"] = options
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params})
-    try:
-        message = json.loads(body, object_hook=server.protocol.structure_message)
-    except Exception:
-        return None
-    server.protocol.handle_message(message)
-    if len(sent) != 1:
-        return None
-    answer = json.loads(sent[0].partition(b"\r\n\r\n")[2])
-    return json.dumps(answer["result"]) if "result" in answer else None
 
 
 #: How much lower the CPU priority of the protocol library's import is, after the early diagnostics.

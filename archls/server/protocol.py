@@ -26,7 +26,7 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.protocol import LanguageServerProtocol
 
-from archls.server import early, folders
+from archls.server import answers, early, folders
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class ArchProtocol(LanguageServerProtocol):
             sys.stderr.write(
                 "archls: the early answer to initialize was not the server's; corrected for the next start\n"
             )
-        early.remember(capabilities if isinstance(capabilities, dict) else {}, pull, answer)
+        answers.remember(capabilities if isinstance(capabilities, dict) else {}, pull, answer)
 
     def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None) -> None:
         super()._execute_handler(msg_id, handler, callback, args=args, kwargs=kwargs)

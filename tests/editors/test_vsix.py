@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import archls
-from archls.server import early
+from archls.server import answers
 from tests.editors import support
 
 VSIX = support.ROOT / "editors" / "vscode" / "archls.vsix"
@@ -123,7 +123,7 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
     # the first start after installing answers at once and audits before loading the protocol library.
     kept = vsix.read("extension/server/app/archls/server/__pycache__/initialize.json")
     [key] = json.loads(kept.partition(b"\n")[2])
-    assert json.loads(key)[1:] == early.client_key(json.loads(CAPABILITIES.read_text()), False)
+    assert json.loads(key)[1:] == answers.client_key(json.loads(CAPABILITIES.read_text()), False)
     # Each CPython version has its own compiled parts; the shared folder has none.
     for tag in ("311", "312", "313"):
         for pattern in (r"pydantic_core/_pydantic_core", r"yaml/_yaml"):

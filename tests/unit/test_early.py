@@ -1,5 +1,6 @@
-"""The early start (archls.server.early): its answer to initialize is pygls' own for every client it
-is reused for, and what it reads is handed to pygls byte for byte, whatever the input."""
+"""The early start (archls.server.early): its answer to initialize (archls.server.answers) is pygls'
+own for every client it is reused for, and what it reads is handed to pygls byte for byte, whatever
+the input."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 import pytest_lsp
 
-from archls.server import early, protocol_types
+from archls import cachefile
+from archls.server import answers, early, folders, protocol_types
 
 protocol_types.load()
 
@@ -28,7 +30,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "url-shortener.arch
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "initialize.json"
-    monkeypatch.setattr(early, "cache_path", lambda: cache)
+    monkeypatch.setattr(answers, "cache_path", lambda: cache)
     monkeypatch.setattr("sys.dont_write_bytecode", False)
     return cache
 
@@ -40,7 +42,7 @@ def pygls_answer(capabilities: dict[str, Any], options: Any = None) -> dict[str,
     """The answer of a new server to initialize, as sent (and kept, through the protocol's hook)."""
     if not _converters:
         _converters.append(create_server().protocol._converter)
-    answer = early.server_answer(capabilities, options, _converters[0])
+    answer = answers.server_answer(capabilities, options, _converters[0])
     return json.loads(answer) if answer is not None else None
 
 
@@ -88,8 +90,8 @@ def test_the_answer_depends_on_nothing_the_key_leaves_out() -> None:
         answer = pygls_answer(capabilities, options)
         if answer is None:
             continue
-        pull = early.folders.pulls(options or {}, early.folders.seeded((options or {}).get("folderSettings")))
-        key = early.cache_key(capabilities, pull)
+        pull = folders.pulls(options or {}, folders.seeded((options or {}).get("folderSettings")))
+        key = answers.cache_key(capabilities, pull)
         keys.add(key)
         assert seen.setdefault(key, answer) == answer, (key, capabilities, options)
     assert len(keys) > 5  # the cases do reach different answers
@@ -100,11 +102,11 @@ def test_pygls_answers_are_kept_for_the_next_start(own_cache: Path) -> None:
     vscode = json.loads(VSCODE.read_text())["capabilities"]
     answer = pygls_answer(vscode)
     assert answer is not None
-    kept = json.loads(early.cachefile.read(own_cache, early._HEADER) or b"{}")
+    kept = json.loads(cachefile.read(own_cache, answers._HEADER) or b"{}")
     assert [json.loads(value) for value in kept.values()] == [answer]
-    for n in range(early.ENTRIES + 3):  # other clients' answers push out the oldest, never more than ENTRIES
-        early.remember({"general": {"positionEncodings": ["utf-8"]}, "n": n}, n % 2 == 0, "{}")
-    assert len(json.loads(early.cachefile.read(own_cache, early._HEADER) or b"{}")) <= early.ENTRIES
+    for n in range(answers.ENTRIES + 3):  # other clients' answers push out the oldest, never more than ENTRIES
+        answers.remember({"general": {"positionEncodings": ["utf-8"]}, "n": n}, n % 2 == 0, "{}")
+    assert len(json.loads(cachefile.read(own_cache, answers._HEADER) or b"{}")) <= answers.ENTRIES
 
 
 class Client:

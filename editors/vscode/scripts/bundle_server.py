@@ -269,16 +269,16 @@ def protocol_cache(out: Path) -> Path | None:
 INITIALIZE_CACHE = """
 import json, sys
 sys.path[:0] = sys.argv[2:]
-from archls.server import early
+from archls.server import answers
 sys.dont_write_bytecode = False
 given = json.loads(sys.argv[1])
-if early.stamp() != given["stamp"]:
+if answers.stamp() != given["stamp"]:
     sys.exit("the bundle's server is not the one the answer came from")
-early.remember(given["capabilities"], False, given["answer"])
-print(early.cache_path())
+answers.remember(given["capabilities"], False, given["answer"])
+print(answers.cache_path())
 """
 #: What VS Code's language client (vscode-languageclient, editors/vscode/package.json) declares of
-#: what the server's answer to initialize depends on (early.client_key); the VS Code end-to-end test
+#: what the server's answer to initialize depends on (archls/server/answers.py, client_key); the VS Code end-to-end test
 #: checks that its first start is answered from the bundle's cache.
 VSCODE_CAPABILITIES = Path(__file__).with_name("vscode-client-capabilities.json")
 
@@ -289,13 +289,13 @@ def initialize_cache(out: Path) -> Path | None:
     library (archls/server/early.py), as every later start does."""
     if not (out / "app" / "archls" / "server" / "early.py").is_file():
         return None
-    from archls.server import early
+    from archls.server import answers
 
     capabilities = json.loads(VSCODE_CAPABILITIES.read_text(encoding="utf-8"))
-    answer = early.server_answer(capabilities)
+    answer = answers.server_answer(capabilities)
     if answer is None:
         raise SystemExit("bundle: the server does not answer VS Code's initialize")
-    given = json.dumps({"stamp": early.stamp(), "capabilities": capabilities, "answer": answer})
+    given = json.dumps({"stamp": answers.stamp(), "capabilities": capabilities, "answer": answer})
     folders = [out / "app", out / "lib"]
     done = subprocess.run(
         [sys.executable, "-I", "-B", "-c", INITIALIZE_CACHE, given, *(str(folder) for folder in folders)],
