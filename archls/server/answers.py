@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,11 @@ def cache_key(capabilities: dict[str, Any], pull: bool) -> str:
     return json.dumps([stamp(), *client_key(capabilities, pull)])
 
 
+@cache
 def stamp() -> str:
-    """A digest of the sources the answer comes from: the server's, pygls' and lsprotocol's."""
+    """A digest of the sources the answer comes from: the server's, pygls' and lsprotocol's. Made
+    once per process: the early start and the answer pygls then gives would otherwise each read
+    some 600 KB of sources, and the code running is what was loaded, whatever changes on disk."""
     digest = hashlib.blake2b(digest_size=16)
     server = Path(__file__).parent
     sources = [server.parent / "__init__.py", *sorted(server.glob("*.py")), *sorted(server.glob("features/*.py"))]
