@@ -67,12 +67,25 @@ const published = new Set<string>();
 
 /** The first start's processes, spawned before this module was loaded; used once. */
 let early: Early | undefined;
+/** Where the extension is, and the folder for private environments once VS Code has made the context. */
+let place!: { readonly extension: string; readonly storage: Promise<string> };
+/** The first start, begun before activation (undefined until then). */
+let firstStart: Promise<void> | undefined;
 
 function mark(what: string, last = false): void {
   markIn(output, what, last);
 }
 
-export async function activate(context: vscode.ExtensionContext, started: Early): Promise<void> {
+/** Starts the first clients as soon as this module is loaded (extension.ts), before VS Code has made
+ * the extension's context: in a window that is still starting, making it waits for the workbench,
+ * which took up to a second here while the server had long been ready. A client needs nothing of the
+ * context; the folder for private environments comes with it (`Early.storage`), awaited only by that
+ * fallback. Once only. */
+export function begin(started: Early): void {
+  if (firstStart) {
+    return;
+  }
+  place = { extension: started.extension, storage: started.storage };
   early = started;
   output = started.output;
   status = vscode.window.createStatusBarItem("archls.summary", vscode.StatusBarAlignment.Right, 100);
@@ -84,6 +97,11 @@ export async function activate(context: vscode.ExtensionContext, started: Early)
   stoppedItem.name = "archls server";
   stoppedItem.command = "archls.client.restart";
   stoppedItem.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
+  firstStart = start();
+}
+
+export async function activate(context: vscode.ExtensionContext, started: Early): Promise<void> {
+  begin(started);
   context.subscriptions.push(output, status, serverState, stoppedItem);
   // Commands show in the palette only once the extension runs (see the `when` clauses in package.json).
   void vscode.commands.executeCommand("setContext", "archls.active", true);
@@ -103,7 +121,7 @@ export async function activate(context: vscode.ExtensionContext, started: Early)
   command("archls.client.exportAll", () => exportCommand(true));
   command("archls.client.scaffold", scaffoldCommand);
   command("archls.client.generate", generateCommand);
-  command("archls.client.restart", () => restart(context));
+  command("archls.client.restart", restart);
   command("archls.client.showOutput", async () => output.show(true));
   command("archls.client.openExample", () => openExample(context));
   const preview = new Preview(serverCommand, output);
@@ -132,7 +150,7 @@ export async function activate(context: vscode.ExtensionContext, started: Early)
         return;
       }
       if (RESTART_KEYS.some((key) => event.affectsConfiguration(`archls.${key}`))) {
-        await restart(context);
+        await restart();
       } else {
         // Each server asks its folders for their settings again (workspace/configuration).
         for (const server of servers) {
@@ -145,7 +163,7 @@ export async function activate(context: vscode.ExtensionContext, started: Early)
     vscode.workspace.onDidChangeWorkspaceFolders(async () => {
       // A folder added or removed may need a server of its own, or leave one with nothing to serve.
       if (JSON.stringify(currentGroups()) !== JSON.stringify(groups)) {
-        await restart(context);
+        await restart();
       }
     }),
     vscode.window.onDidChangeActiveTextEditor(() => scheduleStatus()),
@@ -159,7 +177,7 @@ export async function activate(context: vscode.ExtensionContext, started: Early)
     { dispose: () => void stop() },
   );
 
-  await start(context);
+  await firstStart;
 }
 
 export async function deactivate(): Promise<void> {
@@ -203,7 +221,7 @@ function showState(state: ServerState, detail?: string): void {
   }
 }
 
-async function start(context: vscode.ExtensionContext): Promise<void> {
+async function start(): Promise<void> {
   groups = currentGroups();
   servers = groups.map((group) => ({ group, state: "starting" as ServerState }));
   refreshState();
@@ -212,10 +230,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   }
   // The processes spawned before the client library loaded serve this first start if the folders still
   // group the same way; a restart plans and spawns again.
-  const first = early && JSON.stringify(early.groups) === JSON.stringify(groups) ? early : undefined;
-  const bundle = first ? first.bundle : readBundle(context.extensionPath);
+  const spawned = early && JSON.stringify(early.groups) === JSON.stringify(groups) ? early : undefined;
+  const bundle = spawned ? spawned.bundle : readBundle(place.extension);
   early = undefined;
-  starting = Promise.all(servers.map((server, index) => startOne(context, server, index, bundle, first?.starts[index]))).then(
+  starting = Promise.all(servers.map((server, index) => startOne(server, index, bundle, spawned?.starts[index]))).then(
     () => undefined,
   );
   await starting;
@@ -223,7 +241,6 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
 }
 
 async function startOne(
-  context: vscode.ExtensionContext,
   server: Server,
   index: number,
   bundle: Bundle | undefined,
@@ -255,7 +272,7 @@ async function startOne(
     // runs the plan again only when it restarts a server that stopped.
     let first: Started;
     try {
-      first = await (spawned?.started ?? startServer(plan, bundle, host(context.globalStorageUri.fsPath, output)));
+      first = await (spawned?.started ?? startServer(plan, bundle, host(place.storage, output)));
     } catch (error) {
       return failed(error instanceof Error ? error.message : String(error));
     }
@@ -264,7 +281,7 @@ async function startOne(
     const created = new LanguageClient(
       servers.length > 1 ? `archls-${index}` : "archls",
       servers.length > 1 ? `archls (${label(group)})` : "archls",
-      serverOptions(server, plan, bundle, context, first.process),
+      serverOptions(server, plan, bundle, first.process),
       clientOptions(folder, index),
     );
     if (servers.length > 1 && index > 0) {
@@ -315,10 +332,10 @@ async function stop(): Promise<void> {
   );
 }
 
-async function restart(context: vscode.ExtensionContext): Promise<void> {
+async function restart(): Promise<void> {
   await starting?.catch(() => undefined);
   await stop();
-  await start(context);
+  await start();
 }
 
 /** The running client for a document (the active editor's when none is given): the server of its
@@ -344,12 +361,11 @@ function serverOptions(
   server: Server,
   plan: Plan,
   bundle: Bundle | undefined,
-  context: vscode.ExtensionContext,
   first: ChildProcess,
 ): ServerOptions {
   let pending: ChildProcess | undefined = first;
   return async () => {
-    const child = pending ?? (await startServer(plan, bundle, host(context.globalStorageUri.fsPath, output))).process;
+    const child = pending ?? (await startServer(plan, bundle, host(place.storage, output))).process;
     pending = undefined;
     server.process = child;
     return child;

@@ -1,7 +1,8 @@
 // The extension's entry. It starts the server's process as soon as VS Code loads it (startup.ts needs
 // only `vscode` and Node), before VS Code has made the extension's context and before the language
 // client library is loaded (client.ts): Python imports the server meanwhile, so the largest parts of a
-// cold start run side by side instead of one after the other.
+// cold start run side by side instead of one after the other. The clients start once the library is
+// loaded, whether or not the context is made by then; activate() adds what needs it.
 
 import { loadStarted } from "./clock";
 import * as path from "node:path";
@@ -20,8 +21,8 @@ const early: Promise<Early> = startEarly(
 let client: typeof Client | undefined;
 
 /** The client library, most of the extension's loading time: loaded once the server's process is
- * spawned, while VS Code is still making the extension's context (a wait for its main process, in
- * which this thread is free), rather than after it. */
+ * spawned, while VS Code is still making the extension's context (a wait for the workbench, in which
+ * this thread is free), rather than after it; the clients start right after (client.begin). */
 function loadClient(started: Early): typeof Client {
   if (!client) {
     client = require("./client") as typeof Client;
@@ -30,7 +31,7 @@ function loadClient(started: Early): typeof Client {
   return client;
 }
 void early.then(
-  (started) => setImmediate(() => loadClient(started)),
+  (started) => setImmediate(() => loadClient(started).begin(started)),
   () => undefined, // activate() reports it
 );
 

@@ -114,6 +114,10 @@ export interface FirstStart {
 }
 
 export interface Early {
+  /** The extension's folder. */
+  readonly extension: string;
+  /** The folder for private environments, known once VS Code has made the extension's context. */
+  readonly storage: Promise<string>;
   readonly output: vscode.LogOutputChannel;
   /** The groups the processes were started for: used only while the folders still group the same way. */
   readonly groups: Group[];
@@ -146,5 +150,5 @@ export async function startEarly(extension: string, storage: Promise<string>): P
       return { plan, started };
     }),
   );
-  return { output, groups, bundle, starts };
+  return { extension, storage, output, groups, bundle, starts };
 }
