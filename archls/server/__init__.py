@@ -41,11 +41,14 @@ def run(tcp: str | None = None) -> None:
         else:
             _load_protocol()
 
+        from archls import codecache
         from archls.server import logs
-        from archls.server.app import create_server
 
         logs.configure()
-        server = create_server()
+        with codecache.kept():  # the engine, when the early start did not import it
+            from archls.server.app import create_server
+
+            server = create_server()
         stdin = early.hand_over(hand, server, _early_fault) if hand is not None else None
         timing.once("built")
         timing.watch(server.protocol)

@@ -185,7 +185,10 @@ class _Engine:
 
     def _run(self) -> None:
         try:
-            import archls.engine  # noqa: F401
+            from archls import codecache
+
+            with codecache.kept():
+                import archls.engine  # noqa: F401
 
             timing.once("engine imported")
         except Exception:
@@ -318,14 +321,17 @@ def _first_audit(
         document = opened.get(Path(other).resolve().as_uri())
         return document["text"] if document is not None else engine.read_disk(other)
 
+    from archls import codecache
+
     failures: list[tuple[str, str]] = []
-    analysis = engine.analyse(
-        target["text"],
-        path or uri,
-        chosen,
-        read=buffer_or_disk,
-        on_rule_error=lambda rule, trace: failures.append((f"rule {rule}", trace)),
-    )
+    with codecache.kept():  # the readers and analyses imported on first use
+        analysis = engine.analyse(
+            target["text"],
+            path or uri,
+            chosen,
+            read=buffer_or_disk,
+            on_rule_error=lambda rule, trace: failures.append((f"rule {rule}", trace)),
+        )
     encoding = json.loads(answer).get("capabilities", {}).get("positionEncoding") or "utf-16"
     texts, pieces = diagnostic_json.texts_of(
         analysis, _Document(target["text"], encoding), {}, lambda what, trace: failures.append((what, trace))

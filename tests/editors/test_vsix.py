@@ -119,6 +119,8 @@ def test_bundled_server_holds_archls_and_every_dependency(vsix: zipfile.ZipFile)
     assert "extension/server/lib/lsprotocol/__pycache__/types.cpython-311.pyc" in names
     # And the code attrs generates for lsprotocol's types (archls/server/protocol_types.py).
     assert "extension/server/app/archls/server/__pycache__/lsprotocol-types.cpython-311.marshal" in names
+    # And the code dataclasses and typing compile for the engine (archls/codecache.py).
+    assert "extension/server/app/archls/__pycache__/code.cpython-311.marshal" in names
     # And the server's answer to VS Code's initialize, for its bundled sources (archls/server/early.py):
     # the first start after installing answers at once and audits before loading the protocol library.
     kept = vsix.read("extension/server/app/archls/server/__pycache__/initialize.json")

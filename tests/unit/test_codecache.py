@@ -1,0 +1,103 @@
+"""The code dataclasses and typing compile, kept between starts (archls/codecache.py): the classes
+made through the cache are the ones Python makes without it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+
+from archls import codecache
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "url-shortener.arch.yaml"
+
+#: Imports the engine and audits argv[2] through the cache at argv[1] ("-" for none), then prints a
+#: fingerprint of the code of every method dataclasses generated in archls's modules.
+_RUN = """
+import contextlib, hashlib, sys
+from pathlib import Path
+from archls import codecache
+
+def fingerprint(value):
+    if hasattr(value, "co_code"):
+        return (value.co_code, value.co_flags, value.co_names, value.co_varnames, value.co_filename,
+                value.co_qualname, value.co_firstlineno, tuple(fingerprint(c) for c in value.co_consts))
+    return repr(value)
+
+block = contextlib.nullcontext() if sys.argv[1] == "-" else codecache.kept(Path(sys.argv[1]))
+with block:
+    from archls import config, engine
+    path = sys.argv[2]
+    analysis = engine.analyse(open(path, encoding="utf-8").read(), path, config.for_path(path, {}))
+digest, methods = hashlib.sha256(), 0
+for name, module in sorted(sys.modules.items()):
+    for cls_name, cls in sorted(vars(module).items()) if name.startswith("archls") else ():
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name:
+            for method, function in sorted(vars(cls).items()):
+                code = getattr(function, "__code__", None)
+                if code is not None and code.co_filename == "<string>":
+                    digest.update(repr((name, cls_name, method, fingerprint(code))).encode())
+                    methods += 1
+print(methods, digest.hexdigest(), len(analysis.findings))
+""".replace("import contextlib", "import contextlib, dataclasses")
+
+
+def _python(*args: str) -> list[str]:
+    # The cache is written where Python would write bytecode; the test's environment may say not to.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, *args], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_the_engine_through_the_cache_is_the_engine_python_makes(tmp_path: Path) -> None:
+    cache = tmp_path / "code.marshal"
+    cache.write_bytes(b"not a cache")  # unreadable: ignored, then replaced
+    first = _python(str(cache), str(EXAMPLE))
+    methods, _, findings = first
+    assert int(methods) > 100 and int(findings) > 0
+    assert len(codecache._read(cache)) > 300
+    written = cache.stat()
+    assert _python(str(cache), str(EXAMPLE)) == first
+    # Everything came from the cache: a miss would have written the file again.
+    assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    # The same code as without the cache.
+    assert _python("-", str(EXAMPLE)) == first
+
+
+def test_classes_made_inside_behave_as_dataclasses_and_annotations_do(tmp_path: Path) -> None:
+    cache = tmp_path / "code.marshal"
+    for _ in range(2):  # compiled, then read back
+        with codecache.kept(cache):
+
+            @dataclasses.dataclass(frozen=True)
+            class Point:
+                x: int
+                y: int = 0
+
+            reference = typing.ForwardRef("dict[str, list[int]] | None")
+        assert "exec" not in vars(dataclasses) and "compile" not in vars(typing)  # put back
+        assert Point(1) == Point(1, 0) and Point(1) != Point(2) and repr(Point(1, 2)).endswith(".Point(x=1, y=2)")
+        assert hash(Point(1)) == hash(Point(1, 0))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            Point(1).x = 2  # type: ignore[misc]
+        # As typing compiles it: without this file's `from __future__ import annotations`.
+        assert reference.__forward_code__ == compile("dict[str, list[int]] | None", "<string>", "eval", 0, True)
+    assert len(codecache._read(cache)) >= 5
+
+
+def test_nested_blocks_write_once_when_the_last_ends(tmp_path: Path) -> None:
+    cache = tmp_path / "code.marshal"
+    with codecache.kept(cache):
+        with codecache.kept(cache):
+            typing.ForwardRef("frozenset[bytes]")
+        assert not cache.exists() and "compile" in vars(typing)
+    assert cache.exists() and "compile" not in vars(typing)
