@@ -47,7 +47,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         prefetch = prefetching.start(args.paths)
     try:
-        return _check(args, prefetch)
+        if not _starting:
+            return _check(args, prefetch)
+        from archls import codecache
+
+        with codecache.kept():  # the program itself: see archls/codecache.py
+            return _check(args, prefetch)
     finally:
         if prefetch is not None:
             prefetch.close()
