@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import importlib.util
 import io
+import marshal
 import os
 import pickle
 import sys
@@ -37,6 +38,18 @@ def read(path: Path, header: bytes) -> bytes | None:
     except OSError:
         return None
     return data[len(header) :] if data.startswith(header) else None
+
+
+def read_marshal(path: Path, header: bytes) -> Any:
+    """The value marshalled after ``header``; None when the file is missing, starts otherwise or is
+    damaged. The caller checks its shape."""
+    data = read(path, header)
+    if data is None:
+        return None
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 def write(path: Path, header: bytes, payload: bytes) -> None:

@@ -119,13 +119,7 @@ def _finish() -> None:
 
 
 def _read(cache: Path) -> dict[bytes, CodeType]:
-    data = cachefile.read(cache, HEADER)
-    if data is None:
-        return {}
-    try:
-        entries = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return {}
+    entries = cachefile.read_marshal(cache, HEADER)
     if not isinstance(entries, dict) or not all(
         isinstance(key, bytes) and isinstance(code, CodeType) for key, code in entries.items()
     ):

@@ -87,13 +87,7 @@ def _future_flags(module: Any) -> int:
 
 
 def _read(cache: Path) -> Entries:
-    data = cachefile.read(cache, HEADER)
-    if data is None:
-        return {}
-    try:
-        entries = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return {}
+    entries = cachefile.read_marshal(cache, HEADER)
     if not isinstance(entries, dict) or not all(
         isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], CodeType) for entry in entries.values()
     ):

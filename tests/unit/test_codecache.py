@@ -13,22 +13,19 @@ from pathlib import Path
 import pytest
 
 from archls import codecache
+from tests.unit.test_startup import _FINGERPRINT
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "url-shortener.arch.yaml"
 
 #: Imports the engine and audits argv[2] through the cache at argv[1] ("-" for none), then prints a
 #: fingerprint of the code of every method dataclasses generated in archls's modules.
-_RUN = """
-import contextlib, hashlib, sys
+_RUN = (
+    _FINGERPRINT
+    + """
+import contextlib, dataclasses, sys
 from pathlib import Path
 from archls import codecache
-
-def fingerprint(value):
-    if hasattr(value, "co_code"):
-        return (value.co_code, value.co_flags, value.co_names, value.co_varnames, value.co_filename,
-                value.co_qualname, value.co_firstlineno, tuple(fingerprint(c) for c in value.co_consts))
-    return repr(value)
 
 block = contextlib.nullcontext() if sys.argv[1] == "-" else codecache.kept(Path(sys.argv[1]))
 with block:
@@ -45,7 +42,8 @@ for name, module in sorted(sys.modules.items()):
                     digest.update(repr((name, cls_name, method, fingerprint(code))).encode())
                     methods += 1
 print(methods, digest.hexdigest(), len(analysis.findings))
-""".replace("import contextlib", "import contextlib, dataclasses")
+"""
+)
 
 
 def _python(*args: str) -> list[str]:

@@ -229,6 +229,13 @@ def precompile(out: Path) -> int:
     return count
 
 
+def _fill(script: str, folders: list[Path], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` on this interpreter, isolated from its site-packages and writing no bytecode of
+    its own, with ``args`` and then the bundle's ``folders`` (put first on its path) as its argv."""
+    command = [sys.executable, "-I", "-B", "-c", script, *args, *(str(folder) for folder in folders)]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
 #: Fills archls's cache of the code attrs generates for lsprotocol's types (archls/server/protocol_types.py)
 #: and of the catalog's YAML data (archls/cachefile.py) inside the bundle: only pure-Python parts are
 #: imported (PyYAML without its C part where that is another platform's), so any target's bundle can be
@@ -252,11 +259,7 @@ def protocol_cache(out: Path) -> Path | None:
         return None
     here = out / f"cp{sys.version_info.major}{sys.version_info.minor}"  # PyYAML's pure part, for the catalog
     folders = [out / "app", out / "lib", *([here] if here.is_dir() else [])]
-    done = subprocess.run(
-        [sys.executable, "-I", "-B", "-c", PROTOCOL_CACHE, *(str(folder) for folder in folders)],
-        capture_output=True,
-        text=True,
-    )
+    done = _fill(PROTOCOL_CACHE, folders)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit("bundle: lsprotocol's types do not import from the bundle")
@@ -293,11 +296,7 @@ def code_cache(out: Path) -> Path | None:
     here = out / f"cp{sys.version_info.major}{sys.version_info.minor}"
     if not (out / "app" / "archls" / "codecache.py").is_file() or not here.is_dir():
         return None
-    done = subprocess.run(
-        [sys.executable, "-I", "-B", "-c", CODE_CACHE, *(str(out / f) for f in ("app", here.name, "lib"))],
-        capture_output=True,
-        text=True,
-    )
+    done = _fill(CODE_CACHE, [out / "app", here, out / "lib"])
     if done.returncode != 0:
         log(f"no code cache: the bundle's engine does not import here\n{done.stderr}")
         return None
@@ -338,11 +337,7 @@ def initialize_cache(out: Path) -> Path | None:
         raise SystemExit("bundle: the server does not answer VS Code's initialize")
     given = json.dumps({"stamp": answers.stamp(), "capabilities": capabilities, "answer": answer})
     folders = [out / "app", out / "lib"]
-    done = subprocess.run(
-        [sys.executable, "-I", "-B", "-c", INITIALIZE_CACHE, given, *(str(folder) for folder in folders)],
-        capture_output=True,
-        text=True,
-    )
+    done = _fill(INITIALIZE_CACHE, folders, given)
     if done.returncode != 0:
         log(f"no answer to initialize kept: {done.stderr.strip().splitlines()[-1:]}")
         return None
