@@ -71,7 +71,10 @@ def test_the_engine_through_the_cache_is_the_engine_python_makes(tmp_path: Path)
     assert _python("-", str(EXAMPLE)) == first
 
 
-def test_classes_made_inside_behave_as_dataclasses_and_annotations_do(tmp_path: Path) -> None:
+def test_classes_made_inside_behave_as_dataclasses_and_annotations_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # written only where bytecode would be
     cache = tmp_path / "code.marshal"
     for _ in range(2):  # compiled, then read back
         with codecache.kept(cache):
@@ -92,7 +95,8 @@ def test_classes_made_inside_behave_as_dataclasses_and_annotations_do(tmp_path: 
     assert len(codecache._read(cache)) >= 5
 
 
-def test_nested_blocks_write_once_when_the_last_ends(tmp_path: Path) -> None:
+def test_nested_blocks_write_once_when_the_last_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     cache = tmp_path / "code.marshal"
     with codecache.kept(cache):
         with codecache.kept(cache):
