@@ -310,21 +310,22 @@ def _first_audit(
         return  # a file outside the folders: the server asks for its settings first
     settings = folders.editor_settings(init, folder_settings, uri)
     path = folders.path_of(uri)
-    try:
-        chosen = config.for_path(path, settings) if path else config.build(None, settings)
-    except config.ConfigError:
-        return  # the server says what is wrong with it
-    if chosen.diagnostic_mode != "push":
-        return
-
-    def buffer_or_disk(other: str) -> str | None:
-        document = opened.get(Path(other).resolve().as_uri())
-        return document["text"] if document is not None else engine.read_disk(other)
-
     from archls import codecache
 
     failures: list[tuple[str, str]] = []
-    with codecache.kept():  # the readers and analyses imported on first use
+    # The configuration's classes, and the readers and analyses the audit imports on first use.
+    with codecache.kept():
+        try:
+            chosen = config.for_path(path, settings) if path else config.build(None, settings)
+        except config.ConfigError:
+            return  # the server says what is wrong with it
+        if chosen.diagnostic_mode != "push":
+            return
+
+        def buffer_or_disk(other: str) -> str | None:
+            document = opened.get(Path(other).resolve().as_uri())
+            return document["text"] if document is not None else engine.read_disk(other)
+
         analysis = engine.analyse(
             target["text"],
             path or uri,
@@ -332,10 +333,10 @@ def _first_audit(
             read=buffer_or_disk,
             on_rule_error=lambda rule, trace: failures.append((f"rule {rule}", trace)),
         )
-    encoding = json.loads(answer).get("capabilities", {}).get("positionEncoding") or "utf-16"
-    texts, pieces = diagnostic_json.texts_of(
-        analysis, _Document(target["text"], encoding), {}, lambda what, trace: failures.append((what, trace))
-    )
+        encoding = json.loads(answer).get("capabilities", {}).get("positionEncoding") or "utf-16"
+        texts, pieces = diagnostic_json.texts_of(
+            analysis, _Document(target["text"], encoding), {}, lambda what, trace: failures.append((what, trace))
+        )
     for what, trace in failures:
         log = {"type": 1, "message": f"archls: {what} failed\n{trace}"}
         _write(out, json.dumps({"jsonrpc": "2.0", "method": "window/logMessage", "params": log}))

@@ -267,36 +267,47 @@ def protocol_cache(out: Path) -> Path | None:
 
 
 #: Fills archls's cache of the code dataclasses and typing compile (archls/codecache.py) inside the
-#: bundle: the engine imported and a small file of each format audited (each imports its reader on
-#: first use). Needs the compiled parts of the building Python, so only a bundle for this platform.
+#: bundle: the engine imported and, as the server's early start does, the files named in argv[1] (a
+#: JSON list) and a small file of each other format audited (each imports its reader on first use),
+#: then the server made.
+#: Needs the compiled parts of the building Python, so only a bundle for this platform.
 CODE_CACHE = """
-import sys
-sys.path[:0] = sys.argv[1:]
+import json, sys, tempfile
+from pathlib import Path
+files = json.loads(sys.argv[1])
+sys.path[:0] = sys.argv[2:]
 sys.dont_write_bytecode = False
 from archls import codecache
 SAMPLES = {
-    "example.arch.yaml": "name: shop\\ncomponents:\\n  api:\\n    type: service\\n    technology: python\\n",
     "docker-compose.yml": "services:\\n  web:\\n    image: nginx:1.25\\n    ports: ['80:80']\\n",
     "deployment.yaml": "apiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  name: web\\nspec:\\n  template:\\n"
     "    spec:\\n      containers:\\n        - name: web\\n          image: nginx\\n",
     "main.tf": 'resource "aws_s3_bucket" "logs" {\\n  bucket = "logs"\\n}\\n',
 }
-with codecache.kept():
+with codecache.kept(), tempfile.TemporaryDirectory() as folder:
     from archls import config, engine
-    chosen = config.build(None, {})
+    from archls.server import diagnostic_json, early
     for name, text in SAMPLES.items():
-        engine.analyse(text, name, chosen, read=lambda other: None)
+        Path(folder, name).write_text(text, encoding="utf-8")
+    for path in [*files, *(str(Path(folder, name)) for name in SAMPLES)]:
+        text = Path(path).read_text(encoding="utf-8")
+        analysis = engine.analyse(text, path, config.for_path(path, {}), read=engine.read_disk)
+        diagnostic_json.texts_of(analysis, early._Document(text, "utf-16"), {}, lambda what, trace: None)
+    from archls.server import protocol_types
+    protocol_types.load()
+    from archls.server.app import create_server  # then the server itself, as every start makes it
+    create_server()
 print(codecache.cache_path())
 """
 
 
-def code_cache(out: Path) -> Path | None:
+def code_cache(out: Path, examples: list[Path]) -> Path | None:
     """The first start then compiles none of the methods of the engine's dataclasses or the string
     annotations pydantic reads (about 60 ms of its 0.3 s of CPU until the first diagnostics)."""
     here = out / f"cp{sys.version_info.major}{sys.version_info.minor}"
     if not (out / "app" / "archls" / "codecache.py").is_file() or not here.is_dir():
         return None
-    done = _fill(CODE_CACHE, [out / "app", here, out / "lib"])
+    done = _fill(CODE_CACHE, [out / "app", here, out / "lib"], json.dumps([str(e) for e in examples]))
     if done.returncode != 0:
         log(f"no code cache: the bundle's engine does not import here\n{done.stderr}")
         return None
@@ -412,7 +423,7 @@ def main() -> None:
         cache = protocol_cache(out)
         if cache:
             log(f"attrs' code for lsprotocol's types: {cache.relative_to(out)}")
-        code = code_cache(out)
+        code = code_cache(out, sorted((root / "examples").glob("*.arch.yaml")))
         if code:
             log(f"the code dataclasses and typing compile for the engine: {code.relative_to(out)}")
     kept = initialize_cache(out)
