@@ -38,6 +38,9 @@ _known: dict[bytes, CodeType] = {}
 _added: dict[bytes, CodeType] = {}
 _used: set[bytes] = set()
 _cache: Path | None = None
+#: The cache files read into _known already: a server's start has three blocks (engine, first audit,
+#: the server's making), and reading the file again would cost a few ms each time.
+_read_already: set[Path] = set()
 
 
 def cache_path() -> Path:
@@ -86,7 +89,9 @@ def kept(cache: Path | None = None) -> Iterator[None]:
                 _depth = -1  # leave them as they are; the blocks inside see a negative depth
             else:
                 _cache = cache or cache_path()
-                _known.update(_read(_cache))
+                if _cache not in _read_already:
+                    _known.update(_read(_cache))
+                    _read_already.add(_cache)
                 dataclasses.exec = _exec  # type: ignore[attr-defined]
                 typing.compile = _compile  # type: ignore[attr-defined]
         if _depth >= 0:

@@ -76,7 +76,7 @@ def test_classes_made_inside_behave_as_dataclasses_and_annotations_do(
 ) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", False)  # written only where bytecode would be
     cache = tmp_path / "code.marshal"
-    for _ in range(2):  # compiled, then read back
+    for _ in range(2):  # compiled, then taken from the cache
         with codecache.kept(cache):
 
             @dataclasses.dataclass(frozen=True)
