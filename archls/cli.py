@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import json
@@ -47,11 +48,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         prefetch = prefetching.start(args.paths)
     try:
-        if not _starting:
-            return _check(args, prefetch)
         from archls import codecache
 
-        with codecache.kept():  # the program itself: see archls/codecache.py
+        # The program itself keeps the code it compiles for the next run (archls/codecache.py).
+        with codecache.kept() if _starting else contextlib.nullcontext():
             return _check(args, prefetch)
     finally:
         if prefetch is not None:

@@ -84,30 +84,26 @@ def kept(cache: Path | None = None) -> Iterator[None]:
 
     global _depth, _cache
     with _lock:
-        if _depth == 0:
-            if "exec" in vars(dataclasses) or "compile" in vars(typing):
-                _depth = -1  # leave them as they are; the blocks inside see a negative depth
-            else:
-                _cache = cache or cache_path()
-                if _cache not in _read_already:
-                    _known.update(_read(_cache))
-                    _read_already.add(_cache)
-                dataclasses.exec = _exec  # type: ignore[attr-defined]
-                typing.compile = _compile  # type: ignore[attr-defined]
-        if _depth >= 0:
+        ours = _depth > 0 or not ("exec" in vars(dataclasses) or "compile" in vars(typing))
+        if ours and _depth == 0:  # the first block in: load the cache and answer the compiles
+            _cache = cache or cache_path()
+            if _cache not in _read_already:
+                _known.update(_read(_cache))
+                _read_already.add(_cache)
+            dataclasses.exec = _exec  # type: ignore[attr-defined]
+            typing.compile = _compile  # type: ignore[attr-defined]
+        if ours:
             _depth += 1
     try:
         yield
     finally:
-        with _lock:
-            if _depth > 0:
+        if ours:
+            with _lock:
                 _depth -= 1
                 if _depth == 0:
                     del dataclasses.exec  # type: ignore[attr-defined]
                     del typing.compile  # type: ignore[attr-defined]
                     _finish()
-            elif _depth < 0:
-                _depth = 0
 
 
 def _finish() -> None:

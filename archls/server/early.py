@@ -139,8 +139,9 @@ def first_audit(fd: int = 0, out: IO[bytes] | None = None) -> Handover:
     frames = _Frames(fd)
     read: list[bytes] = []
     hand = Handover()
-    kept_answers = answers.read()  # read before the engine's thread starts, as all files this start reads
-    built = answers.stamp()
+    # Read (and the sources' digest made) before the engine's thread starts, as all files this start reads.
+    kept_answers = answers.read()
+    answers.stamp()
     engine_thread = _Engine()
     try:
         _first_audit(
@@ -149,7 +150,7 @@ def first_audit(fd: int = 0, out: IO[bytes] | None = None) -> Handover:
             hand,
             out or sys.stdout.buffer,
             engine_thread,
-            lambda key: kept_answers.get(json.dumps([built, *key])),
+            kept_answers,
         )
     except _Unreadable:
         pass
@@ -211,7 +212,7 @@ def _first_audit(
     hand: Handover,
     out: IO[bytes],
     engine_thread: _Engine,
-    kept: Callable[[list[Any]], str | None],
+    kept_answers: dict[str, str],
 ) -> None:
     def receive(until: float | None) -> dict[str, Any] | None:
         """The next message (None if it is not a JSON object), waiting until the monotonic time
@@ -234,7 +235,7 @@ def _first_audit(
     capabilities = params.get("capabilities")
     capabilities = capabilities if isinstance(capabilities, dict) else {}
     pull = folders.pulls(init, folder_settings)
-    answer = kept(answers.client_key(capabilities, pull))
+    answer = kept_answers.get(answers.cache_key(capabilities, pull))
     if answer is None:
         return
     _write(out, f'{{"jsonrpc":"2.0","id":{json.dumps(message["id"])},"result":{answer}}}')

@@ -309,7 +309,8 @@ def code_cache(out: Path, examples: list[Path]) -> Path | None:
         return None
     done = _fill(CODE_CACHE, [out / "app", here, out / "lib"], json.dumps([str(e) for e in examples]))
     if done.returncode != 0:
-        log(f"no code cache: the bundle's engine does not import here\n{done.stderr}")
+        # Expected for another platform's bundle, whose compiled parts do not load on this machine.
+        log(f"no code cache: the bundle's engine does not import here: {done.stderr.strip().splitlines()[-1:]}")
         return None
     return Path(done.stdout.strip())
 
