@@ -431,6 +431,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _starting = True
     try:
         words = sys.argv[1:] if argv is None else list(argv)
+        if words == ["serve"]:
+            # What every editor runs, on the way to its first squiggle: the same as the parser's
+            # answer, without building a parser (its help formatter alone imports shutil, bz2 and lzma).
+            _started()
+            return cmd_serve(argparse.Namespace(tcp=None))
         parser = build_parser(words[0] if words[:1] in (["check"], ["serve"]) else None)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):

@@ -1,4 +1,4 @@
-"""The code that dataclasses and typing compile while archls is imported, kept between starts.
+"""The code that dataclasses, typing and re compile while archls is imported, kept between starts.
 
 Making a dataclass, CPython writes the source of each method it adds (``__init__``, ``__repr__``,
 ``__eq__``...) and compiles it; typing compiles every annotation it is given as a string (a
@@ -9,6 +9,14 @@ from a cache of code objects keyed by a digest of what is compiled, as archls/se
 does for the code attrs generates: the same source compiled with the same flags gives the same code,
 so the classes are the same, and a changed Python or library only misses and adds to the cache. The
 file sits beside this module's bytecode and is written only where bytecode would be (archls/cachefile.py).
+
+Regular expressions are kept the same way: the engine, its rules and PyYAML compile some 130 patterns
+before the first diagnostics, 10-15% of the server's work until then (PyYAML's class of printable
+characters alone takes 3 ms). The regular expression compiler turns a pattern and its flags into a
+program for the matching engine (``_sre``); :func:`kept` keeps those programs, keyed by the pattern,
+its flags and the engine's version (``_sre.MAGIC``), and hands them to the engine as the compiler
+does. A pattern made that way is equal to the compiler's (``==`` on patterns compares their programs:
+tests/unit/test_codecache.py checks every pattern a first audit compiles).
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import builtins
 import hashlib
 import importlib.util
 import marshal
+import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,14 +38,17 @@ from archls import cachefile
 
 #: The interpreter's bytecode magic number and marshal's version: code objects do not carry from one
 #: Python version to another.
-HEADER = importlib.util.MAGIC_NUMBER + bytes([marshal.version]) + b"archls-code-1\n"
+HEADER = importlib.util.MAGIC_NUMBER + bytes([marshal.version]) + b"archls-code-2\n"
 #: Past this many entries the file keeps only what the last use compiled: upgrades leave old entries.
 MOST = 20_000
 
 _lock = threading.Lock()
 _depth = 0
-_known: dict[bytes, CodeType] = {}
-_added: dict[bytes, CodeType] = {}
+#: A compiled regular expression's program: (flags, code, groups, groupindex, indexgroup), the
+#: arguments of ``_sre.compile`` after the pattern.
+Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+_known: dict[bytes, CodeType | Program] = {}
+_added: dict[bytes, CodeType | Program] = {}
 _used: set[bytes] = set()
 _cache: Path | None = None
 #: The cache files read into _known already: a server's start has three blocks (engine, first audit,
@@ -52,7 +65,7 @@ def _compiled(source: str, filename: str, mode: str) -> CodeType:
     key = hashlib.blake2b(f"{filename}\0{mode}\0{source}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
     _used.add(key)
     code = _known.get(key) or _added.get(key)
-    if code is None:
+    if not isinstance(code, CodeType):
         code = _added[key] = builtins.compile(source, filename, mode, 0, True)
     return code
 
@@ -72,13 +85,65 @@ def _compile(source: Any, filename: Any, mode: Any, *more: Any, **options: Any) 
     return _compiled(source, filename, mode)
 
 
+def _regex_compiler() -> Any:
+    """The regular expression compiler's module when it is the one this was written for (CPython
+    3.11 to 3.13: ``re._compiler`` with ``compile``, ``_code`` and the engine it hands programs to)."""
+    compiler = getattr(re, "_compiler", None)
+    parser = getattr(re, "_parser", None)
+    engine = getattr(compiler, "_sre", None)
+    if not all(hasattr(m, n) for m, n in ((compiler, "compile"), (compiler, "_code"), (parser, "parse"))):
+        return None
+    return compiler if hasattr(engine, "compile") and hasattr(engine, "MAGIC") else None
+
+
+_COMPILER = _regex_compiler()
+_original_regex: Any = _COMPILER.compile if _COMPILER is not None else None
+
+
+def _volatile() -> bool:
+    """Whether the pattern being compiled is tokenize's: it joins string prefixes taken from a set,
+    in an order that changes with every process's string hashes, so it would miss every start and
+    have the file written again each time (pydantic reaches it through inspect.signature)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "re":
+        frame = frame.f_back
+    return frame is not None and frame.f_globals.get("__name__") == "tokenize"
+
+
+def _regex(pattern: Any, flags: int = 0) -> Any:
+    """What ``re._compiler.compile(pattern, flags)`` gives (re calls it for each pattern its own
+    cache does not hold), from the cache when it has the pattern's program."""
+    if not isinstance(pattern, (str, bytes)) or flags & re.DEBUG or _volatile():
+        return _original_regex(pattern, flags)
+    engine = _COMPILER._sre
+    text = pattern.encode("utf-8", "surrogatepass") if isinstance(pattern, str) else pattern
+    kind = b"s" if isinstance(pattern, str) else b"b"
+    key = hashlib.blake2b(b"re\0%d\0%d\0%s\0%s" % (engine.MAGIC, int(flags), kind, text), digest_size=16).digest()
+    _used.add(key)
+    program = _known.get(key) or _added.get(key)
+    if isinstance(program, tuple):
+        return engine.compile(pattern, *program)
+    compiled = _original_regex(pattern, flags)
+    # The program itself is not readable from the pattern: the compiler's own steps make it again
+    # (once per pattern and Python version), and it is kept only if it makes the same pattern.
+    # (its opcodes are named int constants, which marshal does not write: plain ints are the same to the engine)
+    code = [int(op) for op in _COMPILER._code(re._parser.parse(pattern, flags), flags)]
+    indexgroup: list[str | None] = [None] * (compiled.groups + 1)
+    for name, index in compiled.groupindex.items():
+        indexgroup[index] = name
+    program = (compiled.flags, code, compiled.groups, dict(compiled.groupindex), tuple(indexgroup))
+    if engine.compile(pattern, *program) == compiled:
+        _added[key] = program
+    return compiled
+
+
 @contextmanager
 def kept(cache: Path | None = None) -> Iterator[None]:
-    """Within this block (on any thread: the names are module globals), dataclasses and typing
+    """Within this block (on any thread: the names are module globals), dataclasses, typing and re
     compile through the cache; at its end, what was compiled anew is written. Nested or concurrent
     blocks share one cache and write once, when the last ends. Where dataclasses or typing already
-    has a ``exec`` or ``compile`` of its own (not the CPython this was written for), nothing is
-    changed."""
+    has a ``exec`` or ``compile`` of its own, or re's compiler is not the one this was written for
+    (not the CPython this was written for), nothing is changed."""
     import dataclasses
     import typing
 
@@ -92,6 +157,8 @@ def kept(cache: Path | None = None) -> Iterator[None]:
                 _read_already.add(_cache)
             dataclasses.exec = _exec  # type: ignore[attr-defined]
             typing.compile = _compile  # type: ignore[attr-defined]
+            if _COMPILER is not None:
+                _COMPILER.compile = _regex
         if ours:
             _depth += 1
     try:
@@ -103,6 +170,8 @@ def kept(cache: Path | None = None) -> Iterator[None]:
                 if _depth == 0:
                     del dataclasses.exec  # type: ignore[attr-defined]
                     del typing.compile  # type: ignore[attr-defined]
+                    if _COMPILER is not None:
+                        _COMPILER.compile = _original_regex
                     _finish()
 
 
@@ -119,10 +188,10 @@ def _finish() -> None:
     _cache = None
 
 
-def _read(cache: Path) -> dict[bytes, CodeType]:
+def _read(cache: Path) -> dict[bytes, CodeType | Program]:
     entries = cachefile.read_marshal(cache, HEADER)
     if not isinstance(entries, dict) or not all(
-        isinstance(key, bytes) and isinstance(code, CodeType) for key, code in entries.items()
+        isinstance(key, bytes) and isinstance(value, (CodeType, tuple)) for key, value in entries.items()
     ):
         return {}
     return entries

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import tomllib
 from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
@@ -186,6 +185,8 @@ def find_project_file(start: str | Path) -> Path | None:
 
 
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only for a pyproject.toml, which most folders of a first audit do not have
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

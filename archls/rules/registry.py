@@ -500,13 +500,51 @@ def load_rules() -> None:
     import importlib
     import logging
     import os
-    from importlib.metadata import entry_points
 
     names = [n.strip() for n in os.environ.get("ARCHLS_RULE_MODULES", "").split(",") if n.strip()]
-    for point in entry_points(group="archls.rules"):
-        names.append(point.value)
+    if _may_declare(PLUGIN_GROUP):
+        from importlib.metadata import entry_points
+
+        names += [point.value for point in entry_points(group=PLUGIN_GROUP)]
     for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # a broken plugin must not stop the built-in rules
             logging.getLogger(__name__).exception("cannot load rule module %s", name)
+
+
+#: The entry point group of third-party rule modules.
+PLUGIN_GROUP = "archls.rules"
+
+
+def _may_declare(group: str) -> bool:
+    """Whether a distribution on the path may declare entry points of ``group``: False only when no
+    ``entry_points.txt`` of a ``*.dist-info`` or ``*.egg-info`` folder on ``sys.path`` names it, which
+    is where importlib.metadata looks on a plain path. Importing importlib.metadata (email, zipfile,
+    csv and more) and reading every distribution's metadata was 5% of the server's work until its
+    first diagnostics, to find nothing on almost every machine. Whatever this does not look through
+    (a zip or an egg on the path, another finder of distributions) answers True: importlib.metadata
+    decides then."""
+    import importlib.machinery
+    import os
+    import sys
+
+    for finder in sys.meta_path:
+        if finder is not importlib.machinery.PathFinder and hasattr(finder, "find_distributions"):
+            return True
+    for entry in sys.path:
+        folder = entry or "."
+        if folder.endswith(".egg") or os.path.isfile(folder):
+            return True
+        try:
+            names = [e.name for e in os.scandir(folder) if e.name.endswith((".dist-info", ".egg-info"))]
+        except OSError:
+            continue  # not a folder (yet): importlib.metadata finds nothing there either
+        for name in names:
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as handle:
+                    if group in handle.read():
+                        return True
+            except (OSError, UnicodeDecodeError):
+                continue
+    return False

@@ -103,3 +103,51 @@ def test_nested_blocks_write_once_when_the_last_ends(tmp_path: Path, monkeypatch
             typing.ForwardRef("frozenset[bytes]")
         assert not cache.exists() and "compile" in vars(typing)
     assert cache.exists() and "compile" not in vars(typing)
+
+
+#: Records every pattern the engine's import and a first audit of argv[2] compile through re (with
+#: the cache at argv[1]), then compares each with the one re's own compiler makes of it afterwards:
+#: patterns compare equal when their programs are the same.
+_PATTERNS = """
+import json, re, sys
+from pathlib import Path
+from archls import codecache
+seen = []
+inner = re._compile
+def record(pattern, flags):
+    compiled = inner(pattern, flags)
+    if isinstance(pattern, str):
+        seen.append((pattern, flags, compiled))
+    return compiled
+re._compile = record
+with codecache.kept(Path(sys.argv[1])):
+    from archls import config, engine
+    path = sys.argv[2]
+    engine.analyse(open(path, encoding="utf-8").read(), path, config.for_path(path, {}))
+same = [compiled == re._compiler.compile(pattern, flags) for pattern, flags, compiled in seen]
+print(json.dumps({"patterns": len(same), "same": sum(same)}))
+"""
+
+
+def test_patterns_from_the_cache_are_the_compilers(tmp_path: Path) -> None:
+    import json
+
+    cache = tmp_path / "code.marshal"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runs = []
+    for _ in range(2):  # compiled and kept, then made from the kept programs
+        done = subprocess.run(
+            [sys.executable, "-c", _PATTERNS, str(cache), str(EXAMPLE)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    assert runs[0]["patterns"] > 50
+    assert all(run["same"] == run["patterns"] for run in runs), runs
+    programs = [value for value in codecache._read(cache).values() if isinstance(value, tuple)]
+    assert len(programs) > 50

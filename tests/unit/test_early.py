@@ -305,3 +305,36 @@ def test_an_edit_before_the_audit_leaves_it_to_the_server(tmp_path: Path) -> Non
     hand, written = client.run()
     assert [m.get("id") for m in written] == [1] and hand.published is None
     assert hand.replay == client.sent
+
+
+_PLUGINS = """
+import json, os, sys
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = sys.argv[1]
+from pydantic import BaseModel
+from archls.server import early
+with early._no_plugin_lookup():
+    class Early(BaseModel):
+        n: int
+    first = Early.model_validate({"n": "1"}).n
+    during = "importlib.metadata" in sys.modules
+class Later(BaseModel):
+    n: int
+from pydantic.plugin import _loader
+print(json.dumps({"first": first, "during": during, "later": Later.model_validate({"n": 2}).n,
+                  "real": hasattr(_loader, "PYDANTIC_ENTRY_POINT_GROUP")}))
+"""
+
+
+@pytest.mark.parametrize("setting", ["__all__", ""])
+def test_pydantic_plugins_are_not_looked_up_while_the_early_audit_runs(setting: str) -> None:
+    """With plugins turned off, pydantic's first validators are made without its plugin loader's
+    import of importlib.metadata; its real loader is what anything later gets. With them on, nothing
+    is changed. (pydantic.plugin._loader is private: this is where a new pydantic that moved it shows.)"""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _PLUGINS, setting], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["first"] == 1 and result["later"] == 2 and result["real"]
+    assert result["during"] is (setting == "")

@@ -183,7 +183,7 @@ def resolve(requirements: list[str], target: str, cache: Path, offline: bool) ->
 STARTUP = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from archls import engine
+from archls import cli, engine
 from archls.server.app import create_server
 create_server()
 engine.analyse("name: x\\ncomponents:\\n  a: {type: service}\\n", "x.arch.yaml")
@@ -192,6 +192,7 @@ formats.formats()  # every reader, not only the one a first audit of an architec
 for name, module in list(sys.modules.items()):
     if (getattr(module, "__file__", None) or "").endswith(".py"):
         print(name, int(hasattr(module, "__path__")))
+print("archls.__main__ 0")  # what `launch.py serve` runs first (importing it here would run it)
 """
 
 

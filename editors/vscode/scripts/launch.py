@@ -22,14 +22,16 @@ pure-Python parts after them). Runs on any Python 3: it must be able to refuse o
 
 import json
 import os
-import platform
 import sys
 
 UNSUPPORTED = 3
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def machine(name):
+def machine(name=None):
+    if name is None:
+        # os.uname where there is one: the platform module costs a few ms of every start
+        name = os.uname().machine if hasattr(os, "uname") else __import__("platform").machine()
     name = name.lower()
     return {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}.get(name, name)
 
@@ -39,7 +41,7 @@ def describe(manifest):
         "python": "%d.%d" % sys.version_info[:2],
         "implementation": sys.implementation.name,
         "platform": sys.platform,
-        "machine": machine(platform.machine()),
+        "machine": machine(),
         "executable": sys.executable,
         "target": manifest.get("target"),
         "pythons": sorted(manifest.get("pythons", {})),
@@ -63,7 +65,7 @@ def bundle_folder(manifest):
         return None, "the bundled server needs CPython, not %s" % sys.implementation.name
     if manifest.get("platform") not in ("any", sys.platform) or manifest.get("machine") not in (
         "any",
-        machine(platform.machine()),
+        machine(),
     ):
         return None, "this package is built for %s" % manifest.get("target")
     folder = manifest.get("pythons", {}).get(version)
