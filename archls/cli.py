@@ -432,15 +432,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         words = sys.argv[1:] if argv is None else list(argv)
         if words == ["serve"]:
-            # What every editor runs, on the way to its first squiggle: the same as the parser's
-            # answer, without building a parser (its help formatter alone imports shutil, bz2 and lzma).
-            _started()
-            return cmd_serve(argparse.Namespace(tcp=None))
-        parser = build_parser(words[0] if words[:1] in (["check"], ["serve"]) else None)
-        args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help()
-            return EXIT_USAGE
+            # What every editor runs, on the way to its first squiggle: the parser's answer, without
+            # building a parser (its help formatter alone imports shutil, bz2 and lzma).
+            args = argparse.Namespace(func=cmd_serve, tcp=None)
+        else:
+            parser = build_parser(words[0] if words[:1] in (["check"], ["serve"]) else None)
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help()
+                return EXIT_USAGE
         if args.func is not cmd_check:
             _started()
         try:

@@ -125,8 +125,8 @@ def _regex(pattern: Any, flags: int = 0) -> Any:
         return engine.compile(pattern, *program)
     compiled = _original_regex(pattern, flags)
     # The program itself is not readable from the pattern: the compiler's own steps make it again
-    # (once per pattern and Python version), and it is kept only if it makes the same pattern.
-    # (its opcodes are named int constants, which marshal does not write: plain ints are the same to the engine)
+    # (once per pattern and Python version), and it is kept only if it makes the same pattern. Its
+    # opcodes are named int constants, which marshal does not write: plain ints are the same to _sre.
     code = [int(op) for op in _COMPILER._code(re._parser.parse(pattern, flags), flags)]
     indexgroup: list[str | None] = [None] * (compiled.groups + 1)
     for name, index in compiled.groupindex.items():

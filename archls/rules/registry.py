@@ -482,6 +482,8 @@ def get(code_id: str) -> Code | None:
 
 
 _plugins_loaded = False
+#: The entry point group of third-party rule modules.
+PLUGIN_GROUP = "archls.rules"
 
 
 def load_rules() -> None:
@@ -513,16 +515,13 @@ def load_rules() -> None:
             logging.getLogger(__name__).exception("cannot load rule module %s", name)
 
 
-#: The entry point group of third-party rule modules.
-PLUGIN_GROUP = "archls.rules"
-
-
 def _may_declare(group: str) -> bool:
     """Whether a distribution on the path may declare entry points of ``group``: False only when no
     ``entry_points.txt`` of a ``*.dist-info`` or ``*.egg-info`` folder on ``sys.path`` names it, which
     is where importlib.metadata looks on a plain path. Importing importlib.metadata (email, zipfile,
-    csv and more) and reading every distribution's metadata was 5% of the server's work until its
-    first diagnostics, to find nothing on almost every machine. Whatever this does not look through
+    csv and more) and reading every distribution's metadata was, with pydantic's own plugin lookup
+    (archls.server.early), 5% of the server's work until its first diagnostics, to find nothing on
+    almost every machine. Whatever this does not look through
     (a zip or an egg on the path, another finder of distributions) answers True: importlib.metadata
     decides then."""
     import importlib.machinery

@@ -7,7 +7,7 @@
 // file's name carries V8's version and the machine, so editors of another version never read it.
 
 import Module from "node:module";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as vm from "node:vm";
 
@@ -70,6 +70,15 @@ export function loadCompiled(file: string, parent: NodeJS.Module): Compiled {
         renameSync(partial, cacheFile); // whole or not at all, whichever start writes last
       } catch {
         rmSync(partial, { force: true });
+        return;
+      }
+      // The caches of an editor's earlier V8 are never read again.
+      const folder = path.dirname(filename);
+      const prefix = `${path.basename(filename)}.`;
+      for (const name of readdirSync(folder)) {
+        if (name.startsWith(prefix) && name.endsWith(".v8cache") && path.join(folder, name) !== cacheFile) {
+          rmSync(path.join(folder, name), { force: true });
+        }
       }
     },
   };

@@ -47,10 +47,13 @@ describe("the client library's code cache", () => {
 
   it("compiles as usual when the cache does not fit, and writes one that does", () => {
     writeFileSync(cacheFileOf(moduleFile()), "not a code cache");
+    const older = `${moduleFile()}.9.9.9-${process.arch}.v8cache`; // another V8's, read by no one now
+    writeFileSync(older, "an older editor's code cache");
     const loaded = loadCompiled(moduleFile(), module);
     assert.equal(loaded.cached, false);
     assert.equal((loaded.exports as { hello: (who: string) => string }).hello("x"), "hello x from sibling on string");
     loaded.keep();
+    assert.equal(existsSync(older), false);
     delete require.cache[moduleFile()];
     assert.equal(loadCompiled(moduleFile(), module).cached, true);
   });
