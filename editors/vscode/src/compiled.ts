@@ -75,10 +75,14 @@ export function loadCompiled(file: string, parent: NodeJS.Module): Compiled {
       // The caches of an editor's earlier V8 are never read again.
       const folder = path.dirname(filename);
       const prefix = `${path.basename(filename)}.`;
-      for (const name of readdirSync(folder)) {
-        if (name.startsWith(prefix) && name.endsWith(".v8cache") && path.join(folder, name) !== cacheFile) {
-          rmSync(path.join(folder, name), { force: true });
+      try {
+        for (const name of readdirSync(folder)) {
+          if (name.startsWith(prefix) && name.endsWith(".v8cache") && path.join(folder, name) !== cacheFile) {
+            rmSync(path.join(folder, name), { force: true });
+          }
         }
+      } catch {
+        // one in use elsewhere (Windows) or a folder that became unreadable: left for the next start
       }
     },
   };
