@@ -60,11 +60,21 @@ def cache_path() -> Path:
     return cachefile.beside(__file__, "code.marshal")
 
 
+def _key(what: bytes) -> bytes:
+    """The cache's key for ``what``, noted as used (see MOST)."""
+    key = hashlib.blake2b(what, digest_size=16).digest()
+    _used.add(key)
+    return key
+
+
+def _entry(key: bytes) -> CodeType | Program | None:
+    return _known.get(key) or _added.get(key)
+
+
 def _compiled(source: str, filename: str, mode: str) -> CodeType:
     """What ``compile(source, filename, mode, 0, True)`` gives, from the cache when it has it."""
-    key = hashlib.blake2b(f"{filename}\0{mode}\0{source}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    _used.add(key)
-    code = _known.get(key) or _added.get(key)
+    key = _key(f"{filename}\0{mode}\0{source}".encode("utf-8", "surrogatepass"))
+    code = _entry(key)
     if not isinstance(code, CodeType):
         code = _added[key] = builtins.compile(source, filename, mode, 0, True)
     return code
@@ -118,9 +128,8 @@ def _regex(pattern: Any, flags: int = 0) -> Any:
     engine = _COMPILER._sre
     text = pattern.encode("utf-8", "surrogatepass") if isinstance(pattern, str) else pattern
     kind = b"s" if isinstance(pattern, str) else b"b"
-    key = hashlib.blake2b(b"re\0%d\0%d\0%s\0%s" % (engine.MAGIC, int(flags), kind, text), digest_size=16).digest()
-    _used.add(key)
-    program = _known.get(key) or _added.get(key)
+    key = _key(b"re\0%d\0%d\0%s\0%s" % (engine.MAGIC, int(flags), kind, text))
+    program = _entry(key)
     if isinstance(program, tuple):
         return engine.compile(pattern, *program)
     compiled = _original_regex(pattern, flags)
@@ -142,8 +151,8 @@ def kept(cache: Path | None = None) -> Iterator[None]:
     """Within this block (on any thread: the names are module globals), dataclasses, typing and re
     compile through the cache; at its end, what was compiled anew is written. Nested or concurrent
     blocks share one cache and write once, when the last ends. Where dataclasses or typing already
-    has a ``exec`` or ``compile`` of its own, or re's compiler is not the one this was written for
-    (not the CPython this was written for), nothing is changed."""
+    has a ``exec`` or ``compile`` of its own (not the CPython this was written for), nothing is
+    changed; where re's compiler is not the one this was written for, patterns compile as usual."""
     import dataclasses
     import typing
 

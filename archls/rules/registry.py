@@ -521,9 +521,8 @@ def _may_declare(group: str) -> bool:
     is where importlib.metadata looks on a plain path. Importing importlib.metadata (email, zipfile,
     csv and more) and reading every distribution's metadata was, with pydantic's own plugin lookup
     (archls.server.early), 5% of the server's work until its first diagnostics, to find nothing on
-    almost every machine. Whatever this does not look through
-    (a zip or an egg on the path, another finder of distributions) answers True: importlib.metadata
-    decides then."""
+    almost every machine. Whatever this does not look through (a zip or an egg on the path, another
+    finder of distributions) answers True: importlib.metadata decides then."""
     import importlib.machinery
     import os
     import sys

@@ -173,11 +173,11 @@ PLUGIN_LOADER = "pydantic.plugin._loader"
 def _no_plugin_lookup() -> Iterator[None]:
     """pydantic imports ``importlib.metadata`` the first time it makes a validator, to look for plugins
     in every installed distribution's entry points: with the rule plugins' lookup
-    (``archls.rules.registry``), which now does without it where no distribution declares any, 5% of
-    the work until the first diagnostics, for nothing when ``PYDANTIC_DISABLE_PLUGINS`` turns them
-    all off (as ``archls.cli.main`` does for the program). Until the early audit is over, its loader is then one that answers "no plugins", as the
-    real one does in that case; anything else asked of it loads the real one, and so does the first
-    validator made afterwards."""
+    (``archls.rules.registry``, which does without it where no distribution declares any), 5% of the
+    work until the first diagnostics, for nothing when ``PYDANTIC_DISABLE_PLUGINS`` turns them all off
+    (as ``archls.cli.main`` does for the program). Until the early audit is over, its loader is then
+    one that answers "no plugins", as the real one does in that case; anything else asked of it loads
+    the real one, and so does the first validator made afterwards."""
     if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or PLUGIN_LOADER in sys.modules:
         yield
         return

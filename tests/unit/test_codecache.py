@@ -46,14 +46,24 @@ print(methods, digest.hexdigest(), len(analysis.findings))
 )
 
 
-def _python(*args: str) -> list[str]:
+def _output(script: str, *args: str) -> str:
     # The cache is written where Python would write bytecode; the test's environment may say not to.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     done = subprocess.run(
-        [sys.executable, "-c", _RUN, *args], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env, check=False
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout.split()
+    return done.stdout
+
+
+def _python(*args: str) -> list[str]:
+    return _output(_RUN, *args).split()
 
 
 def test_the_engine_through_the_cache_is_the_engine_python_makes(tmp_path: Path) -> None:
@@ -133,20 +143,8 @@ def test_patterns_from_the_cache_are_the_compilers(tmp_path: Path) -> None:
     import json
 
     cache = tmp_path / "code.marshal"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    runs = []
-    for _ in range(2):  # compiled and kept, then made from the kept programs
-        done = subprocess.run(
-            [sys.executable, "-c", _PATTERNS, str(cache), str(EXAMPLE)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=ROOT,
-            env=env,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        runs.append(json.loads(done.stdout))
+    # compiled and kept, then made from the kept programs
+    runs = [json.loads(_output(_PATTERNS, str(cache), str(EXAMPLE))) for _ in range(2)]
     assert runs[0]["patterns"] > 50
     assert all(run["same"] == run["patterns"] for run in runs), runs
     programs = [value for value in codecache._read(cache).values() if isinstance(value, tuple)]
