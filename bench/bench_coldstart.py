@@ -45,6 +45,18 @@ FIRST_RUNS = 3
 TIMEOUT = 60.0
 
 
+def initialize_params(folder: Path) -> dict[str, Any]:
+    """What VS Code's client sends in ``initialize`` for ``folder``, as far as the server's start
+    depends on it."""
+    return {
+        "processId": os.getpid(),
+        "rootUri": folder.as_uri(),
+        "workspaceFolders": [{"uri": folder.as_uri(), "name": folder.name}],
+        "capabilities": json.loads(CAPABILITIES.read_text(encoding="utf-8")),
+        "initializationOptions": {"settings": {}, "folderSettings": {folder.as_uri(): {}}},
+    }
+
+
 def _send(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
     body = json.dumps({"jsonrpc": "2.0", **message}).encode()
     assert proc.stdin is not None
@@ -93,20 +105,7 @@ def start(command: list[str], env: dict[str, str], folder: Path) -> tuple[float,
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=folder
     )
     try:
-        _send(
-            proc,
-            {
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "processId": os.getpid(),
-                    "rootUri": folder.as_uri(),
-                    "workspaceFolders": [{"uri": folder.as_uri(), "name": folder.name}],
-                    "capabilities": json.loads(CAPABILITIES.read_text(encoding="utf-8")),
-                    "initializationOptions": {"settings": {}, "folderSettings": {folder.as_uri(): {}}},
-                },
-            },
-        )
+        _send(proc, {"id": 1, "method": "initialize", "params": initialize_params(folder)})
         initialized = diagnosed = cpu = 0.0
         while not diagnosed:
             if time.perf_counter() - started > TIMEOUT:

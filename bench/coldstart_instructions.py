@@ -25,8 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAPABILITIES = ROOT / "editors" / "vscode" / "scripts" / "vscode-client-capabilities.json"
+from bench_coldstart import ROOT, initialize_params
+
 FILES = [ROOT / "tests" / "editors" / "workspace" / name for name in ("shop.arch.yaml", "k8s/deployment.yaml")]
 PYTHON = "/usr/bin/python3.11"
 
@@ -45,19 +45,8 @@ runpy.run_path(os.path.join(server, "launch.py"), run_name="__main__")
 
 
 def _input(file: Path) -> bytes:
-    folder = file.parent.as_uri()
     messages = [
-        {
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "processId": None,
-                "rootUri": folder,
-                "workspaceFolders": [{"uri": folder, "name": file.parent.name}],
-                "capabilities": json.loads(CAPABILITIES.read_text(encoding="utf-8")),
-                "initializationOptions": {"settings": {}, "folderSettings": {folder: {}}},
-            },
-        },
+        {"id": 1, "method": "initialize", "params": initialize_params(file.parent)},
         {"method": "initialized", "params": {}},
         {
             "method": "textDocument/didOpen",
